@@ -1,0 +1,127 @@
+"""The ``projectgraph`` command line: one thin function per subcommand.
+
+Exit codes: 0 done (warnings allowed), 1 the data violates the shapes, 2 bad input or settings.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from projectgraph import __version__
+from projectgraph.assemble import assemble
+from projectgraph.build import BuildRefused, build
+from projectgraph.errors import EXIT_NONCONFORMING, ProjectGraphError, display_path
+from projectgraph.settings import Settings, load_settings
+from projectgraph.validate import validate as run_validation
+
+app = typer.Typer(
+    help="Publish EU project data as a validated knowledge graph.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+RootOption = Annotated[
+    Path | None,
+    typer.Option("--root", help="Project folder holding projectgraph.toml [default: .]"),
+]
+BaseOption = Annotated[
+    str | None,
+    typer.Option("--base-iri", help="Base IRI of minted resources (overrides settings)."),
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
+
+
+class ReportFormat(StrEnum):
+    """Formats of the validation report."""
+
+    text = "text"
+    json = "json"
+    ttl = "ttl"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"projectgraph {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Publish EU project data as a validated knowledge graph."""
+
+
+def _settings(root: Path | None, **overrides: object) -> Settings:
+    return load_settings(root, overrides)
+
+
+def _fail(error: ProjectGraphError) -> typer.Exit:
+    typer.echo(f"error: {error}", err=True)
+    return typer.Exit(error.exit_code)
+
+
+@app.command("build")
+def build_command(
+    root: RootOption = None,
+    base_iri: BaseOption = None,
+    dist: Annotated[
+        Path | None, typer.Option("--dist", help="Output link [default: dist].")
+    ] = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Validate the graph and publish dumps, VoID/DCAT and checksums into dist/."""
+    try:
+        settings = _settings(root, base_iri=base_iri, dist_dir=dist)
+        result = build(settings, quiet=quiet)
+    except BuildRefused as refused:
+        sys.stdout.write(refused.report.to_text())
+        raise _fail(refused) from None
+    except ProjectGraphError as error:
+        raise _fail(error) from None
+    report, published = result.report, result.published
+    if report.counts["Warning"] or report.counts["Info"]:
+        sys.stdout.write(report.to_text())
+    manifest = published.manifest
+    typer.echo(
+        f"built {manifest['build_id']}: {manifest['triples']} triples in {len(manifest['graphs'])} "  # type: ignore[arg-type]
+        f"graphs -> {display_path(settings.dist_dir)}/ ({report.summary()})"
+    )
+
+
+@app.command("validate")
+def validate_command(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Project records (files or folders) to check [default: the configured ones]."
+        ),
+    ] = None,
+    output_format: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="Report format.")
+    ] = ReportFormat.text,
+    root: RootOption = None,
+    base_iri: BaseOption = None,
+) -> None:
+    """Check records against the SHACL shapes; exit 1 on any violation, 0 with warnings only."""
+    try:
+        settings = _settings(root, base_iri=base_iri)
+        report = run_validation(assemble(settings, paths or None), settings)
+    except ProjectGraphError as error:
+        raise _fail(error) from None
+    render = {
+        ReportFormat.text: report.to_text,
+        ReportFormat.json: report.to_json,
+        ReportFormat.ttl: report.to_turtle,
+    }[output_format]
+    sys.stdout.write(render())
+    if not report.conforms:
+        raise typer.Exit(EXIT_NONCONFORMING)

@@ -1,0 +1,109 @@
+"""Atomic publication of a build directory: readers see the old build or the new one, never half.
+
+``dist`` is a symbolic link to ``.<dist>-builds/<build id>/``. A build is written into a
+temporary folder beside it, synced to disk, renamed to its id, and the link is replaced with
+one ``rename`` (atomic on POSIX). A crash at any point leaves the previous link, hence the
+previous build, in place. A lock file keeps two builds from interleaving.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+KEEP_BUILDS = 3  # the current build and the two before it (a server may still read them)
+
+
+def builds_dir(dist: Path) -> Path:
+    """Where the builds behind the ``dist`` link live."""
+    return dist.parent / f".{dist.name}-builds"
+
+
+def current_build(dist: Path) -> Path | None:
+    """The build directory ``dist`` points to, if any."""
+    return dist.resolve() if dist.exists() else None
+
+
+def publish_atomically(dist: Path, write: Callable[[Path], str]) -> Path:
+    """Run ``write(folder)`` (which returns the build id) and make its folder the new ``dist``.
+
+    Returns the published build folder. If ``write`` fails, nothing visible changes.
+    """
+    builds = builds_dir(dist)
+    builds.mkdir(parents=True, exist_ok=True)
+    with _lock(builds):
+        _remove_stale_temporaries(builds)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=builds))
+        tmp.chmod(0o755)  # mkdtemp makes it private; a published build is for everyone to read
+        try:
+            build_id = write(tmp)
+            _sync_tree(tmp)
+            final = builds / build_id
+            if final.is_dir():  # the same inputs were built before: identical bytes
+                shutil.rmtree(tmp)
+            else:
+                os.rename(tmp, final)
+            _switch_link(dist, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        _prune(builds, keep=final)
+    return final
+
+
+@contextlib.contextmanager
+def _lock(builds: Path) -> Iterator[None]:
+    with (builds / ".lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remove_stale_temporaries(builds: Path) -> None:
+    # Left by a build that was killed; we hold the lock, so no build is writing them.
+    for tmp in builds.glob(".tmp-*"):
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _sync_tree(folder: Path) -> None:
+    for path in folder.iterdir():
+        with path.open("rb") as f:
+            os.fsync(f.fileno())
+    _sync_dir(folder)
+
+
+def _sync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _switch_link(dist: Path, target: Path) -> None:
+    if dist.exists() and not dist.is_symlink():
+        # A plain folder from an earlier layout: keep it as a build so nothing is lost.
+        os.rename(dist, builds_dir(dist) / f"previous-{os.getpid()}")
+    link = dist.parent / f".{dist.name}.{os.getpid()}.link"
+    with contextlib.suppress(FileNotFoundError):
+        link.unlink()
+    os.symlink(os.path.relpath(target, dist.parent), link)
+    os.replace(link, dist)
+    _sync_dir(dist.parent)
+
+
+def _prune(builds: Path, keep: Path) -> None:
+    others = sorted(
+        (p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".") and p != keep),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for old in others[KEEP_BUILDS - 1 :]:
+        shutil.rmtree(old, ignore_errors=True)

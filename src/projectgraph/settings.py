@@ -1,0 +1,185 @@
+"""One settings object for every command, read once and passed down explicitly.
+
+Each setting is declared once in :data:`SETTINGS` (name, default, help). Values come from, in
+increasing priority: the defaults, ``projectgraph.toml`` in the project root, environment
+variables ``PROJECTGRAPH_<NAME>``, and command-line flags. The ``[dataset]`` table of the TOML
+file describes the published dataset (title, licence, publisher, ...) for VoID and DCAT.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from projectgraph.errors import SettingsError
+from projectgraph.vocab import normalise_base
+
+CONFIG_FILE = "projectgraph.toml"
+ENV_PREFIX = "PROJECTGRAPH_"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """The declaration of one setting."""
+
+    name: str
+    default: Any
+    help: str
+
+    @property
+    def env(self) -> str:
+        """The environment variable that sets it."""
+        return ENV_PREFIX + self.name.upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "base_iri",
+        "https://w3id.org/projectgraph",
+        "Canonical base IRI: resources are minted as {base}/id/{type}/{slug}.",
+    ),
+    Setting("ontology", "ontology/projectgraph.ttl", "The ontology file."),
+    Setting("context", "ontology/context.jsonld", "The JSON-LD context of the JSON-LD dump."),
+    Setting("shapes_dir", "shapes", "Folder of SHACL shape files (*.ttl)."),
+    Setting(
+        "reference_dir",
+        "data/reference",
+        "Folder of reference data: roles, topics, countries, regions, programmes.",
+    ),
+    Setting(
+        "project_dirs",
+        ("data/projects",),
+        "Folders of project records, one file per project (comma-separated in env).",
+    ),
+    Setting("dist_dir", "dist", "Where the build publishes dumps (a link to the current build)."),
+)
+_BY_NAME = {s.name: s for s in SETTINGS}
+_PATH_SETTINGS = ("ontology", "context", "shapes_dir", "reference_dir", "dist_dir")
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What VoID and DCAT say about the published dataset (``[dataset]`` in the TOML file)."""
+
+    title: str = "projectgraph: EU cooperation projects"
+    description: str = (
+        "EU-funded cooperation projects, their partners, roles, regions, topics, events and "
+        "publications, as linked data."
+    )
+    publisher_name: str = "projectgraph"
+    publisher_url: str = "https://w3id.org/projectgraph"
+    licence: str = "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0"
+    issued: str = "2026-11-24"
+    language: str = "http://publications.europa.eu/resource/authority/language/ENG"
+    keywords: tuple[str, ...] = ("EU projects", "Interreg", "cluster policy", "regional policy")
+    themes: tuple[str, ...] = (
+        "http://publications.europa.eu/resource/authority/data-theme/REGI",
+        "http://publications.europa.eu/resource/authority/data-theme/ECON",
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings: absolute paths, a normalised base IRI."""
+
+    root: Path
+    base_iri: str
+    ontology: Path
+    context: Path
+    shapes_dir: Path
+    reference_dir: Path
+    project_dirs: tuple[Path, ...]
+    dist_dir: Path
+    dataset: DatasetInfo = field(default_factory=DatasetInfo)
+
+
+def load_settings(
+    root: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Resolve the settings for the project at ``root`` (default: the working directory).
+
+    ``overrides`` are command-line values; ``None`` values are ignored so unset flags fall
+    through to the environment, the TOML file and the defaults.
+    """
+    root = (root or Path.cwd()).resolve()
+    environ = os.environ if environ is None else environ
+    toml = _read_toml(root / CONFIG_FILE)
+    toml_settings = {k: v for k, v in toml.items() if k != "dataset"}
+    unknown = set(toml_settings) - set(_BY_NAME)
+    if unknown:
+        raise SettingsError(
+            f"{root / CONFIG_FILE}: unknown setting(s) {', '.join(sorted(unknown))}; "
+            f"known: {', '.join(_BY_NAME)}"
+        )
+    values: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+    values.update(toml_settings)
+    for s in SETTINGS:
+        if s.env in environ:
+            raw = environ[s.env]
+            values[s.name] = (
+                tuple(p for p in raw.split(",") if p) if s.name == "project_dirs" else raw
+            )
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+
+    base = _check_base_iri(str(values["base_iri"]))
+    paths = {name: _resolve(root, values[name]) for name in _PATH_SETTINGS}
+    project_dirs = values["project_dirs"]
+    if isinstance(project_dirs, str | Path):
+        project_dirs = (project_dirs,)
+    return Settings(
+        root=root,
+        base_iri=base,
+        project_dirs=tuple(_resolve(root, p) for p in project_dirs),
+        dataset=_dataset_info(toml.get("dataset", {}), root / CONFIG_FILE),
+        **paths,
+    )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise SettingsError(f"{path}: {e}") from None
+
+
+def _resolve(root: Path, value: str | Path) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else root / path
+
+
+def _check_base_iri(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise SettingsError(
+            f"base_iri {value!r} must be an absolute http(s) IRI without query or fragment, "
+            "e.g. https://data.example.org/projects"
+        )
+    return normalise_base(value)
+
+
+def _dataset_info(table: Mapping[str, Any], where: Path) -> DatasetInfo:
+    defaults = DatasetInfo()
+    known = set(DatasetInfo.__dataclass_fields__)
+    unknown = set(table) - known
+    if unknown:
+        raise SettingsError(f"{where}: unknown [dataset] key(s) {', '.join(sorted(unknown))}")
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in table.items()}
+    info = DatasetInfo(**{**defaults.__dict__, **values})
+    try:
+        date.fromisoformat(info.issued)
+    except (TypeError, ValueError):
+        raise SettingsError(
+            f"{where}: [dataset] issued {info.issued!r} is not a date (YYYY-MM-DD)"
+        ) from None
+    return info

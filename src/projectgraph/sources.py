@@ -1,0 +1,196 @@
+"""The source files a graph is built from, and reading them into quads.
+
+Every source file becomes one named graph (its provenance). Files are parsed with pyoxigraph,
+whose syntax errors carry line and column; typed literals are then checked (pyoxigraph accepts
+``"2016-13-45"^^xsd:date``) and blank nodes get stable labels so dumps stay byte-identical.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib.compare import to_canonical_graph
+
+from projectgraph.errors import Location, SourceError
+from projectgraph.locate import SourceText
+from projectgraph.settings import Settings
+from projectgraph.terms import from_rdflib, rdflib_graph, to_rdflib
+from projectgraph.vocab import graph_iri, parse_base, slugify
+
+# Triple formats a record may be written in; named-graph formats are refused (file = graph).
+FORMATS = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+}
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_UNCHECKED_DATATYPES = {_XSD + "string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One source file and the named graph its triples go to."""
+
+    path: Path
+    key: str  # path relative to the project root, without extension: data/projects/clusters3
+    kind: str  # ontology | reference | project | shapes
+    graph: str
+
+    def sha256(self) -> str:
+        """Checksum of the file's bytes."""
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+
+def discover(settings: Settings, paths: Sequence[Path] | None = None) -> list[Source]:
+    """The sources of a build: the ontology, the reference data, and the project records.
+
+    ``paths`` (files or folders) replace the configured project folders, e.g. to validate one
+    record; the ontology and reference data always come along so references resolve.
+    """
+    sources = [_source(settings, settings.ontology, "ontology")]
+    sources += [_source(settings, p, "reference") for p in _rdf_files(settings.reference_dir)]
+    for folder in paths if paths is not None else settings.project_dirs:
+        sources += [_source(settings, p, "project") for p in _rdf_files(Path(folder))]
+    seen: set[Path] = set()
+    unique = []
+    for s in sources:
+        if s.path not in seen:
+            seen.add(s.path)
+            unique.append(s)
+    keys = [s.key for s in unique]
+    clash = {k for k in keys if keys.count(k) > 1}
+    if clash:
+        raise SourceError(
+            Location(unique[0].path.parent), f"two sources map to graph {clash.pop()}"
+        )
+    return unique
+
+
+def shape_sources(settings: Settings) -> list[Source]:
+    """The SHACL shape files."""
+    return [_source(settings, p, "shapes") for p in _rdf_files(settings.shapes_dir)]
+
+
+def read(source: Source, base_iri: str) -> list[ox.Quad]:
+    """Parse one source into quads of its named graph; raises SourceError with file:line:col."""
+    fmt = FORMATS[source.path.suffix]
+    graph = ox.NamedNode(source.graph)
+    try:
+        triples = [
+            q.triple
+            for q in ox.parse(
+                path=source.path,
+                format=fmt,
+                base_iri=parse_base(base_iri),
+                without_named_graphs=True,
+            )
+        ]
+    except SyntaxError as e:
+        raise SourceError(Location(source.path, e.lineno, e.offset), _syntax_message(e)) from None
+    except OSError as e:
+        raise SourceError(Location(source.path), e.strerror or str(e)) from None
+    _check_literals(triples, source, base_iri)
+    if any(
+        isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in triples
+    ):
+        triples = _stable_blank_nodes(triples, source)
+    return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+
+
+def _source(settings: Settings, path: Path, kind: str) -> Source:
+    path = path.resolve()
+    if not path.is_file():
+        raise SourceError(Location(path), "no such file")
+    if path.suffix not in FORMATS:
+        raise SourceError(
+            Location(path), f"unknown RDF format {path.suffix!r}; use one of {', '.join(FORMATS)}"
+        )
+    try:
+        key = path.relative_to(settings.root).with_suffix("").as_posix()
+    except ValueError:  # a file outside the project, e.g. a record given on the command line
+        key = f"external/{slugify(path.parent.name)}/{slugify(path.stem)}"
+    return Source(path=path, key=key, kind=kind, graph=graph_iri(settings.base_iri, key))
+
+
+def _rdf_files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise SourceError(Location(path), "no such file or folder")
+    return sorted(p for p in path.rglob("*") if p.suffix in FORMATS and p.is_file())
+
+
+def _syntax_message(error: SyntaxError) -> str:
+    # pyoxigraph: "Parser error at line 3 between columns 11 and 18: The prefix foo: has not
+    # been declared"; the position goes in front (file:line:col), the reason stays.
+    message = str(error.msg)
+    head, sep, reason = message.partition(": ")
+    return reason if sep and head.startswith("Parser error") else message
+
+
+@contextlib.contextmanager
+def _quiet_rdflib() -> Iterator[None]:
+    """rdflib logs a traceback for every ill-typed literal; we report them ourselves."""
+    logger = logging.getLogger("rdflib.term")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+def _check_literals(triples: list[ox.Triple], source: Source, base_iri: str) -> None:
+    bad: list[ox.Triple] = []
+    with _quiet_rdflib():
+        for t in triples:
+            o = t.object
+            if (
+                isinstance(o, ox.Literal)
+                and o.datatype.value.startswith(_XSD)
+                and o.datatype.value not in _UNCHECKED_DATATYPES
+                and to_rdflib(o).ill_typed  # type: ignore[union-attr]
+            ):
+                bad.append(t)
+        if not bad:
+            return
+        text = SourceText(source.path, parse_base(base_iri))
+        found = sorted(
+            ((text.locate(to_rdflib(t.object), to_rdflib(t.subject)), t) for t in bad),
+            key=lambda pair: (pair[0].line or 0, pair[0].column or 0),
+        )
+    location, first = found[0]
+    datatype = first.object.datatype.value.removeprefix(_XSD)  # type: ignore[union-attr]
+    more = f" (and {len(found) - 1} more ill-typed literal(s))" if len(found) > 1 else ""
+    raise SourceError(
+        location,
+        f'"{first.object.value}" is not a valid xsd:{datatype} '  # type: ignore[union-attr]
+        f"(value of <{first.predicate.value}> on <{first.subject.value}>){more}",
+    )
+
+
+def _stable_blank_nodes(triples: list[ox.Triple], source: Source) -> list[ox.Triple]:
+    """Relabel blank nodes canonically (RGDA1), prefixed by the source, so labels never depend
+    on parse order and two files never share a blank node."""
+    canonical = to_canonical_graph(rdflib_graph(triples))
+    prefix = slugify(source.key)
+
+    def term(node):  # type: ignore[no-untyped-def]
+        converted = from_rdflib(node)
+        return (
+            ox.BlankNode(f"{prefix}-{converted.value}")
+            if isinstance(converted, ox.BlankNode)
+            else converted
+        )
+
+    return [ox.Triple(term(s), term(p), term(o)) for s, p, o in canonical]
