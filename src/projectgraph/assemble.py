@@ -31,14 +31,17 @@ class Assembled:
         """The union of all graphs (the default graph of the published dataset), sorted."""
         return sorted({q.triple for q in self.quads}, key=triple_key)
 
-    def source_of_subject(self) -> dict[str, Source]:
-        """For each subject, the first source (in build order) that describes it."""
-        first: dict[str, Source] = {}
+    def source_index(self) -> dict[str, tuple[Source, bool]]:
+        """For each term, the first source (in build order) that mentions it, and whether it
+        is described there (a subject) or only referred to (an object)."""
+        index: dict[str, tuple[Source, bool]] = {}
         for q in self.quads:
-            key = q.subject.value
-            if key not in first:
-                first[key] = self._by_graph[q.graph_name.value]
-        return first
+            if q.subject.value not in index or not index[q.subject.value][1]:
+                index[q.subject.value] = (self._by_graph[q.graph_name.value], True)
+        for q in self.quads:
+            if not isinstance(q.object, ox.Literal) and q.object.value not in index:
+                index[q.object.value] = (self._by_graph[q.graph_name.value], False)
+        return index
 
 
 def assemble(

@@ -28,7 +28,8 @@ class SourceText:
 
     @cached_property
     def text(self) -> str:
-        return self.path.read_text(encoding="utf-8", errors="replace")
+        """The file's text with comments blanked out (offsets unchanged)."""
+        return mask_comments(self.path.read_text(encoding="utf-8", errors="replace"))
 
     @cached_property
     def _line_starts(self) -> list[int]:
@@ -67,7 +68,7 @@ class SourceText:
     def _patterns(self, term: Node) -> list[re.Pattern[str]]:
         if isinstance(term, Literal):
             lexical = re.escape(str(term))
-            patterns = [re.compile(r"(?:\"\"\"|'''|\"|')" + lexical)]
+            patterns = [re.compile(r"(\"\"\"|'''|\"|')" + lexical + r"\1")]
             if _BARE_LITERAL.match(str(term)):
                 patterns.append(re.compile(r"(?<![\w.\"'])" + lexical + r"(?![\w.])"))
             return patterns
@@ -88,3 +89,29 @@ class SourceText:
 def _earliest(patterns: list[re.Pattern[str]], text: str, start: int, group: int = 0) -> int | None:
     hits = [m.start(group) for p in patterns if (m := p.search(text, start))]
     return min(hits) if hits else None
+
+
+def mask_comments(text: str) -> str:
+    """Replace Turtle/N-Triples comments by spaces, leaving IRIs and strings alone."""
+    out = list(text)
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "<":  # an IRI (or a '<' in SPARQL-like text): skip to '>' on the same line
+            end = text.find(">", i)
+            newline = text.find("\n", i)
+            i = end + 1 if end != -1 and (newline == -1 or end < newline) else i + 1
+        elif c in "\"'":
+            quote = text[i : i + 3] if text[i : i + 3] in ('"""', "'''") else c
+            j = i + len(quote)
+            while j < n and not text.startswith(quote, j):
+                j += 2 if text[j] == "\\" else 1
+            i = j + len(quote)
+        elif c == "#":
+            end = text.find("\n", i)
+            end = n if end == -1 else end
+            out[i:end] = " " * (end - i)
+            i = end
+        else:
+            i += 1
+    return "".join(out)

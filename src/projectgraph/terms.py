@@ -17,11 +17,12 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
         return BNode(term.value)
+    # normalize=False keeps the lexical form as written, so errors can quote and find it.
     if term.language:
-        return Literal(term.value, lang=term.language)
+        return Literal(term.value, lang=term.language, normalize=False)
     if term.datatype.value == XSD_STRING:
-        return Literal(term.value)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
+        return Literal(term.value, normalize=False)
+    return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
 
 
 def from_rdflib(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:

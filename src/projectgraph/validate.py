@@ -8,6 +8,7 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 
 from projectgraph.assemble import Assembled
+from projectgraph.errors import Location
 from projectgraph.locate import SourceText
 from projectgraph.report import Report, Result
 from projectgraph.settings import Settings
@@ -59,7 +60,7 @@ class _Describer:
         self.data, self.report, self.shapes = data, report, shapes
         self.prefixes = prefixes
         self.base = parse_base(settings.base_iri)
-        self.sources = assembled.source_of_subject()
+        self.sources = assembled.source_index()
         self.texts: dict[str, SourceText] = {}
 
     def result(self, node: Node) -> Result:
@@ -124,10 +125,13 @@ class _Describer:
                 return "(" + "|".join(self.path(p) for p in Collection(graph, alternatives)) + ")"
         return self.term(node)
 
-    def location(self, focus: Node | None, value: Node | None):  # type: ignore[no-untyped-def]
-        source = self.sources.get(str(focus)) if focus is not None else None
-        if source is None:
+    def location(self, focus: Node | None, value: Node | None) -> Location | None:
+        found = self.sources.get(str(focus)) if focus is not None else None
+        if found is None:
             return None
+        source, described = found
         text = self.texts.setdefault(source.key, SourceText(source.path, self.base))
+        if not described:  # the focus node is only referred to: point at the reference
+            return text.locate(focus)
         stated = value if value is not None and (focus, None, value) in self.data else None
         return text.locate(stated, focus if not isinstance(focus, BNode) else None)

@@ -55,6 +55,7 @@ STANDARD_PREFIXES: dict[str, str] = {
     "rdf": str(RDF),
     "rdfs": str(RDFS),
     "xsd": str(XSD),
+    "vann": "http://purl.org/vocab/vann/",
     "country": COUNTRY_AUTHORITY,
     "nuts": NUTS_CODE,
 }
@@ -152,11 +153,14 @@ def graph_iri(base_iri: str, source_key: str) -> str:
 
 
 def compact(iri: str, prefixes: dict[str, str]) -> str:
-    """``prefix:local`` for an IRI in ``prefixes`` (longest namespace wins), else ``<iri>``."""
+    """``prefix:local`` for an IRI in ``prefixes`` (longest namespace wins), else ``<iri>``.
+
+    For display (reports, pages): a local part may hold '#', which Turtle would escape.
+    """
     best = ""
     for prefix, namespace in prefixes.items():
         if iri.startswith(namespace) and len(namespace) > len(prefixes.get(best, "")):
             local = iri[len(namespace) :]
-            if local and all(c.isalnum() or c in "-_." for c in local):
+            if local and all(c.isalnum() or c in "-_.#" for c in local):
                 best = prefix
     return f"{best}:{iri[len(prefixes[best]) :]}" if best else f"<{iri}>"

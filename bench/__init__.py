@@ -1,0 +1,1 @@
+"""Benchmarks: each prints a table; none runs as part of the tests."""

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install everything the tests need, then run them: the Python package with its test extras,
+# and Debian's rapper (raptor2-utils), an independent parser the dump tests check against.
+# Extra arguments go to pytest (e.g. scripts/test.sh -k dumps).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_packages=()
+command -v rapper >/dev/null || apt_packages+=(raptor2-utils)
+if [ ${#apt_packages[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get install -y --no-install-recommends "${apt_packages[@]}" \
+        || { $sudo apt-get update && $sudo apt-get install -y --no-install-recommends "${apt_packages[@]}"; }
+fi
+
+python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
+ruff check .
+ruff format --check .
+python3 -m pytest "$@"

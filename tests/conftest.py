@@ -1,0 +1,54 @@
+"""Shared fixtures: the repository's own settings, and one real build per test session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from projectgraph.build import BuildResult, build
+from projectgraph.settings import Settings, load_settings
+
+REPO = Path(__file__).resolve().parents[1]
+PROJECT_FILES = ("ontology", "shapes", "data", "projectgraph.toml")
+
+
+@pytest.fixture(scope="session")
+def repo_settings() -> Settings:
+    """The settings of this repository (dist is never written with these)."""
+    return load_settings(REPO)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    """A build of the shipped data into a temporary dist/ (the repository is not touched)."""
+    dist = tmp_path_factory.mktemp("session") / "dist"
+    return build(load_settings(REPO, {"dist_dir": dist}), quiet=True)
+
+
+@pytest.fixture(scope="session")
+def dist(built: BuildResult) -> Path:
+    """The dist folder of the session build."""
+    return built.published.folder
+
+
+@pytest.fixture(scope="session")
+def turtle_store(dist: Path) -> ox.Store:
+    """The Turtle dump, loaded into an in-memory Oxigraph store."""
+    store = ox.Store()
+    store.load(path=dist / "projectgraph.ttl", format=ox.RdfFormat.TURTLE)
+    return store
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """A writable copy of the project (ontology, shapes, data, settings) to break things in."""
+    for name in PROJECT_FILES:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name)
+        else:
+            shutil.copy(source, tmp_path / name)
+    return tmp_path

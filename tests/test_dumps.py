@@ -1,0 +1,186 @@
+"""The dumps parse with independent parsers, agree with each other, and are byte-deterministic."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+
+from projectgraph.build import BuildResult, build
+from projectgraph.settings import load_settings
+from tests.conftest import REPO
+
+FORMATS = {
+    "projectgraph.ttl": ox.RdfFormat.TURTLE,
+    "projectgraph.jsonld": ox.RdfFormat.JSON_LD,
+    "projectgraph.nt.gz": ox.RdfFormat.N_TRIPLES,
+    "projectgraph.trig": ox.RdfFormat.TRIG,
+    "projectgraph.nq": ox.RdfFormat.N_QUADS,
+}
+VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
+DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
+DCT = rdflib.Namespace("http://purl.org/dc/terms/")
+
+
+def read_bytes(path: Path) -> bytes:
+    data = path.read_bytes()
+    return gzip.decompress(data) if path.suffix == ".gz" else data
+
+
+def oxigraph_quads(path: Path) -> list[ox.Quad]:
+    return list(ox.parse(read_bytes(path), format=FORMATS[path.name]))
+
+
+def test_every_dump_parses_with_pyoxigraph_and_holds_the_same_triples(
+    dist: Path, built: BuildResult
+) -> None:
+    expected = built.published.manifest["triples"]
+    triples = {}
+    for name in FORMATS:
+        quads = oxigraph_quads(dist / name)
+        triples[name] = {q.triple for q in quads}
+        assert len(triples[name]) == expected, name
+    reference = triples["projectgraph.ttl"]
+    for name, found in triples.items():
+        assert found == reference, f"{name} differs from the Turtle dump"
+
+
+@pytest.mark.parametrize(
+    ("name", "syntax"), [("projectgraph.ttl", "turtle"), ("projectgraph.nt.gz", "ntriples")]
+)
+def test_rapper_parses_turtle_and_ntriples(
+    dist: Path, built: BuildResult, name: str, syntax: str, tmp_path: Path
+) -> None:
+    rapper = shutil.which("rapper")
+    assert rapper, "rapper (Debian raptor2-utils) is required; .ci/run installs it"
+    path = tmp_path / name.removesuffix(".gz")
+    path.write_bytes(read_bytes(dist / name))
+    result = subprocess.run(
+        [rapper, "-i", syntax, "-c", str(path)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    count = re.search(r"returned (\d+) triples", result.stderr)
+    assert count and int(count[1]) == built.published.manifest["triples"]
+
+
+def test_rdflib_agrees_on_the_turtle_and_jsonld_dumps(dist: Path, built: BuildResult) -> None:
+    for name, fmt in (("projectgraph.ttl", "turtle"), ("projectgraph.jsonld", "json-ld")):
+        graph = rdflib.Graph().parse(dist / name, format=fmt)
+        assert len(graph) == built.published.manifest["triples"], name
+
+
+def test_dataset_dumps_keep_one_named_graph_per_source(dist: Path, built: BuildResult) -> None:
+    for name in ("projectgraph.trig", "projectgraph.nq"):
+        graphs = {q.graph_name.value for q in oxigraph_quads(dist / name)}
+        assert graphs == set(built.published.manifest["graphs"])
+    quads = oxigraph_quads(dist / "projectgraph.nq")
+    project = ox.NamedNode("https://w3id.org/projectgraph/id/project/clusters3")
+    where = {q.graph_name.value for q in quads if q.subject == project}
+    assert where == {"https://w3id.org/projectgraph/graph/data/projects/clusters3"}
+    role = ox.NamedNode("https://w3id.org/projectgraph/id/role/coordinator")
+    assert {q.graph_name.value for q in quads if q.subject == role} == {
+        "https://w3id.org/projectgraph/graph/data/reference/roles"
+    }
+
+
+def test_turtle_is_prefixed_and_readable(dist: Path) -> None:
+    text = (dist / "projectgraph.ttl").read_text(encoding="utf-8")
+    assert "@prefix eurio: <http://data.europa.eu/s66#> ." in text
+    assert "\nproject:clusters3 a eurio:Project , org:OrganizationalCollaboration ;\n" in text
+    body = "".join(
+        line for line in text.splitlines(keepends=True) if not line.startswith("@prefix")
+    )
+    assert "<https://w3id.org/projectgraph/id/" not in body  # minted IRIs are written prefixed
+    assert "\n\n" in text  # a blank line between subjects
+
+
+def test_jsonld_is_compacted_with_the_published_context(dist: Path) -> None:
+    document = json.loads((dist / "projectgraph.jsonld").read_text(encoding="utf-8"))
+    context = json.loads((dist / "context.jsonld").read_text(encoding="utf-8"))["@context"]
+    assert document["@context"] == context
+    assert context == json.loads((REPO / "ontology" / "context.jsonld").read_text())["@context"]
+    project = next(n for n in document["@graph"] if n["@id"].endswith("/id/project/clusters3"))
+    assert project["title"] == {
+        "@language": "en",
+        "@value": "Leveraging Cluster Policies for successful implementation of RIS3",
+    }
+    assert project["startDate"] == "2016-04-01"
+    assert project["programme"] == "https://w3id.org/projectgraph/id/programme/interreg-europe"
+    assert "eurio:Project" in project["@type"]
+    assert not any(key.startswith("http") for node in document["@graph"] for key in node)
+
+
+def test_build_is_deterministic(built: BuildResult, tmp_path: Path) -> None:
+    again = build(load_settings(REPO, {"dist_dir": tmp_path / "dist"}), quiet=True).published
+    first = built.published
+    assert again.build_id == first.build_id
+    names = sorted(p.name for p in first.folder.iterdir())
+    assert names == sorted(p.name for p in again.folder.iterdir())
+    for name in names:
+        assert (again.folder / name).read_bytes() == (first.folder / name).read_bytes(), name
+
+
+def test_checksum_file_matches_every_file(dist: Path) -> None:
+    lines = (dist / "SHA256SUMS").read_text().splitlines()
+    listed = {}
+    for line in lines:
+        digest, name = line.split("  ")
+        listed[name] = digest
+        assert hashlib.sha256((dist / name).read_bytes()).hexdigest() == digest
+    assert set(listed) == {p.name for p in dist.iterdir()} - {"SHA256SUMS", "build.json"}
+    result = subprocess.run(
+        ["sha256sum", "--check", "--quiet", "SHA256SUMS"], cwd=dist, check=False
+    )
+    assert result.returncode == 0
+
+
+def test_void_and_dcat_describe_the_dumps(dist: Path, built: BuildResult) -> None:
+    void = rdflib.Graph().parse(dist / "void.ttl", format="turtle")
+    dataset = rdflib.URIRef("https://w3id.org/projectgraph/id/dataset/projectgraph")
+    assert int(void.value(dataset, VOID.triples)) == built.published.manifest["triples"]
+    assert str(void.value(dataset, VOID.uriSpace)) == "https://w3id.org/projectgraph/id/"
+    assert void.value(dataset, VOID.exampleResource) == rdflib.URIRef(
+        "https://w3id.org/projectgraph/id/project/clusters3"
+    )
+    assert rdflib.URIRef("http://data.europa.eu/s66#") in set(
+        void.objects(dataset, VOID.vocabulary)
+    )
+    assert (
+        void.value(dataset, DCT.license) is not None and void.value(dataset, DCT.title) is not None
+    )
+    catalog = rdflib.URIRef("https://w3id.org/projectgraph/id/catalog/projectgraph")
+    assert (catalog, DCAT.dataset, dataset) in void
+
+    distributions = set(void.objects(dataset, DCAT.distribution))
+    assert len(distributions) == len(FORMATS)
+    for distribution in distributions:
+        url = str(void.value(distribution, DCAT.downloadURL))
+        path = dist / url.rsplit("/", 1)[1]
+        assert (dataset, VOID.dataDump, rdflib.URIRef(url)) in void
+        assert int(void.value(distribution, DCAT.byteSize)) == path.stat().st_size
+        checksum = void.value(void.value(distribution, SPDX.checksum), SPDX.checksumValue)
+        assert str(checksum) == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert void.value(distribution, DCAT.mediaType) is not None
+        assert str(void.value(distribution, DCT["format"])).startswith(
+            "http://publications.europa.eu/resource/authority/file-type/"
+        )
+
+    # one subset per named graph, with the triple count of that graph in the N-Quads dump
+    quads = oxigraph_quads(dist / "projectgraph.nq")
+    for subset in void.objects(dataset, VOID.subset):
+        count = sum(1 for q in quads if q.graph_name.value == str(subset))
+        assert int(void.value(subset, VOID.triples)) == count > 0
+    temporal = void.value(dataset, DCT.temporal)
+    assert str(void.value(temporal, DCAT.startDate)) == "2016-04-01"
+    assert str(void.value(temporal, DCAT.endDate)) == "2020-03-31"
+    spatial = {str(c).rsplit("/", 1)[1] for c in void.objects(dataset, DCT.spatial)}
+    assert spatial == {"ESP", "POL", "ITA", "LVA", "HUN", "GBR"}

@@ -1,0 +1,52 @@
+"""The README's examples run: its Python snippet and its SPARQL query, on a real build."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from tests.conftest import REPO
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+
+
+def test_readme_opens_with_the_two_setup_commands() -> None:
+    commands = blocks("sh")[:2]
+    assert commands == ["pip install . && projectgraph build\n", "scripts/test.sh\n"]
+    ci = (REPO / ".ci" / "run").read_text()
+    assert "\nscripts/test.sh\n" in ci
+
+
+def test_python_example_prints_the_partners(dist: Path, tmp_path: Path) -> None:
+    (tmp_path / "dist").symlink_to(dist)
+    shutil.copytree(REPO / "queries", tmp_path / "queries")
+    out = io.StringIO()
+    cwd = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        with contextlib.redirect_stdout(out):
+            exec(blocks("python")[0], {})
+    finally:
+        os.chdir(cwd)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 10
+    shown = [line for line in blocks("text")[0].splitlines() if line != "..."]
+    assert lines[: len(shown)] == shown
+
+
+def test_sparql_example_gives_the_cofinancing_rate(turtle_store: ox.Store) -> None:
+    rows = list(turtle_store.query(blocks("sparql")[0]))
+    assert len(rows) == 1
+    assert rows[0]["acronym"].value == "CLUSTERS3"
+    assert round(Decimal(rows[0]["rate"].value), 4) == Decimal("0.8426")

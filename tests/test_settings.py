@@ -1,0 +1,78 @@
+"""Settings: one base IRI setting moves every minted IRI; bad values are refused clearly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from projectgraph.build import build
+from projectgraph.errors import SettingsError
+from projectgraph.settings import SETTINGS, load_settings
+from projectgraph.vocab import mint, slugify
+from tests.conftest import REPO
+
+
+def test_precedence_defaults_toml_env_flags(tmp_path: Path) -> None:
+    (tmp_path / "projectgraph.toml").write_text('base_iri = "https://toml.example.org/"\n')
+    assert load_settings(tmp_path, environ={}).base_iri == "https://toml.example.org"
+    env = {"PROJECTGRAPH_BASE_IRI": "https://env.example.org"}
+    assert load_settings(tmp_path, environ=env).base_iri == "https://env.example.org"
+    flags = {"base_iri": "https://flag.example.org"}
+    assert load_settings(tmp_path, flags, environ=env).base_iri == "https://flag.example.org"
+    assert (
+        load_settings(tmp_path, {"base_iri": None}, environ={}).base_iri
+        == "https://toml.example.org"
+    )
+    env = {"PROJECTGRAPH_PROJECT_DIRS": "a,b"}
+    assert [p.name for p in load_settings(tmp_path, environ=env).project_dirs] == ["a", "b"]
+
+
+def test_every_setting_is_documented_in_the_shipped_toml() -> None:
+    text = (REPO / "projectgraph.toml").read_text()
+    for setting in SETTINGS:
+        assert setting.help
+        assert f"\n{setting.name} = " in text, setting.name
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        'base_iri = "ftp://x.org"',
+        'base_iri = "https://x.org/?q=1"',
+        "nonsense = 1",
+        "[dataset]\nissued = 'soon'",
+        "[dataset]\ncolour = 'blue'",
+        "base_iri = ",
+    ],
+)
+def test_bad_settings_are_refused(tmp_path: Path, content: str) -> None:
+    (tmp_path / "projectgraph.toml").write_text(content + "\n")
+    with pytest.raises(SettingsError, match=r"projectgraph\.toml|base_iri"):
+        load_settings(tmp_path, environ={})
+
+
+def test_another_base_iri_moves_every_minted_iri(project_copy: Path) -> None:
+    base = "https://data.example.eu/eu-projects"
+    settings = load_settings(project_copy, {"base_iri": base}, environ={})
+    published = build(settings, quiet=True).published
+    triples = list(ox.parse(path=published.folder / "projectgraph.ttl"))
+    iris = {t.value for q in triples for t in (q.subject, q.object) if isinstance(t, ox.NamedNode)}
+    assert mint(base, "project", "clusters3") in iris
+    assert not any(i.startswith("https://w3id.org/projectgraph/id/") for i in iris)
+    # the ontology namespace is shared by every deployment and does not move
+    assert "https://w3id.org/projectgraph/ontology#Phase" in iris
+
+
+def test_slugs_are_stable_and_readable() -> None:
+    assert slugify("Hajdú-Bihar County Council") == "hajdu-bihar-county-council"
+    assert (
+        slugify("Tecnalia Research & Innovation Foundation")
+        == "tecnalia-research-innovation-foundation"
+    )
+    assert len(slugify("word " * 40)) <= 80
+    with pytest.raises(ValueError):
+        slugify("—")
+    with pytest.raises(ValueError):
+        mint("https://x.org", "project", "Not A Slug")
