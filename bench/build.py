@@ -60,9 +60,8 @@ def main() -> None:
     for stage, values in timings.items():
         median = statistics.median(values) * 1000
         total += median
-        print(
-            f"| {stage:<31} | {median:9.1f} | {min(values) * 1000:7.1f} | {max(values) * 1000:7.1f} |"
-        )
+        low, high = min(values) * 1000, max(values) * 1000
+        print(f"| {stage:<31} | {median:9.1f} | {low:7.1f} | {high:7.1f} |")
     print(f"| {'sum of medians':<31} | {total:9.1f} | {'':>7} | {'':>7} |")
 
 
