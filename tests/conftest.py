@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pyoxigraph as ox
 import pytest
 
 from projectgraph.build import BuildResult, build
 from projectgraph.settings import Settings, load_settings
+from tests.server import Server, start_server
 
 REPO = Path(__file__).resolve().parents[1]
 PROJECT_FILES = ("ontology", "shapes", "data", "projectgraph.toml")
@@ -52,3 +55,34 @@ def project_copy(tmp_path: Path) -> Path:
         else:
             shutil.copy(source, tmp_path / name)
     return tmp_path
+
+
+# The shared server: small limits so tests can reach them quickly.
+SERVER_TIMEOUT = 4.0
+SERVER_MAX_ROWS = 500
+SERVER_MAX_QUERY = 20_000
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``projectgraph serve`` over the shipped data, on a free 127.0.0.1 port."""
+    running = start_server(
+        tmp_path_factory.mktemp("server"),
+        "--timeout",
+        str(SERVER_TIMEOUT),
+        "--max-rows",
+        str(SERVER_MAX_ROWS),
+        "--workers",
+        "2",
+        "--max-query-length",
+        str(SERVER_MAX_QUERY),
+    )
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def http(server: Server) -> Iterator[httpx.Client]:
+    """An HTTP client for the shared server."""
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        yield client

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -30,6 +31,11 @@ class Assembled:
     def triples(self) -> list[ox.Triple]:
         """The union of all graphs (the default graph of the published dataset), sorted."""
         return sorted({q.triple for q in self.quads}, key=triple_key)
+
+    @cached_property
+    def graph_sizes(self) -> dict[str, int]:
+        """Number of quads in each named graph."""
+        return dict(Counter(q.graph_name.value for q in self.quads))
 
     def source_index(self) -> dict[str, tuple[Source, bool]]:
         """For each term, the first source (in build order) that mentions it, and whether it

@@ -16,6 +16,8 @@ from projectgraph import __version__
 from projectgraph.assemble import assemble
 from projectgraph.build import BuildRefused, build
 from projectgraph.errors import EXIT_NONCONFORMING, ProjectGraphError, display_path
+from projectgraph.serve import ensure_build
+from projectgraph.serve import run as run_server
 from projectgraph.settings import Settings, load_settings
 from projectgraph.validate import validate as run_validation
 
@@ -28,7 +30,7 @@ app = typer.Typer(
 
 RootOption = Annotated[
     Path | None,
-    typer.Option("--root", help="Project folder holding projectgraph.toml [default: .]"),
+    typer.Option("--root", help="Project folder holding projectgraph.toml (default: .)"),
 ]
 BaseOption = Annotated[
     str | None,
@@ -74,7 +76,7 @@ def build_command(
     root: RootOption = None,
     base_iri: BaseOption = None,
     dist: Annotated[
-        Path | None, typer.Option("--dist", help="Output link [default: dist].")
+        Path | None, typer.Option("--dist", help="Output link (default: dist).")
     ] = None,
     quiet: QuietOption = False,
 ) -> None:
@@ -102,7 +104,7 @@ def validate_command(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Project records (files or folders) to check [default: the configured ones]."
+            help="Project records (files or folders) to check (default: the configured ones)."
         ),
     ] = None,
     output_format: Annotated[
@@ -125,3 +127,51 @@ def validate_command(
     sys.stdout.write(render())
     if not report.conforms:
         raise typer.Exit(EXIT_NONCONFORMING)
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (default: 127.0.0.1).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default: 8000).")] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option(help="On-disk store folder, reused across restarts (default: in memory)."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Query worker processes (default: 2).")
+    ] = None,
+    timeout: Annotated[
+        float | None, typer.Option(help="Query timeout in seconds (default: 30).")
+    ] = None,
+    max_rows: Annotated[
+        int | None, typer.Option(help="Rows per SELECT, 0 = no limit (default: 10000).")
+    ] = None,
+    max_query_length: Annotated[
+        int | None, typer.Option(help="Longest query, in characters.")
+    ] = None,
+    root: RootOption = None,
+    base_iri: BaseOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Build dist/ if it is stale, load it into Oxigraph and serve the SPARQL endpoint."""
+    try:
+        settings = _settings(
+            root,
+            base_iri=base_iri,
+            host=host,
+            port=port,
+            store=store,
+            workers=workers,
+            query_timeout=timeout,
+            max_rows=max_rows,
+            max_query_length=max_query_length,
+        )
+        served = ensure_build(settings, quiet=quiet, say=typer.echo)
+        run_server(settings, served, say=typer.echo, log_level="warning" if quiet else "info")
+    except BuildRefused as refused:
+        sys.stdout.write(refused.report.to_text())
+        raise _fail(refused) from None
+    except ProjectGraphError as error:
+        raise _fail(error) from None

@@ -37,6 +37,18 @@ class Setting:
         """The environment variable that sets it."""
         return ENV_PREFIX + self.name.upper()
 
+    def cast(self, raw: str) -> Any:
+        """Convert an environment variable's text to the setting's type."""
+        if isinstance(self.default, tuple):
+            return tuple(p for p in raw.split(",") if p)
+        if isinstance(self.default, bool):
+            return raw.strip().lower() in ("1", "true", "yes", "on")
+        if isinstance(self.default, int):
+            return int(raw)
+        if isinstance(self.default, float):
+            return float(raw)
+        return raw
+
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(
@@ -58,9 +70,21 @@ SETTINGS: tuple[Setting, ...] = (
         "Folders of project records, one file per project (comma-separated in env).",
     ),
     Setting("dist_dir", "dist", "Where the build publishes dumps (a link to the current build)."),
+    Setting("queries_dir", "queries", "Folder of named SPARQL queries (*.rq)."),
+    Setting("host", "127.0.0.1", "Address the server listens on."),
+    Setting("port", 8000, "Port the server listens on."),
+    Setting(
+        "store",
+        "",
+        "Folder of the on-disk Oxigraph store; empty: an in-memory store loaded at start.",
+    ),
+    Setting("workers", 2, "Query worker processes (each runs one query at a time)."),
+    Setting("query_timeout", 30.0, "Seconds a query may run before it is stopped (503)."),
+    Setting("max_query_length", 100_000, "Longest query text accepted, in characters."),
+    Setting("max_rows", 10_000, "Most rows a SELECT returns (0: no limit); cuts are signalled."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
-_PATH_SETTINGS = ("ontology", "context", "shapes_dir", "reference_dir", "dist_dir")
+_PATH_SETTINGS = ("ontology", "context", "shapes_dir", "reference_dir", "dist_dir", "queries_dir")
 
 
 @dataclass(frozen=True)
@@ -86,7 +110,7 @@ class DatasetInfo:
 
 @dataclass(frozen=True)
 class Settings:
-    """Resolved settings: absolute paths, a normalised base IRI."""
+    """Resolved settings: absolute paths, a normalised base IRI, checked limits."""
 
     root: Path
     base_iri: str
@@ -96,6 +120,14 @@ class Settings:
     reference_dir: Path
     project_dirs: tuple[Path, ...]
     dist_dir: Path
+    queries_dir: Path
+    host: str
+    port: int
+    store: Path | None
+    workers: int
+    query_timeout: float
+    max_query_length: int
+    max_rows: int
     dataset: DatasetInfo = field(default_factory=DatasetInfo)
 
 
@@ -123,10 +155,10 @@ def load_settings(
     values.update(toml_settings)
     for s in SETTINGS:
         if s.env in environ:
-            raw = environ[s.env]
-            values[s.name] = (
-                tuple(p for p in raw.split(",") if p) if s.name == "project_dirs" else raw
-            )
+            try:
+                values[s.name] = s.cast(environ[s.env])
+            except ValueError:
+                raise SettingsError(f"{s.env}={environ[s.env]!r} is not a valid {s.name}") from None
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
 
     base = _check_base_iri(str(values["base_iri"]))
@@ -134,13 +166,31 @@ def load_settings(
     project_dirs = values["project_dirs"]
     if isinstance(project_dirs, str | Path):
         project_dirs = (project_dirs,)
+    store = str(values["store"] or "")
     return Settings(
         root=root,
         base_iri=base,
         project_dirs=tuple(_resolve(root, p) for p in project_dirs),
+        host=str(values["host"]),
+        port=_bounded(values, "port", int, 1, 65535),
+        store=_resolve(root, store) if store else None,
+        workers=_bounded(values, "workers", int, 1, 256),
+        query_timeout=_bounded(values, "query_timeout", float, 0.001, 86_400),
+        max_query_length=_bounded(values, "max_query_length", int, 1, 100_000_000),
+        max_rows=_bounded(values, "max_rows", int, 0, 1_000_000_000),
         dataset=_dataset_info(toml.get("dataset", {}), root / CONFIG_FILE),
         **paths,
     )
+
+
+def _bounded(values: dict[str, Any], name: str, kind: type, low: float, high: float) -> Any:
+    try:
+        value = kind(values[name])
+    except (TypeError, ValueError):
+        raise SettingsError(f"{name} must be a number, not {values[name]!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low:g} and {high:g}, not {value}")
+    return value
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

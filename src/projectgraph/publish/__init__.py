@@ -15,9 +15,11 @@ from projectgraph.publish.dist import publish_atomically
 from projectgraph.publish.dumps import WrittenFile, turtle, used_prefixes, write_dumps, write_file
 from projectgraph.report import Report
 from projectgraph.settings import Settings
-from projectgraph.sources import shape_sources
+from projectgraph.sources import Source, shape_sources
 from projectgraph.vocab import STANDARD_PREFIXES, all_prefixes
 
+# Bump when what a build writes changes, so servers rebuild a dist made by older code.
+OUTPUT_LAYOUT = 2
 MANIFEST = "build.json"
 CHECKSUMS = "SHA256SUMS"
 CONTEXT = "context.jsonld"
@@ -39,28 +41,31 @@ class Published:
     manifest: dict[str, object]
 
 
+def read_manifest(dist: Path) -> dict[str, object] | None:
+    """The manifest of the build ``dist`` points to, or None if there is none (or it is
+    unreadable, as after a crash in an older layout)."""
+    try:
+        return json.loads((dist / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
 def load_context(settings: Settings) -> dict[str, object]:
     """The JSON-LD context the JSON-LD dump is compacted with (the ``@context`` object)."""
     with settings.context.open(encoding="utf-8") as f:
         return json.load(f)["@context"]
 
 
-def inputs_digest(assembled: Assembled, settings: Settings) -> str:
+def inputs_digest(sources: list[Source], settings: Settings) -> str:
     """A digest of everything that shapes the output: sources, shapes, context, settings."""
     h = hashlib.sha256()
-    files = [
-        *(s.path for s in assembled.sources),
-        *(s.path for s in shape_sources(settings)),
-        settings.context,
-    ]
+    files = [s.path for s in sources] + [s.path for s in shape_sources(settings)]
+    files.append(settings.context)
     for path in files:
-        h.update(
-            str(
-                path.relative_to(settings.root) if path.is_relative_to(settings.root) else path
-            ).encode()
-        )
+        name = path.relative_to(settings.root) if path.is_relative_to(settings.root) else path
+        h.update(str(name).encode())
         h.update(hashlib.sha256(path.read_bytes()).digest())
-    h.update(repr((settings.base_iri, settings.dataset, __version__)).encode())
+    h.update(repr((settings.base_iri, settings.dataset, __version__, OUTPUT_LAYOUT)).encode())
     return h.hexdigest()
 
 
@@ -105,7 +110,7 @@ def publish(
                 "build_id": build_id,
                 "projectgraph": __version__,
                 "base_iri": settings.base_iri,
-                "inputs_sha256": inputs_digest(assembled, settings),
+                "inputs_sha256": inputs_digest(assembled.sources, settings),
                 "triples": len(assembled.triples),
                 "quads": len(assembled.quads),
                 "entailed": assembled.entailed,
@@ -115,6 +120,7 @@ def publish(
                         "source": s.path.name,
                         "kind": s.kind,
                         "sha256": sources_sha256[s.graph],
+                        "quads": assembled.graph_sizes[s.graph],
                     }
                     for s in assembled.sources
                 },

@@ -146,7 +146,6 @@ def describe(
         d.add(distribution, DCAT.byteSize, _integer(written.size, XSD.nonNegativeInteger))
         _checksum(d, distribution, written.sha256)
 
-    graph_sizes = Counter(q.graph_name.value for q in assembled.quads)
     for source in assembled.sources:
         subset = ox.NamedNode(source.graph)
         d.add(dataset, VOID.subset, subset)
@@ -165,7 +164,7 @@ def describe(
                 else source.path.name
             ),
         )
-        d.add(subset, VOID.triples, _integer(graph_sizes[source.graph]))
+        d.add(subset, VOID.triples, _integer(assembled.graph_sizes[source.graph]))
         _checksum(d, subset, sources_sha256[source.graph])
     return d.triples
 

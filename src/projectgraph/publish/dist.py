@@ -9,12 +9,13 @@ previous build, in place. A lock file keeps two builds from interleaving.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
+
+from projectgraph.locks import exclusive_lock
 
 KEEP_BUILDS = 3  # the current build and the two before it (a server may still read them)
 
@@ -36,7 +37,7 @@ def publish_atomically(dist: Path, write: Callable[[Path], str]) -> Path:
     """
     builds = builds_dir(dist)
     builds.mkdir(parents=True, exist_ok=True)
-    with _lock(builds):
+    with exclusive_lock(builds):
         _remove_stale_temporaries(builds)
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=builds))
         tmp.chmod(0o755)  # mkdtemp makes it private; a published build is for everyone to read
@@ -54,16 +55,6 @@ def publish_atomically(dist: Path, write: Callable[[Path], str]) -> Path:
             raise
         _prune(builds, keep=final)
     return final
-
-
-@contextlib.contextmanager
-def _lock(builds: Path) -> Iterator[None]:
-    with (builds / ".lock").open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _remove_stale_temporaries(builds: Path) -> None:

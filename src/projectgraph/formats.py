@@ -1,0 +1,81 @@
+"""The serialisations the endpoint speaks: SPARQL results for SELECT/ASK, RDF for graphs.
+
+Canonical media types and file extensions come from pyoxigraph's own format enums; the table
+adds the short names of the ``format`` parameter and the aliases clients send in practice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+
+@dataclass(frozen=True)
+class Format:
+    """One serialisation: its short name, media types, and pyoxigraph's enum for it."""
+
+    key: str
+    ox_format: ox.QueryResultsFormat | ox.RdfFormat
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def media_type(self) -> str:
+        """The bare media type (pyoxigraph adds '; charset=utf-8' to some)."""
+        return self.ox_format.media_type.split(";")[0].strip()
+
+    @property
+    def media_types(self) -> tuple[str, ...]:
+        return (self.media_type, *self.aliases)
+
+    def content_type(self, media_type: str | None = None) -> str:
+        """The Content-Type for this format, or for the alias the client negotiated. Text
+        formats say their charset; XML declares its own."""
+        media_type = media_type or self.media_type
+        return media_type if media_type.endswith("xml") else f"{media_type}; charset=utf-8"
+
+
+RESULT_FORMATS: tuple[Format, ...] = (
+    Format("json", ox.QueryResultsFormat.JSON, ("application/json",)),
+    Format("xml", ox.QueryResultsFormat.XML, ("application/xml", "text/xml")),
+    Format("csv", ox.QueryResultsFormat.CSV),
+    Format("tsv", ox.QueryResultsFormat.TSV),
+)
+GRAPH_FORMATS: tuple[Format, ...] = (
+    Format("ttl", ox.RdfFormat.TURTLE, ("application/x-turtle",)),
+    Format("jsonld", ox.RdfFormat.JSON_LD, ("application/json",)),
+    Format("nt", ox.RdfFormat.N_TRIPLES, ("text/plain",)),
+    Format("rdf", ox.RdfFormat.RDF_XML, ("application/xml", "text/xml")),
+    Format("nq", ox.RdfFormat.N_QUADS),
+    Format("trig", ox.RdfFormat.TRIG),
+)
+BY_KEY: dict[str, dict[str, Format]] = {
+    "results": {f.key: f for f in RESULT_FORMATS},
+    "graph": {f.key: f for f in GRAPH_FORMATS},
+}
+
+
+def formats_for(returns_graph: bool) -> tuple[Format, ...]:
+    """The formats a query of this kind can be answered in, preferred first."""
+    return GRAPH_FORMATS if returns_graph else RESULT_FORMATS
+
+
+def offers(returns_graph: bool) -> list[str]:
+    """Media types to negotiate over: every canonical type first, then the aliases, so a
+    wildcard such as text/* picks text/csv rather than an alias like text/xml."""
+    available = formats_for(returns_graph)
+    return [f.media_type for f in available] + [a for f in available for a in f.aliases]
+
+
+def by_media_type(media_type: str, returns_graph: bool) -> Format:
+    """The format a negotiated media type belongs to (first match: canonical before alias)."""
+    return next(f for f in formats_for(returns_graph) if media_type in f.media_types)
+
+
+def by_name(name: str, returns_graph: bool) -> Format | None:
+    """A format by its short name (``ttl``) or one of its media types."""
+    name = name.strip().lower()
+    for f in formats_for(returns_graph):
+        if name == f.key or name in f.media_types:
+            return f
+    return None

@@ -1,0 +1,72 @@
+"""``projectgraph serve``: make sure a good build exists, prepare its store, run the server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from projectgraph.build import build
+from projectgraph.errors import ProjectGraphError, SourceError
+from projectgraph.publish import inputs_digest, read_manifest
+from projectgraph.settings import Settings
+from projectgraph.sources import discover
+from projectgraph.store.loading import ServedBuild
+
+
+def is_stale(settings: Settings, manifest: dict[str, object] | None) -> bool:
+    """True when ``dist`` is missing or was built from other inputs than the current ones."""
+    if manifest is None:
+        return True
+    return manifest.get("inputs_sha256") != inputs_digest(discover(settings), settings)
+
+
+def ensure_build(settings: Settings, quiet: bool, say: Callable[[str], None]) -> ServedBuild:
+    """The build to serve: ``dist`` if it is current, else a fresh build; if building fails,
+    the previous good build (the last good build keeps being served)."""
+    dist = settings.dist_dir
+    manifest = read_manifest(dist)
+    try:
+        stale = is_stale(settings, manifest)
+    except SourceError:  # a source vanished or is unreadable: the build below reports it
+        stale = True
+    if stale:
+        try:
+            result = build(settings, quiet=quiet)
+            say(f"built {result.published.build_id} ({result.report.summary()})")
+        except ProjectGraphError as e:
+            if manifest is None:
+                raise
+            say(
+                f"warning: the build failed, serving the previous build {manifest['build_id']}: {e}"
+            )
+    manifest = read_manifest(dist)
+    assert manifest is not None
+    return ServedBuild(folder=Path(dist).resolve(), manifest=manifest)
+
+
+def run(
+    settings: Settings, served: ServedBuild, say: Callable[[str], None], log_level: str = "info"
+) -> None:
+    """Serve ``served`` until interrupted (uvicorn on settings.host:settings.port)."""
+    import uvicorn
+
+    from projectgraph.store.loading import store_spec
+    from projectgraph.store.pool import WorkerPool
+    from projectgraph.web.app import create_app
+
+    spec, how = store_spec(served, settings.store)
+    say(
+        f"serving build {served.build_id} ({served.manifest['triples']} triples, {how}) on "
+        f"http://{settings.host}:{settings.port}/sparql"
+    )
+    engine = WorkerPool(spec, settings.workers)
+    app = create_app(settings, engine, served)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=log_level,
+        # GET queries can be as long as POST ones: let the request line hold max_query_length.
+        h11_max_incomplete_event_size=max(64 * 1024, 4 * settings.max_query_length + 16 * 1024),
+        timeout_graceful_shutdown=5,
+    )

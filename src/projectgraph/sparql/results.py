@@ -1,0 +1,127 @@
+"""Write a bounded list of SELECT solutions in the four SPARQL 1.1 result formats.
+
+The endpoint uses pyoxigraph's own writers to stream unbounded results; these are for the
+capped case, where it must stop after ``max_rows`` rows (pyoxigraph's writers always write to
+the end). They follow the W3C result formats; a test checks them against pyoxigraph's output.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Sequence
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None
+Rows = Sequence[Sequence[Term]]
+
+
+def write_json(
+    variables: Sequence[str], rows: Rows, extra: dict[str, object] | None = None
+) -> bytes:
+    """SPARQL 1.1 Query Results JSON; ``extra`` adds top-level members (e.g. truncation)."""
+    head = json.dumps({"vars": list(variables)}, ensure_ascii=False)
+    bindings = ",".join(
+        json.dumps(
+            {v: _json_term(t) for v, t in zip(variables, row, strict=True) if t is not None},
+            ensure_ascii=False,
+        )
+        for row in rows
+    )
+    tail = "".join(f",{json.dumps(k)}:{json.dumps(v)}" for k, v in (extra or {}).items())
+    return f'{{"head":{head},"results":{{"bindings":[{bindings}]}}{tail}}}'.encode()
+
+
+def _json_term(term: Term) -> dict[str, object]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        result: dict[str, object] = {"type": "literal", "value": term.value}
+        if term.language:
+            result["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            result["datatype"] = term.datatype.value
+        return result
+    assert isinstance(term, ox.Triple)
+    return {
+        "type": "triple",
+        "value": {
+            "subject": _json_term(term.subject),
+            "predicate": _json_term(term.predicate),
+            "object": _json_term(term.object),
+        },
+    }
+
+
+def write_xml(variables: Sequence[str], rows: Rows) -> bytes:
+    """SPARQL Query Results XML Format."""
+    out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">']
+    out.append(
+        "<head>" + "".join(f"<variable name={quoteattr(v)}/>" for v in variables) + "</head>"
+    )
+    out.append("<results>")
+    for row in rows:
+        out.append("<result>")
+        for v, t in zip(variables, row, strict=True):
+            if t is not None:
+                out.append(f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>")
+        out.append("</result>")
+    out.append("</results>\n</sparql>\n")
+    return "".join(out).encode()
+
+
+def _xml_term(term: Term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+        if term.datatype.value != XSD_STRING:
+            return (
+                f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+            )
+        return f"<literal>{escape(term.value)}</literal>"
+    assert isinstance(term, ox.Triple)
+    parts = (("subject", term.subject), ("predicate", term.predicate), ("object", term.object))
+    return "<triple>" + "".join(f"<{n}>{_xml_term(t)}</{n}>" for n, t in parts) + "</triple>"
+
+
+def write_csv(variables: Sequence[str], rows: Rows) -> bytes:
+    """SPARQL 1.1 CSV: plain values (IRIs, lexical forms, _:labels), CRLF line ends."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(variables)
+    for row in rows:
+        writer.writerow(["" if t is None else _csv_term(t) for t in row])
+    return buffer.getvalue().encode()
+
+
+def _csv_term(term: Term) -> str:
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Triple):
+        return str(term)
+    return term.value  # type: ignore[union-attr]
+
+
+def write_tsv(variables: Sequence[str], rows: Rows) -> bytes:
+    """SPARQL 1.1 TSV: ?variables, then terms in N-Triples syntax."""
+    lines = ["\t".join(f"?{v}" for v in variables)]
+    lines += ["\t".join("" if t is None else str(t) for t in row) for row in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+WRITERS: dict[str, Callable[[Sequence[str], Rows], bytes]] = {
+    "json": write_json,
+    "xml": write_xml,
+    "csv": write_csv,
+    "tsv": write_tsv,
+}

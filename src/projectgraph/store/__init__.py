@@ -1,0 +1,1 @@
+"""Where queries run: the store interface and the embedded Oxigraph implementation."""

@@ -1,0 +1,91 @@
+"""Put a build where the query workers can open it: an N-Quads dump (in-memory store) or an
+on-disk Oxigraph store that later starts reuse without reloading.
+
+On disk, ``<store>/<build id>/`` holds one build's store and ``<store>/<build id>.loaded``
+says it is complete. A store is loaded into a temporary folder and renamed into place, so a
+crash mid-load never leaves a half-loaded store that looks finished.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from projectgraph.locks import exclusive_lock
+from projectgraph.store.pool import StoreSpec
+
+DUMP = "projectgraph.nq"  # the dataset dump with one named graph per source
+KEEP_STORES = 2  # the current build's store and the one before (a running server may use it)
+
+
+@dataclass(frozen=True)
+class ServedBuild:
+    """The build a server answers from: its folder (not the moving dist link) and manifest."""
+
+    folder: Path
+    manifest: dict[str, object]
+
+    @property
+    def build_id(self) -> str:
+        return str(self.manifest["build_id"])
+
+    @property
+    def dump(self) -> Path:
+        return self.folder / DUMP
+
+
+def store_spec(build: ServedBuild, store_dir: Path | None) -> tuple[StoreSpec, str]:
+    """How workers open ``build`` (in memory from its dump, or the on-disk store), and a
+    sentence saying what was done to get there."""
+    if store_dir is None:
+        return StoreSpec("memory", str(build.dump)), "in-memory store, loaded by each worker"
+    path, loaded = ensure_disk_store(store_dir, build)
+    verb = "loaded" if loaded else "reusing"
+    return StoreSpec("disk", str(path)), f"{verb} the on-disk store {path}"
+
+
+def ensure_disk_store(root: Path, build: ServedBuild) -> tuple[Path, bool]:
+    """The on-disk store of ``build`` under ``root``, and whether it had to be loaded now."""
+    root.mkdir(parents=True, exist_ok=True)
+    target = root / build.build_id
+    marker = root / f"{build.build_id}.loaded"
+    with exclusive_lock(root):
+        loaded = not (target.is_dir() and marker.is_file())
+        if loaded:
+            _load(root, build, target, marker)
+        marker.touch()  # the most recently used store is the last to be pruned
+        _prune(root, keep=build.build_id)
+    return target, loaded
+
+
+def _load(root: Path, build: ServedBuild, target: Path, marker: Path) -> None:
+    for leftover in (*root.glob(".loading-*"), target):
+        shutil.rmtree(leftover, ignore_errors=True)
+    marker.unlink(missing_ok=True)
+    loading = root / f".loading-{build.build_id}"
+    store = ox.Store(str(loading))
+    store.bulk_load(path=build.dump, format=ox.RdfFormat.N_QUADS)
+    store.flush()
+    del store  # closes RocksDB before the folder is renamed
+    gc.collect()
+    loading.rename(target)
+    marker.write_text(
+        json.dumps({"build_id": build.build_id, "quads": build.manifest.get("quads")})
+    )
+
+
+def _prune(root: Path, keep: str) -> None:
+    markers = sorted(root.glob("*.loaded"), key=lambda p: p.stat().st_mtime, reverse=True)
+    keep_ids = {keep} | {m.stem for m in markers[:KEEP_STORES]}
+    for path in root.iterdir():
+        build_id = path.name.removesuffix(".loaded")
+        if not path.name.startswith(".") and build_id not in keep_ids:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)

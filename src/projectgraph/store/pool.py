@@ -1,0 +1,288 @@
+"""The embedded engine: a pool of query worker processes over one Oxigraph store.
+
+The server process stays light and asynchronous; each query borrows an idle worker, sends it
+the request, and relays its frames to the HTTP response. One timer per query (the event
+loop's own, no thread per request) enforces the timeout: a worker that runs past it is killed
+and replaced, so the pool is whole again within a process start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import socket
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass
+
+from projectgraph.store.base import QueryError, QueryOutcome, QueryRequest, QueryStream
+from projectgraph.store.protocol import (
+    DATA,
+    END,
+    ERROR,
+    READY,
+    REQUEST,
+    json_frame,
+    read_frame,
+)
+
+log = logging.getLogger("projectgraph.store")
+
+STARTUP_TIMEOUT = 300.0  # loading a large dump into memory takes a while
+
+
+@dataclass(frozen=True)
+class StoreSpec:
+    """Which store the workers open: ``memory`` (load an N-Quads dump) or ``disk`` (read-only)."""
+
+    kind: str
+    path: str
+
+
+class WorkerStartError(RuntimeError):
+    """A worker process could not open the store."""
+
+
+class _Worker:
+    """One worker process and the server's end of its socket."""
+
+    def __init__(
+        self,
+        process: asyncio.subprocess.Process,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> None:
+        self.process = process
+        self.reader = reader
+        self.writer = writer
+        self.queries = 0
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            self.process.kill()
+        self.writer.close()
+
+
+class WorkerPool:
+    """A fixed number of worker processes; busy ones are borrowed, broken ones replaced."""
+
+    def __init__(self, spec: StoreSpec, size: int) -> None:
+        self.spec = spec
+        self.size = size
+        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._all: set[_Worker] = set()
+        self._replacing: set[asyncio.Task[None]] = set()
+        self.timeouts = 0
+        self.restarts = 0
+        self.last_error: str | None = None
+        self._closed = False
+
+    async def start(self) -> None:
+        """Start every worker; fails if the store cannot be opened."""
+        workers = await asyncio.gather(*(self._spawn() for _ in range(self.size)))
+        for w in workers:
+            self._idle.put_nowait(w)
+
+    async def stop(self) -> None:
+        """Kill every worker and wait for them."""
+        self._closed = True
+        for task in list(self._replacing):
+            task.cancel()
+        for w in list(self._all):
+            w.kill()
+        for w in list(self._all):
+            with contextlib.suppress(ProcessLookupError):
+                await w.process.wait()
+        self._all.clear()
+
+    async def _spawn(self) -> _Worker:
+        parent, child = socket.socketpair()
+        try:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "projectgraph.store.worker",
+                "--fd",
+                str(child.fileno()),
+                "--store",
+                self.spec.kind,
+                "--path",
+                self.spec.path,
+                pass_fds=(child.fileno(),),
+                stdin=asyncio.subprocess.DEVNULL,
+            )
+        finally:
+            child.close()
+        reader, writer = await asyncio.open_unix_connection(sock=parent, limit=1 << 22)
+        worker = _Worker(process, reader, writer)
+        try:
+            kind, payload = await asyncio.wait_for(read_frame(reader), STARTUP_TIMEOUT)
+        except (asyncio.IncompleteReadError, TimeoutError):
+            worker.kill()
+            raise WorkerStartError(
+                f"query worker exited while opening the {self.spec.kind} store {self.spec.path}"
+            ) from None
+        if kind != READY:
+            worker.kill()
+            raise WorkerStartError(
+                json.loads(payload).get("message", "query worker failed to start")
+            )
+        self._all.add(worker)
+        return worker
+
+    def _discard(self, worker: _Worker) -> None:
+        """Kill a worker that is stuck or broken, and start its replacement in the background."""
+        worker.kill()
+        self._all.discard(worker)
+        self.restarts += 1
+        if not self._closed:
+            task = asyncio.get_running_loop().create_task(self._replace())
+            self._replacing.add(task)
+            task.add_done_callback(self._replacing.discard)
+
+    async def _replace(self) -> None:
+        delay = 0.1
+        while not self._closed:
+            try:
+                worker = await self._spawn()
+            except (WorkerStartError, OSError) as e:
+                self.last_error = str(e)
+                log.error("cannot restart a query worker: %s (retrying in %.1f s)", e, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+                continue
+            self._idle.put_nowait(worker)
+            return
+
+    def health(self) -> dict[str, object]:
+        return {
+            "store": self.spec.kind,
+            "workers": self.size,
+            "workers_alive": len(self._all),
+            "workers_idle": self._idle.qsize(),
+            "worker_restarts": self.restarts,
+            "query_timeouts": self.timeouts,
+            "last_error": self.last_error,
+        }
+
+    async def execute(self, request: QueryRequest) -> QueryOutcome:
+        """Run ``request`` on an idle worker within ``request.timeout`` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + request.timeout
+
+        try:
+            async with asyncio.timeout_at(deadline):
+                worker = await self._idle.get()
+        except TimeoutError:
+            return QueryError(
+                503,
+                f"all {self.size} query workers stayed busy for {request.timeout:g} s; "
+                "try again later",
+            )
+        lease = _Lease(self, worker, loop.call_at(deadline + 1.0, lambda: lease.end(ok=False)))
+        try:
+            async with asyncio.timeout_at(deadline):
+                worker.writer.write(json_frame(REQUEST, asdict(request)))
+                kind, payload = await read_frame(worker.reader)
+                if kind == ERROR:
+                    lease.end(ok=True)
+                    return _error(payload)
+                head = json.loads(payload)
+                # The status is only settled once the first bytes exist: a query that computes
+                # everything before writing (an aggregate) can still get its 503.
+                kind, payload = await read_frame(worker.reader)
+                if kind == DATA and head.get("complete"):
+                    end_kind, end = await read_frame(worker.reader)  # sent with the data
+                    if end_kind == END:
+                        worker.queries += 1
+                        lease.end(ok=True)
+                        info = json.loads(end)
+                        return QueryStream(
+                            head["truncated"], head["rows"], payload, _nothing(), True, info
+                        )
+                    kind, payload = end_kind, end
+        except TimeoutError:
+            self.timeouts += 1
+            lease.end(ok=False)
+            return QueryError(
+                503, f"the query ran longer than the {request.timeout:g} s limit and was stopped"
+            )
+        except (asyncio.IncompleteReadError, ConnectionError):
+            lease.end(ok=False)
+            return QueryError(500, "the query worker crashed while running this query")
+
+        worker.queries += 1
+        if kind == ERROR:
+            lease.end(ok=True)
+            return _error(payload)
+        if kind == END:
+            lease.end(ok=True)
+            info = json.loads(payload)
+            return QueryStream(head["truncated"], head["rows"], b"", _nothing(), True, info)
+        return QueryStream(head["truncated"], head["rows"], payload, self._relay(lease, deadline))
+
+    async def _relay(self, lease: _Lease, deadline: float) -> AsyncIterator[bytes]:
+        finished = False
+        try:
+            async with asyncio.timeout_at(deadline):
+                while True:
+                    kind, payload = await read_frame(lease.worker.reader)
+                    if kind == DATA:
+                        yield payload
+                    elif kind == END:
+                        finished = True
+                        return
+                    else:  # ERROR after the first bytes: the response can only be cut short
+                        raise QueryAborted(json.loads(payload).get("message", "query failed"))
+        except TimeoutError:
+            self.timeouts += 1
+            raise QueryAborted("the query ran past its time limit while streaming") from None
+        except (asyncio.IncompleteReadError, ConnectionError):
+            raise QueryAborted("the query worker crashed while streaming") from None
+        finally:
+            # A client that went away, a timeout or an error leaves the worker mid-query:
+            # it is replaced. A finished query returns the worker to the pool.
+            lease.end(ok=finished)
+
+
+class _Lease:
+    """A worker lent to one query. It ends exactly once: back to the pool if the query
+    finished cleanly, otherwise killed and replaced. A timer just after the query's deadline
+    ends it in any case, even if nobody ever reads the response."""
+
+    def __init__(self, pool: WorkerPool, worker: _Worker, timer: asyncio.TimerHandle) -> None:
+        self.pool = pool
+        self.worker = worker
+        self.timer = timer
+        self.done = False
+
+    def end(self, ok: bool) -> None:
+        if self.done:
+            return
+        self.done = True
+        self.timer.cancel()
+        if ok:
+            self.pool._idle.put_nowait(self.worker)
+        else:
+            self.pool._discard(self.worker)
+
+
+class QueryAborted(Exception):
+    """Results had started streaming when the query failed; the response is cut short."""
+
+
+async def _nothing() -> AsyncIterator[bytes]:
+    return
+    yield b""  # pragma: no cover - makes this an async generator
+
+
+def _error(payload: bytes) -> QueryError:
+    data = json.loads(payload)
+    return QueryError(
+        data.get("status", 500),
+        data.get("message", "query failed"),
+        data.get("line"),
+        data.get("column"),
+    )

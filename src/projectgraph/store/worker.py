@@ -1,0 +1,163 @@
+"""A query worker process: opens the store once, then answers queries sent over its socket.
+
+Started by :mod:`projectgraph.store.pool` as ``python -m projectgraph.store.worker``. Queries run
+here, not in the server, because pyoxigraph cannot cancel a query: when one runs past its
+timeout the server kills this process and starts another, and nothing else is held up.
+Imports are kept to pyoxigraph and the standard library so a replacement starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import socket
+import sys
+import time
+from itertools import islice
+from typing import Any
+
+import pyoxigraph as ox
+
+from projectgraph.formats import BY_KEY
+from projectgraph.sparql.results import WRITERS, write_json
+from projectgraph.store.protocol import (
+    CHUNK,
+    END,
+    ERROR,
+    HEAD,
+    READY,
+    REQUEST,
+    Outbox,
+    json_frame,
+    recv_frame,
+)
+
+_POSITION = re.compile(r"^error at (\d+):(\d+): ")
+
+
+def open_store(kind: str, path: str) -> ox.Store:
+    """``memory``: load an N-Quads dump into a new in-memory store; ``disk``: open read-only."""
+    if kind == "memory":
+        store = ox.Store()
+        store.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
+        return store
+    if kind == "disk":
+        return ox.Store.read_only(path)
+    raise ValueError(f"unknown store kind {kind!r}")
+
+
+def answer(store: ox.Store, request: dict[str, Any], out: Outbox) -> None:
+    """Run one query and send HEAD, DATA..., END (or ERROR) frames."""
+    started = time.perf_counter()
+    try:
+        result = store.query(request["query"], **_dataset(request))
+    except SyntaxError as e:
+        out.send(ERROR, _syntax_error(e))
+        return
+    except (OSError, ValueError) as e:
+        out.send(ERROR, {"status": 500, "message": f"query failed: {e}"})
+        return
+    rows: int | None = None
+    try:
+        if isinstance(result, ox.QuerySolutions):
+            rows = _write_solutions(result, request, out)
+        elif isinstance(result, ox.QueryBoolean):
+            _write_whole(
+                out, result.serialize(format=BY_KEY["results"][request["format"]].ox_format)
+            )
+        else:
+            out.send(HEAD, {"truncated": False, "rows": None, "complete": False})
+            result.serialize(out, format=BY_KEY["graph"][request["format"]].ox_format)
+    except (OSError, ValueError) as e:
+        out.send(ERROR, {"status": 500, "message": f"query failed: {e}"})
+        return
+    seconds = round(time.perf_counter() - started, 6)
+    out.send(END, {"rows": rows, "bytes": out.written, "seconds": seconds})
+
+
+def _write_solutions(result: ox.QuerySolutions, request: dict[str, Any], out: Outbox) -> int | None:
+    """Capped: read max_rows + 1 rows to know whether the result is cut, then write at most
+    max_rows. Uncapped: stream everything through pyoxigraph's own writer."""
+    key = request["format"]
+    cap = request["max_rows"]
+    if not cap:
+        out.send(HEAD, {"truncated": False, "rows": None, "complete": False})
+        result.serialize(out, format=BY_KEY["results"][key].ox_format)
+        return None
+    variables = [v.value for v in result.variables]
+    rows = [tuple(solution) for solution in islice(result, cap + 1)]
+    truncated = len(rows) > cap
+    rows = rows[:cap]
+    if key == "json" and truncated:
+        body = write_json(variables, rows, {"truncated": {"maxRows": cap}})
+    else:
+        body = WRITERS[key](variables, rows)
+    _write_whole(out, body, truncated=truncated, rows=len(rows))
+    return len(rows)
+
+
+def _write_whole(
+    out: Outbox, body: bytes, truncated: bool = False, rows: int | None = None
+) -> None:
+    """A result produced in memory: the server may answer it with a Content-Length when it
+    fits one frame (``complete``), and stream it otherwise."""
+    out.send(HEAD, {"truncated": truncated, "rows": rows, "complete": len(body) <= CHUNK})
+    out.write(body)
+
+
+def _dataset(request: dict[str, Any]) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if request.get("default_graphs") is not None:
+        options["default_graph"] = [ox.NamedNode(g) for g in request["default_graphs"]]
+    if request.get("named_graphs") is not None:
+        options["named_graphs"] = [ox.NamedNode(g) for g in request["named_graphs"]]
+    if request.get("union_default_graph") and "default_graph" not in options:
+        options["use_default_graph_as_union"] = True
+    return options
+
+
+def _syntax_error(error: SyntaxError) -> dict[str, Any]:
+    message = str(error.msg)
+    match = _POSITION.match(message)
+    if match:
+        return {
+            "status": 400,
+            "message": message[match.end() :],
+            "line": int(match[1]),
+            "column": int(match[2]),
+        }
+    return {"status": 400, "message": message}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve queries on the inherited socket until the server closes it."""
+    parser = argparse.ArgumentParser(prog="projectgraph.store.worker")
+    parser.add_argument("--fd", type=int, required=True, help="inherited socket file descriptor")
+    parser.add_argument("--store", choices=("memory", "disk"), required=True)
+    parser.add_argument(
+        "--path", required=True, help="N-Quads dump (memory) or store folder (disk)"
+    )
+    args = parser.parse_args(argv)
+    sock = socket.socket(fileno=args.fd)
+    try:
+        store = open_store(args.store, args.path)
+    except (OSError, SyntaxError, ValueError) as e:
+        sock.sendall(json_frame(ERROR, {"status": 500, "message": f"cannot open the store: {e}"}))
+        sys.exit(1)
+    sock.sendall(json_frame(READY, {"pid": os.getpid()}))
+    while True:
+        try:
+            kind, payload = recv_frame(sock)
+        except (EOFError, ConnectionError):
+            return
+        if kind == REQUEST:
+            try:
+                answer(store, json.loads(payload), Outbox(sock))
+            except (BrokenPipeError, ConnectionResetError):
+                return  # the server gave up on this query (client gone, timeout): exit quietly
+
+
+if __name__ == "__main__":
+    main()

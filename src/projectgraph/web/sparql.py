@@ -1,0 +1,235 @@
+"""The SPARQL 1.1 Protocol query operation at ``/sparql``.
+
+https://www.w3.org/TR/sparql11-protocol/#query-operation: GET ``?query=``, POST
+``application/x-www-form-urlencoded`` and POST ``application/sparql-query``, with
+``default-graph-uri`` / ``named-graph-uri``. The dataset is one named graph per source file;
+without dataset parameters or FROM clauses the default graph is the union of all of them.
+The endpoint is read-only: updates and SERVICE are refused before any engine sees the query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from urllib.parse import parse_qsl
+
+import pyoxigraph as ox
+from starlette.datastructures import MultiDict
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from projectgraph.conneg import explicitly_accepts, negotiate
+from projectgraph.formats import Format, by_media_type, by_name, formats_for, offers
+from projectgraph.settings import Settings
+from projectgraph.sparql.inspect import inspect
+from projectgraph.store.base import QueryEngine, QueryError, QueryRequest, QueryStream
+from projectgraph.web.errors import error_response
+
+FORM = "application/x-www-form-urlencoded"
+SPARQL_QUERY = "application/sparql-query"
+SPARQL_UPDATE = "application/sparql-update"
+READ_ONLY = (
+    "this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, ...) is not accepted"
+)
+NO_SERVICE = "federated queries (SERVICE) are disabled on this endpoint"
+
+
+class ProtocolError(Exception):
+    """A request that breaks the protocol: carries the HTTP status and a message."""
+
+    def __init__(self, status: int, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.details = details
+
+
+class SparqlEndpoint:
+    """Handles requests to /sparql; the page and the service description are injected."""
+
+    def __init__(self, settings: Settings, engine: QueryEngine, page, description) -> None:  # type: ignore[no-untyped-def]
+        self.settings = settings
+        self.engine = engine
+        self.page = page  # (request, query) -> HTML Response
+        self.description = description  # (request, Format) -> Response
+        # Percent-encoding can triple a character's size, UTF-8 make it four bytes.
+        self.max_body = 12 * settings.max_query_length + 65_536
+
+    async def __call__(self, request: Request) -> Response:
+        accept = request.headers.get("accept")
+        try:
+            return await self._handle(request, accept)
+        except ProtocolError as e:
+            return error_response(e.status, e.message, accept, e.details)
+
+    async def _handle(self, request: Request, accept: str | None) -> Response:
+        params = await self._parameters(request)
+        if "update" in params:
+            raise ProtocolError(403, READ_ONLY)
+        queries = params.getlist("query")
+        if len(queries) > 1:
+            raise ProtocolError(400, "send one query per request (more than one 'query' parameter)")
+        if not queries:
+            if request.method != "GET":
+                raise ProtocolError(
+                    400, "no query: send it as 'query' or as an application/sparql-query body"
+                )
+            return self._describe(request, accept, params)
+        query = queries[0]
+        if len(query) > self.settings.max_query_length:
+            status = 414 if request.method == "GET" else 413
+            raise ProtocolError(
+                status,
+                f"the query is {len(query)} characters long; this endpoint accepts at most "
+                f"{self.settings.max_query_length}",
+            )
+
+        found = inspect(query)
+        if found.update:
+            raise ProtocolError(403, READ_ONLY, operation=found.update)
+        if found.service:
+            raise ProtocolError(403, NO_SERVICE)
+        if (
+            request.method == "GET"
+            and "format" not in params
+            and _prefers_html(accept, found.returns_graph)
+        ):
+            return self.page(request, query)
+        fmt, media_type = _choose_format(params, accept, found.returns_graph)
+        outcome = await self.engine.execute(
+            QueryRequest(
+                query=query,
+                format=fmt.key,
+                max_rows=self.settings.max_rows,
+                timeout=self.settings.query_timeout,
+                **_dataset(params, found.dataset_clause),
+            )
+        )
+        if isinstance(outcome, QueryError):
+            raise _query_error(outcome, query)
+        return _respond(outcome, fmt.content_type(media_type), self.settings.max_rows)
+
+    async def _parameters(self, request: Request) -> MultiDict:
+        """Protocol parameters from the URL and, for POST, from the body."""
+        params = list(request.query_params.multi_items())
+        if request.method == "POST":
+            content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if content_type == SPARQL_UPDATE:
+                raise ProtocolError(403, READ_ONLY)
+            if content_type not in (FORM, SPARQL_QUERY):
+                raise ProtocolError(
+                    415,
+                    f"unsupported Content-Type {content_type or '(none)'!r}: send the query as "
+                    f"{FORM} ('query=...') or as {SPARQL_QUERY}",
+                )
+            body = await self._body(request)
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise ProtocolError(
+                    400, f"the request body is not UTF-8 (byte {e.start})"
+                ) from None
+            if content_type == FORM:
+                params += parse_qsl(text, keep_blank_values=True, errors="strict")
+            else:
+                params = [(k, v) for k, v in params if k != "query"] + [("query", text)]
+        return MultiDict(params)
+
+    async def _body(self, request: Request) -> bytes:
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_body:
+            raise ProtocolError(413, f"the request body is larger than {self.max_body} bytes")
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.max_body:
+                raise ProtocolError(413, f"the request body is larger than {self.max_body} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _describe(self, request: Request, accept: str | None, params: MultiDict) -> Response:
+        if "format" not in params and _prefers_html(accept, returns_graph=True):
+            return self.page(request, None)
+        fmt, media_type = _choose_format(params, accept, returns_graph=True)
+        return self.description(request, fmt, media_type)
+
+
+def _prefers_html(accept: str | None, returns_graph: bool) -> bool:
+    """A browser: it names text/html, and likes it at least as much as any data format."""
+    if not explicitly_accepts(accept, "text/html"):
+        return False
+    return negotiate(accept, ["text/html", *offers(returns_graph)]) == "text/html"
+
+
+def _choose_format(
+    params: MultiDict, accept: str | None, returns_graph: bool
+) -> tuple[Format, str]:
+    """The format to answer in, and the media type to say (the alias the client asked for)."""
+    available = formats_for(returns_graph)
+    requested = params.get("format") or params.get("output")
+    if requested:
+        fmt = by_name(requested, returns_graph)
+        if fmt is None:
+            kind = "graphs (CONSTRUCT, DESCRIBE)" if returns_graph else "results (SELECT, ASK)"
+            names = ", ".join(f.key for f in available)
+            raise ProtocolError(
+                406, f"format {requested!r} is not available for {kind}; use one of {names}"
+            )
+        return fmt, fmt.media_type
+    chosen = negotiate(accept, offers(returns_graph))
+    if chosen is None:
+        raise ProtocolError(
+            406,
+            f"none of the accepted types ({accept}) can be produced; available: "
+            + ", ".join(f.media_type for f in available),
+        )
+    return by_media_type(chosen, returns_graph), chosen
+
+
+def _dataset(params: MultiDict, query_has_from: bool) -> dict[str, object]:
+    defaults = params.getlist("default-graph-uri")
+    named = params.getlist("named-graph-uri")
+    for iri in (*defaults, *named):
+        try:
+            ox.NamedNode(iri)
+        except ValueError:
+            raise ProtocolError(400, f"graph IRI {iri!r} is not a valid absolute IRI") from None
+    if defaults or named:  # the protocol's dataset replaces the query's FROM clauses
+        return {
+            "union_default_graph": False,
+            "default_graphs": tuple(defaults),
+            "named_graphs": tuple(named),
+        }
+    return {"union_default_graph": not query_has_from}
+
+
+def _query_error(error: QueryError, query: str) -> ProtocolError:
+    if error.status != 400 or error.line is None:
+        return ProtocolError(error.status, error.message)
+    lines = query.splitlines() or [""]
+    line = lines[min(error.line, len(lines)) - 1]
+    pointer = " " * max((error.column or 1) - 1, 0) + "^"
+    return ProtocolError(
+        400,
+        f"malformed query: {error.message} (line {error.line}, column {error.column})",
+        line=error.line,
+        column=error.column,
+        context=f"{line}\n{pointer}",
+    )
+
+
+def _respond(outcome: QueryStream, content_type: str, max_rows: int) -> Response:
+    """A complete small result as one response with a length; anything else streamed."""
+    headers = {"Vary": "Accept"}
+    if outcome.truncated:
+        headers["X-SPARQL-MaxRows"] = str(max_rows)
+        headers["X-Result-Truncated"] = f"true; only the first {max_rows} rows were returned"
+    if outcome.complete:
+        return Response(outcome.first, media_type=content_type, headers=headers)
+    return StreamingResponse(_body(outcome), media_type=content_type, headers=headers)
+
+
+async def _body(outcome: QueryStream) -> AsyncIterator[bytes]:
+    if outcome.first:
+        yield outcome.first
+    async for chunk in outcome.rest:
+        yield chunk
