@@ -151,6 +151,11 @@ def serve_command(
     max_query_length: Annotated[
         int | None, typer.Option(help="Longest query, in characters.")
     ] = None,
+    dist: Annotated[Path | None, typer.Option(help="The build to serve (default: dist).")] = None,
+    no_build: Annotated[
+        bool,
+        typer.Option("--no-build", help="Serve --dist as it is: no staleness check, no build."),
+    ] = False,
     root: RootOption = None,
     base_iri: BaseOption = None,
     quiet: QuietOption = False,
@@ -167,8 +172,9 @@ def serve_command(
             query_timeout=timeout,
             max_rows=max_rows,
             max_query_length=max_query_length,
+            dist_dir=dist,
         )
-        served = ensure_build(settings, quiet=quiet, say=typer.echo)
+        served = ensure_build(settings, quiet=quiet, say=typer.echo, rebuild=not no_build)
         run_server(settings, served, say=typer.echo, log_level="warning" if quiet else "info")
     except BuildRefused as refused:
         sys.stdout.write(refused.report.to_text())

@@ -17,7 +17,8 @@ class Format:
 
     key: str
     ox_format: ox.QueryResultsFormat | ox.RdfFormat
-    aliases: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # other media types clients send for it
+    names: tuple[str, ...] = ()  # other values of the format parameter (SPARQLWrapper, Fuseki)
 
     @property
     def media_type(self) -> str:
@@ -36,17 +37,19 @@ class Format:
 
 
 RESULT_FORMATS: tuple[Format, ...] = (
-    Format("json", ox.QueryResultsFormat.JSON, ("application/json",)),
-    Format("xml", ox.QueryResultsFormat.XML, ("application/xml", "text/xml")),
+    Format("json", ox.QueryResultsFormat.JSON, ("application/json",), ("srj",)),
+    Format("xml", ox.QueryResultsFormat.XML, ("application/xml", "text/xml"), ("srx",)),
     Format("csv", ox.QueryResultsFormat.CSV),
     Format("tsv", ox.QueryResultsFormat.TSV),
 )
 GRAPH_FORMATS: tuple[Format, ...] = (
-    Format("ttl", ox.RdfFormat.TURTLE, ("application/x-turtle",)),
-    Format("jsonld", ox.RdfFormat.JSON_LD, ("application/json",)),
-    Format("nt", ox.RdfFormat.N_TRIPLES, ("text/plain",)),
-    Format("rdf", ox.RdfFormat.RDF_XML, ("application/xml", "text/xml")),
-    Format("nq", ox.RdfFormat.N_QUADS),
+    Format("ttl", ox.RdfFormat.TURTLE, ("application/x-turtle",), ("turtle", "n3")),
+    Format("jsonld", ox.RdfFormat.JSON_LD, ("application/json",), ("json-ld", "json")),
+    Format("nt", ox.RdfFormat.N_TRIPLES, ("text/plain",), ("ntriples", "n-triples")),
+    Format(
+        "rdf", ox.RdfFormat.RDF_XML, ("application/xml", "text/xml"), ("xml", "rdfxml", "rdf/xml")
+    ),
+    Format("nq", ox.RdfFormat.N_QUADS, (), ("nquads", "n-quads")),
     Format("trig", ox.RdfFormat.TRIG),
 )
 BY_KEY: dict[str, dict[str, Format]] = {
@@ -76,6 +79,6 @@ def by_name(name: str, returns_graph: bool) -> Format | None:
     """A format by its short name (``ttl``) or one of its media types."""
     name = name.strip().lower()
     for f in formats_for(returns_graph):
-        if name == f.key or name in f.media_types:
+        if name == f.key or name in f.names or name in f.media_types:
             return f
     return None

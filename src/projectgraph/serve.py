@@ -20,11 +20,18 @@ def is_stale(settings: Settings, manifest: dict[str, object] | None) -> bool:
     return manifest.get("inputs_sha256") != inputs_digest(discover(settings), settings)
 
 
-def ensure_build(settings: Settings, quiet: bool, say: Callable[[str], None]) -> ServedBuild:
+def ensure_build(
+    settings: Settings, quiet: bool, say: Callable[[str], None], rebuild: bool = True
+) -> ServedBuild:
     """The build to serve: ``dist`` if it is current, else a fresh build; if building fails,
-    the previous good build (the last good build keeps being served)."""
+    the previous good build (the last good build keeps being served). With ``rebuild=False``
+    ``dist`` is served as it is, e.g. a build made on another machine."""
     dist = settings.dist_dir
     manifest = read_manifest(dist)
+    if not rebuild:
+        if manifest is None:
+            raise ProjectGraphError(f"{dist}: no build to serve (no {dist}/build.json)")
+        return ServedBuild(folder=Path(dist).resolve(), manifest=manifest)
     try:
         stale = is_stale(settings, manifest)
     except SourceError:  # a source vanished or is unreadable: the build below reports it

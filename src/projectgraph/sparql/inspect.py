@@ -26,15 +26,20 @@ UPDATE_OPERATIONS = (
     "WITH",
 )
 
-# Order matters: long strings before short ones, IRIs before '<' as an operator.
+# Order matters: long strings before short ones, IRIs before '<' as an operator. Quantifiers
+# are possessive and an unterminated string runs to the end of the text, so no pattern ever
+# backtracks: the scan stays linear on hostile input (a million unclosed quotes).
 _TOKEN = re.compile(
     r"""
-      (?P<comment>\#[^\n]*)
-    | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
-                 |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
-    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-    | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]*)
-    | (?P<name>[A-Za-z_\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*:?[\w.\-:%\\\u00b7\u00c0-\uffff]*)
+      (?P<comment>\#[^\n]*+)
+    | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*+(?:\"\"\")?
+                 |'''(?:[^'\\]|\\.|'(?!''))*+(?:''')?
+                 |"(?:[^"\\\n]|\\.)*+"?
+                 |'(?:[^'\\\n]|\\.)*+'?)
+    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*+>)
+    | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]*+)
+    | (?P<name>[A-Za-z_\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*+
+               (?::[\w.\-:%\\\u00b7\u00c0-\uffff]*+)?)
     | (?P<other>.)
     """,
     re.VERBOSE | re.DOTALL,

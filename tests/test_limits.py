@@ -1,0 +1,108 @@
+"""Limits that need their own server: the query timeout frees the worker; results stream."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.server import Server, start_server
+
+CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+TIMEOUT = 1.5
+
+
+@pytest.fixture(scope="module")
+def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    running = start_server(
+        tmp_path_factory.mktemp("strict"), "--timeout", str(TIMEOUT), "--workers", "1"
+    )
+    yield running
+    running.stop()
+
+
+def test_timeout_gives_503_in_time_and_the_server_recovers(strict: Server) -> None:
+    with httpx.Client(base_url=strict.url, timeout=30) as http:
+        started = time.monotonic()
+        response = http.get("/sparql", params={"query": CARTESIAN})
+        elapsed = time.monotonic() - started
+        assert response.status_code == 503
+        assert "stopped" in response.text and f"{TIMEOUT:g} s" in response.text
+        assert elapsed < TIMEOUT + 2
+        # one worker only: the next query needs the replacement, and gets it
+        after = http.get("/sparql", params={"query": "ASK { ?s ?p ?o }"})
+        assert after.status_code == 200 and after.json()["boolean"] is True
+        health = http.get("/health").json()["engine"]
+        assert health["query_timeouts"] == 1 and health["worker_restarts"] == 1
+        assert health["workers_alive"] == 1
+
+
+def test_timeout_also_stops_graph_queries(strict: Server) -> None:
+    query = "CONSTRUCT { ?a ?b ?i } WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c"
+    started = time.monotonic()
+    response = httpx.get(strict.url + "/sparql", params={"query": query}, timeout=30)
+    assert response.status_code == 503 and time.monotonic() - started < TIMEOUT + 2
+    # the next query waits for the replacement worker and is answered normally
+    after = httpx.get(strict.url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
+    assert after.status_code == 200
+    assert httpx.get(strict.url + "/health").json()["status"] == "ok"
+
+
+def rss_kib(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
+
+
+def test_a_million_rows_stream_without_piling_up(tmp_path: Path) -> None:
+    server = start_server(tmp_path, "--max-rows", "0", "--workers", "1", "--timeout", "120")
+    try:
+        query = "SELECT ?a ?b WHERE { ?a ?p ?o . ?b ?q ?r } LIMIT 1000000"
+        before = rss_kib(server.process.pid)
+        rows = size = 0
+        peak = before
+        with httpx.stream(
+            "GET", server.url + "/sparql", params={"query": query, "format": "tsv"}, timeout=120
+        ) as r:
+            assert r.status_code == 200
+            assert "content-length" not in r.headers  # streamed, not buffered
+            for chunk in r.iter_bytes():
+                size += len(chunk)
+                rows += chunk.count(b"\n")
+                if rows % 100_000 < 2_000:
+                    peak = max(peak, rss_kib(server.process.pid))
+        assert rows == 1_000_001  # header + rows
+        assert size > 100_000_000
+        # the server relayed ~150 MB; its own memory grew by far less than that
+        assert (peak - before) < 60 * 1024, f"server grew by {(peak - before) // 1024} MiB"
+    finally:
+        server.stop()
+
+
+def test_on_disk_store_is_reused_after_a_restart(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    first = start_server(tmp_path, "--store", str(store))
+    try:
+        assert "loaded the on-disk store" in first.output()
+        assert httpx.get(first.url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}).json()[
+            "boolean"
+        ]
+    finally:
+        first.stop()
+    stores = sorted(p.name for p in store.iterdir() if not p.name.startswith("."))
+    inode = os.stat(store / stores[0]).st_ino
+    second = start_server(tmp_path, "--store", str(store))
+    try:
+        assert "reusing the on-disk store" in second.output()
+        assert sorted(p.name for p in store.iterdir() if not p.name.startswith(".")) == stores
+        assert os.stat(store / stores[0]).st_ino == inode
+        count = httpx.get(
+            second.url + "/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
+        )
+        assert count.json()["results"]["bindings"][0]["n"]["value"] == "1117"
+        assert httpx.get(second.url + "/health").json()["engine"]["store"] == "disk"
+    finally:
+        second.stop()
