@@ -14,6 +14,8 @@ from projectgraph.build import BuildResult, build
 from projectgraph.settings import Settings, load_settings
 from tests.server import Server, start_server
 
+pytest_plugins = ["tests.browser"]  # the browser and tab fixtures
+
 REPO = Path(__file__).resolve().parents[1]
 PROJECT_FILES = ("ontology", "shapes", "data", "projectgraph.toml")
 

@@ -184,3 +184,18 @@ def test_void_and_dcat_describe_the_dumps(dist: Path, built: BuildResult) -> Non
     assert str(void.value(temporal, DCAT.endDate)) == "2020-03-31"
     spatial = {str(c).rsplit("/", 1)[1] for c in void.objects(dataset, DCT.spatial)}
     assert spatial == {"ESP", "POL", "ITA", "LVA", "HUN", "GBR"}
+
+
+def test_a_change_that_only_touches_the_manifest_gives_a_new_build(project_copy: Path) -> None:
+    """Shapes change no dump but do change the input digest: the build id must follow, or a
+    later serve would keep rebuilding onto the stale folder (a bug found in review)."""
+    settings = load_settings(project_copy, {"dist_dir": project_copy / "dist"})
+    first = build(settings, quiet=True).published
+    shape = project_copy / "shapes" / "places.ttl"
+    shape.write_text(shape.read_text() + "\n# a comment\n")
+    second = build(settings, quiet=True).published
+    assert second.build_id != first.build_id
+    assert (first.folder / "projectgraph.nq").read_bytes() == (second.folder / "projectgraph.nq").read_bytes()
+    manifest = json.loads((project_copy / "dist" / "build.json").read_text())
+    assert manifest["build_id"] == second.build_id
+    assert manifest["inputs_sha256"] == second.manifest["inputs_sha256"] != first.manifest["inputs_sha256"]

@@ -23,7 +23,7 @@ def blocks(language: str) -> list[str]:
 
 def test_readme_opens_with_the_two_setup_commands() -> None:
     commands = blocks("sh")[:2]
-    assert commands == ["pip install . && projectgraph build\n", "scripts/test.sh\n"]
+    assert commands == ["pip install . && projectgraph serve\n", "scripts/test.sh\n"]
     ci = (REPO / ".ci" / "run").read_text()
     assert "\nscripts/test.sh\n" in ci
 

@@ -103,11 +103,9 @@ def publish(
             f"{f.sha256}  {f.path.name}\n"
             for f in sorted(files.values(), key=lambda f: f.path.name)
         )
-        checksums = write_file(folder / CHECKSUMS, sums.encode())
-        build_id = checksums.sha256[:16]
+        write_file(folder / CHECKSUMS, sums.encode())
         manifest.update(
             {
-                "build_id": build_id,
                 "projectgraph": __version__,
                 "base_iri": settings.base_iri,
                 "inputs_sha256": inputs_digest(assembled.sources, settings),
@@ -130,10 +128,14 @@ def publish(
                 },
             }
         )
+        # The id covers every byte of the build (the checksums and the rest of the manifest),
+        # so an existing folder with this id holds exactly these files.
+        identity = sums + json.dumps(manifest, sort_keys=True)
+        manifest["build_id"] = hashlib.sha256(identity.encode()).hexdigest()[:16]
         write_file(
             folder / MANIFEST, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
         )
-        return build_id
+        return str(manifest["build_id"])
 
     folder = publish_atomically(settings.dist_dir, write)
     return Published(build_id=str(manifest["build_id"]), folder=folder, manifest=manifest)

@@ -1,0 +1,98 @@
+"""Headless Chromium (Debian's /usr/bin/chromium) driven by Playwright, loopback only.
+
+Never run ``playwright install``: it downloads its own browser, which this network refuses.
+Every page is checked for console errors, uncaught exceptions and requests that leave
+127.0.0.1; a screenshot of each is kept in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.server import REPO
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", REPO / "test-artifacts"))
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # Beneath page routing: anything not on loopback goes to a dead proxy on loopback and no
+    # host name is ever resolved (Chromium's own update and account traffic included).
+    "--proxy-server=http://127.0.0.1:9",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+]
+
+
+@dataclass
+class Tab:
+    """A page and what it did: console messages, uncaught errors, blocked requests."""
+
+    page: Any
+    console: list[Any] = field(default_factory=list)
+    errors: list[Any] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+
+    def console_errors(self) -> list[str]:
+        return [m.text for m in self.console if m.type == "error"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Chromium for the session."""
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), (
+        f"{CHROMIUM} is missing: apt-get install chromium (scripts/test.sh does)"
+    )
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=ARGS, timeout=60_000
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def tab(browser: Any, request: pytest.FixtureRequest) -> Iterator[Tab]:
+    """A fresh page; the test fails on console errors, page errors or outside requests."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    tab = Tab(page)
+
+    def guard(route: Any) -> None:
+        if urlsplit(route.request.url).hostname in LOOPBACK:
+            route.continue_()
+        else:
+            tab.blocked.append(route.request.url)
+            route.abort("blockedbyclient")
+
+    context.route("**/*", guard)
+    page.on("console", lambda message: tab.console.append(message))
+    page.on("pageerror", lambda error: tab.errors.append(error))
+    try:
+        yield tab
+    finally:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        try:
+            page.screenshot(path=ARTIFACTS / f"{request.node.name}.png", full_page=True)
+        finally:
+            context.close()
+    assert not tab.errors, f"uncaught errors: {tab.errors}"
+    assert not tab.console_errors(), f"console errors: {tab.console_errors()}"
+    assert not tab.blocked, f"requests outside loopback: {tab.blocked}"
