@@ -195,7 +195,13 @@ def test_a_change_that_only_touches_the_manifest_gives_a_new_build(project_copy:
     shape.write_text(shape.read_text() + "\n# a comment\n")
     second = build(settings, quiet=True).published
     assert second.build_id != first.build_id
-    assert (first.folder / "projectgraph.nq").read_bytes() == (second.folder / "projectgraph.nq").read_bytes()
+    assert (first.folder / "projectgraph.nq").read_bytes() == (
+        second.folder / "projectgraph.nq"
+    ).read_bytes()
     manifest = json.loads((project_copy / "dist" / "build.json").read_text())
     assert manifest["build_id"] == second.build_id
-    assert manifest["inputs_sha256"] == second.manifest["inputs_sha256"] != first.manifest["inputs_sha256"]
+    assert (
+        manifest["inputs_sha256"]
+        == second.manifest["inputs_sha256"]
+        != first.manifest["inputs_sha256"]
+    )

@@ -106,3 +106,29 @@ def test_on_disk_store_is_reused_after_a_restart(tmp_path: Path) -> None:
         assert httpx.get(second.url + "/health").json()["engine"]["store"] == "disk"
     finally:
         second.stop()
+
+
+def test_a_timeout_while_streaming_cuts_the_response_short(tmp_path: Path) -> None:
+    """Once 200 and the first bytes are out, a timeout can only abort the transfer: the client
+    must see an error (no final chunk), never a complete-looking short result."""
+    server = start_server(tmp_path, "--max-rows", "0", "--workers", "1", "--timeout", "1")
+    try:
+        query = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+        received = 0
+        stream = httpx.stream(
+            "GET", server.url + "/sparql", params={"query": query, "format": "tsv"}, timeout=30
+        )
+        with (
+            pytest.raises(httpx.RemoteProtocolError),
+            stream as response,
+        ):  # the error comes mid-body
+            assert response.status_code == 200
+            for chunk in response.iter_bytes():
+                received += len(chunk)
+        assert received > 0
+        after = httpx.get(server.url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
+        assert after.status_code == 200
+        log = server.output()
+        assert "stopped mid-stream" in log and "Traceback" not in log
+    finally:
+        server.stop()

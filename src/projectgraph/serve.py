@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from projectgraph.publish import inputs_digest, read_manifest
 from projectgraph.settings import Settings
 from projectgraph.sources import discover
 from projectgraph.store.loading import ServedBuild
+from projectgraph.store.pool import QueryAborted
 
 
 def is_stale(settings: Settings, manifest: dict[str, object] | None) -> bool:
@@ -51,6 +53,22 @@ def ensure_build(
     return ServedBuild(folder=Path(dist).resolve(), manifest=manifest)
 
 
+class _AbortedQueries(logging.Filter):
+    """A query that fails after its first bytes were sent can only abort the transfer, which
+    uvicorn logs as an application error with a traceback; say it in one line instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, QueryAborted):
+            record.msg, record.args, record.exc_info = (
+                "query stopped mid-stream: %s",
+                (error,),
+                None,
+            )
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 def run(
     settings: Settings, served: ServedBuild, say: Callable[[str], None], log_level: str = "info"
 ) -> None:
@@ -66,6 +84,7 @@ def run(
         f"serving build {served.build_id} ({served.manifest['triples']} triples, {how}) on "
         f"http://{settings.host}:{settings.port}/sparql"
     )
+    logging.getLogger("uvicorn.error").addFilter(_AbortedQueries())
     engine = WorkerPool(spec, settings.workers)
     app = create_app(settings, engine, served)
     uvicorn.run(
