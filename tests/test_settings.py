@@ -76,3 +76,36 @@ def test_slugs_are_stable_and_readable() -> None:
         slugify("—")
     with pytest.raises(ValueError):
         mint("https://x.org", "project", "Not A Slug")
+
+
+def test_serve_settings_from_env_and_flags(tmp_path: Path) -> None:
+    env = {
+        "PROJECTGRAPH_WORKERS": "3",
+        "PROJECTGRAPH_QUERY_TIMEOUT": "2.5",
+        "PROJECTGRAPH_MAX_ROWS": "0",
+        "PROJECTGRAPH_STORE": "store",
+    }
+    settings = load_settings(tmp_path, {"port": 9001}, environ=env)
+    assert (settings.workers, settings.query_timeout, settings.max_rows, settings.port) == (
+        3,
+        2.5,
+        0,
+        9001,
+    )
+    assert settings.store == tmp_path / "store"
+    assert load_settings(tmp_path, environ={}).store is None  # in memory by default
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"PROJECTGRAPH_WORKERS": "many"}, "PROJECTGRAPH_WORKERS"),
+        ({"PROJECTGRAPH_WORKERS": "0"}, "workers must be between"),
+        ({"PROJECTGRAPH_PORT": "70000"}, "port must be between"),
+        ({"PROJECTGRAPH_QUERY_TIMEOUT": "-1"}, "query_timeout must be between"),
+        ({"PROJECTGRAPH_MAX_ROWS": "-5"}, "max_rows must be between"),
+    ],
+)
+def test_bad_serve_settings(tmp_path: Path, env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        load_settings(tmp_path, environ=env)
