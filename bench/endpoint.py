@@ -350,13 +350,14 @@ class Server:
     port: int
     log: Path
     cwd: Path
+    path: str = "/sparql"
     ready_timeout: float = 900.0
     process: subprocess.Popen[bytes] | None = None
     startup: float = 0.0
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/sparql"
+        return f"http://127.0.0.1:{self.port}{self.path}"
 
     @property
     def base(self) -> str:
@@ -385,6 +386,11 @@ class Server:
                     r = client.get(self.url, params={"query": READY_QUERY})
                     if r.status_code == 200:
                         break
+                    if 400 <= r.status_code < 500:
+                        self.stop()
+                        raise ServerFailed(
+                            f"{self.label}: {self.url} answers {r.status_code}: {r.text[:200]}"
+                        )
                 except httpx.HTTPError:
                     pass
                 if time.monotonic() > deadline:
@@ -475,7 +481,6 @@ class Throughput:
     """One wrk run."""
 
     label: str
-    workers: str
     requests_per_s: float
     p50: str
     p99: str
@@ -652,7 +657,9 @@ def reference_answers(store: ox.Store, queries: list[Query]) -> dict[str, Answer
     return answers
 
 
-def time_in_process(store: ox.Store, query: str, runs: int, how: str) -> Timing:
+def time_in_process(
+    store: ox.Store, query: str, runs: int, how: str, warmup: int | None = None
+) -> Timing:
     """Time ``query`` in-process: ``rows`` (query and read every row), ``json-ox`` (and
     pyoxigraph's JSON writer) or ``json-worker`` (what a projectgraph worker does: read the
     rows up to the cap, write them with projectgraph's JSON writer)."""
@@ -669,11 +676,12 @@ def time_in_process(store: ox.Store, query: str, runs: int, how: str) -> Timing:
             rows = [tuple(s) for s in islice(result, MAX_ROWS + 1)]  # type: ignore[arg-type]
             write_json(variables, rows[:MAX_ROWS])
 
+    warmup = max(runs // 10, 3) if warmup is None else warmup
     timing = Timing()
-    for i in range(runs + max(runs // 10, 3)):
+    for i in range(runs + warmup):
         started = time.perf_counter()
         once()
-        if i >= max(runs // 10, 3):  # warm-up
+        if i >= warmup:
             timing.samples.append(time.perf_counter() - started)
     return timing
 
@@ -768,7 +776,7 @@ def rdflib_server(data: Path, work: Path, root: Path) -> Server:
     if exe is None:
         raise ServerFailed("rdflib-endpoint is not installed: pip install rdflib-endpoint")
     argv = [exe, "serve", "--host", "127.0.0.1", "--port", str(port), str(data / "projectgraph.nq")]
-    return Server("rdflib-endpoint", argv, port, work / "rdflib-endpoint.log", root)
+    return Server("rdflib-endpoint", argv, port, work / "rdflib-endpoint.log", root, path="/")
 
 
 @contextlib.contextmanager
@@ -791,7 +799,7 @@ def running(server: Server, problems: Problems, say: Callable[[str], None]) -> I
 
 
 def throughput_row(
-    server: Server, workers: str, query: str, cfg: Config, problems: Problems, projectgraph: bool
+    server: Server, query: str, cfg: Config, problems: Problems, projectgraph: bool
 ) -> Throughput:
     """wrk against ``server`` and what its processes did meanwhile."""
     before = health(server) if projectgraph else {}
@@ -823,7 +831,6 @@ def throughput_row(
             problems.append(f"{server.label}: after wrk: {after}")
     return Throughput(
         label=server.label,
-        workers=workers,
         requests_per_s=float(figures.get("rps", 0)),
         p50=figures.get("p50", "?"),
         p99=figures.get("p99", "?"),
@@ -883,6 +890,9 @@ def main() -> None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
     root = args.root.resolve()
     started = time.perf_counter()
+    # The servers run in their own sessions: make a SIGTERM unwind through the code that
+    # stops them, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     def say(text: str) -> None:
         print(f"[{time.perf_counter() - started:6.1f} s] {text}", file=sys.stderr, flush=True)
@@ -924,6 +934,7 @@ def main() -> None:
         throughput: list[Throughput] = []
         store_root = work / "store"
         disk_in_process: Timing | None = None
+        in_process_disk: dict[str, Timing] = {}
 
         for kind, store_dir in (("in-memory", None), ("on-disk", store_root)):
             # The latency configuration first (it also makes the on-disk store), then the
@@ -955,9 +966,7 @@ def main() -> None:
                         floors[f"projectgraph {kind}"] = time_health(server, cfg.lookup_runs)
                     if workers in cfg.workers:
                         say(f"  wrk {cfg.duration:g} s ...")
-                        throughput.append(
-                            throughput_row(server, str(workers), lookup.text, cfg, problems, True)
-                        )
+                        throughput.append(throughput_row(server, lookup.text, cfg, problems, True))
             if store_dir is not None:
                 disk = (
                     next(p for p in store_dir.iterdir() if p.is_dir())
@@ -965,10 +974,19 @@ def main() -> None:
                     else None
                 )
                 if disk is not None:
+                    say("pyoxigraph in-process on the on-disk store: timings ...")
                     disk_store = ox.Store.read_only(str(disk))
                     disk_in_process = time_in_process(
                         disk_store, lookup.text, cfg.lookup_runs, "json-worker"
                     )
+                    in_process_disk = {
+                        q.name: time_in_process(
+                            disk_store, q.text, min(cfg.runs, 3), "json-worker", warmup=1
+                        )
+                        for q in queries
+                        if q.kind != "lookup"
+                    }
+                    in_process_disk[LOOKUP] = disk_in_process
                     del disk_store
 
         if not cfg.skip_rdflib:
@@ -992,7 +1010,7 @@ def main() -> None:
                     restart_rdflib,
                 )
                 say(f"  wrk {cfg.duration:g} s ...")
-                throughput.append(throughput_row(server, "-", lookup.text, cfg, problems, False))
+                throughput.append(throughput_row(server, lookup.text, cfg, problems, False))
         say("done")
 
         # ----------------------------------------------------------------------------------
@@ -1011,18 +1029,37 @@ def main() -> None:
             f" -c{cfg.connections} -d{cfg.duration:g}s"
         )
         print(
+            "- servers: `projectgraph serve --dist DATA --no-build --host 127.0.0.1 --port P "
+            f"--workers W --timeout {cfg.timeout:g} --max-rows {MAX_ROWS} --quiet "
+            "[--store DIR]`; `rdflib-endpoint serve --host 127.0.0.1 --port P "
+            "DATA/projectgraph.nq` (rdflib Dataset, default graph = union, its default "
+            "INFO access log on)"
+        )
+        print(
+            "- speed-up = rdflib-endpoint median / projectgraph median; pyoxigraph in-memory / "
+            "on-disk = the same query in the benchmark process on a pyoxigraph Store (loaded "
+            "from the dump / the server's on-disk store opened read-only, "
+            f"{min(cfg.runs, 3)} runs), rows written as JSON the way a projectgraph worker does"
+        )
+        print(
             "- startup (until the first answer): "
             + ", ".join(f"{k} {v:.1f} s" for k, v in startups.items())
         )
 
         print("\n## Query latency (ms, sequential, one keep-alive connection)\n")
         names = list(latency)
-        header = ["query", "rows", "pyoxigraph in-process"]
-        for name in names:
-            header += [f"{name} median", f"{name} p95"]
+        short = {
+            "projectgraph in-memory": "pg in-memory",
+            "projectgraph on-disk": "pg on-disk",
+            "rdflib-endpoint": "rdflib-endpoint",
+        }
+        header = ["query", "rows", "pyoxigraph in-memory median"]
+        if in_process_disk:
+            header.append("pyoxigraph on-disk median")
+        header += [f"{short.get(name, name)} median / p95" for name in names]
         pg_names = [n for n in names if n.startswith("projectgraph")]
         if "rdflib-endpoint" in latency:
-            header += [f"speed-up ({n.removeprefix('projectgraph ')})" for n in pg_names]
+            header += [f"speed-up {short.get(n, n).removeprefix('pg ')}" for n in pg_names]
         rows = []
         for q in queries:
             row = [
@@ -1030,9 +1067,11 @@ def main() -> None:
                 str(reference[q.name].rows),
                 ms(in_process[q.name].median),
             ]
+            if in_process_disk:
+                row.append(ms(in_process_disk[q.name].median))
             for name in names:
                 t = latency[name][q.name]
-                row += [t.failure or ms(t.median), "" if t.failure else ms(t.p95)]
+                row.append(t.failure or f"{ms(t.median)} / {ms(t.p95)}")
             if "rdflib-endpoint" in latency:
                 row += [
                     speedup(latency["rdflib-endpoint"][q.name], latency[n][q.name], cfg)
