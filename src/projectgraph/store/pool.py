@@ -14,6 +14,7 @@ import json
 import logging
 import socket
 import sys
+from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
 
@@ -65,16 +66,55 @@ class _Worker:
         self.writer.close()
 
 
+class _Handoff:
+    """Idle workers, handed to waiting queries in the order they arrived.
+
+    ``asyncio.Queue`` lets a query that has just arrived take a returned worker ahead of one
+    that has been waiting (the woken waiter finds the queue empty again and goes back to
+    sleep), which under load gave some point lookups a second's wait or a 503.
+    """
+
+    def __init__(self) -> None:
+        self._idle: deque[_Worker] = deque()
+        self._waiters: deque[asyncio.Future[_Worker]] = deque()
+
+    def put(self, worker: _Worker) -> None:
+        """Give ``worker`` to the longest-waiting query, or keep it idle."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(worker)
+                return
+        self._idle.append(worker)
+
+    async def get(self) -> _Worker:
+        """An idle worker, or the next one returned (cancellable by a timeout)."""
+        if self._idle:
+            return self._idle.popleft()
+        waiter: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():  # handed over just as we gave up
+                self.put(waiter.result())
+            raise
+
+    def __len__(self) -> int:
+        return len(self._idle)
+
+
 class WorkerPool:
     """A fixed number of worker processes; busy ones are borrowed, broken ones replaced."""
 
     def __init__(self, spec: StoreSpec, size: int) -> None:
         self.spec = spec
         self.size = size
-        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._idle = _Handoff()
         self._all: set[_Worker] = set()
         self._replacing: set[asyncio.Task[None]] = set()
         self.timeouts = 0
+        self.busy = 0  # queries refused because no worker became free in time
         self.restarts = 0
         self.last_error: str | None = None
         self._closed = False
@@ -83,7 +123,7 @@ class WorkerPool:
         """Start every worker; fails if the store cannot be opened."""
         workers = await asyncio.gather(*(self._spawn() for _ in range(self.size)))
         for w in workers:
-            self._idle.put_nowait(w)
+            self._idle.put(w)
 
     async def stop(self) -> None:
         """Kill every worker and wait for them."""
@@ -153,7 +193,7 @@ class WorkerPool:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
                 continue
-            self._idle.put_nowait(worker)
+            self._idle.put(worker)
             return
 
     def health(self) -> dict[str, object]:
@@ -161,9 +201,10 @@ class WorkerPool:
             "store": self.spec.kind,
             "workers": self.size,
             "workers_alive": len(self._all),
-            "workers_idle": self._idle.qsize(),
+            "workers_idle": len(self._idle),
             "worker_restarts": self.restarts,
             "query_timeouts": self.timeouts,
+            "queries_refused_busy": self.busy,
             "last_error": self.last_error,
         }
 
@@ -176,6 +217,7 @@ class WorkerPool:
             async with asyncio.timeout_at(deadline):
                 worker = await self._idle.get()
         except TimeoutError:
+            self.busy += 1
             return QueryError(
                 503,
                 f"all {self.size} query workers stayed busy for {request.timeout:g} s; "
@@ -264,7 +306,7 @@ class _Lease:
         self.done = True
         self.timer.cancel()
         if ok:
-            self.pool._idle.put_nowait(self.worker)
+            self.pool._idle.put(self.worker)
         else:
             self.pool._discard(self.worker)
 
