@@ -74,6 +74,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", "127.0.0.1", "Address the server listens on."),
     Setting("port", 8000, "Port the server listens on."),
     Setting(
+        "trusted_proxies",
+        ("127.0.0.1", "::1"),
+        "Proxies whose X-Forwarded-Host/Proto/Prefix headers are believed (comma-separated).",
+    ),
+    Setting(
         "store",
         "",
         "Folder of the on-disk Oxigraph store; empty: an in-memory store loaded at start.",
@@ -123,6 +128,7 @@ class Settings:
     queries_dir: Path
     host: str
     port: int
+    trusted_proxies: tuple[str, ...]
     store: Path | None
     workers: int
     query_timeout: float
@@ -173,6 +179,7 @@ def load_settings(
         project_dirs=tuple(_resolve(root, p) for p in project_dirs),
         host=str(values["host"]),
         port=_bounded(values, "port", int, 1, 65535),
+        trusted_proxies=tuple(str(p) for p in values["trusted_proxies"]),
         store=_resolve(root, store) if store else None,
         workers=_bounded(values, "workers", int, 1, 256),
         query_timeout=_bounded(values, "query_timeout", float, 0.001, 86_400),

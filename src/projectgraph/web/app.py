@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from functools import lru_cache
 
@@ -11,16 +12,19 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from projectgraph import __version__
 from projectgraph.formats import Format
+from projectgraph.publish import CONTEXT, VOID_FILE
 from projectgraph.queries import load_queries
 from projectgraph.settings import Settings
 from projectgraph.store.base import QueryEngine
 from projectgraph.store.loading import ServedBuild
+from projectgraph.web.harvest import Harvest
 from projectgraph.web.pages import STATIC, render
+from projectgraph.web.resources import Site, handle
 from projectgraph.web.service_description import PREFIXES, describe_service
 from projectgraph.web.sparql import SparqlEndpoint
 
@@ -97,19 +101,23 @@ def create_app(settings: Settings, engine: QueryEngine, build: ServedBuild) -> F
         lifespan=lifespan,
     )
     examples = load_queries(settings.queries_dir)
+    metadata = [
+        q.triple for q in ox.parse(path=build.folder / VOID_FILE, format=ox.RdfFormat.TURTLE)
+    ]
+    context = json.loads((build.folder / CONTEXT).read_text(encoding="utf-8"))["@context"]
+    site = Site(settings, engine, build, metadata, context)
+    harvest = Harvest(site)
 
     def endpoint_url(request: Request) -> str:
         return str(request.url_for("sparql"))
 
     def page(request: Request, query: str | None) -> Response:
         graphs = build.manifest.get("graphs", {})
+        urls = site.urls(request)
         html = render(
             "sparql.html",
-            title=settings.dataset.title,
-            root=str(request.url_for("root")),
-            static=str(request.url_for("static", path="")).rstrip("/"),
+            **site.page_context(request, urls),
             endpoint=endpoint_url(request),
-            build_id=build.build_id,
             triples=build.manifest.get("triples"),
             graphs=len(graphs) if isinstance(graphs, dict) else 0,
             timeout=f"{settings.query_timeout:g}",
@@ -142,9 +150,31 @@ def create_app(settings: Settings, engine: QueryEngine, build: ServedBuild) -> F
             response_class=Response,
         )
 
-    @app.get("/", name="root", include_in_schema=False)
-    async def root(request: Request) -> Response:
-        return RedirectResponse(str(request.url_for("sparql")), status_code=303)
+    def route(
+        path: str, owner: object, handler: str, route_name: str | None = None, **fixed: str
+    ) -> None:
+        async def endpoint(request: Request) -> Response:
+            return await handle(owner, handler, request, **fixed, **request.path_params)
+
+        app.add_api_route(
+            path, endpoint, methods=["GET", "HEAD"], include_in_schema=False, name=route_name
+        )
+
+    route("/", harvest, "home", route_name="root")
+    route("/id/{kind}/{slug}", site, "dereference")
+    route("/page/{kind}/{slug}", site, "page")
+    route("/data/{kind}/{file}", site, "data")
+    route("/embed/{kind}/{file}", site, "embed")
+    route("/browse/{kind}", site, "browse")
+    route("/ontology", site, "ontology")
+    route("/ontology{extension:path}", site, "ontology")
+    route("/.well-known/void", harvest, "void")
+    route("/catalog", harvest, "catalog")
+    route("/dumps/{name}", harvest, "dump")
+    route("/context.jsonld", harvest, "dump", name="context.jsonld")
+    route("/sitemap.xml", harvest, "sitemap")
+    route("/sitemap-{number:int}.xml", harvest, "sitemap")
+    route("/robots.txt", harvest, "robots")
 
     @app.get("/health", summary="Liveness and the build being served")
     async def health() -> JSONResponse:

@@ -1,0 +1,96 @@
+"""The canonical base IRI, mapped to wherever the server answers.
+
+Resources are minted under the configured base (``https://w3id.org/projectgraph/id/...``). A
+server on localhost, or behind a proxy under another name, must still give working links, so
+every page and data document is written with the *public* base of the request: the scheme and
+host the client used (``X-Forwarded-Proto``/``-Host``/``-Prefix`` when a trusted proxy sent the
+request). When the server runs at the canonical base the mapping is the identity. The SPARQL
+endpoint is not rewritten: it speaks canonical IRIs, as the dumps do.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pyoxigraph as ox
+from starlette.requests import Request
+
+from projectgraph.vocab import parse_base
+
+_HOST = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$")
+_PREFIX = re.compile(r"^(/[A-Za-z0-9._~%!$&'()*+,;=:@-]+)*$")
+
+
+class BadHost(ValueError):
+    """A Host or X-Forwarded-Host header that is not a host name (it would end up in links)."""
+
+
+@dataclass(frozen=True)
+class BaseMap:
+    """Maps IRIs between the canonical base and the public base of one request."""
+
+    canonical: str  # ends with '/'
+    public: str  # ends with '/'
+
+    @property
+    def identity(self) -> bool:
+        return self.canonical == self.public
+
+    def to_public(self, iri: str) -> str:
+        """The IRI as this request's client should follow it."""
+        if not self.identity and iri.startswith(self.canonical):
+            return self.public + iri[len(self.canonical) :]
+        return iri
+
+    def to_canonical(self, url: str) -> str:
+        """The canonical IRI behind a public URL."""
+        if not self.identity and url.startswith(self.public):
+            return self.canonical + url[len(self.public) :]
+        return url
+
+    def term(
+        self, term: ox.NamedNode | ox.BlankNode | ox.Literal
+    ) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        if isinstance(term, ox.NamedNode) and not self.identity:
+            mapped = self.to_public(term.value)
+            return term if mapped == term.value else ox.NamedNode(mapped)
+        return term
+
+    def triples(self, triples: list[ox.Triple]) -> list[ox.Triple]:
+        """Rewrite subjects and objects (predicates and types are vocabulary, left alone)."""
+        if self.identity:
+            return triples
+        return [ox.Triple(self.term(t.subject), t.predicate, self.term(t.object)) for t in triples]
+
+
+def public_base(request: Request, trusted_proxies: tuple[str, ...]) -> str:
+    """``scheme://host[/prefix]/`` as the client reached this server."""
+    headers = request.headers
+    scheme = request.url.scheme
+    host = headers.get("host", "")
+    prefix = request.scope.get("root_path", "")
+    client = request.client.host if request.client else None
+    if client in trusted_proxies:
+        scheme = _first(headers.get("x-forwarded-proto")) or scheme
+        host = _first(headers.get("x-forwarded-host")) or host
+        prefix = (_first(headers.get("x-forwarded-prefix")) or prefix).rstrip("/")
+    if scheme not in ("http", "https"):
+        scheme = "http"
+    if not _HOST.match(host):
+        raise BadHost(f"not a host name: {host!r}")
+    if not _PREFIX.match(prefix):
+        raise BadHost(f"not a path prefix: {prefix!r}")
+    return f"{scheme}://{host}{prefix}/"
+
+
+@lru_cache(maxsize=64)
+def base_map(canonical_base: str, public: str) -> BaseMap:
+    """The (cached) map for a canonical base and a public base."""
+    return BaseMap(parse_base(canonical_base), public)
+
+
+def _first(value: str | None) -> str | None:
+    """The first of a comma-separated header (the client-most proxy's value)."""
+    return value.split(",")[0].strip() if value else None

@@ -1,0 +1,46 @@
+"""HTTP caching for content that only changes with the build: ETags and 304 answers."""
+
+from __future__ import annotations
+
+import hashlib
+from email.utils import parsedate_to_datetime
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+MAX_AGE = 300  # seconds browsers and proxies may reuse a page or document without asking
+
+
+def etag(build_id: str, *parts: str) -> str:
+    """A strong ETag for a representation of ``parts`` in build ``build_id``."""
+    digest = hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16]
+    return f'"{build_id}-{digest}"'
+
+
+def not_modified(request: Request, tag: str, last_modified: float | None = None) -> bool:
+    """True when the client's copy is current (If-None-Match, else If-Modified-Since)."""
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        candidates = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+        return "*" in candidates or tag in candidates
+    since = request.headers.get("if-modified-since")
+    if since and last_modified is not None:
+        try:
+            return int(last_modified) <= parsedate_to_datetime(since).timestamp()
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+def cached(
+    request: Request,
+    body: bytes | str,
+    media_type: str,
+    tag: str,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """200 with ETag and Cache-Control, or 304 when the client already has it."""
+    all_headers = {"ETag": tag, "Cache-Control": f"public, max-age={MAX_AGE}", **(headers or {})}
+    if not_modified(request, tag):
+        return Response(status_code=304, headers=all_headers)
+    return Response(body, media_type=media_type, headers=all_headers)
