@@ -17,7 +17,7 @@ from functools import lru_cache
 import pyoxigraph as ox
 from starlette.requests import Request
 
-from projectgraph.vocab import parse_base
+from projectgraph.vocab import ONTOLOGY_IRI, parse_base
 
 _HOST = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$")
 _PREFIX = re.compile(r"^(/[A-Za-z0-9._~%!$&'()*+,;=:@-]+)*$")
@@ -39,14 +39,20 @@ class BaseMap:
         return self.canonical == self.public
 
     def to_public(self, iri: str) -> str:
-        """The IRI as this request's client should follow it."""
-        if not self.identity and iri.startswith(self.canonical):
+        """The IRI as this request's client should follow it. Vocabulary terms are never
+        rewritten: the ontology's namespace is shared by every deployment (it only happens to
+        sit under the default base), and a rewritten class IRI would be another class."""
+        if (
+            not self.identity
+            and iri.startswith(self.canonical)
+            and not iri.startswith(ONTOLOGY_IRI)
+        ):
             return self.public + iri[len(self.canonical) :]
         return iri
 
     def to_canonical(self, url: str) -> str:
         """The canonical IRI behind a public URL."""
-        if not self.identity and url.startswith(self.public):
+        if not self.identity and url.startswith(self.public) and not url.startswith(ONTOLOGY_IRI):
             return self.canonical + url[len(self.public) :]
         return url
 

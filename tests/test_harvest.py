@@ -1,0 +1,179 @@
+"""What harvesters read: VoID, the DCAT-AP catalogue, the dumps, the sitemap, robots.txt."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+from email.utils import formatdate
+
+import httpx
+import pyoxigraph as ox
+import pytest
+import rdflib
+
+from tests.server import Server
+
+VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
+DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+DCT = rdflib.Namespace("http://purl.org/dc/terms/")
+SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
+
+
+@pytest.fixture(scope="module")
+def void(http: httpx.Client) -> rdflib.Graph:
+    response = http.get("/.well-known/void")
+    assert response.status_code == 200 and response.headers["content-type"].startswith(
+        "text/turtle"
+    )
+    return rdflib.Graph().parse(data=response.text, format="turtle")
+
+
+def dataset(server: Server) -> rdflib.URIRef:
+    return rdflib.URIRef(server.url + "/id/dataset/projectgraph")
+
+
+def test_void_describes_the_dataset_as_served(
+    void: rdflib.Graph, server: Server, http: httpx.Client
+) -> None:
+    ds = dataset(server)
+    assert (ds, rdflib.RDF.type, VOID.Dataset) in void
+    assert void.value(ds, VOID.sparqlEndpoint) == rdflib.URIRef(server.url + "/sparql")
+    assert (
+        str(void.value(ds, VOID.uriSpace)) == "https://w3id.org/projectgraph/id/"
+    )  # the canonical IRIs of the data
+    assert void.value(ds, VOID.exampleResource) == rdflib.URIRef(
+        server.url + "/id/project/clusters3"
+    )
+    triples = int(void.value(ds, VOID.triples))
+    dump = http.get("/dumps/projectgraph.nt.gz")
+    assert len(gzip.decompress(dump.content).splitlines()) == triples
+    vocabularies = {str(v) for v in void.objects(ds, VOID.vocabulary)}
+    assert {"http://data.europa.eu/s66#", "http://www.w3.org/ns/org#"} <= vocabularies
+    for link in void.objects(ds, VOID.dataDump):
+        assert http.head(str(link)).status_code == 200
+
+
+def test_void_in_other_formats(http: httpx.Client) -> None:
+    for accept, fmt in (
+        ("application/ld+json", ox.RdfFormat.JSON_LD),
+        ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+        ("application/rdf+xml", ox.RdfFormat.RDF_XML),
+    ):
+        response = http.get("/.well-known/void", headers={"Accept": accept})
+        assert response.status_code == 200
+        assert len(list(ox.parse(response.content, format=fmt))) > 50
+
+
+def test_catalogue_distributions_match_the_files(
+    void: rdflib.Graph, server: Server, http: httpx.Client
+) -> None:
+    catalog = http.get("/catalog", headers={"Accept": "text/turtle"})
+    graph = rdflib.Graph().parse(data=catalog.text, format="turtle")
+    ds = dataset(server)
+    catalogue = rdflib.URIRef(server.url + "/id/catalog/projectgraph")
+    assert (catalogue, rdflib.RDF.type, DCAT.Catalog) in graph and (
+        catalogue,
+        DCAT.dataset,
+        ds,
+    ) in graph
+    for required in (DCT.title, DCT.description, DCT.publisher):
+        assert (
+            graph.value(catalogue, required) is not None and graph.value(ds, required) is not None
+        )
+    distributions = list(graph.objects(ds, DCAT.distribution))
+    assert len(distributions) == 5
+    for distribution in distributions:
+        url = str(graph.value(distribution, DCAT.downloadURL))
+        assert graph.value(distribution, DCAT.accessURL) is not None
+        assert (
+            graph.value(distribution, DCAT.mediaType) is not None
+            and graph.value(distribution, DCT.license) is not None
+        )
+        body = http.get(url).content
+        assert int(graph.value(distribution, DCAT.byteSize)) == len(body)
+        checksum = graph.value(graph.value(distribution, SPDX.checksum), SPDX.checksumValue)
+        assert str(checksum) == hashlib.sha256(body).hexdigest()
+    page = http.get("/catalog", headers={"Accept": "text/html"})
+    assert (
+        page.headers["content-type"].startswith("text/html") and "projectgraph.nt.gz" in page.text
+    )
+
+
+def test_dumps_are_served_with_validators(http: httpx.Client, dist) -> None:  # type: ignore[no-untyped-def]
+    response = http.get("/dumps/projectgraph.ttl", headers={"Accept-Encoding": "identity"})
+    assert response.status_code == 200
+    body = (dist / "projectgraph.ttl").read_bytes()
+    assert response.content == body
+    assert response.headers["content-length"] == str(len(body))
+    assert response.headers["etag"] == f'"{hashlib.sha256(body).hexdigest()}"'
+    assert "last-modified" in response.headers
+    assert (
+        http.get(
+            "/dumps/projectgraph.ttl", headers={"If-None-Match": response.headers["etag"]}
+        ).status_code
+        == 304
+    )
+    future = formatdate(usegmt=True)
+    assert (
+        http.get("/dumps/projectgraph.ttl", headers={"If-Modified-Since": future}).status_code
+        == 304
+    )
+    assert (
+        http.get("/dumps/projectgraph.ttl", headers={"If-None-Match": '"other"'}).status_code == 200
+    )
+    compressed = http.get("/dumps/projectgraph.ttl", headers={"Accept-Encoding": "gzip"})
+    assert compressed.headers["content-encoding"] == "gzip" and compressed.content == body
+    gz = http.get("/dumps/projectgraph.nt.gz", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in gz.headers  # already compressed: not again
+    head = http.head("/dumps/projectgraph.jsonld")
+    assert (
+        head.status_code == 200 and head.content == b"" and int(head.headers["content-length"]) > 0
+    )
+    assert http.get("/context.jsonld").json()["@context"]["title"] == "eurio:title"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/dumps/../build.json",
+        "/dumps/..%2Fbuild.json",
+        "/dumps/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "/dumps/nothing.ttl",
+        "/dumps/.lock",
+    ],
+)
+def test_dumps_cannot_be_escaped(http: httpx.Client, path: str) -> None:
+    response = http.get(path)
+    assert response.status_code == 404
+    assert b"root:" not in response.content
+
+
+def test_sitemap_lists_every_page_and_each_answers(http: httpx.Client, server: Server) -> None:
+    response = http.get("/sitemap.xml")
+    assert response.status_code == 200 and response.headers["content-type"].startswith(
+        "application/xml"
+    )
+    urls = re.findall(r"<loc>([^<]+)</loc>", response.text)
+    assert len(urls) == len(set(urls)) > 50
+    for kind in (
+        "project",
+        "organisation",
+        "participation",
+        "region",
+        "country",
+        "topic",
+        "role",
+        "event",
+    ):
+        assert any(f"/page/{kind}/" in u for u in urls), kind
+    assert (
+        server.url + "/page/project/clusters3" in urls and server.url + "/page/region/HU321" in urls
+    )
+    for url in urls:
+        assert http.get(url, headers={"Accept": "text/html"}).status_code == 200, url
+
+
+def test_robots(http: httpx.Client, server: Server) -> None:
+    text = http.get("/robots.txt").text
+    assert f"Sitemap: {server.url}/sitemap.xml" in text and "Disallow: /sparql" in text

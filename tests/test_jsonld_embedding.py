@@ -1,0 +1,113 @@
+"""The schema.org JSON-LD of every page, as a third-party extractor (extruct) and a JSON-LD
+processor (PyLD) read it."""
+
+from __future__ import annotations
+
+import extruct
+import httpx
+import pytest
+from pyld import jsonld
+
+from tests.server import Server
+
+SCHEMA = "https://schema.org/"
+PAGES = [
+    "/",
+    "/catalog",
+    "/page/project/clusters3",
+    "/page/organisation/invest-northern-ireland",
+    "/page/region/UKN0",
+    "/page/country/LVA",
+    "/page/topic/cluster-internationalisation",
+    "/page/event/clusters3-seminar-itc1",
+    "/page/publication/clusters3-peer-reviews-report",
+    "/page/programme/interreg-europe",
+    "/page/role/coordinator",
+]
+
+
+def offline_loader(url: str, options: dict[str, object] | None = None) -> dict[str, object]:
+    """Resolve the schema.org context without the network: its essence is @vocab."""
+    if url.rstrip("/") in ("https://schema.org", "http://schema.org"):
+        return {
+            "contextUrl": None,
+            "documentUrl": url,
+            "document": {"@context": {"@vocab": SCHEMA}},
+        }
+    raise jsonld.JsonLdError(f"no network here: {url}", "loading document failed")
+
+
+jsonld.set_document_loader(offline_loader)
+
+
+def extract(http: httpx.Client, path: str) -> list[dict[str, object]]:
+    page = http.get(path, headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    return extruct.extract(page.text, base_url=str(page.url), syntaxes=["json-ld"], uniform=True)[
+        "json-ld"
+    ]
+
+
+def first(node: dict[str, list[dict[str, object]]], prop: str) -> object:
+    return node[SCHEMA + prop][0].get("@value", node[SCHEMA + prop][0].get("@id"))
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_embeds_schema_org(http: httpx.Client, path: str) -> None:
+    documents = extract(http, path)
+    assert len(documents) == 1
+    expanded = jsonld.expand(documents[0])
+    assert expanded and all(
+        str(t).startswith(SCHEMA) for node in expanded for t in node.get("@type", [])
+    )
+    assert SCHEMA + "name" in expanded[0]
+
+
+def test_project_page_yields_a_project(http: httpx.Client, server: Server) -> None:
+    [document] = extract(http, "/page/project/clusters3")
+    [project] = jsonld.expand(document)
+    assert project["@type"] == [SCHEMA + "Project"]
+    assert project["@id"] == server.url + "/id/project/clusters3"
+    assert (
+        first(project, "name")
+        == "Leveraging Cluster Policies for successful implementation of RIS3"
+    )
+    assert first(project, "alternateName") == "CLUSTERS3"
+    assert first(project, "startDate") == "2016-04-01"
+    assert first(project, "endDate") == "2020-03-31"
+    members = project[SCHEMA + "member"]
+    assert len(members) == 10
+    organisations = {first(m[SCHEMA + "member"][0], "name") for m in members}
+    assert "Hajdú-Bihar County Council" in organisations and len(organisations) == 10
+    roles = {first(m, "roleName") for m in members}
+    assert roles == {"Coordinator", "Partner", "Communication"}
+    [grant] = project[SCHEMA + "funding"]
+    assert grant["@type"] == [SCHEMA + "MonetaryGrant"]
+    amount = grant[SCHEMA + "amount"][0]
+    assert first(amount, "value") == 1544244 and first(amount, "currency") == "EUR"
+    assert first(grant[SCHEMA + "funder"][0], "name") == "Interreg Europe"
+    areas = {first(a, "name") for a in project[SCHEMA + "areaServed"]}
+    assert {"País Vasco", "Northern Ireland", "Hajdú-Bihar"} <= areas
+    assert len(project[SCHEMA + "about"]) == 6
+
+
+def test_home_and_catalogue_describe_the_dataset(http: httpx.Client) -> None:
+    for path in ("/", "/catalog"):
+        [dataset] = jsonld.expand(extract(http, path)[0])
+        assert dataset["@type"] == [SCHEMA + "Dataset"]
+        downloads = dataset[SCHEMA + "distribution"]
+        assert len(downloads) == 5
+        assert all(str(first(d, "contentUrl")).startswith(str(http.base_url)) for d in downloads)
+        assert first(dataset, "temporalCoverage") == "2016-04-01/2020-03-31"
+
+
+def test_embed_endpoint_serves_the_same_document_with_cors(http: httpx.Client) -> None:
+    [embedded] = extract(http, "/page/project/clusters3")
+    response = http.get(
+        "/embed/project/clusters3.jsonld", headers={"Origin": "https://partner.example.org"}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/ld+json")
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert jsonld.expand(response.json()) == jsonld.expand(embedded)
+    assert http.get("/embed/project/clusters3.ttl").status_code == 404
