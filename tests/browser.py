@@ -8,6 +8,7 @@ Every page is checked for console errors, uncaught exceptions and requests that 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,7 +91,8 @@ def tab(browser: Any, request: pytest.FixtureRequest) -> Iterator[Tab]:
     finally:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         try:
-            page.screenshot(path=ARTIFACTS / f"{request.node.name}.png", full_page=True)
+            name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name).strip("_")
+            page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
         finally:
             context.close()
     assert not tab.errors, f"uncaught errors: {tab.errors}"
