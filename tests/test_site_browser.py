@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import Tab
-from tests.server import Server, start_server
+from tests.server import Server, free_port, start_server
 
 HOSTILE_TITLE = '<script>alert("title")</script> & "Clusters" <b>bold</b>'
 HOSTILE_TEXT = 'Ends here </script><script>alert("text")</script><!-- and --> more'
@@ -101,3 +104,48 @@ def test_html_in_the_data_stays_text_in_chromium(hostile: Server, tab: Tab) -> N
     assert page.locator("h1 b").count() == 0
     assert page.locator("script").count() == 1  # only the JSON-LD data block
     assert dialogs == []
+
+
+def test_readme_embed_snippet_works_on_a_partner_site(
+    server: Server, tab: Tab, tmp_path: Path
+) -> None:
+    """The README's snippet, pasted into a page of another origin, pulls the project's
+    schema.org description over CORS."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    snippet = re.search(r"```html\n(.*?)```", readme, flags=re.S)[1]  # type: ignore[index]
+    snippet = snippet.replace("https://w3id.org/projectgraph/", server.url + "/")
+    (tmp_path / "partner.html").write_text(
+        f"<!doctype html><html><head><title>Partner</title></head>"
+        f"<body><h1>Our projects</h1>{snippet}</body></html>"
+    )
+    partner = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "http.server",
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+            str(tmp_path),
+            str(port := free_port()),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        tab.page.route("**/favicon.ico", lambda route: route.fulfill(status=204))
+        for _ in range(50):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/partner.html")
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        tab.page.goto(f"http://127.0.0.1:{port}/partner.html")
+        data = tab.page.locator('head script[type="application/ld+json"]')
+        expect(data).to_have_count(1)
+        document = json.loads(data.text_content() or "{}")
+        assert document["@type"] == "Project" and document["alternateName"] == "CLUSTERS3"
+        assert len(document["member"]) == 10
+    finally:
+        partner.terminate()
+        partner.wait()
