@@ -182,3 +182,16 @@ def test_bad_settings_are_reported(project_copy: Path) -> None:
     (project_copy / "projectgraph.toml").write_text('base_iri = "https://x.org"\nbogus = 1\n')
     code, _, stderr = run("build", "--root", str(project_copy))
     assert code == 2 and "unknown setting(s) bogus" in stderr
+
+
+def test_dist_that_is_not_a_build_is_never_replaced(project_copy: Path) -> None:
+    site = project_copy / "site"
+    site.mkdir()
+    (site / "index.html").write_text("precious")
+    code, _, stderr = run("build", "--root", str(project_copy), "--dist", str(site), "-q")
+    assert code == 2 and "not a projectgraph build" in stderr
+    assert (site / "index.html").read_text() == "precious" and not site.is_symlink()
+    for bad in (".", ""):
+        code, _, stderr = run("build", "--root", str(project_copy), "--dist", bad, "-q")
+        assert code == 2 and "replace the project folder" in stderr
+    assert (project_copy / "projectgraph.toml").is_file()

@@ -10,6 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from projectgraph.build import build
+from projectgraph.settings import load_settings
 from tests.server import Server, start_server
 
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -130,5 +132,64 @@ def test_a_timeout_while_streaming_cuts_the_response_short(tmp_path: Path) -> No
         assert after.status_code == 200
         log = server.output()
         assert "stopped mid-stream" in log and "Traceback" not in log
+    finally:
+        server.stop()
+
+
+def children(pid: int) -> list[int]:
+    """Process ids whose parent is ``pid``."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_worker_that_dies_while_idle_is_replaced_before_it_fails_a_query(tmp_path: Path) -> None:
+    import signal
+
+    server = start_server(tmp_path, "--workers", "1")
+    try:
+        [worker] = children(server.process.pid)
+        os.kill(worker, signal.SIGKILL)
+        time.sleep(1.0)  # the server notices the exit and starts a replacement
+        response = httpx.get(
+            server.url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=30
+        )
+        assert response.status_code == 200
+        engine = httpx.get(server.url + "/health").json()["engine"]
+        assert engine["worker_restarts"] == 1 and "exited" in engine["last_error"]
+        assert children(server.process.pid) != [worker]
+    finally:
+        server.stop()
+
+
+def test_a_running_server_keeps_its_build_while_others_are_made(project_copy: Path) -> None:
+    server = start_server(project_copy, "--workers", "1", root=project_copy)
+    try:
+        served = (project_copy / "dist").resolve()
+        for base in (
+            "https://a.example.org",
+            "https://b.example.org",
+            "https://c.example.org",
+            "https://d.example.org",
+        ):
+            build(
+                load_settings(project_copy, {"base_iri": base, "dist_dir": project_copy / "dist"}),
+                quiet=True,
+            )
+        assert served.is_dir() and (project_copy / "dist").resolve() != served
+        # a replacement worker still finds the dump it serves
+        [worker] = children(server.process.pid)
+        os.kill(worker, 9)
+        time.sleep(1.0)
+        response = httpx.get(
+            server.url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=30
+        )
+        assert response.status_code == 200
     finally:
         server.stop()

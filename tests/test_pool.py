@@ -55,3 +55,51 @@ def test_handed_over_while_cancelled_goes_back() -> None:
         return len(pool)
 
     assert asyncio.run(scenario()) == 1
+
+
+def test_large_writes_are_split_into_frames() -> None:
+    import socket
+
+    from projectgraph.store.protocol import CHUNK, DATA, END, Outbox, recv_frame
+
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        out = Outbox(ours)
+        out.write(b"x" * (3 * CHUNK + 5))  # one write, as a big single value would come
+        out.send(END, {})
+        sizes = []
+        while True:
+            kind, payload = recv_frame(theirs)
+            if kind == END:
+                break
+            assert kind == DATA
+            sizes.append(len(payload))
+    assert sizes == [CHUNK, CHUNK, CHUNK, 5]
+
+
+def test_a_query_that_calls_out_fails_cleanly_in_an_isolated_worker(dist) -> None:  # type: ignore[no-untyped-def]
+    """Even a SERVICE that got past the server's checks reaches nothing, and the worker
+    survives the failure (no restart)."""
+    from projectgraph.store.base import QueryError, QueryRequest
+    from projectgraph.store.pool import StoreSpec, WorkerPool
+    from tests.test_inspect import Listener
+
+    listener = Listener()
+    query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener.port}/sparql> {{ ?s ?p ?o }} }}"
+
+    async def scenario() -> tuple[object, dict[str, object]]:
+        pool = WorkerPool(StoreSpec("memory", str(dist / "projectgraph.nq")), 1)
+        await pool.start()
+        try:
+            outcome = await pool.execute(QueryRequest(query, "json", timeout=10))
+            return outcome, pool.health()
+        finally:
+            await pool.stop()
+
+    outcome, health = asyncio.run(scenario())
+    assert (
+        isinstance(outcome, QueryError) and outcome.status == 500
+    )  # an error status, not a cut 200
+    assert "unreachable" in outcome.message.lower()
+    assert listener.connections == 0
+    assert health["network_isolated"] is True and health["worker_restarts"] == 0

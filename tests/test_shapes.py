@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -20,6 +21,15 @@ DOCUMENTED_WARNING = (
     "Warning | eurio:hasEUCountryCode | MinCountConstraintComponent | "
     "organisation:spri-basque-country-business-development-agency"
 )
+
+
+def written(display: str) -> str:
+    """How a term shown in a report appears in Turtle: a literal's lexical form, an IRI's
+    local name."""
+    literal = re.match(r'^"(.*?)"', display)
+    if literal:
+        return literal[1]
+    return re.split(r"[:/#]", display.strip("<>^/"))[-1]
 
 
 def key(result: Result) -> str:
@@ -63,9 +73,17 @@ def test_broken_copy_gives_exactly_the_expected_results(
     found = sorted(key(r) for r in report.results if key(r) != DOCUMENTED_WARNING)
     assert found == expected
     assert not report.conforms
+    lines = case.read_text(encoding="utf-8").splitlines()
     for result in report.results:
         assert result.message and "ConstraintComponent" not in result.message  # our sh:message
-        assert result.location is not None
+        assert result.location is not None and result.location.line is not None
+        # the line shown is the statement at fault: it names the value, the property or the
+        # focus node itself (for a missing property), never an unrelated reference
+        line = lines[result.location.line - 1]
+        stated = [written(t) for t in (result.value, result.path) if t]
+        if not any(name and name in line[result.location.column - 1 :] for name in stated):
+            focus = result.focus_display.split(":", 1)[-1]  # clusters3, clusters3#total-cost
+            assert result.location.column == 1 and focus in line, (line, result)
 
 
 def test_broken_copies_are_up_to_date_with_the_record() -> None:

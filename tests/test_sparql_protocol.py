@@ -470,3 +470,63 @@ def test_health(http: httpx.Client) -> None:
     body = http.get("/health").json()
     assert body["status"] == "ok" and body["triples"] == TOTAL_TRIPLES
     assert body["engine"]["workers_alive"] == 2
+
+
+# --- found in review -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { ?s ?p true.SERVICE <http://127.0.0.1:9/sparql> { ?a ?b ?c } }",
+        "PREFIX p: <http://x/> SELECT * WHERE { ?s a p:.SERVICE <http://127.0.0.1:9/> { ?a ?b ?c } }",
+        "SELECT * WHERE { ?s a ?c # comment\r. SERVICE <http://127.0.0.1:9/> { ?a ?b ?c } }",
+        'SELECT * WHERE { ?s ?p "x"@en.SERVICE <http://127.0.0.1:9/> { ?a ?b ?c } }',
+        "SELECT * WHERE { ?s ?p 1e0.SERVICE <http://127.0.0.1:9/> { ?a ?b ?c } }",
+    ],
+)
+def test_service_disguised_by_tokens_is_refused(http: httpx.Client, query: str) -> None:
+    assert http.post("/sparql", data={"query": query}).status_code == 403
+
+
+def test_names_that_look_like_keywords_are_names(http: httpx.Client) -> None:
+    query = (
+        "PREFIX : <http://data.europa.eu/s66#> SELECT (COUNT(*) AS ?n) "
+        "WHERE { ?p a :Project . OPTIONAL { ?p :from ?x } OPTIONAL { ?p :service ?y } }"
+    )
+    assert count(http, query) == 1  # :from is not FROM: the union default graph stays on
+    carriage_return = "# hello\rCONSTRUCT WHERE { ?s ?p ?o } LIMIT 1"
+    response = http.get("/sparql", params={"query": carriage_return})
+    assert response.status_code == 200 and response.headers["content-type"].startswith(
+        "text/turtle"
+    )
+
+
+def test_deep_nesting_is_refused_before_the_parser(http: httpx.Client) -> None:
+    restarts = http.get("/health").json()["engine"]["worker_restarts"]
+    query = "SELECT * { FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") }"
+    response = http.post("/sparql", data={"query": query})
+    assert response.status_code == 400 and "nests brackets" in response.text
+    assert http.get("/health").json()["engine"]["worker_restarts"] == restarts
+
+
+def test_bad_percent_escape_in_a_form_is_400(http: httpx.Client) -> None:
+    response = http.post(
+        "/sparql",
+        content=b"query=ASK%20%7B%7D%23%FF",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 400 and "UTF-8" in response.text
+
+
+def test_a_malformed_query_is_400_whatever_the_accept(http: httpx.Client) -> None:
+    response = http.get(
+        "/sparql", params={"query": "SELEKT * WHERE {}"}, headers={"Accept": "text/plain"}
+    )
+    assert response.status_code == 400 and response.text.startswith(
+        "400 Bad Request: malformed query"
+    )
+
+
+def test_workers_are_cut_off_from_the_network(http: httpx.Client) -> None:
+    assert http.get("/health").json()["engine"]["network_isolated"] is True

@@ -43,11 +43,16 @@ class SourceText:
         return Location(self.path, line, offset - self._line_starts[line - 1] + 1)
 
     def find_subject(self, term: Node) -> int | None:
-        """Offset of the first statement about ``term``: at a line start if possible."""
+        """Offset of the first statement about ``term``: written at column 0 if possible (an
+        indented occurrence is usually a reference in someone else's statement), then at the
+        start of an indented line, then anywhere."""
         patterns = self._patterns(term)
-        at_line_start = [re.compile(r"(?m)^[ \t]*(" + p.pattern + ")") for p in patterns]
-        hit = _earliest(at_line_start, self.text, 0, group=1)
-        return hit if hit is not None else _earliest(patterns, self.text, 0)
+        for start_of_line in (r"(?m)^(", r"(?m)^[ \t]+("):
+            anchored = [re.compile(start_of_line + p.pattern + ")") for p in patterns]
+            hit = _earliest(anchored, self.text, 0, group=1)
+            if hit is not None:
+                return hit
+        return _earliest(patterns, self.text, 0)
 
     def find(self, term: Node, start: int = 0) -> int | None:
         """Offset of the first occurrence of ``term`` at or after ``start``."""
@@ -56,13 +61,17 @@ class SourceText:
             hit = _earliest(self._patterns(term), self.text, 0)
         return hit
 
-    def locate(self, value: Node | None, subject: Node | None = None) -> Location:
-        """Where ``value`` is stated about ``subject`` (or where ``subject`` is, or the file)."""
+    def locate(
+        self, value: Node | None, subject: Node | None = None, predicate: Node | None = None
+    ) -> Location:
+        """Where ``value`` (or, without one, ``predicate``) is stated about ``subject``; else
+        where ``subject`` is; else just the file."""
         start = self.find_subject(subject) if subject is not None else None
-        if value is not None:
-            hit = self.find(value, start or 0)
-            if hit is not None:
-                return self.location(hit)
+        for term in (value, predicate):
+            if term is not None:
+                hit = self.find(term, start or 0)
+                if hit is not None and (start is None or hit >= start):
+                    return self.location(hit)
         return self.location(start)
 
     def _patterns(self, term: Node) -> list[re.Pattern[str]]:

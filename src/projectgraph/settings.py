@@ -158,7 +158,8 @@ def load_settings(
             f"known: {', '.join(_BY_NAME)}"
         )
     values: dict[str, Any] = {s.name: s.default for s in SETTINGS}
-    values.update(toml_settings)
+    for name, value in toml_settings.items():
+        values[name] = _typed(name, value, _BY_NAME[name].default, root / CONFIG_FILE)
     for s in SETTINGS:
         if s.env in environ:
             try:
@@ -169,6 +170,11 @@ def load_settings(
 
     base = _check_base_iri(str(values["base_iri"]))
     paths = {name: _resolve(root, values[name]) for name in _PATH_SETTINGS}
+    dist = paths["dist_dir"].absolute()
+    if dist == root or dist in root.parents or str(values["dist_dir"]).strip() in ("", "."):
+        raise SettingsError(
+            f"dist_dir {values['dist_dir']!r} would replace the project folder itself"
+        )
     project_dirs = values["project_dirs"]
     if isinstance(project_dirs, str | Path):
         project_dirs = (project_dirs,)
@@ -225,18 +231,47 @@ def _check_base_iri(value: str) -> str:
     return normalise_base(value)
 
 
+def _typed(name: str, value: Any, default: Any, where: Path) -> Any:
+    """A TOML value checked against the type of the setting's default."""
+    if isinstance(default, tuple):
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise SettingsError(f"{where}: {name} must be a list of strings, not {value!r}")
+        return tuple(value)
+    expected: tuple[type, ...] = (int, float) if isinstance(default, float) else (type(default),)
+    if (isinstance(value, bool) and bool not in expected) or not isinstance(value, expected):
+        kind = {int: "whole number", float: "number", str: "string"}.get(
+            expected[0], expected[0].__name__
+        )
+        raise SettingsError(f"{where}: {name} must be a {kind}, not {value!r}")
+    return value
+
+
+_IRI_FIELDS = ("publisher_url", "licence", "language")
+
+
 def _dataset_info(table: Mapping[str, Any], where: Path) -> DatasetInfo:
     defaults = DatasetInfo()
     known = set(DatasetInfo.__dataclass_fields__)
     unknown = set(table) - known
     if unknown:
         raise SettingsError(f"{where}: unknown [dataset] key(s) {', '.join(sorted(unknown))}")
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in table.items()}
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key == "issued" and isinstance(value, date):
+            value = value.isoformat()  # a TOML date: 2026-11-24 without quotes
+        values[key] = _typed(f"[dataset] {key}", value, getattr(defaults, key), where)
     info = DatasetInfo(**{**defaults.__dict__, **values})
     try:
         date.fromisoformat(info.issued)
-    except (TypeError, ValueError):
+    except ValueError:
         raise SettingsError(
             f"{where}: [dataset] issued {info.issued!r} is not a date (YYYY-MM-DD)"
         ) from None
+    for key in (*_IRI_FIELDS, "themes"):
+        for iri in (getattr(info, key),) if key != "themes" else info.themes:
+            parts = urlsplit(iri)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise SettingsError(f"{where}: [dataset] {key} {iri!r} must be an http(s) IRI")
     return info

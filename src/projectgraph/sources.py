@@ -31,6 +31,8 @@ FORMATS = {
     ".rdf": ox.RdfFormat.RDF_XML,
     ".jsonld": ox.RdfFormat.JSON_LD,
 }
+# Extensions that look like RDF, in any case: found in a records folder, they are read or refused.
+_RDF_LIKE = {*FORMATS, ".trig", ".nq", ".n3", ".owl"}
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _UNCHECKED_DATATYPES = {_XSD + "string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
 
@@ -65,12 +67,15 @@ def discover(settings: Settings, paths: Sequence[Path] | None = None) -> list[So
         if s.path not in seen:
             seen.add(s.path)
             unique.append(s)
-    keys = [s.key for s in unique]
-    clash = {k for k in keys if keys.count(k) > 1}
-    if clash:
-        raise SourceError(
-            Location(unique[0].path.parent), f"two sources map to graph {clash.pop()}"
-        )
+    by_key: dict[str, Source] = {}
+    for s in unique:
+        if s.key in by_key:
+            raise SourceError(
+                Location(s.path),
+                f"{s.path} and {by_key[s.key].path} would share the named graph {s.graph}; "
+                "rename one",
+            )
+        by_key[s.key] = s
     return unique
 
 
@@ -97,6 +102,7 @@ def read(source: Source, base_iri: str) -> list[ox.Quad]:
         raise SourceError(Location(source.path, e.lineno, e.offset), _syntax_message(e)) from None
     except OSError as e:
         raise SourceError(Location(source.path), e.strerror or str(e)) from None
+    _refuse_triple_terms(triples, source, base_iri)
     _check_literals(triples, source, base_iri)
     if any(
         isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in triples
@@ -125,7 +131,15 @@ def _rdf_files(path: Path) -> list[Path]:
         return [path]
     if not path.is_dir():
         raise SourceError(Location(path), "no such file or folder")
-    return sorted(p for p in path.rglob("*") if p.suffix in FORMATS and p.is_file())
+    found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in _RDF_LIKE)
+    for p in found:
+        if p.suffix not in FORMATS:  # a record that would otherwise be skipped without a word
+            raise SourceError(
+                Location(p),
+                f"records are one graph each, in {', '.join(FORMATS)} (lower case); "
+                f"{p.suffix!r} is not accepted",
+            )
+    return found
 
 
 def _syntax_message(error: SyntaxError) -> str:
@@ -148,6 +162,19 @@ def _quiet_rdflib() -> Iterator[None]:
             yield
     finally:
         logger.setLevel(level)
+
+
+def _refuse_triple_terms(triples: list[ox.Triple], source: Source, base_iri: str) -> None:
+    """RDF 1.2 triple terms (``<< s p o >>``) are beyond what the shapes, dumps and pages
+    handle: refuse them where they are written."""
+    for t in triples:
+        if isinstance(t.subject, ox.Triple) or isinstance(t.object, ox.Triple):
+            text = SourceText(source.path, parse_base(base_iri))
+            offset = text.text.find("<<")
+            raise SourceError(
+                text.location(offset if offset >= 0 else None),
+                "RDF 1.2 triple terms (<< ... >>) are not supported in records",
+            )
 
 
 def _check_literals(triples: list[ox.Triple], source: Source, base_iri: str) -> None:

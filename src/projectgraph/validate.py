@@ -82,7 +82,7 @@ class _Describer:
             message=messages[0] if messages else f"{self.term(component)} failed",
             shape=self.term(shape) if isinstance(shape, URIRef) else "(anonymous shape)",
             constraint=self.term(component).removeprefix("sh:"),
-            location=self.location(focus, value),
+            location=self.location(focus, value, path if isinstance(path, URIRef) else None),
         )
 
     def label(self, node: Node | None) -> str | None:
@@ -125,7 +125,9 @@ class _Describer:
                 return "(" + "|".join(self.path(p) for p in Collection(graph, alternatives)) + ")"
         return self.term(node)
 
-    def location(self, focus: Node | None, value: Node | None) -> Location | None:
+    def location(
+        self, focus: Node | None, value: Node | None, predicate: Node | None
+    ) -> Location | None:
         found = self.sources.get(str(focus)) if focus is not None else None
         if found is None:
             return None
@@ -134,4 +136,7 @@ class _Describer:
         if not described:  # the focus node is only referred to: point at the reference
             return text.locate(focus)
         stated = value if value is not None and (focus, None, value) in self.data else None
-        return text.locate(stated, focus if not isinstance(focus, BNode) else None)
+        present = (
+            predicate if predicate is not None and (focus, predicate, None) in self.data else None
+        )
+        return text.locate(stated, focus if not isinstance(focus, BNode) else None, present)

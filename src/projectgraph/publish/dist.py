@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from projectgraph.locks import exclusive_lock
+from projectgraph.errors import ProjectGraphError
+from projectgraph.locks import exclusive_lock, in_use
 
-KEEP_BUILDS = 3  # the current build and the two before it (a server may still read them)
+KEEP_BUILDS = 3  # the current build and the two before it; builds a server pins are kept too
+BUILD_ID = re.compile(r"^[0-9a-f]{16}$")
 
 
 def builds_dir(dist: Path) -> Path:
@@ -35,6 +38,11 @@ def publish_atomically(dist: Path, write: Callable[[Path], str]) -> Path:
 
     Returns the published build folder. If ``write`` fails, nothing visible changes.
     """
+    if dist.exists() and not dist.is_symlink() and not (dist / "build.json").is_file():
+        raise ProjectGraphError(
+            f"{dist} exists and is not a projectgraph build: refusing to replace it "
+            "(remove it, or publish to another --dist)"
+        )
     builds = builds_dir(dist)
     builds.mkdir(parents=True, exist_ok=True)
     with exclusive_lock(builds):
@@ -80,7 +88,7 @@ def _sync_dir(folder: Path) -> None:
 
 def _switch_link(dist: Path, target: Path) -> None:
     if dist.exists() and not dist.is_symlink():
-        # A plain folder from an earlier layout: keep it as a build so nothing is lost.
+        # A build folder from an earlier layout (checked above): kept beside the builds.
         os.rename(dist, builds_dir(dist) / f"previous-{os.getpid()}")
     link = dist.parent / f".{dist.name}.{os.getpid()}.link"
     with contextlib.suppress(FileNotFoundError):
@@ -91,10 +99,12 @@ def _switch_link(dist: Path, target: Path) -> None:
 
 
 def _prune(builds: Path, keep: Path) -> None:
+    """Remove old builds: only folders named by a build id, never one a server pins."""
     others = sorted(
-        (p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".") and p != keep),
+        (p for p in builds.iterdir() if p.is_dir() and BUILD_ID.match(p.name) and p != keep),
         key=lambda p: p.stat().st_mtime,
         reverse=True,
     )
     for old in others[KEEP_BUILDS - 1 :]:
-        shutil.rmtree(old, ignore_errors=True)
+        if not in_use(old):
+            shutil.rmtree(old, ignore_errors=True)

@@ -26,24 +26,33 @@ UPDATE_OPERATIONS = (
     "WITH",
 )
 
-# Order matters: long strings before short ones, IRIs before '<' as an operator. Quantifiers
-# are possessive and an unterminated string runs to the end of the text, so no pattern ever
-# backtracks: the scan stays linear on hostile input (a million unclosed quotes).
+_NAME_CHAR = r"[A-Za-z0-9_\-\u00b7\u00c0-\uffff]"
+_LOCAL_CHAR = r"(?:[A-Za-z0-9_:\-\u00b7\u00c0-\uffff]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%])"
+# One token per match, following the SPARQL 1.1 grammar where it matters for keywords: bare
+# names hold no dots (so ``true.SERVICE`` is ``true`` ``.`` ``SERVICE``), a prefixed name's local
+# part neither starts nor ends with a dot (``p:.SERVICE`` is ``p:`` ``.`` ``SERVICE``), numbers
+# and language tags are tokens of their own, and comments end at CR or LF. Quantifiers are
+# possessive and unterminated strings run to the end, so the scan is linear on any input.
 _TOKEN = re.compile(
-    r"""
-      (?P<comment>\#[^\n]*+)
+    rf"""
+      (?P<comment>\#[^\r\n]*+)
     | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*+(?:\"\"\")?
                  |'''(?:[^'\\]|\\.|'(?!''))*+(?:''')?
-                 |"(?:[^"\\\n]|\\.)*+"?
-                 |'(?:[^'\\\n]|\\.)*+'?)
-    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*+>)
-    | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]*+)
-    | (?P<name>[A-Za-z_\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*+
-               (?::[\w.\-:%\\\u00b7\u00c0-\uffff]*+)?)
+                 |"(?:[^"\\\r\n]|\\.)*+"?
+                 |'(?:[^'\\\r\n]|\\.)*+'?)
+    | (?P<iri><[^<>"{{}}|^`\\\x00-\x20]*+>)
+    | (?P<var>[?$]{_NAME_CHAR}*+)
+    | (?P<lang>@[A-Za-z]++(?:-[A-Za-z0-9]++)*+)
+    | (?P<number>[0-9]++\.[0-9]*+[eE][+-]?[0-9]++|\.?[0-9]++(?:\.[0-9]++)?+(?:[eE][+-]?[0-9]++)?+)
+    | (?P<pname>(?:[A-Za-z_\u00c0-\uffff]
+                   (?:[A-Za-z0-9_\-\u00b7\u00c0-\uffff]|\.(?={_NAME_CHAR}))*+)?:
+                (?:{_LOCAL_CHAR}(?:{_LOCAL_CHAR}|\.(?={_LOCAL_CHAR}))*+)?)
+    | (?P<name>[A-Za-z_]\w*+)
     | (?P<other>.)
     """,
     re.VERBOSE | re.DOTALL,
 )
+_OPEN, _CLOSE = "({[", ")}]"
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,7 @@ class Inspection:
     update: str | None  # the first update operation keyword, when the text is an update
     service: bool  # uses SERVICE (federated query)
     dataset_clause: bool  # has FROM / FROM NAMED
+    depth: int = 0  # deepest nesting of (), {} and []
 
     @property
     def returns_graph(self) -> bool:
@@ -66,13 +76,20 @@ def inspect(text: str) -> Inspection:
     form = update = None
     service = dataset = False
     first = True
+    depth = deepest = 0
     for match in _TOKEN.finditer(text):
-        if match.lastgroup != "name":
+        kind = match.lastgroup
+        if kind == "other":
+            char = match.group()
+            if char in _OPEN:
+                depth += 1
+                deepest = max(deepest, depth)
+            elif char in _CLOSE:
+                depth -= 1
             continue
-        word = match.group()
-        if ":" in word:  # a prefixed name such as ex:SERVICE, or a prefix declaration
+        if kind != "name":
             continue
-        upper = word.upper()
+        upper = match.group().upper()
         if first and upper in ("PREFIX", "BASE"):
             continue
         if first:
@@ -87,4 +104,6 @@ def inspect(text: str) -> Inspection:
             service = True
         elif upper == "FROM":
             dataset = True
-    return Inspection(form=form, update=update, service=service, dataset_clause=dataset)
+    return Inspection(
+        form=form, update=update, service=service, dataset_clause=dataset, depth=deepest
+    )

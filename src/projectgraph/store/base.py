@@ -8,7 +8,7 @@ already in the negotiated format whose first chunk exists (so the status is sett
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 
@@ -44,7 +44,6 @@ class QueryStream:
     first: bytes
     rest: AsyncIterator[bytes]
     complete: bool = False  # ``first`` is the whole result (nothing in ``rest``)
-    info: dict[str, object] = field(default_factory=dict)
 
 
 QueryOutcome = QueryError | QueryStream

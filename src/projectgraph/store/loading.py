@@ -18,7 +18,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from projectgraph.errors import ProjectGraphError
-from projectgraph.locks import exclusive_lock
+from projectgraph.locks import exclusive_lock, in_use
 from projectgraph.store.pool import StoreSpec
 
 DUMP = "projectgraph.nq"  # the dataset dump with one named graph per source
@@ -98,8 +98,10 @@ def bulk_load(dump: str, folder: str) -> None:
 
 
 def _prune(root: Path, keep: str) -> None:
+    """Remove stores of older builds, except the most recent ones and any a server pins."""
     markers = sorted(root.glob("*.loaded"), key=lambda p: p.stat().st_mtime, reverse=True)
     keep_ids = {keep} | {m.stem for m in markers[:KEEP_STORES]}
+    keep_ids |= {p.name for p in root.iterdir() if p.is_dir() and in_use(p)}
     for path in root.iterdir():
         build_id = path.name.removesuffix(".loaded")
         if not path.name.startswith(".") and build_id not in keep_ids:

@@ -15,14 +15,16 @@ import logging
 import socket
 import sys
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from projectgraph.store.base import QueryError, QueryOutcome, QueryRequest, QueryStream
 from projectgraph.store.protocol import (
     DATA,
     END,
     ERROR,
+    HEAD,
     READY,
     REQUEST,
     json_frame,
@@ -58,7 +60,7 @@ class _Worker:
         self.process = process
         self.reader = reader
         self.writer = writer
-        self.queries = 0
+        self.isolated = False  # the worker runs in its own empty network namespace
 
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError):
@@ -100,6 +102,11 @@ class _Handoff:
                 self.put(waiter.result())
             raise
 
+    def remove(self, worker: _Worker) -> None:
+        """Forget an idle worker (it died)."""
+        with contextlib.suppress(ValueError):
+            self._idle.remove(worker)
+
     def __len__(self) -> int:
         return len(self._idle)
 
@@ -112,7 +119,7 @@ class WorkerPool:
         self.size = size
         self._idle = _Handoff()
         self._all: set[_Worker] = set()
-        self._replacing: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()  # replacements and exit watchers
         self.timeouts = 0
         self.busy = 0  # queries refused because no worker became free in time
         self.restarts = 0
@@ -128,14 +135,15 @@ class WorkerPool:
     async def stop(self) -> None:
         """Kill every worker and wait for them."""
         self._closed = True
-        for task in list(self._replacing):
+        for task in list(self._tasks):
             task.cancel()
-        for w in list(self._all):
+        workers = list(self._all)
+        self._all.clear()
+        for w in workers:
             w.kill()
-        for w in list(self._all):
+        for w in workers:
             with contextlib.suppress(ProcessLookupError):
                 await w.process.wait()
-        self._all.clear()
 
     async def _spawn(self) -> _Worker:
         parent, child = socket.socketpair()
@@ -169,18 +177,38 @@ class WorkerPool:
             raise WorkerStartError(
                 json.loads(payload).get("message", "query worker failed to start")
             )
+        worker.isolated = bool(json.loads(payload).get("isolated"))
+        if not worker.isolated:
+            log.warning("query worker %s could not leave the network namespace", process.pid)
         self._all.add(worker)
+        self._background(self._watch(worker))
         return worker
 
+    async def _watch(self, worker: _Worker) -> None:
+        """Notice a worker that dies on its own (killed, out of memory) and replace it, so
+        the next query does not fail on it."""
+        code = await worker.process.wait()
+        if worker in self._all:  # not one we killed ourselves
+            self.last_error = f"query worker {worker.process.pid} exited with status {code}"
+            log.error(self.last_error)
+            self._idle.remove(worker)
+            self._discard(worker)
+
     def _discard(self, worker: _Worker) -> None:
-        """Kill a worker that is stuck or broken, and start its replacement in the background."""
+        """Kill a worker that is stuck or broken, and start its replacement in the background.
+        Idempotent: whoever notices first (the query, the watcher) replaces it."""
         worker.kill()
+        if worker not in self._all:
+            return
         self._all.discard(worker)
         self.restarts += 1
         if not self._closed:
-            task = asyncio.get_running_loop().create_task(self._replace())
-            self._replacing.add(task)
-            task.add_done_callback(self._replacing.discard)
+            self._background(self._replace())
+
+    def _background(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _replace(self) -> None:
         delay = 0.1
@@ -202,6 +230,7 @@ class WorkerPool:
             "workers": self.size,
             "workers_alive": len(self._all),
             "workers_idle": len(self._idle),
+            "network_isolated": bool(self._all) and all(w.isolated for w in self._all),
             "worker_restarts": self.restarts,
             "query_timeouts": self.timeouts,
             "queries_refused_busy": self.busy,
@@ -212,12 +241,15 @@ class WorkerPool:
         """Run ``request`` on an idle worker within ``request.timeout`` seconds."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + request.timeout
-
         try:
             async with asyncio.timeout_at(deadline):
                 worker = await self._idle.get()
         except TimeoutError:
             self.busy += 1
+            if not self._all:
+                return QueryError(
+                    503, f"no query worker is running ({self.last_error}); try again later"
+                )
             return QueryError(
                 503,
                 f"all {self.size} query workers stayed busy for {request.timeout:g} s; "
@@ -228,9 +260,13 @@ class WorkerPool:
             async with asyncio.timeout_at(deadline):
                 worker.writer.write(json_frame(REQUEST, asdict(request)))
                 kind, payload = await read_frame(worker.reader)
-                if kind == ERROR:
-                    lease.end(ok=True)
-                    return _error(payload)
+                if kind != HEAD:
+                    lease.end(ok=kind == ERROR)
+                    return (
+                        _error(payload)
+                        if kind == ERROR
+                        else QueryError(500, "query worker out of step")
+                    )
                 head = json.loads(payload)
                 # The status is only settled once the first bytes exist: a query that computes
                 # everything before writing (an aggregate) can still get its 503.
@@ -238,11 +274,9 @@ class WorkerPool:
                 if kind == DATA and head.get("complete"):
                     end_kind, end = await read_frame(worker.reader)  # sent with the data
                     if end_kind == END:
-                        worker.queries += 1
                         lease.end(ok=True)
-                        info = json.loads(end)
                         return QueryStream(
-                            head["truncated"], head["rows"], payload, _nothing(), True, info
+                            head["truncated"], head["rows"], payload, _nothing(), True
                         )
                     kind, payload = end_kind, end
         except TimeoutError:
@@ -255,29 +289,29 @@ class WorkerPool:
             lease.end(ok=False)
             return QueryError(500, "the query worker crashed while running this query")
 
-        worker.queries += 1
         if kind == ERROR:
             lease.end(ok=True)
             return _error(payload)
         if kind == END:
             lease.end(ok=True)
-            info = json.loads(payload)
-            return QueryStream(head["truncated"], head["rows"], b"", _nothing(), True, info)
+            return QueryStream(head["truncated"], head["rows"], b"", _nothing(), True)
         return QueryStream(head["truncated"], head["rows"], payload, self._relay(lease, deadline))
 
     async def _relay(self, lease: _Lease, deadline: float) -> AsyncIterator[bytes]:
         finished = False
         try:
-            async with asyncio.timeout_at(deadline):
-                while True:
+            while True:
+                # The deadline covers reading from the worker only, never the wait for a slow
+                # client to take what was yielded (the lease's timer covers that).
+                async with asyncio.timeout_at(deadline):
                     kind, payload = await read_frame(lease.worker.reader)
-                    if kind == DATA:
-                        yield payload
-                    elif kind == END:
-                        finished = True
-                        return
-                    else:  # ERROR after the first bytes: the response can only be cut short
-                        raise QueryAborted(json.loads(payload).get("message", "query failed"))
+                if kind == DATA:
+                    yield payload
+                elif kind == END:
+                    finished = True
+                    return
+                else:  # ERROR after the first bytes: the response can only be cut short
+                    raise QueryAborted(json.loads(payload).get("message", "query failed"))
         except TimeoutError:
             self.timeouts += 1
             raise QueryAborted("the query ran past its time limit while streaming") from None

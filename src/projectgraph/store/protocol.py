@@ -12,7 +12,7 @@ import socket
 import struct
 from typing import Any
 
-READY = b"R"  # worker -> server, once, after opening the store: {"pid"}
+READY = b"R"  # worker -> server, once, after opening the store: {"pid", "isolated"}
 REQUEST = b"Q"  # server -> worker: a QueryRequest as JSON
 HEAD = b"H"  # worker -> server: {"truncated", "rows"}
 DATA = b"D"  # worker -> server: bytes of the serialised result
@@ -67,9 +67,15 @@ class Outbox:
         self.pending = bytearray()  # encoded frames not yet sent
         self.data = bytearray()  # result bytes not yet framed
         self.written = 0
+        self.sent = False  # whether any frame has left
 
     def send(self, kind: bytes, value: Any) -> None:
-        """Queue a JSON frame (HEAD, END, ERROR); END and ERROR go out at once."""
+        """Queue a JSON frame (HEAD, END, ERROR); END and ERROR go out at once. An ERROR
+        before anything was sent replaces what was queued, so the server can still answer
+        with an error status instead of a broken 200."""
+        if kind == ERROR and not self.sent:
+            self.pending.clear()
+            self.data.clear()
         self._frame_data()
         self.pending += json_frame(kind, value)
         if kind != HEAD:
@@ -91,11 +97,14 @@ class Outbox:
         return True
 
     def _frame_data(self) -> None:
-        if self.data:
-            self.pending += frame(DATA, bytes(self.data))
-            self.data.clear()
+        # At most CHUNK bytes per frame, however much was written at once: the server reads
+        # a frame whole, and one huge value must not become one huge frame.
+        for start in range(0, len(self.data), CHUNK):
+            self.pending += frame(DATA, bytes(self.data[start : start + CHUNK]))
+        self.data.clear()
 
     def _send(self) -> None:
         if self.pending:
             self.sock.sendall(self.pending)
             self.pending.clear()
+            self.sent = True

@@ -179,14 +179,15 @@ def create_app(settings: Settings, engine: QueryEngine, build: ServedBuild) -> F
     @app.get("/health", summary="Liveness and the build being served")
     async def health() -> JSONResponse:
         status = engine.health()
-        alive = bool(status.get("workers_alive"))
+        alive, wanted = int(status["workers_alive"]), int(status["workers"])  # type: ignore[call-overload]
+        state = "ok" if alive >= wanted else ("degraded" if alive else "down")
         body = {
-            "status": "ok" if alive else "degraded",
+            "status": state,  # degraded: some workers are being replaced; down: none answer
             "build_id": build.build_id,
             "triples": build.manifest.get("triples"),
             "engine": status,
         }
-        return JSONResponse(body, status_code=200 if alive else 503)
+        return JSONResponse(body, status_code=503 if state == "down" else 200)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(GZipMiddleware, minimum_size=1024)

@@ -31,6 +31,9 @@ READ_ONLY = (
     "this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, ...) is not accepted"
 )
 NO_SERVICE = "federated queries (SERVICE) are disabled on this endpoint"
+# pyoxigraph's parser recurses per bracket and overflows its stack (the worker dies) near a few
+# thousand levels; real queries stay far below this.
+MAX_NESTING = 128
 
 
 class ProtocolError(Exception):
@@ -84,6 +87,12 @@ class SparqlEndpoint:
             )
 
         found = inspect(query)
+        if found.depth > MAX_NESTING:
+            raise ProtocolError(
+                400,
+                f"the query nests brackets {found.depth} levels deep; "
+                f"at most {MAX_NESTING} are accepted",
+            )
         if found.update:
             raise ProtocolError(403, READ_ONLY, operation=found.update)
         if found.service:
@@ -94,7 +103,14 @@ class SparqlEndpoint:
             and _prefers_html(accept, found.returns_graph)
         ):
             return self.page(request, query)
-        fmt, media_type = _choose_format(params, accept, found.returns_graph)
+        try:
+            fmt, media_type = _choose_format(params, accept, found.returns_graph)
+        except ProtocolError:
+            if found.form is not None:
+                raise
+            # Not recognisably a query: let the parser say what is wrong (400) rather than
+            # answer that no format fits something that has no results.
+            fmt, media_type = formats_for(False)[0], formats_for(False)[0].media_type
         outcome = await self.engine.execute(
             QueryRequest(
                 query=query,
@@ -129,7 +145,12 @@ class SparqlEndpoint:
                     400, f"the request body is not UTF-8 (byte {e.start})"
                 ) from None
             if content_type == FORM:
-                params += parse_qsl(text, keep_blank_values=True, errors="strict")
+                try:
+                    params += parse_qsl(text, keep_blank_values=True, errors="strict")
+                except UnicodeDecodeError as e:
+                    raise ProtocolError(
+                        400, f"a form value is not UTF-8 once %-decoded ({e.reason})"
+                    ) from None
             else:
                 params = [(k, v) for k, v in params if k != "query"] + [("query", text)]
         return MultiDict(params)
@@ -205,7 +226,7 @@ def _dataset(params: MultiDict, query_has_from: bool) -> dict[str, object]:
 def _query_error(error: QueryError, query: str) -> ProtocolError:
     if error.status != 400 or error.line is None:
         return ProtocolError(error.status, error.message)
-    lines = query.splitlines() or [""]
+    lines = query.split("\n")  # the parser counts lines at LF only
     line = lines[min(error.line, len(lines)) - 1]
     pointer = " " * max((error.column or 1) - 1, 0) + "^"
     return ProtocolError(
