@@ -115,6 +115,10 @@ class Site:
         self.build = build
         self.describer = Describer(engine, settings.query_timeout)
         self.metadata = metadata  # VoID/DCAT of the build: the dataset, catalogue, distributions
+        # Metadata triples by the resource they describe (hash parts with their resource).
+        self._metadata_index: dict[str, list[ox.Triple]] = {}
+        for t in metadata:
+            self._metadata_index.setdefault(t.subject.value.split("#")[0], []).append(t)
         self.context = context  # the JSON-LD context of data documents
         self._vocabulary: dict[str, str] | None = None
         self._descriptions: OrderedDict[tuple[str, int], list[ox.Triple]] = OrderedDict()
@@ -149,12 +153,9 @@ class Site:
         if key in self._descriptions:
             self._descriptions.move_to_end(key)
             return self._descriptions[key]
-        if any(t.subject.value.split("#")[0] == iri for t in self.metadata):
-            found = [
-                t
-                for t in self.metadata
-                if t.subject.value.split("#")[0] == iri or t.object == ox.NamedNode(iri)
-            ]
+        if iri in self._metadata_index:
+            node = ox.NamedNode(iri)
+            found = [*self._metadata_index[iri], *(t for t in self.metadata if t.object == node)]
             found += await self.describer.labels(
                 {t.object.value for t in found if isinstance(t.object, ox.NamedNode)}
             )
@@ -366,7 +367,7 @@ class Site:
         return error_response(404, f"nothing is known about {path}", accept)
 
     async def _exists(self, iri: str) -> bool:
-        if any(t.subject.value.split("#")[0] == iri for t in self.metadata):
+        if iri in self._metadata_index:
             return True
         return await self.describer.exists(iri)
 
