@@ -10,6 +10,7 @@ SERVICE and LOAD over HTTP) and picks the result formats before running anything
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
@@ -71,16 +72,22 @@ class Inspection:
         return self.form in ("CONSTRUCT", "DESCRIBE")
 
 
+def tokens(text: str) -> Iterator[tuple[str, str, int, int]]:
+    """``(kind, text, start, end)`` of each token: comment, string, iri, var, lang, number,
+    pname, name or other (one character)."""
+    for match in _TOKEN.finditer(text):
+        yield match.lastgroup or "other", match.group(), match.start(), match.end()
+
+
 def inspect(text: str) -> Inspection:
     """Classify a SPARQL request by its keywords (the engine still parses it properly)."""
     form = update = None
     service = dataset = False
     first = True
     depth = deepest = 0
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
+    for kind, word, _, _ in tokens(text):
         if kind == "other":
-            char = match.group()
+            char = word
             if char in _OPEN:
                 depth += 1
                 deepest = max(deepest, depth)
@@ -89,7 +96,7 @@ def inspect(text: str) -> Inspection:
             continue
         if kind != "name":
             continue
-        upper = match.group().upper()
+        upper = word.upper()
         if first and upper in ("PREFIX", "BASE"):
             continue
         if first:

@@ -125,3 +125,57 @@ WRITERS: dict[str, Callable[[Sequence[str], Rows], bytes]] = {
     "csv": write_csv,
     "tsv": write_tsv,
 }
+
+
+_INTEGERS = {
+    f"http://www.w3.org/2001/XMLSchema#{t}"
+    for t in (
+        "integer",
+        "int",
+        "long",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+    )
+}
+_NUMBERS = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in ("decimal", "double", "float")}
+_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+
+
+def plain_rows(results_json: bytes) -> list[dict[str, object]]:
+    """SPARQL JSON results as plain objects with typed values: IRIs and text as strings,
+    xsd integers as ints, decimals and doubles as numbers, booleans as booleans; unbound
+    variables are left out. For people who want rows, not RDF terms."""
+    document = json.loads(results_json)
+    if "boolean" in document:
+        return [{"boolean": document["boolean"]}]
+    return [
+        {name: _plain(term) for name, term in row.items()}
+        for row in document["results"]["bindings"]
+    ]
+
+
+def _plain(term: dict[str, str]) -> object:
+    value = term["value"]
+    datatype = term.get("datatype")
+    if datatype in _INTEGERS:
+        try:
+            return int(value)
+        except ValueError:
+            return value
+    if datatype in _NUMBERS:
+        try:
+            number = float(value)
+        except ValueError:
+            return value
+        return number if number == number and abs(number) != float("inf") else value
+    if datatype == _BOOLEAN:
+        return value in ("true", "1")
+    return value

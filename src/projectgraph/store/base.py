@@ -49,6 +49,25 @@ class QueryStream:
 QueryOutcome = QueryError | QueryStream
 
 
+class ResultTooLarge(Exception):
+    """A result read whole grew past the limit the caller set."""
+
+
+async def read_all(stream: QueryStream, limit: int | None = None) -> bytes:
+    """The whole result as bytes; ResultTooLarge once it grows past ``limit`` bytes (the
+    stream is closed at once, so the engine stops the query)."""
+    chunks, size = [stream.first], len(stream.first)
+    async for chunk in stream.rest:
+        size += len(chunk)
+        if limit is not None and size > limit:
+            close = getattr(stream.rest, "aclose", None)
+            if close is not None:
+                await close()
+            raise ResultTooLarge(f"the result is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 class QueryEngine(Protocol):
     """Something that answers SPARQL queries (the embedded store, later a remote one)."""
 

@@ -12,7 +12,6 @@ import argparse
 import ctypes
 import json
 import os
-import re
 import socket
 import sys
 import time
@@ -23,6 +22,7 @@ import pyoxigraph as ox
 
 from projectgraph.formats import BY_KEY
 from projectgraph.sparql.results import WRITERS, write_json
+from projectgraph.sparql.syntax import syntax_error
 from projectgraph.store.protocol import (
     CHUNK,
     END,
@@ -34,8 +34,6 @@ from projectgraph.store.protocol import (
     json_frame,
     recv_frame,
 )
-
-_POSITION = re.compile(r"^error at (\d+):(\d+): ")
 
 
 def open_store(kind: str, path: str) -> ox.Store:
@@ -143,16 +141,8 @@ def _dataset(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def _syntax_error(error: SyntaxError) -> dict[str, Any]:
-    message = str(error.msg)
-    match = _POSITION.match(message)
-    if match:
-        return {
-            "status": 400,
-            "message": message[match.end() :],
-            "line": int(match[1]),
-            "column": int(match[2]),
-        }
-    return {"status": 400, "message": message}
+    message, line, column = syntax_error(error)
+    return {"status": 400, "message": message, "line": line, "column": column}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-from projectgraph.store.base import QueryEngine, QueryError, QueryRequest
+from projectgraph.store.base import QueryEngine, QueryError, QueryRequest, read_all
 from projectgraph.vocab import LABEL_PROPERTIES, RDF, SKOS
 
 INBOUND_LIMIT = 500  # links *to* a resource in its description (a country has thousands)
@@ -44,8 +44,8 @@ class Describer:
         )
         if isinstance(outcome, QueryError):
             raise DescribeError(outcome)
-        chunks = [outcome.first, *[chunk async for chunk in outcome.rest]]
-        return [q.triple for q in ox.parse(b"".join(chunks), format=ox.RdfFormat.N_TRIPLES)]
+        body = await read_all(outcome)
+        return [q.triple for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
 
     async def ask(self, query: str) -> bool:
         """The answer of an ASK query."""
@@ -54,7 +54,7 @@ class Describer:
         )
         if isinstance(outcome, QueryError):
             raise DescribeError(outcome)
-        body = outcome.first + b"".join([chunk async for chunk in outcome.rest])
+        body = await read_all(outcome)
         return body.strip().lower() == b"true"
 
     async def select(self, query: str) -> list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]]:
@@ -64,7 +64,7 @@ class Describer:
         )
         if isinstance(outcome, QueryError):
             raise DescribeError(outcome)
-        body = outcome.first + b"".join([chunk async for chunk in outcome.rest])
+        body = await read_all(outcome)
         results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
         names = [v.value for v in results.variables]
         return [{n: row[n] for n in names if row[n] is not None} for row in results]
