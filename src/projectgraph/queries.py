@@ -1,34 +1,322 @@
-"""Named SPARQL queries: ``queries/*.rq`` files with grlc-style ``#+ key: value`` headers."""
+"""Named SPARQL queries: ``queries/*.rq`` files with grlc-style headers and typed parameters.
+
+The header is YAML in ``#+`` comment lines (summary, description, tags, pagination, and a
+``params`` table with description, default, example, values, pattern, minimum, maximum).
+Parameters are the query's ``?_name_type`` variables (``?_country_iri``, ``?_min_projects_integer``;
+``?__name_type`` may stay unbound), as grlc made common. Values are checked against their type
+and constraints and bound as RDF terms (see :mod:`projectgraph.sparql.bind`), never spliced.
+IRI defaults may be written relative to the base IRI (``id/project/clusters3``).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import yaml
+
+from projectgraph.errors import ProjectGraphError, display_path
+from projectgraph.sparql.bind import bind, paginate, where_group
+from projectgraph.sparql.inspect import inspect, tokens
+from projectgraph.sparql.syntax import syntax_error
+from projectgraph.vocab import XSD, parse_base
+
+TYPES = ("iri", "string", "integer", "decimal", "date", "boolean")
+_PARAMETER = re.compile(r"[?$](__?)([A-Za-z][A-Za-z0-9_]*?)(?:_(" + "|".join(TYPES) + r"))?\b")
+_KEYS = {"description", "default", "example", "values", "pattern", "minimum", "maximum"}
+RESERVED = ("page", "format")  # query-string names the API itself uses
+MAX_STRING = 1_000  # characters of a string parameter
+MAX_PAGE = 100_000
+
+
+class QueryFileError(ProjectGraphError):
+    """A query file whose header, parameters or syntax are wrong (found when loading)."""
+
+
+class ParameterError(ValueError):
+    """A parameter value that does not fit: the HTTP API answers 422 with the name and reason."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{name}: {reason}")
+        self.name = name
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter of a named query."""
+
+    name: str
+    type: str
+    variable: str  # the SPARQL variable, without '?'
+    required: bool
+    description: str = ""
+    default: str | None = None
+    example: str | None = None
+    values: tuple[str, ...] = ()
+    pattern: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def term(self, raw: str, base_iri: str) -> ox.NamedNode | ox.Literal:
+        """The RDF term for a value given as text, or ParameterError saying why not."""
+        raw = raw.strip()
+        if self.values and raw not in self.values:
+            raise ParameterError(self.name, f"must be one of {', '.join(self.values)}")
+        if self.pattern and not re.fullmatch(self.pattern, raw):
+            raise ParameterError(self.name, f"must match {self.pattern}")
+        if self.type == "iri":
+            return _iri(self.name, raw, base_iri)
+        if self.type == "string":
+            if len(raw) > MAX_STRING:
+                raise ParameterError(self.name, f"is longer than {MAX_STRING} characters")
+            return ox.Literal(raw)
+        if self.type == "boolean":
+            if raw.lower() not in ("true", "false", "1", "0"):
+                raise ParameterError(self.name, "must be true or false")
+            return ox.Literal(
+                "true" if raw.lower() in ("true", "1") else "false", datatype=_xsd("boolean")
+            )
+        if self.type == "date":
+            try:
+                return ox.Literal(date.fromisoformat(raw).isoformat(), datatype=_xsd("date"))
+            except ValueError:
+                raise ParameterError(self.name, "must be a date, YYYY-MM-DD") from None
+        try:
+            number = Decimal(raw)
+        except InvalidOperation:
+            raise ParameterError(self.name, f"must be a number, not {raw[:40]!r}") from None
+        if not number.is_finite() or (
+            self.type == "integer" and number != number.to_integral_value()
+        ):
+            raise ParameterError(
+                self.name, f"must be a{'n integer' if self.type == 'integer' else ' number'}"
+            )
+        if self.minimum is not None and number < Decimal(str(self.minimum)):
+            raise ParameterError(self.name, f"must be at least {self.minimum:g}")
+        if self.maximum is not None and number > Decimal(str(self.maximum)):
+            raise ParameterError(self.name, f"must be at most {self.maximum:g}")
+        if abs(number) > 10**15:
+            raise ParameterError(self.name, "is out of range")
+        if self.type == "integer":
+            return ox.Literal(str(int(number)), datatype=_xsd("integer"))
+        return ox.Literal(format(number, "f"), datatype=_xsd("decimal"))
 
 
 @dataclass(frozen=True)
 class NamedQuery:
-    """A query file: its name (file stem), summary and text."""
+    """A query file: its text, metadata and parameters."""
 
     name: str
-    summary: str
+    path: Path
     text: str
+    summary: str
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    pagination: int | None = None
+    parameters: tuple[Parameter, ...] = ()
+    form: str = "SELECT"
+    variables: tuple[str, ...] = ()  # what a SELECT projects, in order
+    header: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def returns_graph(self) -> bool:
+        return self.form in ("CONSTRUCT", "DESCRIBE")
+
+    def prepare(self, given: dict[str, str], base_iri: str, page: int | None = None) -> str:
+        """The query text with ``given`` values (text, by parameter name) bound as terms;
+        defaults fill in what is not given. Raises ParameterError for a bad or missing value."""
+        known = {p.name for p in self.parameters}
+        for name in given:
+            if name not in known:
+                listed = ", ".join(sorted(known)) or "none"
+                raise ParameterError(name, f"is not a parameter of {self.name}; known: {listed}")
+        bound: dict[str, ox.NamedNode | ox.Literal] = {}
+        for p in self.parameters:
+            raw = given.get(p.name, p.default)
+            if raw is None:
+                if p.required:
+                    raise ParameterError(p.name, "is required")
+                continue
+            bound[p.variable] = p.term(str(raw), base_iri)
+        query = bind(self.text, bound)
+        if self.pagination:
+            if page is not None and not 1 <= page <= MAX_PAGE:
+                raise ParameterError("page", f"must be between 1 and {MAX_PAGE}")
+            query = paginate(query, self.pagination, page or 1)
+        return query
 
 
 def load_queries(folder: Path) -> list[NamedQuery]:
     """The ``*.rq`` files of ``folder``, sorted by name (none if the folder is missing)."""
     if not folder.is_dir():
         return []
-    queries = []
-    for path in sorted(folder.glob("*.rq")):
+    return [load_query(path) for path in sorted(folder.glob("*.rq"))]
+
+
+def load_query(path: Path) -> NamedQuery:
+    """Read one query file; QueryFileError naming the file (and line) if it is unusable."""
+    shown = display_path(path)
+    try:
         text = path.read_text(encoding="utf-8")
-        summary = next(
-            (
-                line.split(":", 1)[1].strip()
-                for line in text.splitlines()
-                if line.startswith("#+ summary:")
-            ),
-            path.stem.replace("-", " "),
+    except (OSError, UnicodeDecodeError) as e:
+        raise QueryFileError(f"{shown}: cannot read the query: {e}") from None
+    header = _header(shown, text)
+    found = inspect(text)
+    if found.form is None:
+        raise QueryFileError(f"{shown}: not a SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE)")
+    declared = header.get("params") or {}
+    if not isinstance(declared, dict):
+        raise QueryFileError(f"{shown}: params must be a mapping of parameter names")
+    parameters: dict[str, Parameter] = {}
+    for kind, token, _, _ in tokens(text):
+        match = _PARAMETER.fullmatch(token) if kind == "var" else None
+        if match is None or match[2] in parameters:
+            continue
+        name, datatype = match[2], match[3]
+        if name in RESERVED:
+            raise QueryFileError(
+                f"{shown}: ?_{name} cannot be a parameter: {', '.join(RESERVED)} are reserved"
+            )
+        parameters[name] = _parameter(
+            shown, name, datatype or "string", token[1:], declared.get(name)
         )
-        queries.append(NamedQuery(name=path.stem, summary=summary, text=text))
-    return queries
+    stray = set(declared) - set(parameters)
+    if stray:
+        raise QueryFileError(
+            f"{shown}: params {', '.join(sorted(stray))} are not ?_name variables of the query"
+        )
+    if parameters:
+        try:
+            where_group(text)
+        except ValueError as e:
+            raise QueryFileError(f"{shown}: {e}") from None
+    pagination = header.get("pagination")
+    if pagination is not None and (
+        isinstance(pagination, bool) or not isinstance(pagination, int) or pagination < 1
+    ):
+        raise QueryFileError(f"{shown}: pagination must be a page size (a whole number >= 1)")
+    variables = _check_syntax(shown, paginate(text, 1, 1) if pagination else text)
+    tags = header.get("tags") or ()
+    return NamedQuery(
+        name=path.stem,
+        path=path,
+        text=text,
+        summary=str(header.get("summary") or path.stem.replace("-", " ")),
+        description=str(header.get("description") or ""),
+        tags=tuple(str(t) for t in (tags if isinstance(tags, list) else [tags])),
+        pagination=pagination,
+        parameters=tuple(parameters.values()),
+        form=found.form,
+        variables=variables,
+        header=header,
+    )
+
+
+def _header(shown: str, text: str) -> dict[str, Any]:
+    """The YAML of the ``#+`` lines; errors name the file line."""
+    numbers, lines = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("#+"):
+            numbers.append(number)
+            lines.append(line[2:].removeprefix(" "))
+    try:
+        header = yaml.safe_load("\n".join(lines)) or {}
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = numbers[min(mark.line, len(numbers) - 1)] if mark is not None and numbers else None
+        where = f"{shown}:{line}" if line else shown
+        problem = getattr(e, "problem", None) or str(e)
+        raise QueryFileError(f"{where}: the #+ header is not valid YAML: {problem}") from None
+    if not isinstance(header, dict):
+        raise QueryFileError(
+            f"{shown}: the #+ header must be a mapping (summary: ..., params: ...)"
+        )
+    return header
+
+
+def _parameter(shown: str, name: str, kind: str, variable: str, meta: Any) -> Parameter:
+    """A parameter from its ``?_name_type`` variable and its ``params`` entry, checked;
+    ``?__name`` makes it optional (left unbound when not given)."""
+    where = f"{shown}: parameter {name}"
+    meta = meta if meta is not None else {}
+    if not isinstance(meta, dict):
+        raise QueryFileError(f"{where}: its entry must be a mapping (description: ..., ...)")
+    unknown = set(meta) - _KEYS
+    if unknown:
+        raise QueryFileError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    values = meta.get("values", [])
+    if not isinstance(values, list):
+        raise QueryFileError(f"{where}: values must be a list")
+    for bound in ("minimum", "maximum"):
+        value = meta.get(bound)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise QueryFileError(f"{where}: {bound} must be a number")
+    pattern = meta.get("pattern")
+    if pattern is not None:
+        try:
+            re.compile(str(pattern))
+        except re.error as e:
+            raise QueryFileError(f"{where}: pattern is not a regular expression: {e}") from None
+    default, example = meta.get("default"), meta.get("example")
+    parameter = Parameter(
+        name=name,
+        type=kind,
+        variable=variable,
+        required=not variable.startswith("__") and default is None,
+        description=str(meta.get("description", "")),
+        default=None if default is None else str(default),
+        example=None if example is None else str(example),
+        values=tuple(str(v) for v in values),
+        pattern=None if pattern is None else str(pattern),
+        minimum=meta.get("minimum"),
+        maximum=meta.get("maximum"),
+    )
+    for label, value in (("default", parameter.default), ("example", parameter.example)):
+        if value is not None:
+            try:
+                parameter.term(value, "https://example.org/")
+            except ParameterError as e:
+                raise QueryFileError(f"{where}: the {label} {value!r} {e.reason}") from None
+    return parameter
+
+
+def _check_syntax(shown: str, text: str) -> tuple[str, ...]:
+    """Parse the query (on an empty store, so nothing runs) and return what it projects;
+    QueryFileError naming file:line:column if it does not parse."""
+    try:
+        result = ox.Store().query(text, use_default_graph_as_union=True)
+    except SyntaxError as e:
+        message, line, column = syntax_error(e)
+        where = f"{shown}:{line}:{column}" if line is not None else shown
+        raise QueryFileError(f"{where}: {message}") from None
+    if isinstance(result, ox.QuerySolutions):
+        return tuple(v.value for v in result.variables)
+    return ()
+
+
+def _iri(name: str, raw: str, base_iri: str) -> ox.NamedNode:
+    """An absolute IRI (a value without a scheme is taken relative to the base IRI)."""
+    if not raw:
+        raise ParameterError(name, "is empty: give an IRI")
+    value = (
+        raw
+        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", raw)
+        else parse_base(base_iri) + raw.lstrip("/")
+    )
+    try:
+        node = ox.NamedNode(value)
+    except ValueError as e:
+        raise ParameterError(name, f"is not a valid IRI ({e})") from None
+    if not re.match(r"^(https?|urn):", value):
+        raise ParameterError(name, "must be an http(s) or urn IRI")
+    return node
+
+
+def _xsd(local: str) -> ox.NamedNode:
+    return ox.NamedNode(str(XSD) + local)
