@@ -52,6 +52,12 @@ class Tab:
         return [m.text for m in self.console if m.type == "error"]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: Playwright's sync API keeps an asyncio loop running in the main
+    thread for the rest of the session, where asyncio.run() in other tests would fail."""
+    items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ()))
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """One Chromium for the session."""

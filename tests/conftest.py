@@ -17,7 +17,7 @@ from tests.server import Server, start_server
 pytest_plugins = ["tests.browser"]  # the browser and tab fixtures
 
 REPO = Path(__file__).resolve().parents[1]
-PROJECT_FILES = ("ontology", "shapes", "data", "projectgraph.toml")
+PROJECT_FILES = ("ontology", "shapes", "data", "queries", "projectgraph.toml")
 
 
 @pytest.fixture(scope="session")

@@ -49,7 +49,8 @@ def start_server(
     env: dict[str, str] | None = None,
     wait: float = 90.0,
 ) -> Server:
-    """``projectgraph serve`` with dist/ under ``folder``; returns once /health answers 200."""
+    """``projectgraph serve`` with dist/ under ``folder``; returns once /health answers 200
+    and the start-up run of the named queries is over."""
     port = free_port()
     environment = {**os.environ, "PROJECTGRAPH_DIST_DIR": str(folder / "dist"), **(env or {})}
     log = folder / f"serve-{port}.log"
@@ -82,7 +83,10 @@ def start_server(
                 f"projectgraph serve exited with {process.returncode}:\n{server.output()}"
             )
         try:
-            if httpx.get(server.url + "/health", timeout=2).status_code == 200:
+            health = httpx.get(server.url + "/health", timeout=2)
+            # Up, and done running the named queries' defaults (start-up work that would
+            # otherwise race with what a test does to the workers).
+            if health.status_code == 200 and health.json()["named_queries"]["examples_ready"]:
                 return server
         except httpx.TransportError:
             pass

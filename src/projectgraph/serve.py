@@ -8,7 +8,6 @@ from pathlib import Path
 
 from projectgraph.build import build
 from projectgraph.errors import ProjectGraphError, SourceError
-from projectgraph.locks import pin
 from projectgraph.publish import inputs_digest, read_manifest
 from projectgraph.settings import Settings
 from projectgraph.sources import discover
@@ -76,32 +75,27 @@ def run(
     """Serve ``served`` until interrupted (uvicorn on settings.host:settings.port)."""
     import uvicorn
 
-    from projectgraph.store.loading import store_spec
+    from projectgraph.store.loading import pinned_store
     from projectgraph.store.pool import WorkerPool
     from projectgraph.web.app import create_app
 
     # Pin what this server reads, so later builds do not prune it away underneath the workers
-    # (a replacement worker must still find the dump or store). Released when the process ends.
-    pins = [pin(served.folder)]
-    spec, how = store_spec(served, settings.store)
-    if spec.kind == "disk":
-        pins.append(pin(Path(spec.path)))
-    say(
-        f"serving build {served.build_id} ({served.manifest['triples']} triples, {how}) on "
-        f"http://{settings.host}:{settings.port}/sparql"
-    )
-    logging.getLogger("uvicorn.error").addFilter(_AbortedQueries())
-    engine = WorkerPool(spec, settings.workers)
-    app = create_app(settings, engine, served)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=log_level,
-        # For the h11 parser (used if httptools is missing): let a GET line hold a long query.
-        # httptools refuses URLs over 64 KiB itself (400); longer queries must use POST.
-        h11_max_incomplete_event_size=max(64 * 1024, 4 * settings.max_query_length + 16 * 1024),
-        timeout_graceful_shutdown=5,
-    )
-    for handle in pins:
-        handle.close()
+    # (a replacement worker must still find the dump or store). Released when serving ends.
+    with pinned_store(served, settings.store) as (spec, how):
+        say(
+            f"serving build {served.build_id} ({served.manifest['triples']} triples, {how}) on "
+            f"http://{settings.host}:{settings.port}/sparql"
+        )
+        logging.getLogger("uvicorn.error").addFilter(_AbortedQueries())
+        engine = WorkerPool(spec, settings.workers)
+        app = create_app(settings, engine, served)
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level=log_level,
+            # For the h11 parser (used if httptools is missing): let a GET line hold a long
+            # query. httptools refuses URLs over 64 KiB itself (400); longer ones must POST.
+            h11_max_incomplete_event_size=max(64 * 1024, 4 * settings.max_query_length + 16 * 1024),
+            timeout_graceful_shutdown=5,
+        )

@@ -87,6 +87,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("query_timeout", 30.0, "Seconds a query may run before it is stopped (503)."),
     Setting("max_query_length", 100_000, "Longest query text accepted, in characters."),
     Setting("max_rows", 10_000, "Most rows a SELECT returns (0: no limit); cuts are signalled."),
+    Setting(
+        "cache_entries",
+        512,
+        "Named-query results kept in memory per server process (0: no cache).",
+    ),
+    Setting("cache_megabytes", 64, "Bytes of named-query results kept, in MiB, at most."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 _PATH_SETTINGS = ("ontology", "context", "shapes_dir", "reference_dir", "dist_dir", "queries_dir")
@@ -134,6 +140,8 @@ class Settings:
     query_timeout: float
     max_query_length: int
     max_rows: int
+    cache_entries: int
+    cache_megabytes: int
     dataset: DatasetInfo = field(default_factory=DatasetInfo)
 
 
@@ -191,6 +199,8 @@ def load_settings(
         query_timeout=_bounded(values, "query_timeout", float, 0.001, 86_400),
         max_query_length=_bounded(values, "max_query_length", int, 1, 100_000_000),
         max_rows=_bounded(values, "max_rows", int, 0, 1_000_000_000),
+        cache_entries=_bounded(values, "cache_entries", int, 0, 10_000_000),
+        cache_megabytes=_bounded(values, "cache_megabytes", int, 0, 1_000_000),
         dataset=_dataset_info(toml.get("dataset", {}), root / CONFIG_FILE),
         **paths,
     )

@@ -8,17 +8,19 @@ crash mid-load never leaves a half-loaded store that looks finished.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import multiprocessing
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from projectgraph.errors import ProjectGraphError
-from projectgraph.locks import exclusive_lock, in_use
+from projectgraph.locks import exclusive_lock, in_use, pin
 from projectgraph.store.pool import StoreSpec
 
 DUMP = "projectgraph.nq"  # the dataset dump with one named graph per source
@@ -49,6 +51,21 @@ def store_spec(build: ServedBuild, store_dir: Path | None) -> tuple[StoreSpec, s
     path, loaded = ensure_disk_store(store_dir, build)
     verb = "loaded" if loaded else "reusing"
     return StoreSpec("disk", str(path)), f"{verb} the on-disk store {path}"
+
+
+@contextlib.contextmanager
+def pinned_store(build: ServedBuild, store_dir: Path | None) -> Iterator[tuple[StoreSpec, str]]:
+    """:func:`store_spec`, with the build and its on-disk store pinned until the block ends,
+    so a later build does not prune them away underneath a reader."""
+    pins = [pin(build.folder)]
+    try:
+        spec, how = store_spec(build, store_dir)
+        if spec.kind == "disk":
+            pins.append(pin(Path(spec.path)))
+        yield spec, how
+    finally:
+        for handle in pins:
+            handle.close()
 
 
 def ensure_disk_store(root: Path, build: ServedBuild) -> tuple[Path, bool]:

@@ -1,7 +1,9 @@
-"""The FastAPI application: the SPARQL endpoint, its query page, static files and health."""
+"""The FastAPI application: the SPARQL endpoint and its query page, the named-query API and
+its reference (/docs), the linked-data site, static files and health."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
@@ -9,6 +11,7 @@ from functools import lru_cache
 
 import pyoxigraph as ox
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
@@ -22,6 +25,7 @@ from projectgraph.queries import load_queries
 from projectgraph.settings import Settings
 from projectgraph.store.base import QueryEngine
 from projectgraph.store.loading import ServedBuild
+from projectgraph.web.api import NamedQueryApi
 from projectgraph.web.harvest import Harvest
 from projectgraph.web.pages import STATIC, render
 from projectgraph.web.resources import Site, handle
@@ -82,6 +86,24 @@ SPARQL_DOC = {
     },
 }
 
+SPARQL_POST_DOC = {
+    "parameters": SPARQL_DOC["parameters"][1:],
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"query": {"type": "string"}},
+                    "required": ["query"],
+                }
+            },
+            "application/sparql-query": {"schema": {"type": "string"}},
+        },
+    },
+    "responses": SPARQL_DOC["responses"],
+}
+
 
 def create_app(settings: Settings, engine: QueryEngine, build: ServedBuild) -> FastAPI:
     """The application serving ``build`` through ``engine``."""
@@ -89,16 +111,23 @@ def create_app(settings: Settings, engine: QueryEngine, build: ServedBuild) -> F
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await engine.start()
+        # In the background: the server answers at once, the API reference gets its examples
+        # as soon as the named queries have run.
+        warming = asyncio.create_task(api.warm())
         try:
             yield
         finally:
+            warming.cancel()
             await engine.stop()
 
     app = FastAPI(
         title="projectgraph",
         version=__version__,
-        description="EU-funded cooperation projects as linked data: a read-only SPARQL endpoint.",
+        description="EU-funded cooperation projects as linked data: a read-only SPARQL "
+        "endpoint (`/sparql`) and named queries (`/api/queries`) over the same graph.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     examples = load_queries(settings.queries_dir)
     metadata = [
@@ -107,6 +136,7 @@ def create_app(settings: Settings, engine: QueryEngine, build: ServedBuild) -> F
     context = json.loads((build.folder / CONTEXT).read_text(encoding="utf-8"))["@context"]
     site = Site(settings, engine, build, metadata, context)
     harvest = Harvest(site)
+    api = NamedQueryApi(settings, engine, build, examples, context)
 
     def endpoint_url(request: Request) -> str:
         return str(request.url_for("sparql"))
@@ -139,16 +169,19 @@ def create_app(settings: Settings, engine: QueryEngine, build: ServedBuild) -> F
 
     sparql = SparqlEndpoint(settings, engine, page, description)
     for path in ("/sparql", "/sparql/"):
-        app.add_api_route(
-            path,
-            sparql,
-            methods=["GET", "POST"],
-            name="sparql" if path == "/sparql" else None,
-            summary="SPARQL 1.1 query endpoint",
-            openapi_extra=SPARQL_DOC,
-            include_in_schema=path == "/sparql",
-            response_class=Response,
-        )
+        for method in ("GET", "POST"):
+            app.add_api_route(
+                path,
+                sparql,
+                methods=[method],
+                name="sparql" if path == "/sparql" else None,
+                summary=f"SPARQL 1.1 query ({method})",
+                operation_id=f"sparql_{method.lower()}",
+                tags=["SPARQL"],
+                openapi_extra=SPARQL_DOC if method == "GET" else SPARQL_POST_DOC,
+                include_in_schema=path == "/sparql",
+                response_class=Response,
+            )
 
     def route(
         path: str, owner: object, handler: str, route_name: str | None = None, **fixed: str
@@ -158,6 +191,21 @@ def create_app(settings: Settings, engine: QueryEngine, build: ServedBuild) -> F
 
         app.add_api_route(
             path, endpoint, methods=["GET", "HEAD"], include_in_schema=False, name=route_name
+        )
+
+    api.install(app)
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        # Swagger UI from our static files (FastAPI's default loads it from a CDN); relative
+        # URLs keep working behind a proxy that mounts the site under a prefix.
+        return get_swagger_ui_html(
+            openapi_url="openapi.json",
+            title=f"{settings.dataset.title}: API reference",
+            swagger_js_url="static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="static/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="static/swagger-ui/favicon-32x32.png",
+            swagger_ui_parameters={"validatorUrl": None, "tryItOutEnabled": True},
         )
 
     route("/", harvest, "home", route_name="root")
@@ -186,6 +234,8 @@ def create_app(settings: Settings, engine: QueryEngine, build: ServedBuild) -> F
             "build_id": build.build_id,
             "triples": build.manifest.get("triples"),
             "engine": status,
+            "named_queries": {"count": len(api.queries), "examples_ready": api.warmed},
+            "query_cache": api.cache.stats(),
         }
         return JSONResponse(body, status_code=503 if state == "down" else 200)
 

@@ -14,18 +14,33 @@ from starlette.responses import Response
 from projectgraph.conneg import negotiate
 
 
+class HttpError(Exception):
+    """An answer other than the one asked for: its HTTP status, message and details."""
+
+    def __init__(self, status: int, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.details = details
+
+
 def error_response(
     status: int,
     message: str,
     accept: str | None,
     details: dict[str, object] | None = None,
     headers: dict[str, str] | None = None,
+    json_first: bool = False,
 ) -> Response:
-    """An error as JSON when the client reads JSON (any ``json`` type), otherwise as text."""
+    """An error as JSON when the client reads JSON (any ``json`` type), otherwise as text;
+    ``json_first`` (APIs) makes JSON the answer to a client that takes anything."""
     phrase = HTTPStatus(status).phrase
     details = {k: v for k, v in (details or {}).items() if v is not None}
     wants_json = accept is not None and "json" in accept.lower()
-    if wants_json or negotiate(accept, ["text/plain", "application/json"]) == "application/json":
+    offers = (
+        ["application/json", "text/plain"] if json_first else ["text/plain", "application/json"]
+    )
+    if wants_json or negotiate(accept, offers) == "application/json":
         body = {"status": status, "error": phrase, "message": message, **details}
         return Response(
             json.dumps(body, ensure_ascii=False, indent=1) + "\n",

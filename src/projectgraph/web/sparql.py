@@ -22,7 +22,7 @@ from projectgraph.formats import Format, by_media_type, by_name, formats_for, of
 from projectgraph.settings import Settings
 from projectgraph.sparql.inspect import inspect
 from projectgraph.store.base import QueryEngine, QueryError, QueryRequest, QueryStream
-from projectgraph.web.errors import error_response
+from projectgraph.web.errors import HttpError, error_response
 
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
@@ -36,14 +36,8 @@ NO_SERVICE = "federated queries (SERVICE) are disabled on this endpoint"
 MAX_NESTING = 128
 
 
-class ProtocolError(Exception):
-    """A request that breaks the protocol: carries the HTTP status and a message."""
-
-    def __init__(self, status: int, message: str, **details: object) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.details = details
+class ProtocolError(HttpError):
+    """A request that breaks the protocol."""
 
 
 class SparqlEndpoint:
