@@ -16,6 +16,15 @@ from projectgraph import __version__
 from projectgraph.assemble import assemble
 from projectgraph.build import BuildRefused, build
 from projectgraph.errors import EXIT_NONCONFORMING, ProjectGraphError, display_path
+from projectgraph.local_query import (
+    TABLE,
+    find_query,
+    listing,
+    parse_params,
+    run_local,
+    table,
+)
+from projectgraph.queries import load_queries
 from projectgraph.serve import ensure_build
 from projectgraph.serve import run as run_server
 from projectgraph.settings import Settings, load_settings
@@ -181,3 +190,70 @@ def serve_command(
         raise _fail(refused) from None
     except ProjectGraphError as error:
         raise _fail(error) from None
+
+
+@app.command("query")
+def query_command(
+    name: Annotated[
+        str | None, typer.Argument(help="A query of queries/ (projectgraph query --list).")
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="A parameter as name=value (repeatable)."),
+    ] = None,
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table, json (plain rows / JSON-LD), csv, tsv, srj, xml; graphs: ttl, nt, "
+            "jsonld, rdf, nq, trig.",
+        ),
+    ] = TABLE,
+    page: Annotated[
+        int | None, typer.Option(help="Page of a paginated query, from 1.", min=1)
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Run this .rq file instead of a named query.")
+    ] = None,
+    list_queries: Annotated[
+        bool, typer.Option("--list", help="List the named queries and their parameters.")
+    ] = False,
+    dist: Annotated[Path | None, typer.Option(help="The build to query (default: dist).")] = None,
+    no_build: Annotated[
+        bool, typer.Option("--no-build", help="Query --dist as it is: no staleness check.")
+    ] = False,
+    root: RootOption = None,
+    base_iri: BaseOption = None,
+) -> None:
+    """Run a named query (or --file) against the local build; a table by default."""
+    from rich.console import Console
+
+    console = Console()
+    try:
+        settings = _settings(root, base_iri=base_iri, dist_dir=dist)
+        if list_queries:
+            console.print(listing(load_queries(settings.queries_dir)))
+            return
+        query = find_query(settings, name, file)
+        result = run_local(
+            settings,
+            query,
+            parse_params(param or []),
+            page,
+            output_format.strip().lower(),
+            say=lambda message: typer.echo(message, err=True),
+            rebuild=not no_build,
+        )
+    except BuildRefused as refused:
+        sys.stderr.write(refused.report.to_text())
+        raise _fail(refused) from None
+    except ProjectGraphError as error:
+        raise _fail(error) from None
+    if output_format.strip().lower() == TABLE:
+        console.print(table(result))
+        if query.pagination and result.rows is not None and result.rows >= query.pagination:
+            typer.echo(f"(page {page or 1}; more with --page {(page or 1) + 1})", err=True)
+    else:
+        sys.stdout.buffer.write(result.body)
+        sys.stdout.flush()
