@@ -46,7 +46,13 @@ def test_python_example_prints_the_partners(dist: Path, tmp_path: Path) -> None:
 
 
 def test_sparql_example_gives_the_cofinancing_rate(turtle_store: ox.Store) -> None:
-    rows = list(turtle_store.query(blocks("sparql")[0]))
+    (query,) = [b for b in blocks("sparql") if "?rate" in b]
+    rows = list(turtle_store.query(query))
     assert len(rows) == 1
     assert rows[0]["acronym"].value == "CLUSTERS3"
     assert round(Decimal(rows[0]["rate"].value), 4) == Decimal("0.8426")
+
+
+def test_query_file_example_is_the_real_file() -> None:
+    (shown,) = [b for b in blocks("sparql") if b.startswith("#+ summary:")]
+    assert shown == (REPO / "queries" / "projects-by-country.rq").read_text(encoding="utf-8")
