@@ -11,9 +11,9 @@ IRI defaults may be written relative to the base IRI (``id/project/clusters3``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +29,27 @@ from projectgraph.vocab import XSD, parse_base
 TYPES = ("iri", "string", "integer", "decimal", "date", "boolean")
 _PARAMETER = re.compile(r"[?$](__?)([A-Za-z][A-Za-z0-9_]*?)(?:_(" + "|".join(TYPES) + r"))?\b")
 _KEYS = {"description", "default", "example", "values", "pattern", "minimum", "maximum"}
+_SAMPLES: dict[str, ox.NamedNode | ox.Literal] = {
+    "iri": ox.NamedNode("urn:x"),
+    "string": ox.Literal("x"),
+    "integer": ox.Literal("1", datatype=ox.NamedNode(f"{XSD}integer")),
+    "decimal": ox.Literal("1.5", datatype=ox.NamedNode(f"{XSD}decimal")),
+    "date": ox.Literal("2020-01-01", datatype=ox.NamedNode(f"{XSD}date")),
+    "boolean": ox.Literal("true", datatype=ox.NamedNode(f"{XSD}boolean")),
+}
 RESERVED = ("page", "format")  # query-string names the API itself uses
 MAX_STRING = 1_000  # characters of a string parameter
+MAX_IRI = 2_000  # characters of an IRI parameter
 MAX_PAGE = 100_000
+LARGEST = 10**15  # numbers beyond are refused ...
+MAX_SCALE = 30  # ... and so are those with more than 30 digits after the point
+_INTEGER = re.compile(r"[+-]?[0-9]{1,40}", re.ASCII)
+_DECIMAL = re.compile(
+    r"[+-]?(?:[0-9]{1,40}(?:\.[0-9]{0,40})?|\.[0-9]{1,40})(?:[eE][+-]?[0-9]{1,3})?", re.ASCII
+)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+_ABSOLUTE = re.compile(r"(?:https?://[^/?#]+|urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:\S+)(?:[/?#].*)?")
+_RELATIVE = re.compile(r"(?!/)(?!.*(?:^|/)\.\.?(?:/|$))[^:?#]*(?:[?#].*)?")
 
 
 class QueryFileError(ProjectGraphError):
@@ -64,8 +82,10 @@ class Parameter:
     maximum: float | None = None
 
     def term(self, raw: str, base_iri: str) -> ox.NamedNode | ox.Literal:
-        """The RDF term for a value given as text, or ParameterError saying why not."""
-        raw = raw.strip()
+        """The RDF term for a value given as text, or ParameterError saying why not. Text is
+        taken as it is; other types ignore surrounding spaces."""
+        if self.type != "string":
+            raw = raw.strip()
         if self.values and raw not in self.values:
             raise ParameterError(self.name, f"must be one of {', '.join(self.values)}")
         if self.pattern and not re.fullmatch(self.pattern, raw):
@@ -75,36 +95,40 @@ class Parameter:
         if self.type == "string":
             if len(raw) > MAX_STRING:
                 raise ParameterError(self.name, f"is longer than {MAX_STRING} characters")
-            return ox.Literal(raw)
+            try:
+                return ox.Literal(raw)
+            except ValueError:  # lone surrogates: bytes that were not UTF-8
+                raise ParameterError(self.name, "is not valid Unicode text") from None
         if self.type == "boolean":
-            if raw.lower() not in ("true", "false", "1", "0"):
+            if raw not in ("true", "false", "1", "0"):
                 raise ParameterError(self.name, "must be true or false")
-            return ox.Literal(
-                "true" if raw.lower() in ("true", "1") else "false", datatype=_xsd("boolean")
-            )
+            return ox.Literal("true" if raw in ("true", "1") else "false", datatype=_xsd("boolean"))
         if self.type == "date":
+            if not _DATE.fullmatch(raw):
+                raise ParameterError(self.name, "must be a date, YYYY-MM-DD")
             try:
                 return ox.Literal(date.fromisoformat(raw).isoformat(), datatype=_xsd("date"))
             except ValueError:
-                raise ParameterError(self.name, "must be a date, YYYY-MM-DD") from None
-        try:
-            number = Decimal(raw)
-        except InvalidOperation:
-            raise ParameterError(self.name, f"must be a number, not {raw[:40]!r}") from None
-        if not number.is_finite() or (
-            self.type == "integer" and number != number.to_integral_value()
-        ):
-            raise ParameterError(
-                self.name, f"must be a{'n integer' if self.type == 'integer' else ' number'}"
-            )
+                raise ParameterError(self.name, f"{raw} is not a day of the calendar") from None
+        return self._number(raw)
+
+    def _number(self, raw: str) -> ox.Literal:
+        integer = self.type == "integer"
+        if not (_INTEGER if integer else _DECIMAL).fullmatch(raw):
+            kind = "an integer, like 12" if integer else "a number, like 12 or 0.25"
+            raise ParameterError(self.name, f"must be {kind}, not {raw[:40]!r}")
+        number = Decimal(raw)
+        if abs(number) > LARGEST or (number and number.adjusted() < -MAX_SCALE):
+            raise ParameterError(self.name, f"is out of range (10^-{MAX_SCALE} to 10^15)")
+        if -int(number.as_tuple().exponent) > 2 * MAX_SCALE:
+            raise ParameterError(self.name, f"has more than {2 * MAX_SCALE} decimal places")
         if self.minimum is not None and number < Decimal(str(self.minimum)):
             raise ParameterError(self.name, f"must be at least {self.minimum:g}")
         if self.maximum is not None and number > Decimal(str(self.maximum)):
             raise ParameterError(self.name, f"must be at most {self.maximum:g}")
-        if abs(number) > 10**15:
-            raise ParameterError(self.name, "is out of range")
-        if self.type == "integer":
+        if integer:
             return ox.Literal(str(int(number)), datatype=_xsd("integer"))
+        # Exponent and digits are bounded above, so the plain notation stays short.
         return ox.Literal(format(number, "f"), datatype=_xsd("decimal"))
 
 
@@ -122,7 +146,6 @@ class NamedQuery:
     parameters: tuple[Parameter, ...] = ()
     form: str = "SELECT"
     variables: tuple[str, ...] = ()  # what a SELECT projects, in order
-    header: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def returns_graph(self) -> bool:
@@ -168,6 +191,9 @@ def load_query(path: Path) -> NamedQuery:
         raise QueryFileError(f"{shown}: cannot read the query: {e}") from None
     header = _header(shown, text)
     found = inspect(text)
+    if found.update or found.service:
+        what = "SPARQL Update" if found.update else "SERVICE (a federated query)"
+        raise QueryFileError(f"{shown}: {what}: named queries read the published graph only")
     if found.form is None:
         raise QueryFileError(f"{shown}: not a SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE)")
     declared = header.get("params") or {}
@@ -176,7 +202,14 @@ def load_query(path: Path) -> NamedQuery:
     parameters: dict[str, Parameter] = {}
     for kind, token, _, _ in tokens(text):
         match = _PARAMETER.fullmatch(token) if kind == "var" else None
-        if match is None or match[2] in parameters:
+        if match is None:
+            continue
+        if match[2] in parameters:
+            if parameters[match[2]].variable != token[1:]:
+                raise QueryFileError(
+                    f"{shown}: ?{parameters[match[2]].variable} and {token} would both be "
+                    f"parameter {match[2]}; rename one"
+                )
             continue
         name, datatype = match[2], match[3]
         if name in RESERVED:
@@ -191,17 +224,28 @@ def load_query(path: Path) -> NamedQuery:
         raise QueryFileError(
             f"{shown}: params {', '.join(sorted(stray))} are not ?_name variables of the query"
         )
-    if parameters:
-        try:
-            where_group(text)
-        except ValueError as e:
-            raise QueryFileError(f"{shown}: {e}") from None
     pagination = header.get("pagination")
     if pagination is not None and (
         isinstance(pagination, bool) or not isinstance(pagination, int) or pagination < 1
     ):
         raise QueryFileError(f"{shown}: pagination must be a page size (a whole number >= 1)")
     variables = _check_syntax(shown, paginate(text, 1, 1) if pagination else text)
+    if parameters:
+        try:
+            where_group(text)
+        except ValueError as e:
+            raise QueryFileError(f"{shown}: {e}") from None
+        # With a value of each parameter's type bound, the query must still parse (it does
+        # not where the WHERE group is also the template: CONSTRUCT WHERE { ... }).
+        samples = {p.variable: _SAMPLES[p.type] for p in parameters.values()}
+        try:
+            ox.Store().query(bind(text, samples))
+        except SyntaxError as e:
+            raise QueryFileError(
+                f"{shown}: the query does not parse once its parameters are bound as a VALUES "
+                f"row in its WHERE group ({syntax_error(e)[0].splitlines()[0]}); the short "
+                "form CONSTRUCT WHERE { } cannot take parameters"
+            ) from None
     tags = header.get("tags") or ()
     return NamedQuery(
         name=path.stem,
@@ -214,7 +258,6 @@ def load_query(path: Path) -> NamedQuery:
         parameters=tuple(parameters.values()),
         form=found.form,
         variables=variables,
-        header=header,
     )
 
 
@@ -270,9 +313,9 @@ def _parameter(shown: str, name: str, kind: str, variable: str, meta: Any) -> Pa
         variable=variable,
         required=not variable.startswith("__") and default is None,
         description=str(meta.get("description", "")),
-        default=None if default is None else str(default),
-        example=None if example is None else str(example),
-        values=tuple(str(v) for v in values),
+        default=None if default is None else _scalar(default),
+        example=None if example is None else _scalar(example),
+        values=tuple(_scalar(v) for v in values),
         pattern=None if pattern is None else str(pattern),
         minimum=meta.get("minimum"),
         maximum=meta.get("maximum"),
@@ -284,6 +327,15 @@ def _parameter(shown: str, name: str, kind: str, variable: str, meta: Any) -> Pa
             except ParameterError as e:
                 raise QueryFileError(f"{where}: the {label} {value!r} {e.reason}") from None
     return parameter
+
+
+def _scalar(value: Any) -> str:
+    """A YAML value as the text a client would send: ``true`` not ``True``, dates ISO."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
 
 def _check_syntax(shown: str, text: str) -> tuple[str, ...]:
@@ -301,21 +353,25 @@ def _check_syntax(shown: str, text: str) -> tuple[str, ...]:
 
 
 def _iri(name: str, raw: str, base_iri: str) -> ox.NamedNode:
-    """An absolute IRI (a value without a scheme is taken relative to the base IRI)."""
+    """An absolute http(s) or urn IRI, or a path under the base IRI (``id/project/x``)."""
     if not raw:
         raise ParameterError(name, "is empty: give an IRI")
-    value = (
-        raw
-        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", raw)
-        else parse_base(base_iri) + raw.lstrip("/")
-    )
+    if len(raw) > MAX_IRI:
+        raise ParameterError(name, f"is longer than {MAX_IRI} characters")
+    if _ABSOLUTE.fullmatch(raw):
+        value = raw
+    elif re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", raw):
+        raise ParameterError(name, "must be an http(s) or urn IRI, or a path under the base IRI")
+    elif _RELATIVE.fullmatch(raw):
+        value = parse_base(base_iri) + raw
+    else:
+        raise ParameterError(
+            name, "a relative IRI is a path under the base IRI, like id/project/clusters3"
+        )
     try:
-        node = ox.NamedNode(value)
+        return ox.NamedNode(value)
     except ValueError as e:
         raise ParameterError(name, f"is not a valid IRI ({e})") from None
-    if not re.match(r"^(https?|urn):", value):
-        raise ParameterError(name, "must be an http(s) or urn IRI")
-    return node
 
 
 def _xsd(local: str) -> ox.NamedNode:

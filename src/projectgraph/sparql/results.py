@@ -11,6 +11,7 @@ import csv
 import io
 import json
 from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -145,14 +146,15 @@ _INTEGERS = {
         "unsignedByte",
     )
 }
-_NUMBERS = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in ("decimal", "double", "float")}
+_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
+_FLOATS = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in ("double", "float")}
 _BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 
 
 def plain_rows(results_json: bytes) -> list[dict[str, object]]:
     """SPARQL JSON results as plain objects with typed values: IRIs and text as strings,
-    xsd integers as ints, decimals and doubles as numbers, booleans as booleans; unbound
-    variables are left out. For people who want rows, not RDF terms."""
+    xsd integers as ints, decimals as Decimal (exact), doubles as floats, booleans as
+    booleans; unbound variables are left out. For people who want rows, not RDF terms."""
     document = json.loads(results_json)
     if "boolean" in document:
         return [{"boolean": document["boolean"]}]
@@ -162,20 +164,36 @@ def plain_rows(results_json: bytes) -> list[dict[str, object]]:
     ]
 
 
+def rows_json(rows: list[dict[str, object]]) -> bytes:
+    """Plain rows as a JSON array; a decimal keeps every digit (a JSON number of any
+    precision, which ``json`` cannot write from a Decimal)."""
+    objects = (
+        "{"
+        + ", ".join(f"{json.dumps(k, ensure_ascii=False)}: {_json(v)}" for k, v in row.items())
+        + "}"
+        for row in rows
+    )
+    return ("[" + ", ".join(objects) + "]\n").encode()
+
+
+def _json(value: object) -> str:
+    return str(value) if isinstance(value, Decimal) else json.dumps(value, ensure_ascii=False)
+
+
 def _plain(term: dict[str, str]) -> object:
     value = term["value"]
     datatype = term.get("datatype")
-    if datatype in _INTEGERS:
-        try:
+    try:
+        if datatype in _INTEGERS:
             return int(value)
-        except ValueError:
-            return value
-    if datatype in _NUMBERS:
-        try:
-            number = float(value)
-        except ValueError:
-            return value
-        return number if number == number and abs(number) != float("inf") else value
+        if datatype == _DECIMAL:
+            number = Decimal(value)
+            return number if number.is_finite() else value
+        if datatype in _FLOATS:
+            double = float(value)
+            return double if double == double and abs(double) != float("inf") else value
+    except (ValueError, InvalidOperation):
+        return value  # an ill-typed literal: its text
     if datatype == _BOOLEAN:
         return value in ("true", "1")
     return value
