@@ -18,6 +18,7 @@ from projectgraph.build import BuildRefused, build
 from projectgraph.errors import EXIT_NONCONFORMING, ProjectGraphError, display_path
 from projectgraph.local_query import (
     TABLE,
+    QueryCommandError,
     find_query,
     listing,
     parse_params,
@@ -233,6 +234,8 @@ def query_command(
     try:
         settings = _settings(root, base_iri=base_iri, dist_dir=dist)
         if list_queries:
+            if name or file:
+                raise QueryCommandError("--list lists every query: give it alone")
             console.print(listing(load_queries(settings.queries_dir)))
             return
         query = find_query(settings, name, file)

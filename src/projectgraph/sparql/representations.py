@@ -7,7 +7,6 @@ or RDF format of :mod:`projectgraph.formats`, as the engine writes it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +14,7 @@ import pyoxigraph as ox
 
 from projectgraph.formats import GRAPH_FORMATS, RESULT_FORMATS
 from projectgraph.publish.dumps import jsonld
-from projectgraph.sparql.results import plain_rows
+from projectgraph.sparql.results import plain_rows, rows_json
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ class Representation:
         """The engine's output in this representation, and the number of rows if counted."""
         if self.convert == "rows":
             rows = plain_rows(body)
-            return (json.dumps(rows, ensure_ascii=False) + "\n").encode(), len(rows)
+            return rows_json(rows), len(rows)
         if self.convert == "jsonld":
             triples = [q.triple for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
             return jsonld(triples, context), None

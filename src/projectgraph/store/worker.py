@@ -23,6 +23,7 @@ import pyoxigraph as ox
 from projectgraph.formats import BY_KEY
 from projectgraph.sparql.results import WRITERS, write_json
 from projectgraph.sparql.syntax import syntax_error
+from projectgraph.store.embedded import open_store
 from projectgraph.store.protocol import (
     CHUNK,
     END,
@@ -34,17 +35,6 @@ from projectgraph.store.protocol import (
     json_frame,
     recv_frame,
 )
-
-
-def open_store(kind: str, path: str) -> ox.Store:
-    """``memory``: load an N-Quads dump into a new in-memory store; ``disk``: open read-only."""
-    if kind == "memory":
-        store = ox.Store()
-        store.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
-        return store
-    if kind == "disk":
-        return ox.Store.read_only(path)
-    raise ValueError(f"unknown store kind {kind!r}")
 
 
 def isolate_network() -> bool:
