@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,11 @@ import pytest
 from openapi_spec_validator import validate
 
 from projectgraph.queries import load_queries
-from tests.conftest import REPO
+from tests.conftest import REPO, SERVER_MAX_ROWS
 from tests.server import Server, start_server
 
 QUERY_NAMES = sorted(q.name for q in load_queries(REPO / "queries"))
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
 def count_triples(http: httpx.Client) -> int:
@@ -60,13 +62,15 @@ def test_listing_names_every_query_with_its_parameters(http: httpx.Client, serve
 @pytest.mark.parametrize(
     ("name", "params", "parameter", "reason"),
     [
-        ("organisations-by-projects", {"min_projects": "abc"}, "min_projects", "must be a number"),
+        ("organisations-by-projects", {"min_projects": "abc"}, "min_projects", "an integer"),
         ("organisations-by-projects", {"min_projects": "0"}, "min_projects", "at least 1"),
         ("organisations-by-projects", {"min_projects": "1.5"}, "min_projects", "an integer"),
         ("organisations-by-projects", {"min_projects": "NaN"}, "min_projects", "an integer"),
+        ("organisations-by-projects", {"min_projects": "1_0"}, "min_projects", "an integer"),
         ("project-partners", {"project": ""}, "project", "is empty"),
         ("project-partners", {"project": "ftp://example.org/x"}, "project", "http(s) or urn"),
-        ("project-partners", {"project": "a b"}, "project", "not a valid IRI"),
+        ("project-partners", {"project": "//elsewhere.example/x"}, "project", "under the base"),
+        ("project-partners", {"project": "https://a.example/b c"}, "project", "not a valid IRI"),
         (
             "projects-by-country",
             {"country": "http://publications.europa.eu/resource/authority/country/gbr"},
@@ -76,6 +80,7 @@ def test_listing_names_every_query_with_its_parameters(http: httpx.Client, serve
         ("projects", {"colour": "red"}, "colour", "is not a parameter of projects"),
         ("projects", {"page": "0"}, "page", "between 1 and"),
         ("projects", {"page": "two"}, "page", "whole number"),
+        ("projects", {"page": "２"}, "page", "whole number"),
         ("project-partners", {"page": "2"}, "page", "all its results at once"),
         ("projects", {"format": "pdf"}, "format", "must be one of json, srj"),
         ("organisations-by-name", {"text": "x" * 1001}, "text", "longer than 1000"),
@@ -177,9 +182,10 @@ def test_iri_parameters_take_relative_public_and_canonical_forms(
         ("text/tab-separated-values", None, "text/tab-separated-values", b"?acronym\t"),
         ("application/sparql-results+json", None, "application/sparql-results+json", b"{"),
         ("application/sparql-results+xml", None, "application/sparql-results+xml", b"<?xml"),
-        ("text/xml", None, "application/sparql-results+xml", b"<?xml"),
         ("*/*", None, "application/json", b"[{"),
         ("text/html,application/json;q=0.9", None, "application/json", b"[{"),
+        (BROWSER, None, "application/json", b"[{"),
+        ("text/plain, application/json;q=0.5", None, "application/json", b"[{"),
     ],
 )
 def test_formats_by_accept_or_format(
@@ -193,6 +199,22 @@ def test_formats_by_accept_or_format(
     assert response.content.startswith(starts)
 
 
+@pytest.mark.parametrize(
+    ("accept", "media_type"),
+    [
+        (BROWSER, "application/json"),
+        ("application/ld+json", "application/ld+json"),
+        ("text/turtle", "text/turtle"),
+        ("text/plain", "application/n-triples"),
+        ("application/rdf+xml", "application/rdf+xml"),
+    ],
+)
+def test_graph_formats_by_accept(http: httpx.Client, accept: str, media_type: str) -> None:
+    response = http.get("/api/queries/project-summary", headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == media_type
+
+
 def test_sparql_json_and_plain_json_hold_the_same_rows(http: httpx.Client) -> None:
     plain = http.get("/api/queries/project-partners").json()
     srj = http.get("/api/queries/project-partners", params={"format": "srj"}).json()
@@ -203,9 +225,11 @@ def test_sparql_json_and_plain_json_hold_the_same_rows(http: httpx.Client) -> No
 
 
 def test_no_acceptable_format_is_406(http: httpx.Client) -> None:
-    response = http.get("/api/queries/projects", headers={"Accept": "image/png"})
-    assert response.status_code == 406
-    assert "text/csv" in response.text
+    # Plain XML is not offered: a browser's application/xml;q=0.9 would pick it over JSON.
+    for accept in ("image/png", "application/xml"):
+        response = http.get("/api/queries/projects", headers={"Accept": accept})
+        assert response.status_code == 406
+        assert "application/sparql-results+xml" in response.text
 
 
 def test_unknown_query_is_404_with_the_known_names(http: httpx.Client) -> None:
@@ -222,7 +246,7 @@ def test_etag_304_and_cache(http: httpx.Client, server: Server) -> None:
     tag = first.headers["etag"]
     assert second.headers["etag"] == tag
     build_id = http.get("/health").json()["build_id"]
-    assert tag.startswith(f'"{build_id}-')
+    assert tag.startswith(f'W/"{build_id}-')  # weak: the same for the gzipped body
     assert first.headers["x-cache"] == "miss" and second.headers["x-cache"] == "hit"
     assert second.content == first.content
     revalidated = http.get(
@@ -239,10 +263,26 @@ def test_etag_304_and_cache(http: httpx.Client, server: Server) -> None:
 
 
 def test_head_answers_like_get(http: httpx.Client) -> None:
-    get = http.get("/api/queries/projects")
-    head = http.head("/api/queries/projects")
-    assert head.status_code == 200 and head.content == b""
-    assert head.headers["etag"] == get.headers["etag"]
+    for path in ("/api/queries/projects", "/api/queries", "/docs", "/openapi.json"):
+        get = http.get(path, headers={"Accept-Encoding": "identity"})
+        head = http.head(path, headers={"Accept-Encoding": "identity"})
+        assert head.status_code == 200, path
+        for name in ("etag", "content-type", "content-length"):
+            assert head.headers.get(name) == get.headers.get(name), (path, name)
+
+
+def test_gzip_and_revalidation(http: httpx.Client) -> None:
+    plain = http.get("/api/queries/region-network", headers={"Accept-Encoding": "identity"})
+    packed = http.get("/api/queries/region-network", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["content-encoding"] == "gzip" and "content-encoding" not in plain.headers
+    assert packed.content == plain.content  # httpx decompresses
+    assert packed.headers["etag"] == plain.headers["etag"]
+    assert packed.headers["etag"].startswith("W/")  # one tag for two encodings must be weak
+    again = http.get(
+        "/api/queries/region-network",
+        headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["etag"]},
+    )
+    assert again.status_code == 304
 
 
 def test_pagination_links(http: httpx.Client, server: Server) -> None:
@@ -257,7 +297,7 @@ def test_pagination_links(http: httpx.Client, server: Server) -> None:
     assert "format=csv&page=1" in second.headers["link"]
 
 
-# ---- a second server: another build of edited data, a small cache, a paginated query ----
+# ---- more servers: the same build with more queries, and a build of edited data ----
 
 PAGED = """#+ summary: Partners, three per page
 #+ tags: [partners]
@@ -267,37 +307,103 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT ?name WHERE { ?m org:member ?o . ?o skos:prefLabel ?name }
 ORDER BY ?name
 """
+TYPED = """#+ summary: The values given, as typed terms
+#+ tags: [test]
+#+ params:
+#+   amount: {description: a decimal, default: 1.5}
+#+   day: {description: a date, default: 2020-01-01}
+#+   flag: {description: a flag, default: true}
+#+   count: {description: at most 10, default: 3, maximum: 10}
+SELECT ?amount ?day ?flag ?count WHERE {
+  BIND (?_amount_decimal AS ?amount) BIND (?_day_date AS ?day)
+  BIND (?_flag_boolean AS ?flag) BIND (?_count_integer AS ?count)
+}
+"""
+SLOW = """#+ summary: Pairs of values longer than a text (slow on purpose)
+#+ tags: [test]
+#+ params:
+#+   text: {description: any text, default: x}
+SELECT (COUNT(*) AS ?pairs) WHERE {
+  ?a ?b ?c . ?d ?e ?f .
+  FILTER (STRLEN(STR(?c)) + STRLEN(STR(?f)) > STRLEN(?_text))
+}
+"""
+
+
+def copy_project(root: Path, edit_title: bool = False) -> Path:
+    """The project's sources and queries under ``root`` (with an edited title if asked)."""
+    for name in ("ontology", "shapes", "data", "queries"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy(REPO / "projectgraph.toml", root / "projectgraph.toml")
+    if edit_title:
+        record = root / "data" / "projects" / "clusters3.ttl"
+        text = record.read_text(encoding="utf-8")
+        assert TITLE in text
+        record.write_text(text.replace(TITLE, "Leveraging Cluster Policies (edited)"))
+    return root
+
+
+TITLE = "Leveraging Cluster Policies for successful implementation of RIS3"
+
+
+@pytest.fixture(scope="module")
+def same_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The shipped data and the session server's row cap (so the same build and the same
+    answers), three more queries, and a cache of two entries."""
+    root = copy_project(tmp_path_factory.mktemp("same-build"))
+    for name, text in (("partners-paged", PAGED), ("typed", TYPED), ("slow", SLOW)):
+        (root / "queries" / f"{name}.rq").write_text(text, encoding="utf-8")
+    running = start_server(
+        root,
+        "--max-rows",
+        str(SERVER_MAX_ROWS),
+        root=root,
+        env={"PROJECTGRAPH_CACHE_ENTRIES": "2"},
+    )
+    yield running
+    running.stop()
 
 
 @pytest.fixture(scope="module")
 def edited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The project with an edited title and an extra query, served with a 2-entry cache."""
-    root = tmp_path_factory.mktemp("edited")
-    for name in ("ontology", "shapes", "data", "queries"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "projectgraph.toml", root / "projectgraph.toml")
-    record = root / "data" / "projects" / "clusters3.ttl"
-    text = record.read_text(encoding="utf-8")
-    old = "Leveraging Cluster Policies for successful implementation of RIS3"
-    assert old in text
-    record.write_text(text.replace(old, "Leveraging Cluster Policies (edited)"), encoding="utf-8")
-    (root / "queries" / "partners-paged.rq").write_text(PAGED, encoding="utf-8")
-    running = start_server(root, root=root, env={"PROJECTGRAPH_CACHE_ENTRIES": "2"})
+    """A build of the project with an edited title."""
+    root = copy_project(tmp_path_factory.mktemp("edited"), edit_title=True)
+    running = start_server(root, "--max-rows", str(SERVER_MAX_ROWS), root=root)
     yield running
     running.stop()
+
+
+def test_tags_survive_a_restart_but_not_a_change_of_queries(
+    http: httpx.Client, same_build: Server
+) -> None:
+    """Same build, same settings: a client's ETag stays valid on another server process.
+    Other query files: the listing's tag changes although the build did not."""
+    with httpx.Client(base_url=same_build.url, timeout=30) as other:
+        assert other.get("/health").json()["build_id"] == http.get("/health").json()["build_id"]
+        mine = http.get("/api/queries/projects")
+        theirs = other.get("/api/queries/projects", headers={"If-None-Match": mine.headers["etag"]})
+        assert theirs.status_code == 304
+        listing = http.get("/api/queries")
+        other_listing = other.get(
+            "/api/queries", headers={"If-None-Match": listing.headers["etag"]}
+        )
+        assert other_listing.status_code == 200
+        assert len(other_listing.json()) == len(listing.json()) + 3
 
 
 def test_a_new_build_changes_the_etag_and_the_answer(http: httpx.Client, edited: Server) -> None:
     old = http.get("/api/queries/projects")
     with httpx.Client(base_url=edited.url, timeout=30) as client:
+        build_id = client.get("/health").json()["build_id"]
+        assert build_id != http.get("/health").json()["build_id"]
         new = client.get("/api/queries/projects", headers={"If-None-Match": old.headers["etag"]})
     assert new.status_code == 200
-    assert new.headers["etag"] != old.headers["etag"]
+    assert new.headers["etag"].startswith(f'W/"{build_id}-')
     assert new.json()[0]["title"] == "Leveraging Cluster Policies (edited)"
 
 
-def test_next_links_while_pages_are_full(edited: Server) -> None:
-    with httpx.Client(base_url=edited.url, timeout=30) as client:
+def test_next_links_while_pages_are_full(same_build: Server) -> None:
+    with httpx.Client(base_url=same_build.url, timeout=30) as client:
         names: list[str] = []
         url: str | None = "/api/queries/partners-paged"
         pages = 0
@@ -311,8 +417,46 @@ def test_next_links_while_pages_are_full(edited: Server) -> None:
         assert len(names) == 10 and names == sorted(names)
 
 
-def test_the_cache_stays_within_its_bound(edited: Server) -> None:
-    with httpx.Client(base_url=edited.url, timeout=30) as client:
+def test_typed_parameters_over_http(same_build: Server) -> None:
+    with httpx.Client(base_url=same_build.url, timeout=30) as client:
+        defaults = client.get("/api/queries/typed").json()
+        assert defaults == [{"amount": 1.5, "day": "2020-01-01", "flag": True, "count": 3}]
+        given = client.get(
+            "/api/queries/typed",
+            params={"amount": "12345678901234.123456789", "day": "2020-02-29", "flag": "false"},
+        )
+        assert '"amount": 12345678901234.123456789' in given.text  # every digit kept
+        assert given.json()[0]["day"] == "2020-02-29" and given.json()[0]["flag"] is False
+        for params, reason in (
+            ({"count": "11"}, "at most 10"),
+            ({"day": "2021-02-29"}, "not a day of the calendar"),
+            ({"flag": "yes"}, "true or false"),
+            ({"amount": "1e-400000000"}, "must be a number"),
+        ):
+            started = time.monotonic()
+            refused = client.get("/api/queries/typed", params=params)
+            assert refused.status_code == 422 and reason in refused.json()["reason"]
+            assert time.monotonic() - started < 2
+
+
+def test_identical_requests_share_one_run(same_build: Server) -> None:
+    """Requests for the same answer that arrive together wait for one run of the query."""
+
+    def fetch(_: int) -> str:
+        with httpx.Client(base_url=same_build.url, timeout=60) as client:
+            response = client.get("/api/queries/slow", params={"text": "shared"})
+            assert response.status_code == 200
+            return response.headers["x-cache"]
+
+    with ThreadPoolExecutor(6) as pool:
+        kinds = sorted(pool.map(fetch, range(6)))
+    assert kinds.count("miss") == 1, kinds
+    assert set(kinds) <= {"miss", "shared", "hit"}
+    assert httpx.get(f"{same_build.url}/health").json()["engine"]["worker_restarts"] == 0
+
+
+def test_the_cache_stays_within_its_bound(same_build: Server) -> None:
+    with httpx.Client(base_url=same_build.url, timeout=30) as client:
         for text in ("a", "b", "c", "d"):
             assert client.get(
                 "/api/queries/organisations-by-name", params={"text": text}
@@ -364,6 +508,22 @@ def test_openapi_document_is_valid_and_complete(http: httpx.Client) -> None:
     assert minimum["schema"]["default"] == 1 and minimum["example"] == 2
     page = paths["/api/queries/projects"]["get"]["parameters"][0]
     assert page["name"] == "page" and page["schema"]["type"] == "integer"
+
+
+def test_openapi_names_the_server_as_the_client_sees_it(http: httpx.Client, server: Server) -> None:
+    """So "Try it out" calls this server, also behind a proxy that adds a path prefix."""
+    assert http.get("/openapi.json").json()["servers"] == [{"url": server.url}]
+    proxied = http.get(
+        "/openapi.json",
+        headers={
+            "X-Forwarded-Host": "data.example.org",
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Prefix": "/pg",
+        },
+    ).json()
+    assert proxied["servers"] == [{"url": "https://data.example.org/pg"}]
+    description = proxied["paths"]["/api/queries/projects-by-country"]["get"]["description"]
+    assert "```sparql\nPREFIX eurio:" in description and "#+" not in description
 
 
 def test_openapi_examples_are_real_responses(http: httpx.Client) -> None:

@@ -11,9 +11,7 @@ from functools import lru_cache
 
 import pyoxigraph as ox
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.middleware.cors import CORSMiddleware
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.staticfiles import StaticFiles
@@ -26,6 +24,7 @@ from projectgraph.settings import Settings
 from projectgraph.store.base import QueryEngine
 from projectgraph.store.loading import ServedBuild
 from projectgraph.web.api import NamedQueryApi
+from projectgraph.web.caching import CompressExceptDumps
 from projectgraph.web.harvest import Harvest
 from projectgraph.web.pages import STATIC, render
 from projectgraph.web.resources import Site, handle
@@ -40,7 +39,14 @@ SELECT ?project ?acronym ?title WHERE {
 }
 LIMIT 100
 """
-EXPOSED_HEADERS = ["X-SPARQL-MaxRows", "X-Result-Truncated", "Content-Location", "Link"]
+EXPOSED_HEADERS = [
+    "X-SPARQL-MaxRows",
+    "X-Result-Truncated",
+    "Content-Location",
+    "Link",
+    "ETag",
+    "X-Cache",
+]
 
 SPARQL_DOC = {
     "parameters": [
@@ -126,6 +132,7 @@ def create_app(settings: Settings, engine: QueryEngine, build: ServedBuild) -> F
         description="EU-funded cooperation projects as linked data: a read-only SPARQL "
         "endpoint (`/sparql`) and named queries (`/api/queries`) over the same graph.",
         lifespan=lifespan,
+        openapi_url=None,  # served by the named-query API, with this server in "servers"
         docs_url=None,
         redoc_url=None,
     )
@@ -195,19 +202,6 @@ def create_app(settings: Settings, engine: QueryEngine, build: ServedBuild) -> F
 
     api.install(app)
 
-    @app.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
-        # Swagger UI from our static files (FastAPI's default loads it from a CDN); relative
-        # URLs keep working behind a proxy that mounts the site under a prefix.
-        return get_swagger_ui_html(
-            openapi_url="openapi.json",
-            title=f"{settings.dataset.title}: API reference",
-            swagger_js_url="static/swagger-ui/swagger-ui-bundle.js",
-            swagger_css_url="static/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="static/swagger-ui/favicon-32x32.png",
-            swagger_ui_parameters={"validatorUrl": None, "tryItOutEnabled": True},
-        )
-
     route("/", harvest, "home", route_name="root")
     route("/id/{kind}/{slug}", site, "dereference")
     route("/page/{kind}/{slug}", site, "page")
@@ -240,7 +234,7 @@ def create_app(settings: Settings, engine: QueryEngine, build: ServedBuild) -> F
         return JSONResponse(body, status_code=503 if state == "down" else 200)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(CompressExceptDumps, minimum_size=1024)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],

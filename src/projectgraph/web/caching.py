@@ -5,16 +5,19 @@ from __future__ import annotations
 import hashlib
 from email.utils import parsedate_to_datetime
 
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 MAX_AGE = 300  # seconds browsers and proxies may reuse a page or document without asking
 
 
 def etag(build_id: str, *parts: str) -> str:
-    """A strong ETag for a representation of ``parts`` in build ``build_id``."""
+    """A weak ETag for a representation of ``parts`` in build ``build_id``: weak, because
+    the same tag goes with the body and its gzip-compressed form (RFC 9110, 8.8.1)."""
     digest = hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:16]
-    return f'"{build_id}-{digest}"'
+    return f'W/"{build_id}-{digest}"'
 
 
 def not_modified(request: Request, tag: str, last_modified: float | None = None) -> bool:
@@ -22,7 +25,7 @@ def not_modified(request: Request, tag: str, last_modified: float | None = None)
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
         candidates = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
-        return "*" in candidates or tag in candidates
+        return "*" in candidates or tag.removeprefix("W/") in candidates
     since = request.headers.get("if-modified-since")
     if since and last_modified is not None:
         try:
@@ -44,3 +47,19 @@ def cached(
     if not_modified(request, tag):
         return Response(status_code=304, headers=all_headers)
     return Response(body, media_type=media_type, headers=all_headers)
+
+
+class CompressExceptDumps:
+    """gzip for pages, data documents and results; the dumps go out as they are: they are
+    large (compressing them per request would hold the server's one process), one is
+    gzipped already, and their strong ETags (SHA-256 of the file) must name exact bytes."""
+
+    def __init__(self, app: ASGIApp, minimum_size: int = 1024) -> None:
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=minimum_size)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/dumps/"):
+            await self.app(scope, receive, send)
+        else:
+            await self.gzip(scope, receive, send)

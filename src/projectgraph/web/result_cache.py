@@ -1,9 +1,9 @@
 """A bounded, least-recently-used cache of finished responses (named-query results).
 
-Bounded twice: by entries and by bytes (bodies and keys); whichever is reached first evicts the
-least recently used. One response larger than an eighth of the byte budget is not kept at all, so a
-single big result cannot flush everything else. Keys carry the build id, so a new build never
-meets an old entry; entries of other builds are dropped when a build is first seen.
+Bounded twice: by entries and by bytes (bodies and keys); whichever is reached first evicts
+the least recently used. One response larger than an eighth of the byte budget is not kept at
+all, so a single big result cannot flush everything else. Keys carry the build id, so an
+answer is never taken for another build's.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ class CachedResponse:
     """A response body with the headers that belong to it."""
 
     body: bytes
-    media_type: str
     headers: dict[str, str] = field(default_factory=dict)
     rows: int | None = None  # solutions in the body, when known
 
@@ -30,7 +29,6 @@ class ResultCache:
         self.max_bytes = max_bytes
         self.bytes = 0
         self.hits = self.misses = 0
-        self._build: str | None = None
         self._entries: OrderedDict[tuple[str, ...], tuple[CachedResponse, int]] = OrderedDict()
 
     def __len__(self) -> int:
@@ -52,10 +50,6 @@ class ResultCache:
         size = len(response.body) + sum(len(part.encode()) for part in full_key)
         if not self.max_entries or size > self.max_bytes // 8:
             return False
-        if build_id != self._build:  # another build is served now: nothing else can match
-            self._entries.clear()
-            self.bytes = 0
-            self._build = build_id
         old = self._entries.pop(full_key, None)
         if old is not None:
             self.bytes -= old[1]
