@@ -14,9 +14,11 @@ only where the country did not change), the cluster-organisation flag, the budge
 and EU co-financing rate), the start date and duration, and the topics. The same arguments
 always give the same files.
 
-The folder written holds ``projectgraph.nq`` and ``build.json`` with the keys ``projectgraph
-serve --no-build`` reads (``build_id``, ``triples``, ``quads``, ``graphs``), so it can be
-served as it is, in memory or with ``--store``.
+The folder written holds ``projectgraph.nq``, ``build.json`` with the keys ``projectgraph
+serve --no-build`` reads (``build_id``, ``triples``, ``quads``, ``graphs``), and the seed's
+``context.jsonld`` and ``void.ttl``, so it can be served as it is, in memory or with
+``--store``. The VoID file is the seed's as it is: its statistics describe the seed build,
+not the copies (no benchmark reads them).
 """
 
 from __future__ import annotations
@@ -36,10 +38,12 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from projectgraph.build import build
+from projectgraph.publish import CONTEXT, VOID_FILE
 from projectgraph.settings import load_settings
 
 DUMP = "projectgraph.nq"
 MANIFEST = "build.json"
+COPIED = (CONTEXT, VOID_FILE)  # taken from the seed build as they are
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
@@ -286,6 +290,9 @@ def make(
         folder = seed_folder or seed_build(root, Path(tmp) / "seed")
         seed_manifest = json.loads((folder / MANIFEST).read_text())
         quads = list(ox.parse(path=folder / DUMP, format=ox.RdfFormat.N_QUADS))
+        out.mkdir(parents=True, exist_ok=True)
+        for name in COPIED:
+            (out / name).write_bytes((folder / name).read_bytes())
     graphs_info: dict[str, dict[str, object]] = seed_manifest["graphs"]
     templates = _templates(quads, graphs_info)
     countries = _subjects_of_type(quads, COUNTRIES_GRAPH_SUFFIX, EURIO_COUNTRY)
@@ -293,7 +300,6 @@ def make(
     copiers = [_Copier(t, countries, topics, seed) for t in templates]
     project_graphs = {t.graph for t in templates}
 
-    out.mkdir(parents=True, exist_ok=True)
     distinct: set[ox.Triple] = set()
     graphs: dict[str, dict[str, object]] = {}
     projects: list[str] = []

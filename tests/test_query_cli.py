@@ -127,3 +127,16 @@ def test_errors_name_the_problem_and_exit_2(tmp_path: Path, dist: Path) -> None:
         result = CliRunner().invoke(app, ["query", *args, *where])
         assert result.exit_code == 2, (args, result.output)
         assert message in result.output, (args, result.output)
+
+
+def test_an_incomplete_build_is_refused_by_name(tmp_path: Path, dist: Path) -> None:
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    for name in ("build.json", "projectgraph.nq"):
+        (partial / name).write_bytes((dist / name).read_bytes())
+    for command in (["query", "projects"], ["serve"]):
+        result = CliRunner().invoke(
+            app, [*command, "--root", str(REPO), "--dist", str(partial), "--no-build"]
+        )
+        assert result.exit_code == 2, (command, result.output)
+        assert "not a complete build, void.ttl, context.jsonld missing" in result.output

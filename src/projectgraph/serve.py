@@ -8,11 +8,14 @@ from pathlib import Path
 
 from projectgraph.build import build
 from projectgraph.errors import ProjectGraphError, SourceError
-from projectgraph.publish import inputs_digest, read_manifest
+from projectgraph.publish import CONTEXT, VOID_FILE, inputs_digest, read_manifest
 from projectgraph.settings import Settings
 from projectgraph.sources import discover
-from projectgraph.store.loading import ServedBuild
+from projectgraph.store.loading import DUMP, ServedBuild
 from projectgraph.store.pool import QueryAborted
+
+# What the server reads from a build besides its manifest (the other dumps are only offered).
+SERVED_FILES = (DUMP, VOID_FILE, CONTEXT)
 
 
 def is_stale(settings: Settings, manifest: dict[str, object] | None) -> bool:
@@ -33,6 +36,12 @@ def ensure_build(
     if not rebuild:
         if manifest is None:
             raise ProjectGraphError(f"{dist}: no build to serve (no {dist}/build.json)")
+        missing = [name for name in SERVED_FILES if not (Path(dist) / name).is_file()]
+        if missing:
+            raise ProjectGraphError(
+                f"{dist}: not a complete build, {', '.join(missing)} missing "
+                "(make it with projectgraph build)"
+            )
         return ServedBuild(folder=Path(dist).resolve(), manifest=manifest)
     try:
         stale = is_stale(settings, manifest)
