@@ -85,7 +85,10 @@ def test_dataset_dumps_keep_one_named_graph_per_source(dist: Path, built: BuildR
     quads = oxigraph_quads(dist / "projectgraph.nq")
     project = ox.NamedNode("https://w3id.org/projectgraph/id/project/clusters3")
     where = {q.graph_name.value for q in quads if q.subject == project}
-    assert where == {"https://w3id.org/projectgraph/graph/data/projects/clusters3"}
+    assert where == {  # the imported record, and an editor's additions
+        "https://w3id.org/projectgraph/graph/data/projects/clusters3",
+        "https://w3id.org/projectgraph/graph/data/curated/clusters3",
+    }
     role = ox.NamedNode("https://w3id.org/projectgraph/id/role/coordinator")
     assert {q.graph_name.value for q in quads if q.subject == role} == {
         "https://w3id.org/projectgraph/graph/data/reference/roles"

@@ -6,6 +6,7 @@ not read from the record: a record that drifts from the page fails here.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from decimal import Decimal
 
@@ -26,6 +27,7 @@ PREFIX foaf: <http://xmlns.com/foaf/0.1/>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+PREFIX spdx: <http://spdx.org/rdf/terms#>
 PREFIX country: <http://publications.europa.eu/resource/authority/country/>
 PREFIX nuts: <http://data.europa.eu/nuts/code/>
 PREFIX project: <{BASE}id/project/>
@@ -303,8 +305,13 @@ def test_description_texts_are_verbatim(
 
 
 def test_provenance_points_at_the_profile_page(turtle_store: ox.Store) -> None:
+    page = REPO / "data/sources/clusters3-eu-project-profile.txt"
+    digest = hashlib.sha256(page.read_bytes()).hexdigest()
     assert ask(
         turtle_store,
-        """ASK { project:clusters3 prov:wasDerivedFrom ?s . ?s a prov:Entity ;
-        dct:title "CLUSTERS3 - Leveraging Cluster Policies for successful implementation of RIS3"@en }""",
+        f"""ASK {{ project:clusters3 prov:wasDerivedFrom ?s ; prov:wasGeneratedBy ?import .
+        ?s a prov:Entity ; dct:identifier "{page.name}" ; dct:format "text/plain" .
+        ?import a prov:Activity ; prov:used ?s ; prov:wasAssociatedWith ?agent ;
+            spdx:checksum/spdx:checksumValue "{digest}"^^xsd:hexBinary .
+        ?agent a prov:SoftwareAgent ; schema:softwareVersion ?version }}""",
     )

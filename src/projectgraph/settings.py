@@ -66,8 +66,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "project_dirs",
-        ("data/projects",),
-        "Folders of project records, one file per project (comma-separated in env).",
+        ("data/projects", "data/curated"),
+        "Folders of project records (one file per project, as imported) and of curated "
+        "statements about them (comma-separated in env).",
     ),
     Setting("dist_dir", "dist", "Where the build publishes dumps (a link to the current build)."),
     Setting("queries_dir", "queries", "Folder of named SPARQL queries (*.rq)."),

@@ -74,6 +74,7 @@ RESOURCE_KINDS = (
     "account",
     "newsletter",
     "source",
+    "agent",
     "scheme",
     "dataset",
     "catalog",

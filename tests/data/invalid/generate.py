@@ -1,4 +1,5 @@
-"""Write the deliberately broken copies of data/projects/clusters3.ttl in this folder.
+"""Write the deliberately broken copies of data/projects/clusters3.ttl in this folder (the record
+followed by its curated additions, data/curated/clusters3.ttl, so each copy is the whole project).
 
 Each case changes one thing and states, in ``# expect:`` header lines, exactly the validation
 results it must produce besides the record's documented warning (SPRI has no country):
@@ -13,6 +14,13 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 RECORD = HERE.parents[2] / "data" / "projects" / "clusters3.ttl"
+CURATED = HERE.parents[2] / "data" / "curated" / "clusters3.ttl"
+
+
+def source_text() -> str:
+    """The text the copies are made from: the record, then its curated additions (Turtle
+    allows the second file's prefix lines)."""
+    return RECORD.read_text(encoding="utf-8") + "\n" + CURATED.read_text(encoding="utf-8")
 
 TECNALIA = "organisation:tecnalia-research-innovation-foundation"
 LUBELSKIE_P = "participation:clusters3-lubelskie-voivodeship"
@@ -323,7 +331,7 @@ def render(case: Case, record: str) -> str:
 
 
 def main() -> None:
-    record = RECORD.read_text(encoding="utf-8")
+    record = source_text()
     names = {c.name for c in CASES}
     for stale in HERE.glob("*.ttl"):
         if stale.stem not in names:
