@@ -11,11 +11,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
 from projectgraph import __version__
 from projectgraph.assemble import assemble
 from projectgraph.build import BuildRefused, build
-from projectgraph.errors import EXIT_NONCONFORMING, ProjectGraphError, display_path
+from projectgraph.errors import EXIT_BAD_INPUT, EXIT_NONCONFORMING, ProjectGraphError, display_path
+from projectgraph.importers.run import import_csv, import_profiles, print_report
+from projectgraph.importers.write import ImportReport
 from projectgraph.local_query import (
     TABLE,
     QueryCommandError,
@@ -228,7 +231,6 @@ def query_command(
     base_iri: BaseOption = None,
 ) -> None:
     """Run a named query (or --file) against the local build; a table by default."""
-    from rich.console import Console
 
     console = Console()
     try:
@@ -260,3 +262,70 @@ def query_command(
     else:
         sys.stdout.buffer.write(result.body)
         sys.stdout.flush()
+
+
+import_app = typer.Typer(
+    help="Turn profile pages and spreadsheet exports into project records (data/projects/).",
+    no_args_is_help=True,
+)
+app.add_typer(import_app, name="import")
+SourcesArgument = Annotated[list[Path], typer.Argument(help="The files to import.")]
+OutOption = Annotated[
+    Path | None,
+    typer.Option("--out", help="Folder the records go to (default: the first project folder)."),
+]
+StrictOption = Annotated[
+    bool, typer.Option("--strict", help="Exit with 2 if any record is rejected.")
+]
+
+
+def _finish_import(report: ImportReport, console: Console, out: Path, strict: bool) -> None:
+    print_report(report, console, out)
+    if strict and report.rejected:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@import_app.command("profile")
+def import_profile_command(
+    files: SourcesArgument,
+    out: OutOption = None,
+    strict: StrictOption = False,
+    root: RootOption = None,
+    base_iri: BaseOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Import EU Project Profile pages, saved as text or as HTML: one record per page."""
+    console = Console()
+    try:
+        settings = _settings(root, base_iri=base_iri)
+        folder = out or settings.project_dirs[0]
+        report = import_profiles(files, settings, folder, quiet, console)
+    except ProjectGraphError as error:
+        raise _fail(error) from None
+    _finish_import(report, console, folder, strict)
+
+
+@import_app.command("csv")
+def import_csv_command(
+    files: SourcesArgument,
+    mapping: Annotated[
+        str,
+        typer.Option(
+            "--mapping", "-m", help="cordis, projects, or the path of a mapping .toml file."
+        ),
+    ],
+    out: OutOption = None,
+    strict: StrictOption = False,
+    root: RootOption = None,
+    base_iri: BaseOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Import a tabular export (a projects file and a partners file) by a column mapping."""
+    console = Console()
+    try:
+        settings = _settings(root, base_iri=base_iri)
+        folder = out or settings.project_dirs[0]
+        report = import_csv(files, mapping, settings, folder, quiet, console)
+    except ProjectGraphError as error:
+        raise _fail(error) from None
+    _finish_import(report, console, folder, strict)

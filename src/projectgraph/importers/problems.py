@@ -1,0 +1,74 @@
+"""What importers report: a record that cannot be imported (with its place and reason), and
+remarks on records that were imported."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from projectgraph.errors import ProjectGraphError, display_path
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where in a source a problem is: file, line, and the field, column or cell."""
+
+    path: Path
+    line: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        text = display_path(self.path)
+        if self.line is not None:
+            text += f":{self.line}"
+        if self.field:
+            text += f" ({self.field})"
+        return text
+
+
+class RecordRejected(ProjectGraphError):
+    """One record cannot be imported; the others still are."""
+
+    def __init__(self, place: Place, reason: str) -> None:
+        super().__init__(f"{place}: {reason}")
+        self.place = place
+        self.reason = reason
+
+
+class SourceUnreadable(ProjectGraphError):
+    """A whole source cannot be read (not found, wrong encoding, not the expected layout)."""
+
+    def __init__(self, place: Place, reason: str) -> None:
+        super().__init__(f"{place}: {reason}")
+        self.place = place
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Remark:
+    """Something an imported record lacks or that was read with a rule, worth a look."""
+
+    place: Place
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.place}: {self.text}"
+
+
+def decode(path: Path, data: bytes) -> str:
+    """The text of a source file: UTF-8 (a byte-order mark is dropped) or UTF-16 with its
+    byte-order mark; anything else is refused with the line and byte where it breaks."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as e:
+            raise SourceUnreadable(Place(path), f"not valid UTF-16 ({e.reason})") from e
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise SourceUnreadable(
+            Place(path, line),
+            f"not UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); "
+            "save the file as UTF-8 and import it again",
+        ) from e
