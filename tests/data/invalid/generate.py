@@ -216,11 +216,11 @@ CASES = (
         (f"Violation | pg:isClusterOrganisation | DatatypeConstraintComponent | {TECNALIA}",),
     ),
     Case(
-        "cluster-flag-missing",
-        "Tecnalia's cluster flag is removed",
+        "cluster-flag-twice",
+        "Tecnalia is both a cluster organisation and not one",
         "    eurio:hasEUCountryCode country:ESP ;\n    pg:isClusterOrganisation false .",
-        "    eurio:hasEUCountryCode country:ESP .",
-        (f"Violation | pg:isClusterOrganisation | MinCountConstraintComponent | {TECNALIA}",),
+        "    eurio:hasEUCountryCode country:ESP ;\n    pg:isClusterOrganisation false, true .",
+        (f"Violation | pg:isClusterOrganisation | MaxCountConstraintComponent | {TECNALIA}",),
     ),
     Case(
         "region-not-nuts",
