@@ -196,7 +196,7 @@ def _partner(
             cluster = flag(text)
         elif is_url(text) and website is None:
             website = url(text)
-        elif function is not None and reference.country(text) and country is None:
+        elif country is None and reference.country(text) and not reference.roles.find(text):
             country = reference.country(text)
         elif function is None:
             function = cell
