@@ -22,6 +22,7 @@ def source_text() -> str:
     allows the second file's prefix lines)."""
     return RECORD.read_text(encoding="utf-8") + "\n" + CURATED.read_text(encoding="utf-8")
 
+
 TECNALIA = "organisation:tecnalia-research-innovation-foundation"
 LUBELSKIE_P = "participation:clusters3-lubelskie-voivodeship"
 TECNALIA_P = "participation:clusters3-tecnalia-research-innovation-foundation"
