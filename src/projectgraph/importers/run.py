@@ -100,14 +100,21 @@ def import_csv(
 def print_report(report: ImportReport, console: Console, out: Path) -> None:
     """The rejected records, the remarks (the first ones, then counts by kind), a summary."""
     for error in report.rejected:
-        console.print(f"rejected: {error.place}: {error.reason}", markup=False, highlight=False)
+        console.print(
+            f"rejected: {error.place}: {error.reason}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     for remark in report.remarks[:SHOWN_REMARKS]:
-        console.print(f"note: {remark}", markup=False, highlight=False)
+        console.print(f"note: {remark}", markup=False, highlight=False, soft_wrap=True)
     rest = report.remarks[SHOWN_REMARKS:]
     if rest:
         kinds = Counter(_kind(r) for r in rest)
         more = "; ".join(f"{n} x {kind}" for kind, n in kinds.most_common())
-        console.print(f"note: {len(rest)} more: {more}", markup=False, highlight=False)
+        console.print(
+            f"note: {len(rest)} more: {more}", markup=False, highlight=False, soft_wrap=True
+        )
     table = Table(title=f"import into {out}", show_edge=False)
     for status in STATUSES:
         table.add_column(status, justify="right")

@@ -114,24 +114,26 @@ def _header(path: Path, mapping: Mapping) -> tuple[str, list[str]]:
     text = decode(path, head if b"\n" in head else head + b"\n").split("\n", 1)[0]
     header = next(csv.reader([text.lstrip("\ufeff")], delimiter=mapping.delimiter), [])
     header = [h.strip() for h in header]
-    for table, fields, required in (
-        ("projects", mapping.projects, _REQUIRED_PROJECT),
-        ("partners", mapping.partners, _REQUIRED_PARTNER),
-    ):
-        if all(fields[r] in header for r in required):
-            missing = [c for c in fields.values() if c not in header]
-            if missing:
-                raise SourceUnreadable(
-                    Place(path, 1),
-                    f"missing columns {', '.join(missing)} (mapping {mapping.name})",
-                )
-            return table, header
-    raise SourceUnreadable(
-        Place(path, 1),
-        f"neither the projects nor the partners file of mapping {mapping.name}: the header "
-        f"lacks {', '.join(mapping.projects[r] for r in _REQUIRED_PROJECT)} and "
-        f"{', '.join(mapping.partners[r] for r in _REQUIRED_PARTNER)}",
-    )
+    # The file is the table whose columns its header has most of (at least half of them).
+    scores = {
+        table: sum(c in header for c in fields.values()) / len(fields)
+        for table, fields in (("projects", mapping.projects), ("partners", mapping.partners))
+    }
+    table = max(scores, key=lambda t: scores[t])
+    if scores[table] < 0.5:
+        raise SourceUnreadable(
+            Place(path, 1),
+            f"neither the projects nor the partners file of mapping {mapping.name}: its header "
+            f"has too few of their columns ({', '.join(mapping.projects.values())} / "
+            f"{', '.join(mapping.partners.values())})",
+        )
+    fields = mapping.projects if table == "projects" else mapping.partners
+    missing = [c for c in dict.fromkeys(fields.values()) if c not in header]
+    if missing:
+        raise SourceUnreadable(
+            Place(path, 1), f"missing columns {', '.join(missing)} (mapping {mapping.name})"
+        )
+    return table, header
 
 
 def _rows(table: _Table, delimiter: str) -> Iterator[tuple[int, list[str]]]:
