@@ -160,10 +160,12 @@ class _Graph:
 
     def __init__(self, base_iri: str) -> None:
         self.base_iri = base_iri
+        self.base = parse_base(base_iri)
         self.triples: list[ox.Triple] = []
 
     def iri(self, kind: str, slug: str, fragment: str = "") -> ox.NamedNode:
-        return ox.NamedNode(mint(self.base_iri, kind, slug) + (f"#{fragment}" if fragment else ""))
+        # The slugs here come from slugify already; mint() would check them again per call.
+        return ox.NamedNode(f"{self.base}id/{kind}/{slug}" + (f"#{fragment}" if fragment else ""))
 
     def add(self, s: ox.NamedNode, p: object, o: object) -> None:
         if isinstance(o, ox.NamedNode | ox.Literal):
@@ -302,8 +304,9 @@ def _partner(
         if o.website:
             g.add(org, FOAF.homepage, o.website)
     slug = participation_slug(record.slug, o.slug)
-    if any(t.subject.value == mint(g.base_iri, "participation", slug) for t in g.triples):
+    if f"participation:{slug}" in described:  # the organisation's second role here
         slug = f"{slug}-{slugify(partner.role.notation or partner.function)}"
+    described.add(f"participation:{slug}")
     node = g.iri("participation", slug)
     g.add(project, EURIO.hasInvolvedParty, node)
     g.add(node, RDF.type, ORG.Membership)
@@ -378,11 +381,14 @@ def _order(record: ProjectRecord, base: str):
         "source",
     )
 
+    project = mint(base, "project", record.slug)
+    ids = base + "id/"
+
     def key(t: ox.Triple) -> tuple:
         s = t.subject.value  # type: ignore[union-attr]
-        kind = s[len(base) + 3 :].split("/", 1)[0] if s.startswith(base + "id/") else "~"
+        kind = s[len(ids) :].split("/", 1)[0] if s.startswith(ids) else "~"
         rank = kinds.index(kind) if kind in kinds else len(kinds)
-        main = 0 if s == mint(base, "project", record.slug) else 1
+        main = 0 if s == project else 1
         return (rank, main, s, t.predicate.value != str(RDF.type), t.predicate.value, str(t.object))
 
     return key

@@ -15,7 +15,7 @@ import pyoxigraph as ox
 
 from projectgraph import __version__
 from projectgraph.importers.problems import Place, RecordRejected, Remark
-from projectgraph.importers.record import ProjectRecord, record_turtle
+from projectgraph.importers.record import ProjectRecord, record_turtle, sha256
 from projectgraph.vocab import EURIO, parse_base
 
 STATUSES = ("imported", "updated", "unchanged", "rejected")
@@ -46,7 +46,7 @@ class RecordWriter:
         self.command = command
         self.base_iri = base_iri
         self.report = report
-        self._seen: dict[str, tuple[bytes, Place]] = {}
+        self._seen: dict[str, tuple[str, Place]] = {}  # slug -> digest of its bytes, place
 
     def write(self, record: ProjectRecord, place: Place) -> None:
         """Write ``record`` (made from ``place``) as ``{folder}/{slug}.ttl``."""
@@ -58,16 +58,17 @@ class RecordWriter:
         )
         data = record_turtle(record, self.base_iri, header)
         slug = record.slug
+        digest = sha256(data)  # not the bytes: memory must not grow with the export
         earlier = self._seen.get(slug)
         if earlier is not None:
-            if earlier[0] == data:
+            if earlier[0] == digest:
                 return  # the same project twice, identically: nothing to add
             raise RecordRejected(
                 place,
                 f"duplicate acronym {record.acronym}: {earlier[1]} has a project with this "
                 "acronym and different data",
             )
-        self._seen[slug] = (data, place)
+        self._seen[slug] = (digest, place)
         path = self.folder / f"{slug}.ttl"
         try:
             old = path.read_bytes()
