@@ -6,6 +6,7 @@ Exit codes: 0 done (warnings allowed), 1 the data violates the shapes, 2 bad inp
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -279,8 +280,22 @@ StrictOption = Annotated[
 ]
 
 
-def _finish_import(report: ImportReport, console: Console, out: Path, strict: bool) -> None:
-    print_report(report, console, out)
+def _run_import(
+    run: Callable[[Settings, Path, Console], ImportReport],
+    root: Path | None,
+    base_iri: str | None,
+    out: Path | None,
+    strict: bool,
+) -> None:
+    """Run one importer into ``out`` (default: the first project folder) and report."""
+    console = Console()
+    try:
+        settings = _settings(root, base_iri=base_iri)
+        folder = out or settings.project_dirs[0]
+        report = run(settings, folder, console)
+    except ProjectGraphError as error:
+        raise _fail(error) from None
+    print_report(report, console, folder)
     if strict and report.rejected:
         raise typer.Exit(EXIT_BAD_INPUT)
 
@@ -295,14 +310,13 @@ def import_profile_command(
     quiet: QuietOption = False,
 ) -> None:
     """Import EU Project Profile pages, saved as text or as HTML: one record per page."""
-    console = Console()
-    try:
-        settings = _settings(root, base_iri=base_iri)
-        folder = out or settings.project_dirs[0]
-        report = import_profiles(files, settings, folder, quiet, console)
-    except ProjectGraphError as error:
-        raise _fail(error) from None
-    _finish_import(report, console, folder, strict)
+    _run_import(
+        lambda settings, folder, console: import_profiles(files, settings, folder, quiet, console),
+        root,
+        base_iri,
+        out,
+        strict,
+    )
 
 
 @import_app.command("csv")
@@ -321,11 +335,12 @@ def import_csv_command(
     quiet: QuietOption = False,
 ) -> None:
     """Import a tabular export (a projects file and a partners file) by a column mapping."""
-    console = Console()
-    try:
-        settings = _settings(root, base_iri=base_iri)
-        folder = out or settings.project_dirs[0]
-        report = import_csv(files, mapping, settings, folder, quiet, console)
-    except ProjectGraphError as error:
-        raise _fail(error) from None
-    _finish_import(report, console, folder, strict)
+    _run_import(
+        lambda settings, folder, console: import_csv(
+            files, mapping, settings, folder, quiet, console
+        ),
+        root,
+        base_iri,
+        out,
+        strict,
+    )
