@@ -57,10 +57,10 @@ from bench.endpoint import (
     Config,
     Problems,
     Server,
+    Timing,
     machine,
     median,
     ms,
-    p95,
     projectgraph_server,
     rss_mb,
     running,
@@ -77,21 +77,6 @@ MIN_RUNS = 3
 READY_TIMEOUT = 900.0
 
 Say = Callable[[str], None]
-
-
-@dataclass
-class Timing:
-    """Samples of one kind of request for one query, in seconds."""
-
-    samples: list[float] = field(default_factory=list)
-
-    @property
-    def median(self) -> float | None:
-        return median(self.samples) if self.samples else None
-
-    @property
-    def p95(self) -> float | None:
-        return p95(self.samples) if self.samples else None
 
 
 @dataclass

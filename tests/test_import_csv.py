@@ -223,3 +223,15 @@ def test_the_generic_template_imports_and_validates(
         assemble(repo_settings, [tmp_path]), repo_settings, load_shapes(repo_settings)
     )
     assert report.conforms
+
+
+def test_partner_rows_of_a_project_the_export_lacks_are_reported(tmp_path: Path) -> None:
+    partner = rows(SAMPLE / "organization.csv")[0]
+    files = broken_copy(tmp_path, "organization.csv", f'"{partner["projectID"]}";', '"000000";')
+    code, output = run_import("-m", "cordis", *map(str, files), "--out", str(tmp_path / "out"))
+    line = line_of(files[1], '"000000";')
+    assert code == 0
+    assert (
+        f"organization.csv:{line} (projectID): partner rows of project '000000', which the "
+        "projects file does not have" in output
+    )

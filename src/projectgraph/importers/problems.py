@@ -26,22 +26,21 @@ class Place:
         return text
 
 
-class RecordRejected(ProjectGraphError):
+class ImportProblem(ProjectGraphError):
+    """Something in a source that stops an import, with its place and reason."""
+
+    def __init__(self, place: Place, reason: str) -> None:
+        super().__init__(f"{place}: {reason}")
+        self.place = place
+        self.reason = reason
+
+
+class RecordRejected(ImportProblem):
     """One record cannot be imported; the others still are."""
 
-    def __init__(self, place: Place, reason: str) -> None:
-        super().__init__(f"{place}: {reason}")
-        self.place = place
-        self.reason = reason
 
-
-class SourceUnreadable(ProjectGraphError):
+class SourceUnreadable(ImportProblem):
     """A whole source cannot be read (not found, wrong encoding, not the expected layout)."""
-
-    def __init__(self, place: Place, reason: str) -> None:
-        super().__init__(f"{place}: {reason}")
-        self.place = place
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -203,13 +203,10 @@ def import_tables(
             )
             db.execute("CREATE INDEX partner_project ON partner (project)")
         reader = _Reader(mapping, reference, tables, db, remark)
-        seen: set[str] = set()
         for line, row in _rows(tables["projects"], mapping.delimiter):
             place = Place(tables["projects"].path, line)
             try:
-                record = reader.project(line, row)
-                seen.add(_cell(row, tables["projects"].columns["key"]))
-                write(record, place)
+                write(reader.project(line, row), place)
             except RecordRejected as e:
                 reject(e)
             if progress:
@@ -218,7 +215,7 @@ def import_tables(
             for project, line in db.execute(
                 "SELECT project, MIN(line) FROM partner GROUP BY project ORDER BY MIN(line)"
             ):
-                if project not in seen and not reader.rejected_keys.get(project):
+                if project not in reader.keys:  # a rejected project's rows were reported
                     reject(
                         RecordRejected(
                             Place(partners.path, line, mapping.partners["project"]),
@@ -251,13 +248,13 @@ class _Reader:
         self.remark = remark
         self.organisations: dict[str, tuple[str, str, Place]] = {}  # key -> slug, name, first
         self.slugs: dict[str, str] = {}  # slug -> key
-        self.rejected_keys: dict[str, bool] = {}
+        self.keys: set[str] = set()  # the projects file's keys, read so far
 
     def project(self, line: int, row: list[str]) -> ProjectRecord:
         table = self.tables["projects"]
         get = _Getter(table, line, row)
         key = get("key", required=True)
-        self.rejected_keys[key] = True  # until it is made
+        self.keys.add(key)
         programme_text = get("programme", required=True)
         programme = self.reference.programmes.find(programme_text)
         if programme is None:
@@ -311,7 +308,6 @@ class _Reader:
             title=self.mapping.title,
             sha256=sha256(json.dumps([row, *[r for _, r in rows]], ensure_ascii=False).encode()),
         )
-        self.rejected_keys[key] = False
         return record
 
     def partner(self, line: int, row: list[str], record: ProjectRecord) -> Partner:
