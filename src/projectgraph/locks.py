@@ -11,9 +11,9 @@ from typing import IO
 
 
 @contextlib.contextmanager
-def exclusive_lock(folder: Path) -> Iterator[None]:
-    """Hold ``folder/.lock`` exclusively (released on exit, and by the OS if we die)."""
-    with (folder / ".lock").open("w") as handle:
+def exclusive_lock(folder: Path, name: str = ".lock") -> Iterator[None]:
+    """Hold ``folder/name`` exclusively (released on exit, and by the OS if we die)."""
+    with (folder / name).open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

@@ -1,0 +1,213 @@
+"""What a build remembers between runs, so a rebuild only redoes what changed.
+
+One SQLite file beside the builds (``.dist-builds/cache.sqlite``) holds, per source, its
+preparation (canonical N-Quads and summary) and its published parts (the dump fragments), and,
+per validation unit, the results. Every row carries the fingerprint of what it was made from;
+a row whose fingerprint no longer matches is simply recomputed. SQLite commits atomically, so a
+build killed at any point leaves a cache that is valid, only less complete. A cache file that
+cannot be read is discarded and rebuilt: it is never a source of truth.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from projectgraph.errors import Location
+from projectgraph.prepare import Block, Prepared
+from projectgraph.report import Result
+
+CACHE_FILE = "cache-1.sqlite"  # the number changes with the tables' layout
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS prepared (
+    key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, nquads BLOB NOT NULL, summary TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS parts (
+    key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, trig BLOB NOT NULL, data BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS validated (
+    fingerprint TEXT PRIMARY KEY, results TEXT NOT NULL
+);
+"""
+
+
+class BuildCache:
+    """The cache of one ``dist`` (or none: ``BuildCache(None)`` remembers nothing)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+        if path is not None:
+            try:
+                self._db = self._open(path)
+            except sqlite3.DatabaseError:  # damaged: it only ever saves time, so start afresh
+                path.unlink(missing_ok=True)
+                self._db = self._open(path)
+
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(_SCHEMA)
+        return db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes in one commit (much faster than one per row)."""
+        if self._db is None:
+            yield
+            return
+        self._db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- preparations ----------------------------------------------------------------------
+
+    def prepared(self, key: str, fingerprint: str) -> Prepared | None:
+        """The cached preparation of a source, if it was made from the same inputs."""
+        if self._db is None:
+            return None
+        row = self._db.execute(
+            "SELECT nquads, summary FROM prepared WHERE key = ? AND fingerprint = ?",
+            (key, fingerprint),
+        ).fetchone()
+        return None if row is None else _prepared_from_row(key, fingerprint, row[0], row[1])
+
+    def store_prepared(self, prepared: Prepared) -> None:
+        if self._db is None:
+            return
+        summary = {
+            "graph": prepared.graph,
+            "quads": prepared.quads,
+            "entailed": prepared.entailed,
+            "blocks": [[b.subject, b.start, b.end] for b in prepared.blocks],
+            "objects": list(prepared.objects),
+            "inverse_objects": list(prepared.inverse_objects),
+            "namespaces": sorted(prepared.namespaces),
+        }
+        self._db.execute(
+            "INSERT OR REPLACE INTO prepared VALUES (?, ?, ?, ?)",
+            (prepared.key, prepared.fingerprint, prepared.nquads, json.dumps(summary)),
+        )
+
+    # -- published parts -------------------------------------------------------------------
+
+    def part(self, key: str, fingerprint: str, column: str = "data") -> bytes | None:
+        """A cached part (the merged-graph fragments of one source, or with ``column="trig"``
+        its named-graph block), if still valid."""
+        if self._db is None:
+            return None
+        assert column in ("data", "trig")
+        row = self._db.execute(
+            f"SELECT {column} FROM parts WHERE key = ? AND fingerprint = ?",
+            (key, fingerprint),
+        ).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def has_part(self, key: str, fingerprint: str) -> bool:
+        """Whether a valid part is cached (without reading it)."""
+        if self._db is None:
+            return False
+        row = self._db.execute(
+            "SELECT 1 FROM parts WHERE key = ? AND fingerprint = ?", (key, fingerprint)
+        ).fetchone()
+        return row is not None
+
+    def store_part(self, key: str, fingerprint: str, trig: bytes, data: bytes) -> None:
+        if self._db is not None:
+            self._db.execute(
+                "INSERT OR REPLACE INTO parts VALUES (?, ?, ?, ?)", (key, fingerprint, trig, data)
+            )
+
+    # -- validation results ----------------------------------------------------------------
+
+    def results(self, fingerprint: str) -> list[Result] | None:
+        """The cached results of a validation unit with this fingerprint."""
+        if self._db is None:
+            return None
+        row = self._db.execute(
+            "SELECT results FROM validated WHERE fingerprint = ?", (fingerprint,)
+        ).fetchone()
+        return None if row is None else [_result(r) for r in json.loads(row[0])]
+
+    def store_results(self, fingerprint: str, results: Iterable[Result]) -> None:
+        if self._db is not None:
+            self._db.execute(
+                "INSERT OR REPLACE INTO validated VALUES (?, ?)",
+                (fingerprint, json.dumps([_result_json(r) for r in results])),
+            )
+
+    def forget(self, keep_sources: set[str], keep_units: set[str]) -> None:
+        """Drop rows of sources and units the current build no longer has."""
+        if self._db is None:
+            return
+        for table, column, keep in (
+            ("prepared", "key", keep_sources),
+            ("parts", "key", keep_sources),
+            ("validated", "fingerprint", keep_units),
+        ):
+            stored = {r[0] for r in self._db.execute(f"SELECT {column} FROM {table}")}
+            gone = stored - keep
+            self._db.executemany(
+                f"DELETE FROM {table} WHERE {column} = ?",
+                [(g,) for g in gone],
+            )
+
+
+def _prepared_from_row(key: str, fingerprint: str, nquads: bytes, summary: str) -> Prepared:
+    s = json.loads(summary)
+    return Prepared(
+        key=key,
+        graph=s["graph"],
+        fingerprint=fingerprint,
+        nquads=bytes(nquads),
+        quads=s["quads"],
+        entailed=s["entailed"],
+        blocks=tuple(Block(b[0], b[1], b[2]) for b in s["blocks"]),
+        objects=tuple(s["objects"]),
+        inverse_objects=tuple(s["inverse_objects"]),
+        namespaces=frozenset(s["namespaces"]),
+    )
+
+
+def _result_json(r: Result) -> dict[str, Any]:
+    loc = r.location
+    return {
+        **{k: getattr(r, k) for k in _RESULT_FIELDS},
+        "location": None if loc is None else [str(loc.path), loc.line, loc.column],
+    }
+
+
+def _result(data: dict[str, Any]) -> Result:
+    loc = data["location"]
+    return Result(
+        **{k: data[k] for k in _RESULT_FIELDS},
+        location=None if loc is None else Location(Path(loc[0]), loc[1], loc[2]),
+    )
+
+
+_RESULT_FIELDS = (
+    "severity",
+    "focus",
+    "focus_label",
+    "focus_display",
+    "path",
+    "value",
+    "message",
+    "shape",
+    "constraint",
+)

@@ -1,0 +1,190 @@
+"""Cut the dataset into validation units that can be checked apart and give, together, exactly
+the results of checking the whole graph.
+
+A SHACL result about a focus node depends only on the triples its shapes reach from it. The
+reference data (ontology and reference tables) goes into every unit. A project source is its
+own unit unless its nodes reach into another source:
+
+* a node that is a subject in several sources (an organisation every record describes, a
+  project with curated additions) is *shared*: each unit that mentions it gets its whole
+  description, the union over all sources, so its results are the same in every unit;
+* a source that points at a node only another source describes, or whose shared node's
+  description points at such a node, or that reaches a node of another source through a
+  predicate the shapes walk backwards (``sh:inversePath``), is merged with that source.
+
+Results about reference nodes are taken from one unit only, the one that holds the reference
+data with every source merged into it (usually none), so inverse paths into the reference data
+are seen whole too. Validating units one by one, in any grouping, then gives the whole-graph
+report (``tests/test_incremental_validation.py`` checks it with planted errors).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from projectgraph.prepare import Prepared
+
+REFERENCE = -1  # the union-find element that stands for all reference sources
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Sources validated together, and the shared nodes whose descriptions they need."""
+
+    members: tuple[int, ...]  # indices of project sources, in build order
+    shared: tuple[str, ...]  # shared nodes (N-Triples form) mentioned, closed over descriptions
+    with_reference: bool  # the unit whose results about reference nodes are kept
+
+
+@dataclass
+class Partition:
+    """Units, shared descriptions, and where each shared node is first described."""
+
+    units: list[Unit]
+    shared: dict[str, bytes]  # shared node -> its description, N-Triples lines (all sources)
+    first_source: dict[str, int]  # shared node -> index of the first source describing it
+    reference_subjects: frozenset[str]
+
+
+def partition(prepared: Sequence[Prepared], kinds: Sequence[str]) -> Partition:
+    """Units of the project sources among ``prepared`` (``kinds[i]`` is each one's kind)."""
+    owners: dict[str, int] = {}
+    more: dict[str, list[int]] = {}  # nodes described in more than one source
+    reference: set[str] = set()
+    for i, p in enumerate(prepared):
+        for block in p.blocks:
+            if kinds[i] in ("ontology", "reference"):
+                reference.add(block.subject)
+            first = owners.setdefault(block.subject, i)
+            if first != i:
+                more.setdefault(block.subject, [first]).append(i)
+    projects = [i for i, k in enumerate(kinds) if k not in ("ontology", "reference")]
+    groups = _UnionFind(projects)
+
+    def owner(node: str) -> int | None:
+        """The one project source describing ``node``; REFERENCE; or None (none, or shared)."""
+        if node in more:
+            return None
+        i = owners.get(node)
+        if i is None:
+            return None
+        return REFERENCE if kinds[i] in ("ontology", "reference") else i
+
+    for i in projects:
+        p = prepared[i]
+        for node in p.objects:
+            j = owner(node)
+            if j is not None and j != REFERENCE:
+                groups.union(i, j)
+        for node in p.inverse_objects:  # walked backwards: every describer must be here
+            for j in more.get(node, [owners[node]] if node in owners else []):
+                groups.union(i, REFERENCE if kinds[j] in ("ontology", "reference") else j)
+
+    shared: dict[str, bytes] = {}
+    shared_objects: dict[str, set[str]] = {}
+    for node, sources in more.items():
+        lines: set[bytes] = set()
+        for i in sources:
+            p = prepared[i]
+            for block in _blocks_of(p, node):
+                lines.update(_triple_lines(p.block_bytes(block)))
+        data = b"".join(sorted(lines))
+        shared[node] = data
+        objects = {
+            str(t.object)
+            for t in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
+            if not isinstance(t.object, ox.Literal)
+        }
+        shared_objects[node] = objects
+        describers = [i for i in sources if kinds[i] not in ("ontology", "reference")]
+        for m in objects:  # the description points at a node one source describes
+            j = owner(m)
+            if j is not None and j != REFERENCE:
+                for i in describers:
+                    groups.union(i, j)
+
+    members: dict[int, list[int]] = {}
+    for i in projects:
+        members.setdefault(groups.find(i), []).append(i)
+    reference_root = groups.find(REFERENCE)
+    units = []
+    for root, group in sorted(members.items(), key=lambda item: item[1][0]):
+        mentioned = set()
+        for i in group:
+            p = prepared[i]
+            mentioned.update(n for n in p.subjects if n in shared)
+            mentioned.update(n for n in p.objects if n in shared)
+        units.append(
+            Unit(tuple(group), _closure(mentioned, shared_objects), root == reference_root)
+        )
+    if not any(u.with_reference for u in units):
+        units.append(Unit((), (), True))  # the reference data on its own
+    return Partition(
+        units=units,
+        shared=shared,
+        first_source={node: sources[0] for node, sources in more.items()},
+        reference_subjects=frozenset(reference),
+    )
+
+
+def unit_fingerprint(
+    unit: Unit, prepared: Sequence[Prepared], shared: dict[str, bytes], context: str
+) -> str:
+    """What a unit's results depend on: its sources, the shared descriptions it uses, and
+    ``context`` (the reference data, the shapes, the code)."""
+    h = hashlib.sha256(context.encode())
+    h.update(b"reference" if unit.with_reference else b"-")
+    for i in unit.members:
+        h.update(prepared[i].fingerprint.encode())
+    for node in unit.shared:
+        h.update(node.encode())
+        h.update(hashlib.sha256(shared[node]).digest())
+    return h.hexdigest()
+
+
+def _closure(nodes: set[str], objects: dict[str, set[str]]) -> tuple[str, ...]:
+    todo = list(nodes)
+    seen = set(nodes)
+    while todo:
+        for m in objects[todo.pop()]:
+            if m in objects and m not in seen:
+                seen.add(m)
+                todo.append(m)
+    return tuple(sorted(seen))
+
+
+def _blocks_of(p: Prepared, node: str) -> list:
+    return [b for b in p.blocks if b.subject == node]
+
+
+def _triple_lines(nquads: bytes) -> list[bytes]:
+    """N-Quads lines of one named graph as N-Triples lines (the graph name dropped)."""
+    out = []
+    for line in nquads.splitlines():
+        cut = line.rfind(b" <", 0, len(line) - 2)
+        out.append(line[:cut] + b" .\n")
+    return out
+
+
+class _UnionFind:
+    def __init__(self, items: list[int]) -> None:
+        self.parent = {i: i for i in items}
+        self.parent[REFERENCE] = REFERENCE
+
+    def find(self, i: int) -> int:
+        root = i
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[i] != root:
+            self.parent[i], i = root, self.parent[i]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            # the smaller index is the root, so a group's root is stable from build to build
+            self.parent[max(ra, rb)] = min(ra, rb)

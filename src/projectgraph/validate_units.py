@@ -1,0 +1,186 @@
+"""Validate a partitioned dataset unit by unit, in parallel, reusing the results of units that
+did not change; the report equals whole-graph validation (see :mod:`projectgraph.partition`).
+
+Units are validated in chunks: one pySHACL run over the reference data and several units
+costs far less than one run per unit, and units never see into each other (that is what the
+partition guarantees), so each result is credited to the units whose data decides it and
+cached per unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, URIRef
+from rdflib.term import Node
+
+from projectgraph.partition import Partition, Unit
+from projectgraph.prepare import Prepared
+from projectgraph.report import Result
+from projectgraph.settings import Settings
+from projectgraph.sources import Source
+from projectgraph.terms import to_rdflib
+from projectgraph.validate import check, load_shapes
+
+CHUNK_TRIPLES = 20_000  # units per pySHACL run: at most about this many triples
+
+
+@dataclass(frozen=True)
+class UnitTask:
+    """What a worker needs to validate one unit."""
+
+    sources: tuple[Source, ...]
+    nquads: tuple[bytes, ...]
+    shared: tuple[str, ...]
+    with_reference: bool
+
+
+@dataclass
+class _WorkerState:
+    settings: Settings
+    shapes: Graph
+    reference: list[tuple[Node, Node, Node]]
+    reference_index: dict[str, tuple[Source, bool]]
+    reference_subjects: frozenset[str]
+    shared: dict[str, bytes]
+    first_source: dict[str, Source]
+
+
+_state: _WorkerState | None = None
+
+
+def init_worker(
+    settings: Settings,
+    reference: Sequence[tuple[Source, bytes]],
+    partition: Partition,
+    first_source: dict[str, Source],
+) -> None:
+    """Load what every unit shares: shapes, reference data, shared descriptions."""
+    global _state
+    triples = []
+    index: dict[str, tuple[Source, bool]] = {}
+    for source, data in reference:
+        quads = list(ox.parse(data, format=ox.RdfFormat.N_QUADS))
+        _index(index, source, quads)
+        triples += [
+            (to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)) for q in quads
+        ]
+    _state = _WorkerState(
+        settings=settings,
+        shapes=load_shapes(settings),
+        reference=triples,
+        reference_index=index,
+        reference_subjects=partition.reference_subjects,
+        shared=partition.shared,
+        first_source=first_source,
+    )
+
+
+def validate_chunk(tasks: Sequence[UnitTask]) -> list[list[Result]]:
+    """Validate several units in one pySHACL run; the results of each unit, in order."""
+    state = _state
+    assert state is not None, "init_worker first"
+    data = Graph()
+    add = data.add
+    for triple in state.reference:
+        add(triple)
+    index = dict(state.reference_index)
+    term = _TermCache()
+    mentioned: list[set[str]] = []
+    added_shared: set[str] = set()
+    for task in tasks:
+        nodes: set[str] = set()
+        for source, blob in zip(task.sources, task.nquads, strict=True):
+            quads = list(ox.parse(blob, format=ox.RdfFormat.N_QUADS))
+            _index(index, source, quads)
+            for q in quads:
+                add((term(q.subject), term(q.predicate), term(q.object)))
+                nodes.add(str(q.subject))
+                if not isinstance(q.object, ox.Literal):
+                    nodes.add(str(q.object))
+        for node in task.shared:
+            index[_value(node)] = (state.first_source[node], True)
+            if node not in added_shared:  # units of one chunk often share an organisation
+                added_shared.add(node)
+                for t in ox.parse(state.shared[node], format=ox.RdfFormat.N_TRIPLES):
+                    add((term(t.subject), term(t.predicate), term(t.object)))
+        mentioned.append(nodes)
+    found, _ = check(data, state.shapes, index, state.settings)
+    out: list[list[Result]] = [[] for _ in tasks]
+    for focus, result in found:
+        node = _nt(focus)
+        for k, task in enumerate(tasks):
+            if node in state.shared:
+                keep = node in task.shared
+            elif node in state.reference_subjects or node not in mentioned[k]:
+                keep = task.with_reference
+            else:
+                keep = True
+            if keep:
+                out[k].append(result)
+    return out
+
+
+def chunks(units: Sequence[Unit], prepared: Sequence[Prepared], workers: int) -> list[list[int]]:
+    """Group unit indices into runs of at most about CHUNK_TRIPLES triples, and at least
+    four runs per worker so all of them keep busy to the end."""
+    total = sum(prepared[i].quads for u in units for i in u.members)
+    limit = min(CHUNK_TRIPLES, max(1_000, total // (4 * workers))) if workers > 1 else CHUNK_TRIPLES
+    out: list[list[int]] = []
+    size = 0
+    for k, unit in enumerate(units):
+        if not out or size >= limit:
+            out.append([])
+            size = 0
+        out[-1].append(k)
+        size += sum(prepared[i].quads for i in unit.members) + 10 * len(unit.shared)
+    return out
+
+
+def merge(results: Sequence[Sequence[Result]], order: Callable[[Result], tuple]) -> list[Result]:
+    """One result per distinct finding: units that share a node report it alike, except for
+    the place, where the first in build order (``order``) is kept."""
+    best: dict[tuple, Result] = {}
+    for unit_results in results:
+        for r in unit_results:
+            key = (r.severity, r.focus, r.path, r.value, r.message, r.shape, r.constraint)
+            if key not in best or order(r) < order(best[key]):
+                best[key] = r
+    return list(best.values())
+
+
+class _TermCache(dict):
+    """rdflib terms by pyoxigraph term: IRIs repeat a lot (predicates, classes, roles)."""
+
+    def __call__(self, node: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+        if isinstance(node, ox.Literal):
+            return to_rdflib(node)
+        found = self.get(node)
+        if found is None:
+            found = self[node] = to_rdflib(node)
+        return found
+
+
+def _index(index: dict[str, tuple[Source, bool]], source: Source, quads: list[ox.Quad]) -> None:
+    """Add ``source`` to the term index as :meth:`Assembled.source_index` builds it."""
+    for q in quads:
+        described = index.get(q.subject.value)
+        if described is None or not described[1]:
+            index[q.subject.value] = (source, True)
+    for q in quads:
+        if not isinstance(q.object, ox.Literal) and q.object.value not in index:
+            index[q.object.value] = (source, False)
+
+
+def _nt(node: Node) -> str:
+    if isinstance(node, URIRef):
+        return f"<{node}>"
+    if isinstance(node, BNode):
+        return f"_:{node}"
+    return str(node)
+
+
+def _value(node: str) -> str:
+    return node[1:-1] if node.startswith("<") else node[2:]

@@ -1,0 +1,205 @@
+"""Validation by units (parallel, cached) gives exactly the report of pySHACL on the whole
+graph: a synthetic set with errors planted inside records and across them."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from projectgraph import parallel, validate_units
+from projectgraph.assemble import assemble
+from projectgraph.build import BuildRefused, build, validate_sources
+from projectgraph.importers.synthetic import synthesize
+from projectgraph.report import Report, Result
+from projectgraph.settings import load_settings
+from projectgraph.validate import load_shapes, validate
+
+REPO = Path(__file__).resolve().parent.parent
+BASE = "https://w3id.org/projectgraph/"
+MEMBER = f"<{BASE}id/participation/"
+
+
+def _describers(folder: Path) -> dict[str, list[Path]]:
+    """Organisation IRI -> the records describing it."""
+    found: dict[str, list[Path]] = {}
+    for path in sorted(folder.glob("*.ttl")):
+        for t in ox.parse(path=path, format=ox.RdfFormat.TURTLE, base_iri=BASE):
+            if t.predicate.value.endswith("prefLabel") and "/organisation/" in t.subject.value:
+                found.setdefault(t.subject.value, []).append(path)
+    return found
+
+
+def _append(path: Path, text: str) -> None:
+    with path.open("a", encoding="utf-8") as f:
+        f.write("\n# planted by the test\n" + text + "\n")
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """60 synthetic records, then errors: in one record, across records through shared
+    organisations, through a participation filed with another project, through a node
+    several records point at, and in a curated file adding to a project."""
+    root = tmp_path_factory.mktemp("planted")
+    records = root / "records"
+    synthesize(records, 60, 3, load_settings(REPO), workers=1)
+    files = sorted(records.glob("*.ttl"))
+    slug = [f.stem for f in files]
+    orgs = _describers(records)
+    shared = sorted(o for o, paths in orgs.items() if len(paths) >= 2)
+    single = sorted(o for o, paths in orgs.items() if len(paths) == 1)
+    assert len(shared) >= 2 and single, "the synthetic set should share organisations"
+
+    # In one record: a second English title (sh:uniqueLang) and an EU contribution above
+    # the budget (the SPARQL constraint) with a second value (sh:maxCount).
+    _append(files[0], f'project:{slug[0]} eurio:title "Second title"@en .')
+    _append(files[1], f"<id/project/{slug[1]}#eu-contribution> eurio:value 999999999999.00 .")
+    # Across records: an organisation several records describe gets a second country in one
+    # record and a second cluster flag value in another (sh:maxCount over the union).
+    first, second = orgs[shared[0]][0], orgs[shared[0]][1]
+    _append(first, f"<{shared[0]}> eurio:hasEUCountryCode country:MLT .")
+    _append(second, f"<{shared[0]}> pg:isClusterOrganisation true, false .")
+    # A participation filed in another project's record: that project gets a second
+    # coordinator (an inverse path that crosses records).
+    _append(
+        files[2],
+        f"participation:planted-extra a org:Membership ; org:organization project:{slug[3]} ;\n"
+        f"    org:role role:coordinator ; org:member <{shared[1]}> .",
+    )
+    # A participation naming an organisation only another record describes: valid, since
+    # the organisation is an eurio:Organisation in the whole graph.
+    other = single[0]
+    holder = orgs[other][0]
+    target = next(f for f in files[4:] if f != holder)
+    _append(
+        target,
+        f"participation:planted-foreign a org:Membership ; org:organization project:{target.stem} ;\n"
+        f"    org:role role:partner ; org:member <{other}> .",
+    )
+    # The same undescribed place in two records (a focus node no record describes).
+    for k in (5, 6):
+        _append(
+            files[k],
+            f"project:{slug[k]} pg:hasEvent <id/event/planted-{k}> .\n"
+            f'<id/event/planted-{k}> a schema:Event ; schema:name "Planted"@en ;\n'
+            "    schema:location <http://data.europa.eu/nuts/code/ZZ9> .",
+        )
+    # An organisation without a country (a warning).
+    _append(
+        files[7],
+        'organisation:planted-nowhere a eurio:Organisation ; skos:prefLabel "Nowhere Ltd" .',
+    )
+    # A participation filed elsewhere for that curated project: a second coordinator seen
+    # only through an inverse path into a node two files describe.
+    _append(
+        files[9],
+        f"participation:planted-curated a org:Membership ; org:organization project:{slug[8]} ;\n"
+        f"    org:role role:coordinator ; org:member <{shared[1]}> .",
+    )
+    # A curated file adding to a project: a second start date (the project is described in
+    # two files).
+    curated = records / "curated"
+    curated.mkdir()
+    (curated / "additions.ttl").write_text(
+        "@prefix eurio: <http://data.europa.eu/s66#> .\n"
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        f'<id/project/{slug[8]}> eurio:startDate "2010-01-01"^^xsd:date .\n',
+        encoding="utf-8",
+    )
+    # A valid curated addition to another project: its file alone says too little about the
+    # project, which the build must see whole.
+    (curated / "topics.ttl").write_text(
+        f"<id/project/{slug[10]}> <http://purl.org/dc/terms/subject> "
+        "<id/topic/cluster-internationalisation> .\n",
+        encoding="utf-8",
+    )
+    return records
+
+
+def _rows(report: Report) -> list[tuple]:
+    def row(r: Result) -> tuple:
+        loc = r.location
+        place = (str(loc.path), loc.line, loc.column) if loc else None
+        return (
+            r.severity,
+            r.focus,
+            r.focus_label,
+            r.path,
+            r.value,
+            r.message,
+            r.shape,
+            r.constraint,
+            place,
+        )
+
+    return sorted(row(r) for r in report.results)
+
+
+@pytest.fixture(scope="module")
+def whole(planted: Path) -> list[tuple]:
+    settings = load_settings(REPO, {"project_dirs": (planted,)})
+    return _rows(validate(assemble(settings), settings, load_shapes(settings)))
+
+
+def test_the_planted_errors_are_found_by_whole_graph_validation(whole: list[tuple]) -> None:
+    constraints = Counter(row[7] for row in whole)
+    assert constraints["MaxCountConstraintComponent"] >= 4  # country, flag, amount, start
+    assert constraints["UniqueLangConstraintComponent"] == 1
+    assert constraints["SPARQLConstraintComponent"] == 1
+    assert constraints["QualifiedMaxCountConstraintComponent"] == 2
+    assert any(row[1].endswith("/ZZ9") for row in whole)
+    assert sum(1 for row in whole if row[0] == "Warning") == 1
+    assert not any("planted-foreign" in (row[1] + str(row[4])) for row in whole)
+
+
+@pytest.mark.parametrize(
+    ("chunk", "workers"),
+    [(1, 1), (800, 2), (100_000, 1)],
+    ids=["each-unit-alone", "chunks-in-two-processes", "one-chunk"],
+)
+def test_units_give_the_whole_graph_report(
+    planted: Path,
+    whole: list[tuple],
+    tmp_path: Path,
+    chunk: int,
+    workers: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each unit validated on its own proves the partition; chunks of several units, in
+    # worker processes, prove that results are credited to the right units.
+    monkeypatch.setattr(validate_units, "CHUNK_TRIPLES", chunk)
+    monkeypatch.setattr(parallel, "SMALL_WORK", 0)
+    settings = load_settings(REPO, {"project_dirs": (planted,), "dist_dir": tmp_path / "dist"})
+    assert _rows(validate_sources(settings, workers=workers)) == whole
+
+
+def test_a_rebuild_revalidates_only_the_changed_unit(planted: Path, tmp_path: Path) -> None:
+    records = tmp_path / "records"
+    shutil.copytree(planted, records)
+    shutil.rmtree(records / "curated")
+    for path in records.glob("*.ttl"):  # back to the clean synthetic records
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.split("\n# planted by the test\n")[0], encoding="utf-8")
+    settings = load_settings(REPO, {"project_dirs": (records,), "dist_dir": tmp_path / "dist"})
+    first = build(settings, quiet=True, workers=1)
+    units = first.reused["validate"][1]
+    assert first.reused["validate"] == (0, units)
+
+    again = build(settings, quiet=True, workers=1)
+    assert again.reused["validate"] == (units, units)
+    assert again.published.build_id == first.published.build_id
+
+    changed = sorted(records.glob("*.ttl"))[10]
+    _append(changed, f'project:{changed.stem} eurio:title "Renamed"@fr .')
+    third = build(settings, quiet=True, workers=1)
+    assert third.reused["validate"] == (units - 1, units)
+    assert third.reused["read + entail"][1] - third.reused["read + entail"][0] == 1
+
+    _append(changed, f'project:{changed.stem} eurio:title "Second"@en .')
+    with pytest.raises(BuildRefused) as refused:
+        build(settings, quiet=True, workers=1)
+    assert [r.constraint for r in refused.value.report.results] == ["UniqueLangConstraintComponent"]
+    assert (tmp_path / "dist").resolve() == third.published.folder  # the last good build
