@@ -236,8 +236,11 @@ def _templates(quads: list[ox.Quad], graphs: dict[str, dict[str, object]]) -> li
         own = by_graph[iri]
         slug = iri.rstrip("/").rsplit("/", 1)[-1]
         project = next(
-            q.subject for q in own if q.predicate == RDF_TYPE and q.object == EURIO_PROJECT
+            (q.subject for q in own if q.predicate == RDF_TYPE and q.object == EURIO_PROJECT),
+            None,
         )
+        if project is None:  # curated additions to a project: kept once, as they are
+            continue
         acronym = next((q.object.value for q in own if q.predicate == SHORT_FORM), slug.upper())
         organisations = sorted(
             {

@@ -2,4 +2,5 @@
 
 from projectgraph.cli import app
 
-app(prog_name="projectgraph")
+if __name__ == "__main__":  # not when a worker process imports this module
+    app(prog_name="projectgraph")

@@ -1,25 +1,61 @@
-"""The build pipeline: assemble the sources, validate, and publish only a conforming graph."""
+"""The build pipeline: prepare every source, partition, validate, and publish only a
+conforming graph.
+
+Each stage works source by source (or unit by unit) in worker processes and remembers its
+output in the build cache, so a build of 100,000 projects never holds the graph as one object,
+and a rebuild after one record changed redoes that record's work only (plus writing the dumps).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+import hashlib
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from projectgraph.assemble import assemble
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+
+from projectgraph import __version__
+from projectgraph.build_cache import CACHE_FILE, BuildCache
+from projectgraph.entail import alignments
 from projectgraph.errors import NonConformingError
+from projectgraph.locks import exclusive_lock
+from projectgraph.parallel import default_workers, run, worth_processes
+from projectgraph.partition import Partition, partition, unit_fingerprint
+from projectgraph.prepare import Prepared, fingerprint, prepare, used_namespaces
 from projectgraph.progress import progress
-from projectgraph.publish import Published, publish
+from projectgraph.publish import Published, load_context, publish
+from projectgraph.publish.dist import builds_dir
+from projectgraph.publish.parts import (
+    Part,
+    make_part,
+    merged_part,
+    part_fingerprint,
+    shared_triples,
+)
 from projectgraph.report import Report
 from projectgraph.settings import Settings
-from projectgraph.sources import discover
-from projectgraph.validate import validate
+from projectgraph.sources import Source, discover, shape_sources
+from projectgraph.validate import load_shapes
+from projectgraph.validate_units import UnitTask, chunks, init_worker, merge, validate_chunk
+from projectgraph.vocab import SH, all_prefixes, parse_base
 
 
 @dataclass(frozen=True)
 class BuildResult:
-    """A finished build: what was published and the validation report (warnings)."""
+    """A finished build: what was published, the validation report (warnings), and how long
+    each stage took and how much it could reuse."""
 
     published: Published
     report: Report
+    stages: dict[str, float] = field(default_factory=dict)
+    reused: dict[str, tuple[int, int]] = field(default_factory=dict)  # stage -> (reused, all)
+
+
+NamedGraph = tuple[bytes, bytes]  # N-Quads, TriG block
 
 
 class BuildRefused(NonConformingError):
@@ -30,14 +66,244 @@ class BuildRefused(NonConformingError):
         self.report = report
 
 
-def build(settings: Settings, quiet: bool = False) -> BuildResult:
+def build(settings: Settings, quiet: bool = False, workers: int | None = None) -> BuildResult:
     """Build ``dist/`` from the configured sources; raise :class:`BuildRefused` on violations."""
-    steps = len(discover(settings)) + 3  # one per source, validate, dumps, description
-    with progress("Building", steps, quiet) as step:
-        assembled = assemble(settings, step=step)
+    workers = workers or default_workers()
+    sources = discover(settings)
+    with _cache(settings) as cache, progress("Building", 5, quiet) as step:
+        clock = _Clock()
+        step("reading sources")
+        prepared = _prepare(sources, settings, cache, workers, clock)
+        clock.lap("read + entail")
+        step("partitioning")
+        parts = partition(prepared, [s.kind for s in sources])
+        clock.lap("partition")
         step("validating")
-        report = validate(assembled, settings)
+        report = _validate(sources, prepared, parts, settings, cache, workers, clock)
+        clock.lap("validate")
         if not report.conforms:
             raise BuildRefused(report)
-        published = publish(assembled, report, settings, step)
-    return BuildResult(published=published, report=report)
+        step("writing dumps")
+        merged, graphs, prefixes = _parts(sources, prepared, parts, settings, cache, workers, clock)
+        published = publish(sources, prepared, graphs, merged, prefixes, report, settings)
+        clock.lap("dumps + describe + switch")
+        cache.forget({s.key for s in sources}, clock.units)
+    return BuildResult(published, report, clock.stages, clock.reused)
+
+
+def validate_sources(
+    settings: Settings, paths: Sequence[Path] | None = None, workers: int | None = None
+) -> Report:
+    """Validate the configured sources (or ontology + reference + ``paths``) by units, in
+    parallel, reusing the build cache: what ``build`` checks, without publishing."""
+    sources = discover(settings, paths)
+    clock = _Clock()
+    workers = workers or default_workers()
+    with _cache(settings) as cache:
+        prepared = _prepare(sources, settings, cache, workers, clock)
+        parts = partition(prepared, [s.kind for s in sources])
+        return _validate(sources, prepared, parts, settings, cache, workers, clock)
+
+
+@contextlib.contextmanager
+def _cache(settings: Settings) -> Iterator[BuildCache]:
+    """The build cache of ``dist``, for this process alone until the block ends: two builds
+    of one project (two servers starting) take turns instead of fighting over it."""
+    folder = builds_dir(settings.dist_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    with exclusive_lock(folder, ".cache.lock"):
+        cache = BuildCache(folder / CACHE_FILE)
+        try:
+            yield cache
+        finally:
+            cache.close()
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.stages: dict[str, float] = {}
+        self.reused: dict[str, tuple[int, int]] = {}
+        self.units: set[str] = set()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.stages[stage] = now - self.start
+        self.start = now
+
+
+def _prepare(
+    sources: Sequence[Source], settings: Settings, cache: BuildCache, workers: int, clock: _Clock
+) -> list[Prepared]:
+    """Every source prepared, from the cache where its inputs are unchanged."""
+    inverse = _inverse_predicates(settings)
+    ontology = sources[0]
+    first = prepare(ontology, settings.base_iri, ({}, {}), inverse, "")
+    aligned = alignments(ox.parse(first.nquads, format=ox.RdfFormat.N_QUADS))
+    context = repr((sorted((k, sorted(v)) for d in aligned for k, v in d.items()), sorted(inverse)))
+    ontology_fp = fingerprint(ontology, ontology.sha256(), context)
+    prints = [ontology_fp] + [fingerprint(s, s.sha256(), context) for s in sources[1:]]
+    found: list[Prepared | None] = [
+        cache.prepared(s.key, fp) for s, fp in zip(sources, prints, strict=True)
+    ]
+    todo = [i for i, p in enumerate(found) if p is None]
+    tasks = [(sources[i], settings.base_iri, aligned, inverse, prints[i]) for i in todo]
+    size = sum(sources[i].path.stat().st_size for i in todo) // 50  # about 50 bytes a triple
+    with cache.transaction():
+        for i, p in zip(
+            todo, run(_prepare_one, tasks, worth_processes(size, workers)), strict=True
+        ):
+            cache.store_prepared(p)
+            found[i] = p
+    clock.reused["read + entail"] = (len(sources) - len(todo), len(sources))
+    return found  # type: ignore[return-value]
+
+
+def _prepare_one(task: tuple[Source, str, tuple, frozenset[str], str]) -> Prepared:
+    return prepare(*task)
+
+
+def _inverse_predicates(settings: Settings) -> frozenset[str]:
+    """Predicates the shapes walk backwards (``sh:inversePath``)."""
+    shapes = load_shapes(settings)
+    return frozenset(str(p) for p in shapes.objects(None, SH.inversePath) if isinstance(p, URIRef))
+
+
+def _validate(
+    sources: Sequence[Source],
+    prepared: Sequence[Prepared],
+    parts: Partition,
+    settings: Settings,
+    cache: BuildCache,
+    workers: int,
+    clock: _Clock,
+) -> Report:
+    """Validate the units whose inputs changed; take the others' results from the cache."""
+    reference = [i for i, s in enumerate(sources) if s.kind in ("ontology", "reference")]
+    h = hashlib.sha256(f"{__version__}\0{settings.base_iri}".encode())
+    for i in reference:
+        h.update(prepared[i].fingerprint.encode())
+    for shape in shape_sources(settings):
+        h.update(shape.sha256().encode())
+    context = h.hexdigest()
+    prints = [unit_fingerprint(u, prepared, parts.shared, context) for u in parts.units]
+    clock.units = set(prints)
+    results = [cache.results(fp) for fp in prints]
+    todo = [k for k, r in enumerate(results) if r is None]
+    todo_units = [parts.units[k] for k in todo]
+    size = sum(prepared[i].quads for u in todo_units for i in u.members)
+    workers = worth_processes(size, workers)
+    groups = chunks(todo_units, prepared, workers)
+    tasks = [
+        [
+            UnitTask(
+                sources=tuple(sources[i] for i in todo_units[k].members),
+                nquads=tuple(prepared[i].nquads for i in todo_units[k].members),
+                shared=todo_units[k].shared,
+                with_reference=todo_units[k].with_reference,
+            )
+            for k in group
+        ]
+        for group in groups
+    ]
+    first = {node: sources[i] for node, i in parts.first_source.items()}
+    initargs = (settings, [(sources[i], prepared[i].nquads) for i in reference], parts, first)
+    with cache.transaction():
+        for group, found in zip(
+            groups, run(validate_chunk, tasks, workers, init_worker, initargs), strict=True
+        ):
+            for k, unit_results in zip(group, found, strict=True):
+                results[todo[k]] = unit_results
+                cache.store_results(prints[todo[k]], unit_results)
+    clock.reused["validate"] = (len(prints) - len(todo), len(prints))
+    order = {s.path: i for i, s in enumerate(sources)}
+
+    def place(r):  # type: ignore[no-untyped-def]
+        loc = r.location
+        if loc is None:
+            return (len(order) + 1, 0, 0)
+        return (order.get(loc.path, len(order)), loc.line or 0, loc.column or 0)
+
+    return Report(results=merge([r or [] for r in results], place), graph=Graph())
+
+
+_part_state: dict[str, object] = {}
+
+
+def _init_parts(prefixes: dict[str, str], context: dict[str, object], uri_space: str) -> None:
+    _part_state.update(prefixes=prefixes, context=context, uri_space=uri_space)
+
+
+def _make_part(task: tuple[bytes, frozenset[str]]) -> tuple[bytes, bytes]:
+    nquads, excluded = task
+    quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
+    part = make_part(
+        quads,
+        excluded,
+        _part_state["prefixes"],  # type: ignore[arg-type]
+        _part_state["context"],  # type: ignore[arg-type]
+        _part_state["uri_space"],  # type: ignore[arg-type]
+    )
+    return part.trig, part.encode()
+
+
+def _parts(
+    sources: Sequence[Source],
+    prepared: Sequence[Prepared],
+    parts: Partition,
+    settings: Settings,
+    cache: BuildCache,
+    workers: int,
+    clock: _Clock,
+) -> tuple[Callable[[], Iterator[Part]], Callable[[], Iterator[NamedGraph]], dict[str, str]]:
+    """Make the dump parts of the sources that changed (into the cache); return readers of
+    the merged-graph parts (the sources', then the shared descriptions') and of the named
+    graphs in graph-name order, both streaming from the cache, and the prefixes to use."""
+    namespaces: set[str] = set()
+    for p in prepared:
+        namespaces |= p.namespaces
+    prefixes = used_namespaces(namespaces, all_prefixes(settings.base_iri))
+    context = load_context(settings)
+    uri_space = f"{parse_base(settings.base_iri)}id/"
+    extra = repr((sorted(prefixes.items()), context, uri_space))
+    excluded = [frozenset(n for n in p.subjects if n in parts.shared) for p in prepared]
+    prints = [
+        part_fingerprint(p.fingerprint, ex, extra) for p, ex in zip(prepared, excluded, strict=True)
+    ]
+    todo = [i for i, s in enumerate(sources) if not cache.has_part(s.key, prints[i])]
+    tasks = [(prepared[i].nquads, excluded[i]) for i in todo]
+    workers = worth_processes(sum(prepared[i].quads for i in todo), workers)
+    with cache.transaction():
+        for i, (trig, data) in zip(
+            todo,
+            run(_make_part, tasks, workers, _init_parts, (prefixes, context, uri_space)),
+            strict=True,
+        ):
+            cache.store_part(sources[i].key, prints[i], trig, data)
+    clock.reused["dumps"] = (len(sources) - len(todo), len(sources))
+
+    def part(i: int, column: str = "data") -> bytes:
+        data = cache.part(sources[i].key, prints[i], column)
+        assert data is not None, "stored above"
+        return data
+
+    def merged() -> Iterator[Part]:
+        for i in range(len(sources)):
+            yield Part.decode(part(i))
+        yield merged_part(shared_triples(parts.shared), prefixes, context, uri_space)
+
+    def graphs() -> Iterator[NamedGraph]:
+        for i in sorted(range(len(sources)), key=lambda i: sources[i].graph):
+            yield prepared[i].nquads, part(i, "trig")
+
+    return merged, graphs, prefixes
+
+
+def display_stages(result: BuildResult) -> str:
+    """One line per stage: seconds, and how much came from the cache."""
+    lines = []
+    for stage, seconds in result.stages.items():
+        reused = result.reused.get(stage.split(" +")[0]) or result.reused.get(stage)
+        note = f" ({reused[0]}/{reused[1]} reused)" if reused else ""
+        lines.append(f"  {stage:<28} {seconds:8.2f} s{note}")
+    return "\n".join(lines)

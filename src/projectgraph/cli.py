@@ -16,9 +16,10 @@ from rich.console import Console
 
 from projectgraph import __version__
 from projectgraph.assemble import assemble
-from projectgraph.build import BuildRefused, build
+from projectgraph.build import BuildRefused, build, display_stages, validate_sources
 from projectgraph.errors import EXIT_BAD_INPUT, EXIT_NONCONFORMING, ProjectGraphError, display_path
 from projectgraph.importers.run import import_csv, import_profiles, print_report
+from projectgraph.importers.synthetic import synthesize
 from projectgraph.importers.write import ImportReport
 from projectgraph.local_query import (
     TABLE,
@@ -29,11 +30,15 @@ from projectgraph.local_query import (
     run_local,
     table,
 )
+from projectgraph.parallel import default_workers
+from projectgraph.progress import progress
 from projectgraph.queries import load_queries
 from projectgraph.serve import ensure_build
 from projectgraph.serve import run as run_server
 from projectgraph.settings import Settings, load_settings
 from projectgraph.validate import validate as run_validation
+
+PROJECT_DIST = ".projectgraph/dist"  # a --project folder's build, hidden: never read as records
 
 app = typer.Typer(
     help="Publish EU project data as a validated knowledge graph.",
@@ -51,6 +56,10 @@ BaseOption = Annotated[
     typer.Option("--base-iri", help="Base IRI of minted resources (overrides settings)."),
 ]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option("--workers", min=1, help="Processes for the build (default: one per CPU)."),
+]
 
 
 class ReportFormat(StrEnum):
@@ -76,7 +85,24 @@ def main(
     """Publish EU project data as a validated knowledge graph."""
 
 
-def _settings(root: Path | None, **overrides: object) -> Settings:
+ProjectOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--project",
+        help="A folder of project records to use instead of the configured ones (e.g. from "
+        "projectgraph synth); its build goes to DIR/.projectgraph/dist unless --dist is given.",
+    ),
+]
+
+
+def _settings(root: Path | None, project: Path | None = None, **overrides: object) -> Settings:
+    if project is not None:
+        project = project.absolute()
+        if not project.is_dir():
+            raise ProjectGraphError(f"--project {project}: no such folder")
+        overrides["project_dirs"] = (project,)
+        if overrides.get("dist_dir") is None:
+            overrides["dist_dir"] = project / PROJECT_DIST
     return load_settings(root, overrides)
 
 
@@ -92,12 +118,17 @@ def build_command(
     dist: Annotated[
         Path | None, typer.Option("--dist", help="Output link (default: dist).")
     ] = None,
+    project: ProjectOption = None,
+    workers: WorkersOption = None,
+    timings: Annotated[
+        bool, typer.Option("--timings", help="Print each stage's time and what was reused.")
+    ] = False,
     quiet: QuietOption = False,
 ) -> None:
     """Validate the graph and publish dumps, VoID/DCAT and checksums into dist/."""
     try:
-        settings = _settings(root, base_iri=base_iri, dist_dir=dist)
-        result = build(settings, quiet=quiet)
+        settings = _settings(root, project, base_iri=base_iri, dist_dir=dist)
+        result = build(settings, quiet=quiet, workers=workers)
     except BuildRefused as refused:
         sys.stdout.write(refused.report.to_text())
         raise _fail(refused) from None
@@ -111,6 +142,8 @@ def build_command(
         f"built {manifest['build_id']}: {manifest['triples']} triples in {len(manifest['graphs'])} "  # type: ignore[arg-type]
         f"graphs -> {display_path(settings.dist_dir)}/ ({report.summary()})"
     )
+    if timings:
+        typer.echo(display_stages(result))
 
 
 @app.command("validate")
@@ -124,13 +157,26 @@ def validate_command(
     output_format: Annotated[
         ReportFormat, typer.Option("--format", "-f", help="Report format.")
     ] = ReportFormat.text,
+    whole: Annotated[
+        bool,
+        typer.Option(
+            "--whole",
+            help="Run pySHACL once over the whole graph instead of by units in parallel "
+            "(same results, much slower on large data; always used for --format ttl).",
+        ),
+    ] = False,
+    project: ProjectOption = None,
+    workers: WorkersOption = None,
     root: RootOption = None,
     base_iri: BaseOption = None,
 ) -> None:
     """Check records against the SHACL shapes; exit 1 on any violation, 0 with warnings only."""
     try:
-        settings = _settings(root, base_iri=base_iri)
-        report = run_validation(assemble(settings, paths or None), settings)
+        settings = _settings(root, project, base_iri=base_iri)
+        if whole or output_format == ReportFormat.ttl:
+            report = run_validation(assemble(settings, paths or None), settings)
+        else:
+            report = validate_sources(settings, paths or None, workers=workers)
     except ProjectGraphError as error:
         raise _fail(error) from None
     render = {
@@ -166,6 +212,7 @@ def serve_command(
         int | None, typer.Option(help="Longest query, in characters.")
     ] = None,
     dist: Annotated[Path | None, typer.Option(help="The build to serve (default: dist).")] = None,
+    project: ProjectOption = None,
     no_build: Annotated[
         bool,
         typer.Option("--no-build", help="Serve --dist as it is: no staleness check, no build."),
@@ -178,6 +225,7 @@ def serve_command(
     try:
         settings = _settings(
             root,
+            project,
             base_iri=base_iri,
             host=host,
             port=port,
@@ -225,6 +273,7 @@ def query_command(
         bool, typer.Option("--list", help="List the named queries and their parameters.")
     ] = False,
     dist: Annotated[Path | None, typer.Option(help="The build to query (default: dist).")] = None,
+    project: ProjectOption = None,
     no_build: Annotated[
         bool, typer.Option("--no-build", help="Query --dist as it is: no staleness check.")
     ] = False,
@@ -235,7 +284,7 @@ def query_command(
 
     console = Console()
     try:
-        settings = _settings(root, base_iri=base_iri, dist_dir=dist)
+        settings = _settings(root, project, base_iri=base_iri, dist_dir=dist)
         if list_queries:
             if name or file:
                 raise QueryCommandError("--list lists every query: give it alone")
@@ -343,4 +392,36 @@ def import_csv_command(
         base_iri,
         out,
         strict,
+    )
+
+
+@app.command("synth")
+def synth_command(
+    projects: Annotated[int, typer.Option("--projects", "-n", min=1, help="How many projects.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder the records go to (a new one).")],
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same files.")] = 1,
+    workers: WorkersOption = None,
+    root: RootOption = None,
+    base_iri: BaseOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Write a realistic synthetic data set of N projects as records, for scale tests
+    (build it with --project OUT; it never mixes with the shipped data)."""
+    try:
+        settings = _settings(root, base_iri=base_iri)
+        with progress("Synthesising", projects, quiet) as step:
+            report = synthesize(
+                out.absolute(),
+                projects,
+                seed,
+                settings,
+                workers=workers or default_workers(),
+                progress=lambda done: step(f"{done} projects"),
+            )
+    except ProjectGraphError as error:
+        raise _fail(error) from None
+    typer.echo(
+        f"wrote {report.files_written} of {report.projects} records to {display_path(out)}/: "
+        f"{report.participations} participations of {report.organisations} organisations "
+        f"in {report.seconds:.1f} s"
     )

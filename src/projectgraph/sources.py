@@ -131,7 +131,14 @@ def _rdf_files(path: Path) -> list[Path]:
         return [path]
     if not path.is_dir():
         raise SourceError(Location(path), "no such file or folder")
-    found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in _RDF_LIKE)
+    # Hidden folders are not records: a --project folder keeps its build in DIR/.projectgraph/.
+    found = sorted(
+        p
+        for p in path.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() in _RDF_LIKE
+        and not any(part.startswith(".") for part in p.relative_to(path).parts[:-1])
+    )
     for p in found:
         if p.suffix not in FORMATS:  # a record that would otherwise be skipped without a word
             raise SourceError(

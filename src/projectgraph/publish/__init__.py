@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from projectgraph import __version__
-from projectgraph.assemble import Assembled, triple_key
+from projectgraph.assemble import triple_key
+from projectgraph.prepare import Prepared
 from projectgraph.publish.describe import describe
 from projectgraph.publish.dist import publish_atomically
 from projectgraph.publish.dumps import WrittenFile, turtle, used_prefixes, write_dumps, write_file
+from projectgraph.publish.parts import Part, Stats, merge_stats
 from projectgraph.report import Report
 from projectgraph.settings import Settings
 from projectgraph.sources import Source, shape_sources
-from projectgraph.vocab import STANDARD_PREFIXES, all_prefixes
+from projectgraph.vocab import STANDARD_PREFIXES
 
 # Bump when what a build writes changes, so servers rebuild a dist made by older code.
 OUTPUT_LAYOUT = 2
@@ -70,29 +72,40 @@ def inputs_digest(sources: list[Source], settings: Settings) -> str:
 
 
 def publish(
-    assembled: Assembled,
+    sources: Sequence[Source],
+    prepared: Sequence[Prepared],
+    graphs: Callable[[], Iterable[tuple[bytes, bytes]]],
+    merged: Callable[[], Iterable[Part]],
+    prefixes: dict[str, str],
     report: Report,
     settings: Settings,
-    step: Callable[[str], None] | None = None,
 ) -> Published:
-    """Write the build into a fresh folder and switch ``dist`` to it atomically."""
-    sources_sha256 = {s.graph: s.sha256() for s in assembled.sources}
+    """Write the build into a fresh folder and switch ``dist`` to it atomically.
+
+    ``graphs`` reads the named graphs (N-Quads, TriG block) in graph-name order, ``merged`` the
+    parts of the merged graph (see :mod:`projectgraph.publish.parts`); both stream, so the
+    build never holds a whole dump in memory.
+    """
+    sources_sha256 = {s.graph: s.sha256() for s in sources}
+    graph_sizes = {p.graph: p.quads for p in prepared}
     manifest: dict[str, object] = {}
 
     def write(folder: Path) -> str:
-        if step:
-            step("writing dumps")
         context = load_context(settings)
-        files: dict[str, WrittenFile] = write_dumps(
-            assembled, folder, all_prefixes(settings.base_iri), context
-        )
+        seen: list[Stats] = []
+
+        def counted() -> Iterator[Part]:
+            for part in merged():
+                seen.append(part.stats)
+                yield part
+
+        files: dict[str, WrittenFile] = write_dumps(folder, graphs(), counted(), prefixes, context)
+        stats = merge_stats(seen)
         files["context"] = write_file(
             folder / CONTEXT,
             (json.dumps({"@context": context}, indent=2, ensure_ascii=False) + "\n").encode(),
         )
-        if step:
-            step("describing the dataset (VoID, DCAT)")
-        description = describe(assembled, settings, files, sources_sha256)
+        description = describe(stats, sources, graph_sizes, settings, files, sources_sha256)
         files["void"] = write_file(
             folder / VOID_FILE,
             turtle(
@@ -108,19 +121,19 @@ def publish(
             {
                 "projectgraph": __version__,
                 "base_iri": settings.base_iri,
-                "inputs_sha256": inputs_digest(assembled.sources, settings),
-                "triples": len(assembled.triples),
-                "quads": len(assembled.quads),
-                "entailed": assembled.entailed,
+                "inputs_sha256": inputs_digest(list(sources), settings),
+                "triples": stats.triples,
+                "quads": sum(p.quads for p in prepared),
+                "entailed": sum(p.entailed for p in prepared),
                 "validation": {k.lower(): v for k, v in report.counts.items()},
                 "graphs": {
                     s.graph: {
                         "source": s.path.name,
                         "kind": s.kind,
                         "sha256": sources_sha256[s.graph],
-                        "quads": assembled.graph_sizes[s.graph],
+                        "quads": graph_sizes[s.graph],
                     }
-                    for s in assembled.sources
+                    for s in sources
                 },
                 "files": {
                     f.path.name: {"sha256": f.sha256, "bytes": f.size}

@@ -7,18 +7,18 @@ description is as deterministic as the dumps.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Sequence
 
 import pyoxigraph as ox
 
-from projectgraph.assemble import Assembled
 from projectgraph.publish.dumps import DUMP_FORMATS, WrittenFile
+from projectgraph.publish.parts import Stats
 from projectgraph.settings import Settings
+from projectgraph.sources import Source
 from projectgraph.vocab import (
     DCAT,
     DCT,
     EU_AUTHORITY,
-    EURIO,
     FOAF,
     IANA_MEDIA_TYPES,
     ONTOLOGY_IRI,
@@ -35,6 +35,7 @@ from projectgraph.vocab import (
 )
 
 DATASET_SLUG = "projectgraph"
+MAX_LISTED_GRAPHS = 1_000  # above this, VoID describes the graphs by kind, not one by one
 _TYPE = ox.NamedNode(str(RDF.type))
 _FORMATS_NS = "http://www.w3.org/ns/formats/"
 _W3C_FORMAT = {
@@ -57,7 +58,9 @@ def dump_url(settings: Settings, filename: str) -> str:
 
 
 def describe(
-    assembled: Assembled,
+    stats: Stats,
+    sources: Sequence[Source],
+    graph_sizes: dict[str, int],
     settings: Settings,
     dumps: dict[str, WrittenFile],
     sources_sha256: dict[str, str],
@@ -95,33 +98,28 @@ def describe(
     for theme in info.themes:
         d.add(dataset, DCAT.theme, ox.NamedNode(theme))
 
-    triples = assembled.triples
     d.add(dataset, VOID.uriSpace, ox.Literal(uri_space))
-    d.add(dataset, VOID.triples, _integer(len(triples)))
-    d.add(dataset, VOID.distinctSubjects, _integer(len({t.subject for t in triples})))
-    d.add(dataset, VOID.properties, _integer(len({t.predicate for t in triples})))
-    d.add(dataset, VOID.distinctObjects, _integer(len({t.object for t in triples})))
-    entities = {t.subject.value for t in triples if t.subject.value.startswith(uri_space)}
-    d.add(dataset, VOID.entities, _integer(len(entities)))
-    classes = Counter(t.object.value for t in triples if t.predicate == _TYPE)
-    d.add(dataset, VOID.classes, _integer(len(classes)))
-    for cls, count in sorted(classes.items()):
+    d.add(dataset, VOID.triples, _integer(stats.triples))
+    d.add(dataset, VOID.distinctSubjects, _integer(stats.subjects))
+    d.add(dataset, VOID.properties, _integer(len(stats.predicates)))
+    d.add(dataset, VOID.distinctObjects, _integer(len(stats.objects) // 8))
+    d.add(dataset, VOID.entities, _integer(stats.entities))
+    d.add(dataset, VOID.classes, _integer(len(stats.classes)))
+    for cls, count in sorted(stats.classes.items()):
         partition = ox.NamedNode(
             f"{dataset.value}#class-{slugify(compact(cls, STANDARD_PREFIXES))}"
         )
         d.add(dataset, VOID.classPartition, partition)
         d.add(partition, VOID["class"], ox.NamedNode(cls))
         d.add(partition, VOID.entities, _integer(count))
-    for namespace in sorted(_vocabularies(triples)):
+    used = stats.predicates | set(stats.classes)
+    for namespace in sorted(
+        ns for ns in STANDARD_PREFIXES.values() if any(i.startswith(ns) for i in used)
+    ):
         d.add(dataset, VOID.vocabulary, ox.NamedNode(namespace))
-    projects = sorted(
-        t.subject.value
-        for t in triples
-        if t.predicate == _TYPE and t.object.value == str(EURIO.Project)
-    )
-    if projects:
-        d.add(dataset, VOID.exampleResource, ox.NamedNode(projects[0]))
-    _coverage(d, dataset, triples)
+    if stats.first_project:
+        d.add(dataset, VOID.exampleResource, ox.NamedNode(stats.first_project))
+    _coverage(d, dataset, stats)
 
     for fmt in DUMP_FORMATS:
         written = dumps[fmt.key]
@@ -146,7 +144,10 @@ def describe(
         d.add(distribution, DCAT.byteSize, _integer(written.size, XSD.nonNegativeInteger))
         _checksum(d, distribution, written.sha256)
 
-    for source in assembled.sources:
+    if len(sources) > MAX_LISTED_GRAPHS:
+        _subsets_by_kind(d, dataset, sources, graph_sizes)
+        return d.triples
+    for source in sources:
         subset = ox.NamedNode(source.graph)
         d.add(dataset, VOID.subset, subset)
         d.add(subset, RDF.type, VOID.Dataset)
@@ -164,9 +165,30 @@ def describe(
                 else source.path.name
             ),
         )
-        d.add(subset, VOID.triples, _integer(assembled.graph_sizes[source.graph]))
+        d.add(subset, VOID.triples, _integer(graph_sizes[source.graph]))
         _checksum(d, subset, sources_sha256[source.graph])
     return d.triples
+
+
+def _subsets_by_kind(
+    d: _Triples, dataset: ox.NamedNode, sources: Sequence[Source], graph_sizes: dict[str, int]
+) -> None:
+    """One subset per kind of source (ontology, reference, project): with tens of thousands
+    of records, a subset per graph would make the description the size of the data. The
+    manifest (``build.json``) still lists every graph with its checksum."""
+    kinds: dict[str, list[Source]] = {}
+    for source in sources:
+        kinds.setdefault(source.kind, []).append(source)
+    for kind, members in sorted(kinds.items()):
+        subset = ox.NamedNode(f"{dataset.value}#{kind}-graphs")
+        d.add(dataset, VOID.subset, subset)
+        d.add(subset, RDF.type, VOID.Dataset)
+        d.add(
+            subset,
+            RDFS.label,
+            ox.Literal(f"Graphs of {kind} sources ({len(members)})", language="en"),
+        )
+        d.add(subset, VOID.triples, _integer(sum(graph_sizes[s.graph] for s in members)))
 
 
 class _Triples:
@@ -195,26 +217,14 @@ def _checksum(d: _Triples, subject: ox.NamedNode, sha256: str) -> None:
     d.add(node, SPDX.checksumValue, ox.Literal(sha256, datatype=ox.NamedNode(str(XSD.hexBinary))))
 
 
-def _vocabularies(triples: list[ox.Triple]) -> set[str]:
-    used = {t.predicate.value for t in triples} | {
-        t.object.value for t in triples if t.predicate == _TYPE
-    }
-    return {ns for ns in STANDARD_PREFIXES.values() if any(i.startswith(ns) for i in used)}
-
-
-def _coverage(d: _Triples, dataset: ox.NamedNode, triples: list[ox.Triple]) -> None:
+def _coverage(d: _Triples, dataset: ox.NamedNode, stats: Stats) -> None:
     """dct:temporal (earliest start to latest end) and dct:spatial (countries in the data)."""
-    starts = [t.object.value for t in triples if t.predicate.value == str(EURIO.startDate)]
-    ends = [t.object.value for t in triples if t.predicate.value == str(EURIO.endDate)]
-    if starts and ends:
+    if stats.start and stats.end:
         period = ox.NamedNode(dataset.value + "#temporal")
         date = ox.NamedNode(str(XSD.date))
         d.add(dataset, DCT.temporal, period)
         d.add(period, RDF.type, DCT.PeriodOfTime)
-        d.add(period, DCAT.startDate, ox.Literal(min(starts), datatype=date))
-        d.add(period, DCAT.endDate, ox.Literal(max(ends), datatype=date))
-    countries = {
-        t.object.value for t in triples if t.predicate.value == str(EURIO.hasEUCountryCode)
-    }
-    for country in sorted(countries):
+        d.add(period, DCAT.startDate, ox.Literal(stats.start, datatype=date))
+        d.add(period, DCAT.endDate, ox.Literal(stats.end, datatype=date))
+    for country in sorted(stats.countries):
         d.add(dataset, DCT.spatial, ox.NamedNode(country))

@@ -1,7 +1,8 @@
 """Deterministic dumps of the graph: the same quads always give the same bytes.
 
-Quads arrive sorted (see :func:`projectgraph.assemble.quad_key`); serialisation uses
-pyoxigraph (fast, streaming) except JSON-LD, which rdflib compacts with our published context.
+Every dump is written as a stream of parts (see :mod:`projectgraph.publish.parts`), in a fixed
+order; serialisation uses pyoxigraph, and JSON-LD is compacted node by node with the published
+context.
 """
 
 from __future__ import annotations
@@ -9,15 +10,18 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from projectgraph.assemble import Assembled
+from projectgraph.publish.jsonld_nodes import document_chunks
 from projectgraph.terms import rdflib_graph
+
+if TYPE_CHECKING:
+    from projectgraph.publish.parts import Part
 
 
 @dataclass(frozen=True)
@@ -79,21 +83,66 @@ def write_file(path: Path, data: bytes) -> WrittenFile:
     return WrittenFile(path=path, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
 
 
+class _Stream:
+    """A file written piece by piece, hashed on the way."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.file = path.open("wb")
+        self.hash = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        self.file.write(data)
+        self.hash.update(data)
+        self.size += len(data)
+
+    def close(self) -> WrittenFile:
+        self.file.close()
+        return WrittenFile(path=self.path, sha256=self.hash.hexdigest(), size=self.size)
+
+
+def prefix_lines(prefixes: dict[str, str]) -> bytes:
+    """The ``@prefix`` lines of a Turtle or TriG file, sorted."""
+    return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(prefixes.items())).encode()
+
+
 def write_dumps(
-    assembled: Assembled, out_dir: Path, prefixes: dict[str, str], context: dict[str, Any]
+    out_dir: Path,
+    graphs: Iterable[tuple[bytes, bytes]],
+    merged: Iterable[Part],
+    prefixes: dict[str, str],
+    context: dict[str, Any],
 ) -> dict[str, WrittenFile]:
-    """Write every dump format into ``out_dir``; returns the files by format key."""
-    used = used_prefixes(assembled.quads, prefixes)
-    writers = {
-        "turtle": lambda: turtle(assembled.triples, used),
-        "jsonld": lambda: jsonld(assembled.triples, context),
-        "ntriples": lambda: gzip.compress(
-            ox.serialize(assembled.triples, format=ox.RdfFormat.N_TRIPLES), mtime=0
-        ),
-        "trig": lambda: ox.serialize(assembled.quads, format=ox.RdfFormat.TRIG, prefixes=used),
-        "nquads": lambda: ox.serialize(assembled.quads, format=ox.RdfFormat.N_QUADS),
-    }
-    return {f.key: write_file(out_dir / f.filename, writers[f.key]()) for f in DUMP_FORMATS}
+    """Stream every dump format into ``out_dir``; returns the files by format key.
+
+    ``graphs`` gives each named graph as (N-Quads, TriG block), in graph-name order; ``merged``
+    gives the parts of the merged graph, each subject in exactly one of them.
+    """
+    files = {f.key: _Stream(out_dir / f.filename) for f in DUMP_FORMATS}
+    try:
+        header = prefix_lines(prefixes)
+        files["trig"].write(header)
+        for nquads, trig in graphs:
+            files["nquads"].write(nquads)
+            files["trig"].write(b"\n" + trig)
+        files["turtle"].write(header)
+
+        def node_texts() -> Iterator[str]:  # the merged formats, written part by part
+            for part in merged:
+                if part.turtle:
+                    files["turtle"].write(b"\n" + part.turtle)
+                files["ntriples"].write(part.ntriples_gz)
+                if part.jsonld:
+                    yield part.jsonld.decode()
+
+        for chunk in document_chunks(context, node_texts()):
+            files["jsonld"].write(chunk.encode())
+        if files["ntriples"].size == 0:  # an empty graph is still a valid gzip file
+            files["ntriples"].write(gzip.compress(b"", mtime=0))
+    finally:
+        written = {key: stream.close() for key, stream in files.items()}
+    return written
 
 
 def used_prefixes(quads: Iterable[ox.Quad | ox.Triple], prefixes: dict[str, str]) -> dict[str, str]:
@@ -125,7 +174,8 @@ def turtle(triples: Iterable[ox.Triple], prefixes: dict[str, str]) -> bytes:
 
 
 def jsonld(triples: Iterable[ox.Triple], context: dict[str, Any]) -> bytes:
-    """JSON-LD compacted with ``context`` (inlined, so any parser can read the file alone)."""
+    """A small graph (a page, a query answer) as one JSON-LD document compacted with
+    ``context`` by rdflib; the dumps are compacted node by node instead (see parts)."""
     compacted = json.loads(
         rdflib_graph(triples).serialize(format="json-ld", context=context, auto_compact=True)
     )

@@ -1,0 +1,213 @@
+"""The dumps of a build, one part per source, so they are written as streams and a rebuild
+re-serialises only the sources that changed.
+
+A part holds one source's fragment of every dump format and the statistics VoID needs. The
+dataset formats (N-Quads, TriG) keep each source's whole named graph. The formats of the
+merged graph (Turtle, N-Triples, JSON-LD) must state each triple once: a source's part holds
+the subjects only it describes, and one more part, made from the shared descriptions, holds the
+subjects several sources describe. Every subject is thus written in exactly one place.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
+
+from projectgraph.assemble import triple_key
+from projectgraph.publish.dumps import turtle
+from projectgraph.publish.jsonld_nodes import NodeCompactor, node_json
+from projectgraph.vocab import EURIO, RDF
+
+PARTS_LAYOUT = 1  # bump when a part's content changes, so cached parts are remade
+_TYPE = str(RDF.type)
+_START, _END = str(EURIO.startDate), str(EURIO.endDate)
+_COUNTRY, _PROJECT = str(EURIO.hasEUCountryCode), str(EURIO.Project)
+
+
+@dataclass
+class Stats:
+    """What VoID says about the merged graph, for the triples of one or more parts."""
+
+    triples: int = 0
+    subjects: int = 0
+    entities: int = 0
+    predicates: set[str] = field(default_factory=set)
+    classes: Counter[str] = field(default_factory=Counter)
+    objects: bytes = b""  # sorted 8-byte digests of the distinct objects (merged across parts)
+    start: str | None = None
+    end: str | None = None
+    countries: set[str] = field(default_factory=set)
+    first_project: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "triples": self.triples,
+            "subjects": self.subjects,
+            "entities": self.entities,
+            "predicates": sorted(self.predicates),
+            "classes": dict(sorted(self.classes.items())),
+            "start": self.start,
+            "end": self.end,
+            "countries": sorted(self.countries),
+            "first_project": self.first_project,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], objects: bytes) -> Stats:
+        return cls(
+            triples=data["triples"],
+            subjects=data["subjects"],
+            entities=data["entities"],
+            predicates=set(data["predicates"]),
+            classes=Counter(data["classes"]),
+            objects=objects,
+            start=data["start"],
+            end=data["end"],
+            countries=set(data["countries"]),
+            first_project=data["first_project"],
+        )
+
+
+@dataclass
+class Part:
+    """One source's fragments of every dump, and its statistics."""
+
+    trig: bytes  # the named graph block, without @prefix lines
+    turtle: bytes  # the subjects it alone describes, without @prefix lines
+    ntriples_gz: bytes  # the same triples, as one gzip member
+    jsonld: bytes  # their node objects, separated by ",\n", no trailing comma
+    stats: Stats
+
+    def encode(self) -> bytes:
+        """Bytes for the build cache, but for the TriG block, which is read at another time
+        (and stored apart)."""
+        blobs = [self.turtle, self.ntriples_gz, self.jsonld, self.stats.objects]
+        header = json.dumps({"sizes": [len(b) for b in blobs], "stats": self.stats.to_json()})
+        return header.encode() + b"\n" + b"".join(blobs)
+
+    @classmethod
+    def decode(cls, data: bytes) -> Part:
+        newline = data.index(b"\n")
+        header = json.loads(data[:newline])
+        blobs, position = [], newline + 1
+        for size in header["sizes"]:
+            blobs.append(data[position : position + size])
+            position += size
+        return cls(b"", blobs[0], blobs[1], blobs[2], Stats.from_json(header["stats"], blobs[3]))
+
+
+def part_fingerprint(source_fingerprint: str, excluded: Iterable[str], context: str) -> str:
+    """What a part depends on: its source, the subjects left to the shared part, and
+    ``context`` (prefixes, JSON-LD context, base IRI, code)."""
+    h = hashlib.sha256(f"{source_fingerprint}\0{context}\0{PARTS_LAYOUT}".encode())
+    for subject in sorted(excluded):
+        h.update(subject.encode() + b"\0")
+    return h.hexdigest()
+
+
+def make_part(
+    quads: list[ox.Quad],
+    excluded: frozenset[str],
+    prefixes: dict[str, str],
+    context: dict[str, Any],
+    uri_space: str,
+) -> Part:
+    """The part of a named graph (``quads``, sorted by subject), leaving out the subjects in
+    ``excluded`` (N-Triples form) from the merged-graph formats."""
+    trig = _without_prefixes(ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes))
+    own = [q.triple for q in quads if str(q.subject) not in excluded]
+    return merged_part(own, prefixes, context, uri_space, trig)
+
+
+def merged_part(
+    triples: list[ox.Triple],
+    prefixes: dict[str, str],
+    context: dict[str, Any],
+    uri_space: str,
+    trig: bytes = b"",
+) -> Part:
+    """The merged-graph fragments and statistics of ``triples`` (sorted by subject)."""
+    compactor = NodeCompactor(context)
+    nodes = ",\n".join(node_json(n) for n in compactor.nodes(triples))
+    nt = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    return Part(
+        trig=trig,
+        turtle=_without_prefixes(turtle(triples, prefixes)) if triples else b"",
+        ntriples_gz=gzip.compress(nt, compresslevel=6, mtime=0) if triples else b"",
+        jsonld=nodes.encode(),
+        stats=_stats(triples, uri_space),
+    )
+
+
+def shared_triples(shared: dict[str, bytes]) -> list[ox.Triple]:
+    """The triples of the shared descriptions, sorted like every dump."""
+    data = b"".join(shared[node] for node in sorted(shared))
+    return sorted(ox.parse(data, format=ox.RdfFormat.N_TRIPLES), key=triple_key)
+
+
+def merge_stats(parts: Iterable[Stats]) -> Stats:
+    """The statistics of several parts together (their subjects are disjoint)."""
+    total = Stats()
+    digests: set[bytes] = set()
+    for s in parts:
+        total.triples += s.triples
+        total.subjects += s.subjects
+        total.entities += s.entities
+        total.predicates |= s.predicates
+        total.classes.update(s.classes)
+        digests.update(s.objects[i : i + 8] for i in range(0, len(s.objects), 8))
+        if s.start and (total.start is None or s.start < total.start):
+            total.start = s.start
+        if s.end and (total.end is None or s.end > total.end):
+            total.end = s.end
+        total.countries |= s.countries
+        if s.first_project and (
+            total.first_project is None or s.first_project < total.first_project
+        ):
+            total.first_project = s.first_project
+    total.objects = b"".join(sorted(digests))
+    return total
+
+
+def _stats(triples: list[ox.Triple], uri_space: str) -> Stats:
+    s = Stats(triples=len(triples))
+    subjects: set[str] = set()
+    objects: set[bytes] = set()
+    for t in triples:
+        subject = str(t.subject)
+        if subject not in subjects:
+            subjects.add(subject)
+            if t.subject.value.startswith(uri_space) and isinstance(t.subject, ox.NamedNode):
+                s.entities += 1
+        p = t.predicate.value
+        s.predicates.add(p)
+        objects.add(hashlib.blake2b(str(t.object).encode(), digest_size=8).digest())
+        if p == _TYPE:
+            s.classes[t.object.value] += 1
+            if t.object.value == _PROJECT and (
+                s.first_project is None or t.subject.value < s.first_project
+            ):
+                s.first_project = t.subject.value
+        elif p == _START and (s.start is None or t.object.value < s.start):
+            s.start = t.object.value
+        elif p == _END and (s.end is None or t.object.value > s.end):
+            s.end = t.object.value
+        elif p == _COUNTRY:
+            s.countries.add(t.object.value)
+    s.subjects = len(subjects)
+    s.objects = b"".join(sorted(objects))
+    return s
+
+
+def _without_prefixes(data: bytes) -> bytes:
+    lines = data.splitlines(keepends=True)
+    n = next((i for i, line in enumerate(lines) if not line.startswith(b"@prefix")), len(lines))
+    body = b"".join(lines[n:])
+    return body.lstrip(b"\n")
