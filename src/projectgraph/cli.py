@@ -5,6 +5,7 @@ Exit codes: 0 done (warnings allowed), 1 the data violates the shapes, 2 bad inp
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -19,6 +20,7 @@ from projectgraph.assemble import assemble
 from projectgraph.build import BuildRefused, build, display_stages, validate_sources
 from projectgraph.errors import EXIT_BAD_INPUT, EXIT_NONCONFORMING, ProjectGraphError, display_path
 from projectgraph.importers.run import import_csv, import_profiles, print_report
+from projectgraph.importers.synthetic import CHUNK as SYNTH_CHUNK
 from projectgraph.importers.synthetic import synthesize
 from projectgraph.importers.write import ImportReport
 from projectgraph.local_query import (
@@ -409,14 +411,20 @@ def synth_command(
     (build it with --project OUT; it never mixes with the shipped data)."""
     try:
         settings = _settings(root, base_iri=base_iri)
-        with progress("Synthesising", projects, quiet) as step:
+        done = [0]
+
+        def advance(step: Callable[[str], None], finished: int) -> None:
+            done[0] += finished  # the generator reports each chunk it finishes
+            step(f"{done[0]} projects")
+
+        with progress("Synthesising", math.ceil(projects / SYNTH_CHUNK), quiet) as step:
             report = synthesize(
                 out.absolute(),
                 projects,
                 seed,
                 settings,
                 workers=workers or default_workers(),
-                progress=lambda done: step(f"{done} projects"),
+                progress=lambda finished: advance(step, finished),
             )
     except ProjectGraphError as error:
         raise _fail(error) from None
