@@ -33,9 +33,27 @@ def _describers(folder: Path) -> dict[str, list[Path]]:
     return found
 
 
+PREFIXES = "".join(
+    f"@prefix {p}: <{ns}> .\n"
+    for p, ns in {
+        "eurio": "http://data.europa.eu/s66#",
+        "pg": "https://w3id.org/projectgraph/ontology#",
+        "org": "http://www.w3.org/ns/org#",
+        "schema": "https://schema.org/",
+        "skos": "http://www.w3.org/2004/02/skos/core#",
+        "country": "http://publications.europa.eu/resource/authority/country/",
+        "project": "id/project/",
+        "participation": "id/participation/",
+        "organisation": "id/organisation/",
+        "role": "id/role/",
+    }.items()
+)
+
+
 def _append(path: Path, text: str) -> None:
+    """Add statements at the end of a record (Turtle allows prefixes anywhere)."""
     with path.open("a", encoding="utf-8") as f:
-        f.write("\n# planted by the test\n" + text + "\n")
+        f.write("\n# planted by the test\n" + PREFIXES + text + "\n")
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +68,7 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Path:
     slug = [f.stem for f in files]
     orgs = _describers(records)
     shared = sorted(o for o, paths in orgs.items() if len(paths) >= 2)
-    single = sorted(o for o, paths in orgs.items() if len(paths) == 1)
-    assert len(shared) >= 2 and single, "the synthetic set should share organisations"
+    assert len(shared) >= 2, "the synthetic set should share organisations"
 
     # In one record: a second English title (sh:uniqueLang) and an EU contribution above
     # the budget (the SPARQL constraint) with a second value (sh:maxCount).
@@ -71,13 +88,15 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     # A participation naming an organisation only another record describes: valid, since
     # the organisation is an eurio:Organisation in the whole graph.
-    other = single[0]
-    holder = orgs[other][0]
-    target = next(f for f in files[4:] if f != holder)
     _append(
-        target,
-        f"participation:planted-foreign a org:Membership ; org:organization project:{target.stem} ;\n"
-        f"    org:role role:partner ; org:member <{other}> .",
+        files[11],
+        "organisation:planted-lonely a eurio:Organisation, org:Organization ;\n"
+        '    skos:prefLabel "Lonely Ltd" ; eurio:hasEUCountryCode country:BEL .',
+    )
+    _append(
+        files[12],
+        f"participation:planted-foreign a org:Membership ; org:organization project:{slug[12]} ;\n"
+        "    org:role role:partner ; org:member organisation:planted-lonely .",
     )
     # The same undescribed place in two records (a focus node no record describes).
     for k in (5, 6):

@@ -9,7 +9,7 @@ cached per unit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -86,28 +86,39 @@ def validate_chunk(tasks: Sequence[UnitTask]) -> list[list[Result]]:
     add = data.add
     for triple in state.reference:
         add(triple)
-    index = dict(state.reference_index)
     term = _TermCache()
-    mentioned: list[set[str]] = []
+    loaded: list[list[tuple[Source, list[ox.Quad]]]] = []
     added_shared: set[str] = set()
     for task in tasks:
-        nodes: set[str] = set()
+        mine = []
         for source, blob in zip(task.sources, task.nquads, strict=True):
             quads = list(ox.parse(blob, format=ox.RdfFormat.N_QUADS))
-            _index(index, source, quads)
+            mine.append((source, quads))
             for q in quads:
                 add((term(q.subject), term(q.predicate), term(q.object)))
-                nodes.add(str(q.subject))
-                if not isinstance(q.object, ox.Literal):
-                    nodes.add(str(q.object))
         for node in task.shared:
-            index[_value(node)] = (state.first_source[node], True)
             if node not in added_shared:  # units of one chunk often share an organisation
                 added_shared.add(node)
                 for t in ox.parse(state.shared[node], format=ox.RdfFormat.N_TRIPLES):
                     add((term(t.subject), term(t.predicate), term(t.object)))
-        mentioned.append(nodes)
-    found, _ = check(data, state.shapes, index, state.settings)
+        loaded.append(mine)
+
+    def places() -> dict[str, tuple[Source, bool]]:  # only needed when something is found
+        index = dict(state.reference_index)
+        for task, mine in zip(tasks, loaded, strict=True):
+            for source, quads in mine:
+                _index(index, source, quads)
+            for node in task.shared:
+                index[_value(node)] = (state.first_source[node], True)
+        return index
+
+    found, _ = check(data, state.shapes, _Lazy(places), state.settings)
+    if not found:
+        return [[] for _ in tasks]
+    mentioned = [
+        {str(t) for _, quads in mine for q in quads for t in (q.subject, q.object)}
+        for mine in loaded
+    ]
     out: list[list[Result]] = [[] for _ in tasks]
     for focus, result in found:
         node = _nt(focus)
@@ -149,6 +160,28 @@ def merge(results: Sequence[Sequence[Result]], order: Callable[[Result], tuple])
             if key not in best or order(r) < order(best[key]):
                 best[key] = r
     return list(best.values())
+
+
+class _Lazy(Mapping[str, tuple[Source, bool]]):
+    """A mapping made on first use."""
+
+    def __init__(self, make: Callable[[], dict[str, tuple[Source, bool]]]) -> None:
+        self._make = make
+        self._data: dict[str, tuple[Source, bool]] | None = None
+
+    def _get(self) -> dict[str, tuple[Source, bool]]:
+        if self._data is None:
+            self._data = self._make()
+        return self._data
+
+    def __getitem__(self, key: str) -> tuple[Source, bool]:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
 
 
 class _TermCache(dict):
