@@ -93,3 +93,23 @@ def test_void_describes_many_graphs_by_kind(
     }
     counts = sum(int(void.value(s, VOID.triples)) for s in subsets)
     assert counts == result.published.manifest["quads"]
+
+
+def test_a_triple_many_records_state_is_one_answer(folder: Path, tmp_path: Path) -> None:
+    """Organisations are described in every record they take part in; SPARQL over the
+    default graph sees each of their triples once, not once per record."""
+    counts: dict[str, int] = {}
+    for path in folder.glob("*.ttl"):
+        for q in ox.parse(
+            path=path, format=ox.RdfFormat.TURTLE, base_iri="https://w3id.org/projectgraph/"
+        ):
+            if q.predicate.value.endswith("#prefLabel") and "/organisation/" in q.subject.value:
+                counts[q.subject.value] = counts.get(q.subject.value, 0) + 1
+    popular = max(counts, key=counts.__getitem__)
+    assert counts[popular] >= 3
+    query = tmp_path / "labels.rq"
+    label = "<http://www.w3.org/2004/02/skos/core#prefLabel>"
+    query.write_text(f"SELECT (COUNT(*) AS ?n) WHERE {{ <{popular}> {label} ?l }}")
+    done = cli("query", "--project", str(folder), "--file", str(query), "-f", "csv", "--no-build")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["n", "1"]

@@ -106,7 +106,7 @@ def run_local(
     with pinned_store(served, settings.store) as (spec, _):
         store = open_store(spec.kind, spec.path)
         try:
-            result = store.query(text, use_default_graph_as_union=True)
+            result = store.query(text)  # the default graph holds the merged graph
         except (SyntaxError, OSError) as e:  # queries parse at load: the engine failed
             raise QueryCommandError(f"{query.name}: the query failed: {e}") from None
         kind = "graph" if isinstance(result, ox.QueryTriples) else "results"

@@ -21,9 +21,11 @@ import pyoxigraph as ox
 
 from projectgraph.errors import ProjectGraphError
 from projectgraph.locks import exclusive_lock, in_use, pin
+from projectgraph.store.embedded import load_build
 from projectgraph.store.pool import StoreSpec
 
 DUMP = "projectgraph.nq"  # the dataset dump with one named graph per source
+STORE_LAYOUT = 2  # 2: the merged graph in the default graph; older stores are loaded anew
 KEEP_STORES = 2  # the current build's store and the one before (a running server may use it)
 
 
@@ -71,14 +73,15 @@ def pinned_store(build: ServedBuild, store_dir: Path | None) -> Iterator[tuple[S
 def ensure_disk_store(root: Path, build: ServedBuild) -> tuple[Path, bool]:
     """The on-disk store of ``build`` under ``root``, and whether it had to be loaded now."""
     root.mkdir(parents=True, exist_ok=True)
-    target = root / build.build_id
-    marker = root / f"{build.build_id}.loaded"
+    key = f"{build.build_id}-{STORE_LAYOUT}"
+    target = root / key
+    marker = root / f"{key}.loaded"
     with exclusive_lock(root):
         loaded = not (target.is_dir() and marker.is_file())
         if loaded:
             _load(root, build, target, marker)
         marker.touch()  # the most recently used store is the last to be pruned
-        _prune(root, keep=build.build_id)
+        _prune(root, keep=key)
     return target, loaded
 
 
@@ -86,7 +89,7 @@ def _load(root: Path, build: ServedBuild, target: Path, marker: Path) -> None:
     for leftover in (*root.glob(".loading-*"), target):
         shutil.rmtree(leftover, ignore_errors=True)
     marker.unlink(missing_ok=True)
-    loading = root / f".loading-{build.build_id}"
+    loading = root / f".loading-{target.name}"
     # In a child process: RocksDB's load buffers (hundreds of MB for a million triples) leave
     # with it instead of staying in the server for its whole life.
     child = multiprocessing.get_context("spawn").Process(
@@ -108,7 +111,7 @@ def _load(root: Path, build: ServedBuild, target: Path, marker: Path) -> None:
 def bulk_load(dump: str, folder: str) -> None:
     """Load an N-Quads dump into a new on-disk store at ``folder`` and close it."""
     store = ox.Store(folder)
-    store.bulk_load(path=dump, format=ox.RdfFormat.N_QUADS)
+    load_build(store, dump)
     store.flush()
     del store  # closes RocksDB before the folder is renamed
     gc.collect()

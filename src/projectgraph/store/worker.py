@@ -125,8 +125,8 @@ def _dataset(request: dict[str, Any]) -> dict[str, Any]:
         options["default_graph"] = [ox.NamedNode(g) for g in request["default_graphs"]]
     if request.get("named_graphs") is not None:
         options["named_graphs"] = [ox.NamedNode(g) for g in request["named_graphs"]]
-    if request.get("union_default_graph") and "default_graph" not in options:
-        options["use_default_graph_as_union"] = True
+    # Without a dataset the store's own default graph is the merge of all graphs (see
+    # store.embedded); nothing to ask of the engine.
     return options
 
 
