@@ -161,9 +161,9 @@ def health(client: httpx.Client, server: Server) -> dict[str, Any]:
     return dict(response.json())
 
 
-def wait_ready(server: Server, started: float) -> float:
+def wait_ready(server: Server, started: float, timeout: float = READY_TIMEOUT) -> float:
     """Poll ``/health`` until the named queries have run; seconds since ``started``."""
-    deadline = time.monotonic() + READY_TIMEOUT
+    deadline = time.monotonic() + timeout
     with httpx.Client(headers=HEADERS, timeout=10.0) as client:
         while True:
             body = health(client, server)
@@ -172,7 +172,7 @@ def wait_ready(server: Server, started: float) -> float:
             if server.process is None or server.process.poll() is not None:
                 raise RuntimeError(f"{server.label} exited while warming up:\n{server.tail()}")
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{server.label}: examples not ready in {READY_TIMEOUT:g} s")
+                raise RuntimeError(f"{server.label}: examples not ready in {timeout:g} s")
             time.sleep(0.05)
 
 
