@@ -18,7 +18,6 @@ class QueryRequest:
 
     query: str
     format: str  # a key of projectgraph.formats (json, xml, csv, tsv, ttl, jsonld, ...)
-    union_default_graph: bool = True  # default graph = union of all named graphs
     default_graphs: tuple[str, ...] | None = None  # protocol default-graph-uri
     named_graphs: tuple[str, ...] | None = None  # protocol named-graph-uri
     max_rows: int = 0  # 0 = no cap (SELECT only)

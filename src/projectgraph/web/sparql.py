@@ -111,7 +111,7 @@ class SparqlEndpoint:
                 format=fmt.key,
                 max_rows=self.settings.max_rows,
                 timeout=self.settings.query_timeout,
-                **_dataset(params, found.dataset_clause),
+                **_dataset(params),
             )
         )
         if isinstance(outcome, QueryError):
@@ -200,7 +200,9 @@ def _choose_format(
     return by_media_type(chosen, returns_graph), chosen
 
 
-def _dataset(params: MultiDict, query_has_from: bool) -> dict[str, object]:
+def _dataset(params: MultiDict) -> dict[str, object]:
+    """The protocol's dataset, if the request gives one; without it the query's own FROM
+    clauses, or else the store's default graph (the merge of all graphs), apply."""
     defaults = params.getlist("default-graph-uri")
     named = params.getlist("named-graph-uri")
     for iri in (*defaults, *named):
@@ -209,12 +211,8 @@ def _dataset(params: MultiDict, query_has_from: bool) -> dict[str, object]:
         except ValueError:
             raise ProtocolError(400, f"graph IRI {iri!r} is not a valid absolute IRI") from None
     if defaults or named:  # the protocol's dataset replaces the query's FROM clauses
-        return {
-            "union_default_graph": False,
-            "default_graphs": tuple(defaults),
-            "named_graphs": tuple(named),
-        }
-    return {"union_default_graph": not query_has_from}
+        return {"default_graphs": tuple(defaults), "named_graphs": tuple(named)}
+    return {}
 
 
 def _query_error(error: QueryError, query: str) -> ProtocolError:
