@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +16,7 @@ import pytest
 from projectgraph.build import BuildResult, build
 from projectgraph.settings import Settings, load_settings
 from tests.server import Server, start_server
+from tests.virtuoso import USER, Virtuoso, available, start_virtuoso
 
 pytest_plugins = ["tests.browser"]  # the browser and tab fixtures
 
@@ -65,11 +69,80 @@ SERVER_MAX_ROWS = 500
 SERVER_MAX_QUERY = 20_000
 
 
+# The backends the shared server suite runs on: the embedded Oxigraph store, and a private
+# Virtuoso the build is published to (serve --store URL).
+BACKENDS = ("oxigraph", "virtuoso")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip tests marked embedded_only on a remote backend."""
+    callspec = getattr(item, "callspec", None)
+    backend = callspec.params.get("server") if callspec else None
+    if backend not in (None, "oxigraph") and item.get_closest_marker("embedded_only"):
+        pytest.skip(f"needs the embedded store (the {backend} backend holds the merged graph only)")
+
+
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``projectgraph serve`` over the shipped data, on a free 127.0.0.1 port."""
+def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
+    """A private Virtuoso on a free 127.0.0.1 port, with its own database."""
+    if not available():
+        if os.environ.get("CI"):
+            pytest.fail("virtuoso-t is missing: .ci/run installs virtuoso-opensource-7-bin")
+        pytest.skip("Debian's virtuoso-opensource-7-bin is not installed")
+    running = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    yield running
+    running.stop()
+
+
+def publish(
+    virtuoso: Virtuoso, folder: Path, *args: str, root: Path = REPO
+) -> subprocess.CompletedProcess[str]:
+    """``projectgraph publish`` of the build in ``folder/dist`` (built if missing) to
+    ``virtuoso``, with the dba credentials from the environment."""
+    environment = {
+        **os.environ,
+        "PROJECTGRAPH_DIST_DIR": str(folder / "dist"),
+        "PROJECTGRAPH_STORE_AUTH": USER,
+    }
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "projectgraph",
+            "publish",
+            "--root",
+            str(root),
+            "--to",
+            virtuoso.sparql_auth,
+            "--graph-store",
+            virtuoso.graph_store,
+            "--quiet",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """``projectgraph serve`` over the shipped data, on a free 127.0.0.1 port: on the embedded
+    store, or on a Virtuoso the build was published to."""
+    backend = request.param
+    folder = tmp_path_factory.mktemp(f"server-{backend}")
+    store: tuple[str, ...] = ()
+    if backend == "virtuoso":
+        store_server: Virtuoso = request.getfixturevalue("virtuoso")
+        done = publish(store_server, folder)
+        assert done.returncode == 0, done.stdout + done.stderr
+        store = ("--store", store_server.sparql)
     running = start_server(
-        tmp_path_factory.mktemp("server"),
+        folder,
         "--timeout",
         str(SERVER_TIMEOUT),
         "--max-rows",
@@ -78,7 +151,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "2",
         "--max-query-length",
         str(SERVER_MAX_QUERY),
+        *store,
     )
+    running.backend = backend
     yield running
     running.stop()
 

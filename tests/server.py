@@ -22,6 +22,7 @@ class Server:
     url: str
     process: subprocess.Popen[bytes]
     log: Path
+    backend: str = "oxigraph"  # or the remote store it serves from
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")

@@ -247,6 +247,7 @@ def test_406_when_nothing_acceptable(http: httpx.Client) -> None:
 # --- the dataset ----------------------------------------------------------------------------
 
 
+@pytest.mark.embedded_only
 def test_default_graph_is_the_union_of_the_source_graphs(http: httpx.Client) -> None:
     assert count(http) == TOTAL_TRIPLES
     graphs = http.get(
@@ -257,6 +258,7 @@ def test_default_graph_is_the_union_of_the_source_graphs(http: httpx.Client) -> 
     assert len(names) == 8  # ontology, 5 reference tables, the record, its curated additions
 
 
+@pytest.mark.embedded_only
 def test_default_and_named_graph_parameters(http: httpx.Client) -> None:
     roles = GRAPH + "reference/roles"
     topics = GRAPH + "reference/topics"
@@ -269,6 +271,7 @@ def test_default_and_named_graph_parameters(http: httpx.Client) -> None:
     assert count(http, **{"named-graph-uri": topics}) == 0
 
 
+@pytest.mark.embedded_only
 def test_from_clause_replaces_the_union_and_protocol_parameters_replace_from(
     http: httpx.Client,
 ) -> None:
@@ -528,5 +531,6 @@ def test_a_malformed_query_is_400_whatever_the_accept(http: httpx.Client) -> Non
     )
 
 
+@pytest.mark.embedded_only
 def test_workers_are_cut_off_from_the_network(http: httpx.Client) -> None:
     assert http.get("/health").json()["engine"]["network_isolated"] is True

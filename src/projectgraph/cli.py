@@ -1,6 +1,7 @@
 """The ``projectgraph`` command line: one thin function per subcommand.
 
-Exit codes: 0 done (warnings allowed), 1 the data violates the shapes, 2 bad input or settings.
+Exit codes: 0 done (warnings allowed), 1 the data violates the shapes, 2 bad input or settings,
+3 a remote SPARQL store failed.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from projectgraph.progress import progress
 from projectgraph.queries import load_queries
 from projectgraph.serve import ensure_build
 from projectgraph.serve import run as run_server
-from projectgraph.settings import Settings, load_settings
+from projectgraph.settings import Settings, check_url, load_settings
 from projectgraph.validate import validate as run_validation
 
 PROJECT_DIST = ".projectgraph/dist"  # a --project folder's build, hidden: never read as records
@@ -198,8 +199,15 @@ def serve_command(
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (default: 8000).")] = None,
     store: Annotated[
-        Path | None,
-        typer.Option(help="On-disk store folder, reused across restarts (default: in memory)."),
+        str | None,
+        typer.Option(
+            help="On-disk store folder, reused across restarts, or the query endpoint URL of a "
+            "remote SPARQL store that holds the build (see publish) (default: in memory)."
+        ),
+    ] = None,
+    graph: Annotated[
+        str | None,
+        typer.Option("--graph", help="With a store URL: the dataset graph it was published under."),
     ] = None,
     workers: Annotated[
         int | None, typer.Option(help="Query worker processes (default: 2).")
@@ -232,6 +240,7 @@ def serve_command(
             host=host,
             port=port,
             store=store,
+            store_graph=graph,
             workers=workers,
             query_timeout=timeout,
             max_rows=max_rows,
@@ -245,6 +254,97 @@ def serve_command(
         raise _fail(refused) from None
     except ProjectGraphError as error:
         raise _fail(error) from None
+
+
+@app.command("publish")
+def publish_command(
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            help="The store's SPARQL Update endpoint (e.g. Virtuoso's /sparql-auth, Fuseki's "
+            "/<dataset>).",
+        ),
+    ],
+    graph: Annotated[
+        str | None,
+        typer.Option(
+            "--graph",
+            help="Dataset graph IRI: holds the pointer to each build's version graph "
+            "(default: <base IRI>/graph/published).",
+        ),
+    ] = None,
+    auth: Annotated[
+        str | None,
+        typer.Option(
+            "--auth",
+            help="user:password (Basic or Digest, as the store asks); better from the "
+            "environment: PROJECTGRAPH_STORE_AUTH, or a token in PROJECTGRAPH_STORE_TOKEN.",
+        ),
+    ] = None,
+    query_endpoint: Annotated[
+        str | None,
+        typer.Option("--query", help="The store's query endpoint, if not the --to URL."),
+    ] = None,
+    graph_store: Annotated[
+        str | None,
+        typer.Option(
+            "--graph-store",
+            help="The store's Graph Store Protocol endpoint, for faster loads (default: "
+            "SPARQL Update INSERT DATA).",
+        ),
+    ] = None,
+    chunk: Annotated[
+        int, typer.Option("--chunk", min=1, help="Triples per load request.")
+    ] = 20_000,
+    dist: Annotated[Path | None, typer.Option(help="The build to publish (default: dist).")] = None,
+    project: ProjectOption = None,
+    no_build: Annotated[
+        bool,
+        typer.Option("--no-build", help="Publish --dist as it is: no staleness check, no build."),
+    ] = False,
+    root: RootOption = None,
+    base_iri: BaseOption = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Load the build into a remote SPARQL store: a new version graph, its triple count
+    checked, then the pointer switched (readers never see half a build)."""
+    from projectgraph.publish.remote import publish_build
+    from projectgraph.store.remote import Endpoints, SparqlStore, credentials
+
+    try:
+        settings = _settings(
+            root, project, base_iri=base_iri, dist_dir=dist, store=to, store_graph=graph
+        )
+        endpoints = Endpoints(
+            query=check_url(query_endpoint or to),
+            update=check_url(to),
+            graph_store=check_url(graph_store) if graph_store else None,
+        )
+        served = ensure_build(settings, quiet=quiet, say=typer.echo, rebuild=not no_build)
+        store = SparqlStore(endpoints, credentials(auth))
+        try:
+            outcome = publish_build(
+                store,
+                served,
+                settings.store_graph,
+                quiet=quiet,
+                say=typer.echo,
+                chunk_triples=chunk,
+            )
+        finally:
+            store.close()
+    except ProjectGraphError as error:
+        raise _fail(error) from None
+    if outcome.loaded:
+        done = f"loaded {outcome.triples} triples into {outcome.version}"
+        rate = outcome.triples / outcome.seconds if outcome.seconds else 0.0
+        done += f" in {outcome.seconds:.1f} s ({rate:,.0f} triples/s)"
+    else:
+        done = f"{outcome.version} was already complete ({outcome.triples} triples)"
+    pointer = "pointer switched" if outcome.switched else "pointer unchanged"
+    dropped = f"; dropped {', '.join(outcome.dropped)}" if outcome.dropped else ""
+    typer.echo(f"published {served.build_id}: {done}; {pointer}{dropped}")
 
 
 @app.command("query")

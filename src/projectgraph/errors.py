@@ -1,7 +1,8 @@
 """The errors projectgraph reports to users, each with the exit code the CLI returns.
 
 Exit codes (also in the README): 0 done (warnings allowed), 1 the data does not conform to the
-shapes, 2 bad input (unreadable or malformed source, bad settings, bad arguments).
+shapes, 2 bad input (unreadable or malformed source, bad settings, bad arguments), 3 a remote
+SPARQL store failed (unreachable, refused the credentials, timed out, answered an error).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 EXIT_OK = 0
 EXIT_NONCONFORMING = 1
 EXIT_BAD_INPUT = 2
+EXIT_STORE = 3
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,9 @@ _SAMPLES: dict[str, ox.NamedNode | ox.Literal] = {
 RESERVED = ("page", "format")  # query-string names the API itself uses
 MAX_STRING = 1_000  # characters of a string parameter
 MAX_IRI = 2_000  # characters of an IRI parameter
-MAX_PAGE = 100_000
+# Rows a page may skip, at most: an engine sorts OFFSET + LIMIT rows for a page. Virtuoso
+# refuses past its MaxSortedTopRows and crashed here when that was set to millions.
+MAX_OFFSET = 1_000_000
 LARGEST = 10**15  # numbers beyond are refused ...
 MAX_SCALE = 30  # ... and so are those with more than 30 digits after the point
 _INTEGER = re.compile(r"[+-]?[0-9]{1,40}", re.ASCII)
@@ -148,6 +150,11 @@ class NamedQuery:
     variables: tuple[str, ...] = ()  # what a SELECT projects, in order
 
     @property
+    def max_page(self) -> int:
+        """The last page a client may ask for (none past :data:`MAX_OFFSET` rows)."""
+        return max(1, MAX_OFFSET // self.pagination) if self.pagination else 1
+
+    @property
     def returns_graph(self) -> bool:
         return self.form in ("CONSTRUCT", "DESCRIBE")
 
@@ -169,8 +176,8 @@ class NamedQuery:
             bound[p.variable] = p.term(str(raw), base_iri)
         query = bind(self.text, bound)
         if self.pagination:
-            if page is not None and not 1 <= page <= MAX_PAGE:
-                raise ParameterError("page", f"must be between 1 and {MAX_PAGE}")
+            if page is not None and not 1 <= page <= self.max_page:
+                raise ParameterError("page", f"must be between 1 and {self.max_page}")
             query = paginate(query, self.pagination, page or 1)
         return query
 

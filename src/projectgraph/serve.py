@@ -12,7 +12,7 @@ from projectgraph.publish import CONTEXT, VOID_FILE, inputs_digest, read_manifes
 from projectgraph.settings import Settings
 from projectgraph.sources import discover
 from projectgraph.store.loading import DUMP, ServedBuild
-from projectgraph.store.pool import QueryAborted
+from projectgraph.store.pool import QueryAborted, StoreSpec
 
 # What the server reads from a build besides its manifest (the other dumps are only offered).
 SERVED_FILES = (DUMP, VOID_FILE, CONTEXT)
@@ -81,30 +81,65 @@ class _AbortedQueries(logging.Filter):
 def run(
     settings: Settings, served: ServedBuild, say: Callable[[str], None], log_level: str = "info"
 ) -> None:
-    """Serve ``served`` until interrupted (uvicorn on settings.host:settings.port)."""
-    import uvicorn
-
+    """Serve ``served`` until interrupted (uvicorn on settings.host:settings.port), from the
+    embedded store or, with a store URL, from the build's version graph in that store."""
     from projectgraph.store.loading import pinned_store
-    from projectgraph.store.pool import WorkerPool
-    from projectgraph.web.app import create_app
 
+    if settings.store_url:
+        spec, how = remote_spec(settings, served)
+        with pinned_store(served, None):  # the dumps this server offers stay in place
+            _serve(settings, served, spec, how, say, log_level)
+        return
     # Pin what this server reads, so later builds do not prune it away underneath the workers
     # (a replacement worker must still find the dump or store). Released when serving ends.
     with pinned_store(served, settings.store) as (spec, how):
-        say(
-            f"serving build {served.build_id} ({served.manifest['triples']} triples, {how}) on "
-            f"http://{settings.host}:{settings.port}/sparql"
-        )
-        logging.getLogger("uvicorn.error").addFilter(_AbortedQueries())
-        engine = WorkerPool(spec, settings.workers)
-        app = create_app(settings, engine, served)
-        uvicorn.run(
-            app,
-            host=settings.host,
-            port=settings.port,
-            log_level=log_level,
-            # For the h11 parser (used if httptools is missing): let a GET line hold a long
-            # query. httptools refuses URLs over 64 KiB itself (400); longer ones must POST.
-            h11_max_incomplete_event_size=max(64 * 1024, 4 * settings.max_query_length + 16 * 1024),
-            timeout_graceful_shutdown=5,
-        )
+        _serve(settings, served, spec, how, say, log_level)
+
+
+def remote_spec(settings: Settings, served: ServedBuild) -> tuple[StoreSpec, str]:
+    """How workers reach the remote store, once it is known to hold ``served`` complete."""
+    from projectgraph.publish.remote import current_version
+    from projectgraph.store.remote import Endpoints, SparqlStore, credentials
+
+    assert settings.store_url is not None
+    store = SparqlStore(Endpoints(settings.store_url), credentials(), timeout=30.0)
+    try:
+        version = current_version(store, settings.store_graph, served)
+    finally:
+        store.close()
+    return StoreSpec("remote", settings.store_url, version, served.ontology_graph), (
+        f"the remote store {settings.store_url}, graph {version}"
+    )
+
+
+def _serve(
+    settings: Settings,
+    served: ServedBuild,
+    spec: StoreSpec,
+    how: str,
+    say: Callable[[str], None],
+    log_level: str,
+) -> None:
+    import uvicorn
+
+    from projectgraph.store.pool import WorkerPool
+    from projectgraph.store.remote_engine import RemoteEngine
+    from projectgraph.web.app import create_app
+
+    say(
+        f"serving build {served.build_id} ({served.manifest['triples']} triples, {how}) on "
+        f"http://{settings.host}:{settings.port}/sparql"
+    )
+    logging.getLogger("uvicorn.error").addFilter(_AbortedQueries())
+    engine = (RemoteEngine if spec.kind == "remote" else WorkerPool)(spec, settings.workers)
+    app = create_app(settings, engine, served)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=log_level,
+        # For the h11 parser (used if httptools is missing): let a GET line hold a long
+        # query. httptools refuses URLs over 64 KiB itself (400); longer ones must POST.
+        h11_max_incomplete_event_size=max(64 * 1024, 4 * settings.max_query_length + 16 * 1024),
+        timeout_graceful_shutdown=5,
+    )

@@ -9,6 +9,7 @@ file describes the published dataset (title, licence, publisher, ...) for VoID a
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -82,7 +83,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "store",
         "",
-        "Folder of the on-disk Oxigraph store; empty: an in-memory store loaded at start.",
+        "Folder of the on-disk Oxigraph store, or the http(s) URL of a remote SPARQL store's "
+        "query endpoint; empty: an in-memory store loaded at start.",
+    ),
+    Setting(
+        "store_graph",
+        "",
+        "The dataset graph in a remote store, whose pointer names each build's version graph "
+        "(default: <base IRI>/graph/published).",
     ),
     Setting("workers", 2, "Query worker processes (each runs one query at a time)."),
     Setting("query_timeout", 30.0, "Seconds a query may run before it is stopped (503)."),
@@ -137,6 +145,8 @@ class Settings:
     port: int
     trusted_proxies: tuple[str, ...]
     store: Path | None
+    store_url: str | None  # a remote store's query endpoint (then ``store`` is None)
+    store_graph: str
     workers: int
     query_timeout: float
     max_query_length: int
@@ -188,6 +198,9 @@ def load_settings(
     if isinstance(project_dirs, str | Path):
         project_dirs = (project_dirs,)
     store = str(values["store"] or "")
+    store_url = store if re.match(r"https?://", store, re.IGNORECASE) else None
+    if store_url:
+        store = ""
     return Settings(
         root=root,
         base_iri=base,
@@ -196,6 +209,10 @@ def load_settings(
         port=_bounded(values, "port", int, 1, 65535),
         trusted_proxies=tuple(str(p) for p in values["trusted_proxies"]),
         store=_resolve(root, store) if store else None,
+        store_url=check_url(store_url) if store_url else None,
+        store_graph=_check_graph(
+            str(values["store_graph"]) or f"{base.rstrip('/')}/graph/published"
+        ),
         workers=_bounded(values, "workers", int, 1, 256),
         query_timeout=_bounded(values, "query_timeout", float, 0.001, 86_400),
         max_query_length=_bounded(values, "max_query_length", int, 1, 100_000_000),
@@ -205,6 +222,21 @@ def load_settings(
         dataset=_dataset_info(toml.get("dataset", {}), root / CONFIG_FILE),
         **paths,
     )
+
+
+def check_url(url: str) -> str:
+    """A remote store's endpoint: an http(s) URL with a host."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"store {url!r} is not an http(s) URL with a host")
+    return url
+
+
+def _check_graph(iri: str) -> str:
+    """A graph IRI: absolute, http(s) or urn, with nothing a SPARQL IRI cannot hold."""
+    if not re.fullmatch(r"(?:https?://[^\s<>\"{}|\\^`]+|urn:[^\s<>\"{}|\\^`]+)", iri):
+        raise SettingsError(f"store_graph {iri!r} is not an absolute http(s) or urn IRI")
+    return iri
 
 
 def _bounded(values: dict[str, Any], name: str, kind: type, low: float, high: float) -> Any:

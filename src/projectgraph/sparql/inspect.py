@@ -41,7 +41,7 @@ _TOKEN = re.compile(
                  |'''(?:[^'\\]|\\.|'(?!''))*+(?:''')?
                  |"(?:[^"\\\r\n]|\\.)*+"?
                  |'(?:[^'\\\r\n]|\\.)*+'?)
-    | (?P<iri><[^<>"{{}}|^`\\\x00-\x20]*+>)
+    | (?P<iri><(?:[^<>"{{}}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{{4}}|\\U[0-9A-Fa-f]{{8}})*+>)
     | (?P<var>[?$]{_NAME_CHAR}*+)
     | (?P<lang>@[A-Za-z]++(?:-[A-Za-z0-9]++)*+)
     | (?P<number>[0-9]++\.[0-9]*+[eE][+-]?[0-9]++|\.?[0-9]++(?:\.[0-9]++)?+(?:[eE][+-]?[0-9]++)?+)
@@ -65,6 +65,7 @@ class Inspection:
     service: bool  # uses SERVICE (federated query)
     dataset_clause: bool  # has FROM / FROM NAMED
     depth: int = 0  # deepest nesting of (), {} and []
+    vendor: str | None = None  # an engine's own function namespace it names (bif:, sql:)
 
     @property
     def returns_graph(self) -> bool:
@@ -85,7 +86,10 @@ def inspect(text: str) -> Inspection:
     service = dataset = False
     first = True
     depth = deepest = 0
+    vendor = None
     for kind, word, _, _ in tokens(text):
+        if vendor is None and kind in ("iri", "pname"):
+            vendor = _vendor_namespace(kind, word)
         if kind == "other":
             char = word
             if char in _OPEN:
@@ -112,5 +116,37 @@ def inspect(text: str) -> Inspection:
         elif upper == "FROM":
             dataset = True
     return Inspection(
-        form=form, update=update, service=service, dataset_clause=dataset, depth=deepest
+        form=form,
+        update=update,
+        service=service,
+        dataset_clause=dataset,
+        depth=deepest,
+        vendor=vendor,
     )
+
+
+# Virtuoso runs SQL procedures named by these IRIs as SPARQL functions (``bif:http_get`` fetches
+# any URL, ``bif:file_to_string`` reads files) and predeclares the ``bif:`` and ``sql:``
+# prefixes. They mean nothing to other engines, so they are refused everywhere.
+VENDOR_NAMESPACES = ("bif:", "sql:", "http://www.openlinksw.com/schemas/bif#")
+_UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def _vendor_namespace(kind: str, word: str) -> str | None:
+    """The vendor namespace an IRI or prefixed name token is in (escapes decoded), if any."""
+    if kind == "pname":
+        prefix = word.split(":", 1)[0].lower()
+        return f"{prefix}:" if prefix in ("bif", "sql") else None
+    iri = _UCHAR.sub(lambda m: chr(int(m[1] or m[2], 16)), word[1:-1]).lower()
+    return next((ns for ns in VENDOR_NAMESPACES if iri.startswith(ns)), None)
+
+
+def without_comments(text: str) -> str:
+    """``text`` with its comments replaced by a space (strings and IRIs untouched). Some
+    engines end a comment only at LF (Virtuoso reads ``# c\rSELECT ...`` as all comment)."""
+    parts, last = [], 0
+    for kind, _, start, end in tokens(text):
+        if kind == "comment":
+            parts += [text[last:start], " "]
+            last = end
+    return "".join(parts) + text[last:] if parts else text

@@ -1,8 +1,9 @@
-"""Write a bounded list of SELECT solutions in the four SPARQL 1.1 result formats.
+"""Write SELECT solutions in the four SPARQL 1.1 result formats.
 
-The endpoint uses pyoxigraph's own writers to stream unbounded results; these are for the
-capped case, where it must stop after ``max_rows`` rows (pyoxigraph's writers always write to
-the end). They follow the W3C result formats; a test checks them against pyoxigraph's output.
+The embedded engine uses pyoxigraph's own writers to stream unbounded results; these are for
+the capped case, where it must stop after ``max_rows`` rows (pyoxigraph's writers always write
+to the end), and for results that arrive from a remote store as rows. They follow the W3C
+result formats; a test checks them against pyoxigraph's output.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from xml.sax.saxutils import escape, quoteattr
 
@@ -18,23 +19,67 @@ import pyoxigraph as ox
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None
-Rows = Sequence[Sequence[Term]]
 
 
-def write_json(
-    variables: Sequence[str], rows: Rows, extra: dict[str, object] | None = None
-) -> bytes:
-    """SPARQL 1.1 Query Results JSON; ``extra`` adds top-level members (e.g. truncation)."""
+BATCH = 1_000  # rows per write when streaming
+
+
+def stream_results(
+    key: str,
+    variables: Sequence[str],
+    rows: Iterable[Sequence[Term]],
+    write: Callable[[bytes], object],
+    extra: dict[str, object] | None = None,
+) -> int:
+    """Write SELECT results in format ``key`` (json, xml, csv, tsv) as ``rows`` come, a batch
+    of rows per ``write``; returns the number of rows. ``extra`` adds top-level members to
+    JSON (e.g. truncation)."""
+    head, term, row_text, separator, tail = _STREAMING[key](variables, extra)
+    write(head)
+    count = 0
+    batch: list[str] = []
+    for row in rows:
+        batch.append(row_text(variables, row, term))
+        count += 1
+        if len(batch) == BATCH:
+            write(((separator if count > BATCH else "") + separator.join(batch)).encode())
+            batch.clear()
+    if batch:
+        write(((separator if count > len(batch) else "") + separator.join(batch)).encode())
+    write(tail)
+    return count
+
+
+def _collect(key: str) -> Callable[..., bytes]:
+    def writer(
+        variables: Sequence[str],
+        rows: Iterable[Sequence[Term]],
+        extra: dict[str, object] | None = None,
+    ) -> bytes:
+        parts: list[bytes] = []
+        stream_results(key, variables, rows, parts.append, extra)
+        return b"".join(parts)
+
+    return writer
+
+
+def _json_layout(variables: Sequence[str], extra: dict[str, object] | None) -> tuple:  # type: ignore[type-arg]
     head = json.dumps({"vars": list(variables)}, ensure_ascii=False)
-    bindings = ",".join(
-        json.dumps(
-            {v: _json_term(t) for v, t in zip(variables, row, strict=True) if t is not None},
+    tail = "".join(f",{json.dumps(k)}:{json.dumps(v)}" for k, v in (extra or {}).items())
+
+    def row_text(variables: Sequence[str], row: Sequence[Term], term: Callable) -> str:  # type: ignore[type-arg]
+        return json.dumps(
+            {v: term(t) for v, t in zip(variables, row, strict=True) if t is not None},
             ensure_ascii=False,
         )
-        for row in rows
+
+    return (
+        f'{{"head":{head},"results":{{"bindings":['.encode(),
+        _json_term,
+        row_text,
+        ",",
+        f"]}}{tail}}}".encode(),
     )
-    tail = "".join(f",{json.dumps(k)}:{json.dumps(v)}" for k, v in (extra or {}).items())
-    return f'{{"head":{head},"results":{{"bindings":[{bindings}]}}{tail}}}'.encode()
 
 
 def _json_term(term: Term) -> dict[str, object]:
@@ -60,21 +105,23 @@ def _json_term(term: Term) -> dict[str, object]:
     }
 
 
-def write_xml(variables: Sequence[str], rows: Rows) -> bytes:
-    """SPARQL Query Results XML Format."""
-    out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">']
-    out.append(
-        "<head>" + "".join(f"<variable name={quoteattr(v)}/>" for v in variables) + "</head>"
+def _xml_layout(variables: Sequence[str], _extra: object) -> tuple:  # type: ignore[type-arg]
+    head = (
+        '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+        + "<head>"
+        + "".join(f"<variable name={quoteattr(v)}/>" for v in variables)
+        + "</head><results>"
     )
-    out.append("<results>")
-    for row in rows:
-        out.append("<result>")
-        for v, t in zip(variables, row, strict=True):
-            if t is not None:
-                out.append(f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>")
-        out.append("</result>")
-    out.append("</results>\n</sparql>\n")
-    return "".join(out).encode()
+
+    def row_text(variables: Sequence[str], row: Sequence[Term], term: Callable) -> str:  # type: ignore[type-arg]
+        bindings = "".join(
+            f"<binding name={quoteattr(v)}>{term(t)}</binding>"
+            for v, t in zip(variables, row, strict=True)
+            if t is not None
+        )
+        return f"<result>{bindings}</result>"
+
+    return head.encode(), _xml_term, row_text, "", b"</results>\n</sparql>\n"
 
 
 def _xml_term(term: Term) -> str:
@@ -95,14 +142,18 @@ def _xml_term(term: Term) -> str:
     return "<triple>" + "".join(f"<{n}>{_xml_term(t)}</{n}>" for n, t in parts) + "</triple>"
 
 
-def write_csv(variables: Sequence[str], rows: Rows) -> bytes:
+def _csv_layout(variables: Sequence[str], _extra: object) -> tuple:  # type: ignore[type-arg]
     """SPARQL 1.1 CSV: plain values (IRIs, lexical forms, _:labels), CRLF line ends."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(variables)
-    for row in rows:
-        writer.writerow(["" if t is None else _csv_term(t) for t in row])
-    return buffer.getvalue().encode()
+
+    def line(values: Sequence[str]) -> str:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerow(values)
+        return buffer.getvalue()
+
+    def row_text(variables: Sequence[str], row: Sequence[Term], term: Callable) -> str:  # type: ignore[type-arg]
+        return line(["" if t is None else term(t) for t in row])
+
+    return line(variables).encode(), _csv_term, row_text, "", b""
 
 
 def _csv_term(term: Term) -> str:
@@ -113,19 +164,22 @@ def _csv_term(term: Term) -> str:
     return term.value  # type: ignore[union-attr]
 
 
-def write_tsv(variables: Sequence[str], rows: Rows) -> bytes:
+def _tsv_layout(variables: Sequence[str], _extra: object) -> tuple:  # type: ignore[type-arg]
     """SPARQL 1.1 TSV: ?variables, then terms in N-Triples syntax."""
-    lines = ["\t".join(f"?{v}" for v in variables)]
-    lines += ["\t".join("" if t is None else str(t) for t in row) for row in rows]
-    return ("\n".join(lines) + "\n").encode()
+
+    def row_text(variables: Sequence[str], row: Sequence[Term], term: Callable) -> str:  # type: ignore[type-arg]
+        return "\t".join("" if t is None else str(t) for t in row) + "\n"
+
+    head = "\t".join(f"?{v}" for v in variables) + "\n"
+    return head.encode(), str, row_text, "", b""
 
 
-WRITERS: dict[str, Callable[[Sequence[str], Rows], bytes]] = {
-    "json": write_json,
-    "xml": write_xml,
-    "csv": write_csv,
-    "tsv": write_tsv,
-}
+_STREAMING = {"json": _json_layout, "xml": _xml_layout, "csv": _csv_layout, "tsv": _tsv_layout}
+write_json = _collect("json")
+write_xml = _collect("xml")
+write_csv = _collect("csv")
+write_tsv = _collect("tsv")
+WRITERS: dict[str, Callable[..., bytes]] = {key: _collect(key) for key in _STREAMING}
 
 
 _INTEGERS = {

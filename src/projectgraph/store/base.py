@@ -68,7 +68,7 @@ async def read_all(stream: QueryStream, limit: int | None = None) -> bytes:
 
 
 class QueryEngine(Protocol):
-    """Something that answers SPARQL queries (the embedded store, later a remote one)."""
+    """Something that answers SPARQL queries (the embedded store, or a remote one)."""
 
     async def start(self) -> None:
         """Get ready to answer (spawn workers, open connections)."""
@@ -78,6 +78,9 @@ class QueryEngine(Protocol):
 
     async def execute(self, request: QueryRequest) -> QueryOutcome:
         """Run one query; never raises for a bad query, returns a QueryError instead."""
+
+    async def probe(self) -> str | None:
+        """None when the store answers, else why it does not (for /health)."""
 
     def health(self) -> dict[str, object]:
         """A small status report for /health."""

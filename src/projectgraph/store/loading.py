@@ -44,6 +44,13 @@ class ServedBuild:
     def dump(self) -> Path:
         return self.folder / DUMP
 
+    @property
+    def ontology_graph(self) -> str | None:
+        """The name of the ontology's graph in this build, if it has one."""
+        graphs = self.manifest.get("graphs", {})
+        assert isinstance(graphs, dict)
+        return next((g for g, info in graphs.items() if info.get("kind") == "ontology"), None)
+
 
 def store_spec(build: ServedBuild, store_dir: Path | None) -> tuple[StoreSpec, str]:
     """How workers open ``build`` (in memory from its dump, or the on-disk store), and a

@@ -38,10 +38,13 @@ STARTUP_TIMEOUT = 300.0  # loading a large dump into memory takes a while
 
 @dataclass(frozen=True)
 class StoreSpec:
-    """Which store the workers open: ``memory`` (load an N-Quads dump) or ``disk`` (read-only)."""
+    """Which store the workers open: ``memory`` (load an N-Quads dump), ``disk`` (read-only)
+    or ``remote`` (forward to the SPARQL endpoint ``path``, querying the version ``graph``)."""
 
     kind: str
     path: str
+    graph: str | None = None
+    ontology_graph: str | None = None  # remote: the one source graph with a copy there
 
 
 class WorkerStartError(RuntimeError):
@@ -158,6 +161,12 @@ class WorkerPool:
                 self.spec.kind,
                 "--path",
                 self.spec.path,
+                *(("--graph", self.spec.graph) if self.spec.graph else ()),
+                *(
+                    ("--ontology-graph", self.spec.ontology_graph)
+                    if self.spec.ontology_graph
+                    else ()
+                ),
                 pass_fds=(child.fileno(),),
                 stdin=asyncio.subprocess.DEVNULL,
             )
@@ -178,7 +187,7 @@ class WorkerPool:
                 json.loads(payload).get("message", "query worker failed to start")
             )
         worker.isolated = bool(json.loads(payload).get("isolated"))
-        if not worker.isolated:
+        if not worker.isolated and self.spec.kind != "remote":  # remote workers need the network
             log.warning("query worker %s could not leave the network namespace", process.pid)
         self._all.add(worker)
         self._background(self._watch(worker))
@@ -223,6 +232,11 @@ class WorkerPool:
                 continue
             self._idle.put(worker)
             return
+
+    async def probe(self) -> str | None:
+        """Whether the store answers: the embedded store is inside the workers, whose state
+        :meth:`health` reports, so there is nothing more to ask."""
+        return None
 
     def health(self) -> dict[str, object]:
         return {

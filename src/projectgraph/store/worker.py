@@ -21,9 +21,10 @@ from typing import Any
 import pyoxigraph as ox
 
 from projectgraph.formats import BY_KEY
-from projectgraph.sparql.results import WRITERS, write_json
+from projectgraph.sparql.results import WRITERS, stream_results, write_json
 from projectgraph.sparql.syntax import syntax_error
 from projectgraph.store.embedded import open_store
+from projectgraph.store.forward import RemoteQueries, RemoteRows, RemoteTriples
 from projectgraph.store.protocol import (
     CHUNK,
     END,
@@ -46,7 +47,7 @@ def isolate_network() -> bool:
     return any(libc.unshare(flags) == 0 for flags in (new_user | new_net, new_net))
 
 
-def answer(store: ox.Store, request: dict[str, Any], out: Outbox) -> None:
+def answer(store: ox.Store | RemoteQueries, request: dict[str, Any], out: Outbox) -> None:
     """Run one query and send HEAD, DATA..., END (or ERROR) frames. Any failure of the query
     becomes an ERROR frame; only a broken connection to the server ends the worker."""
     started = time.perf_counter()
@@ -56,11 +57,11 @@ def answer(store: ox.Store, request: dict[str, Any], out: Outbox) -> None:
         out.send(ERROR, _syntax_error(e))
         return
     except Exception as e:
-        out.send(ERROR, {"status": 500, "message": f"query failed: {e}"})
+        out.send(ERROR, _failure(e))
         return
     rows: int | None = None
     try:
-        graph = isinstance(result, ox.QueryTriples)
+        graph = isinstance(result, ox.QueryTriples | RemoteTriples)
         fmt = BY_KEY["graph" if graph else "results"].get(request["format"])
         if fmt is None:
             kind = "a graph" if graph else "results"
@@ -73,29 +74,40 @@ def answer(store: ox.Store, request: dict[str, Any], out: Outbox) -> None:
                 },
             )
             return
-        if isinstance(result, ox.QuerySolutions):
+        if isinstance(result, ox.QuerySolutions | RemoteRows):
             rows = _write_solutions(result, request, out)
         elif isinstance(result, ox.QueryBoolean):
             _write_whole(out, result.serialize(format=fmt.ox_format))
+        elif isinstance(result, RemoteTriples):
+            out.send(HEAD, {"truncated": False, "rows": None, "complete": False})
+            ox.serialize(result, out, format=fmt.ox_format)
         else:
             out.send(HEAD, {"truncated": False, "rows": None, "complete": False})
             result.serialize(out, format=fmt.ox_format)
     except (BrokenPipeError, ConnectionResetError):
         raise
     except Exception as e:
-        out.send(ERROR, {"status": 500, "message": f"query failed: {e}"})
+        out.send(ERROR, _failure(e))
         return
+    finally:
+        if isinstance(store, RemoteQueries):
+            store.close()
     seconds = round(time.perf_counter() - started, 6)
     out.send(END, {"rows": rows, "bytes": out.written, "seconds": seconds})
 
 
-def _write_solutions(result: ox.QuerySolutions, request: dict[str, Any], out: Outbox) -> int | None:
+def _write_solutions(
+    result: ox.QuerySolutions | RemoteRows, request: dict[str, Any], out: Outbox
+) -> int | None:
     """Capped: read max_rows + 1 rows to know whether the result is cut, then write at most
-    max_rows. Uncapped: stream everything through pyoxigraph's own writer."""
+    max_rows. Uncapped: stream everything through pyoxigraph's own writer (rows from a remote
+    store through ours)."""
     key = request["format"]
     cap = request["max_rows"]
     if not cap:
         out.send(HEAD, {"truncated": False, "rows": None, "complete": False})
+        if isinstance(result, RemoteRows):
+            return stream_results(key, [v.value for v in result.variables], result, out.write)
         result.serialize(out, format=BY_KEY["results"][key].ox_format)
         return None
     variables = [v.value for v in result.variables]
@@ -130,6 +142,15 @@ def _dataset(request: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
+def _failure(error: Exception) -> dict[str, Any]:
+    """An ERROR frame's payload for a query that failed: a remote store's failure keeps its
+    status (502, 504) and sentence; anything else is the engine's 500."""
+    status = getattr(error, "status", None)
+    if isinstance(status, int):
+        return {"status": status, "message": str(error)}
+    return {"status": 500, "message": f"query failed: {error}"}
+
+
 def _syntax_error(error: SyntaxError) -> dict[str, Any]:
     message, line, column = syntax_error(error)
     return {"status": 400, "message": message, "line": line, "column": column}
@@ -139,15 +160,25 @@ def main(argv: list[str] | None = None) -> None:
     """Serve queries on the inherited socket until the server closes it."""
     parser = argparse.ArgumentParser(prog="projectgraph.store.worker")
     parser.add_argument("--fd", type=int, required=True, help="inherited socket file descriptor")
-    parser.add_argument("--store", choices=("memory", "disk"), required=True)
+    parser.add_argument("--store", choices=("memory", "disk", "remote"), required=True)
     parser.add_argument(
-        "--path", required=True, help="N-Quads dump (memory) or store folder (disk)"
+        "--path",
+        required=True,
+        help="N-Quads dump (memory), store folder (disk) or query endpoint URL (remote)",
     )
+    parser.add_argument("--graph", help="the version graph to query (remote)")
+    parser.add_argument("--ontology-graph", help="the ontology's graph name (remote)")
     args = parser.parse_args(argv)
     sock = socket.socket(fileno=args.fd)
-    isolated = isolate_network()  # first, before any thread exists (unshare needs that)
+    store: ox.Store | RemoteQueries
+    # First, before any thread exists (unshare needs that). A worker that forwards to a
+    # remote store needs the network; the server's checks keep SERVICE out of its queries.
+    isolated = args.store != "remote" and isolate_network()
     try:
-        store = open_store(args.store, args.path)
+        if args.store == "remote":
+            store = RemoteQueries(args.path, args.graph, args.ontology_graph)
+        else:
+            store = open_store(args.store, args.path)
     except (OSError, SyntaxError, ValueError) as e:
         sock.sendall(json_frame(ERROR, {"status": 500, "message": f"cannot open the store: {e}"}))
         sys.exit(1)

@@ -28,7 +28,7 @@ from starlette.responses import Response
 
 from projectgraph import __version__
 from projectgraph.conneg import negotiate
-from projectgraph.queries import MAX_PAGE, NamedQuery, ParameterError
+from projectgraph.queries import NamedQuery, ParameterError
 from projectgraph.settings import Settings
 from projectgraph.sparql.representations import Representation, by_name, representations
 from projectgraph.store.base import QueryEngine, QueryError, QueryRequest, ResultTooLarge, read_all
@@ -332,7 +332,7 @@ def _arguments(
             if not query.pagination:
                 raise ParameterError("page", f"{query.name} returns all its results at once")
             if not (value.isascii() and value.isdigit() and len(value) <= 6):
-                raise ParameterError("page", f"must be a whole number from 1 to {MAX_PAGE}")
+                raise ParameterError("page", f"must be a whole number from 1 to {query.max_page}")
             page = int(value)
         else:
             given[key] = value
@@ -352,6 +352,6 @@ def _page_links(
     links = [link(1, "first")]
     if page > 1:
         links.append(link(page - 1, "prev"))
-    if rows is not None and rows >= (query.pagination or 0) and page < MAX_PAGE:
+    if rows is not None and rows >= (query.pagination or 0) and page < query.max_page:
         links.append(link(page + 1, "next"))
     return ", ".join(links)

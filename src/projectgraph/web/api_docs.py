@@ -20,7 +20,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from projectgraph.queries import LARGEST, MAX_PAGE, MAX_STRING, NamedQuery, Parameter
+from projectgraph.queries import LARGEST, MAX_STRING, NamedQuery, Parameter
 from projectgraph.sparql.representations import representations
 from projectgraph.web.base import BadHost, public_base
 from projectgraph.web.errors import error_response
@@ -62,7 +62,12 @@ class ApiDocs:
                     "required": False,
                     "description": f"Page of {query.pagination} results, from 1. The Link "
                     'header has rel="next" while a page is full.',
-                    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+                    "schema": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": query.max_page,
+                        "default": 1,
+                    },
                 }
             )
         reps = representations(query.returns_graph)

@@ -218,13 +218,17 @@ def create_app(settings: Settings, engine: QueryEngine, build: ServedBuild) -> F
     route("/sitemap-{number:int}.xml", harvest, "sitemap")
     route("/robots.txt", harvest, "robots")
 
-    @app.get("/health", summary="Liveness and the build being served")
+    @app.get("/health", summary="Liveness, the store, and the build being served")
     async def health() -> JSONResponse:
+        store_error = await engine.probe()
         status = engine.health()
         alive, wanted = int(status["workers_alive"]), int(status["workers"])  # type: ignore[call-overload]
         state = "ok" if alive >= wanted else ("degraded" if alive else "down")
+        if store_error is not None:
+            state = "down"  # the workers are up, but what they ask does not answer
         body = {
             "status": state,  # degraded: some workers are being replaced; down: none answer
+            "store": {"reachable": store_error is None, "error": store_error},
             "build_id": build.build_id,
             "triples": build.manifest.get("triples"),
             "engine": status,

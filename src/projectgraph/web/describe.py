@@ -37,10 +37,19 @@ class Describer:
         self.engine = engine
         self.timeout = timeout
 
-    async def construct(self, query: str) -> list[ox.Triple]:
-        """The triples of a CONSTRUCT query over the union of all graphs."""
+    async def construct(self, query: str, graph: str | None = None) -> list[ox.Triple]:
+        """The triples of a CONSTRUCT query over the merged graph, or over the named
+        ``graph`` alone (as the protocol's default graph, which a remote engine maps to its
+        copy of that graph)."""
         outcome = await self.engine.execute(
-            QueryRequest(query=query, format="nt", max_rows=0, timeout=self.timeout)
+            QueryRequest(
+                query=query,
+                format="nt",
+                max_rows=0,
+                timeout=self.timeout,
+                default_graphs=(graph,) if graph else None,
+                named_graphs=() if graph else None,
+            )
         )
         if isinstance(outcome, QueryError):
             raise DescribeError(outcome)

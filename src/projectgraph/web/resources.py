@@ -131,18 +131,15 @@ class Site:
         )
 
     def ontology_graph(self) -> str | None:
-        graphs = self.build.manifest.get("graphs", {})
-        assert isinstance(graphs, dict)
-        return next((g for g, info in graphs.items() if info.get("kind") == "ontology"), None)
+        return self.build.ontology_graph
 
     async def vocabulary(self) -> dict[str, str]:
         """Labels of the ontology's terms (fetched once per server)."""
         if self._vocabulary is None:
             graph = self.ontology_graph()
             label = "<http://www.w3.org/2000/01/rdf-schema#label>"
-            where = f"GRAPH {ox.NamedNode(graph)} {{ ?t {label} ?l }}" if graph else ""
-            query = f"CONSTRUCT {{ ?t {label} ?l }} WHERE {{ {where} }}"
-            triples = await self.describer.construct(query) if graph else []
+            query = f"CONSTRUCT {{ ?t {label} ?l }} WHERE {{ ?t {label} ?l }}"
+            triples = await self.describer.construct(query, graph) if graph else []
             self._vocabulary = vocabulary_labels(triples)
         return self._vocabulary
 
@@ -299,9 +296,7 @@ class Site:
             return error_response(
                 404, "this build has no ontology graph", request.headers.get("accept")
             )
-        triples = await self.describer.construct(
-            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}"
-        )
+        triples = await self.describer.construct("CONSTRUCT WHERE { ?s ?p ?o }", graph)
         extension = extension.lstrip(".")
         if not extension:
             chosen = negotiate(request.headers.get("accept"), OFFERS)

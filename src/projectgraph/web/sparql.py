@@ -31,6 +31,10 @@ READ_ONLY = (
     "this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, ...) is not accepted"
 )
 NO_SERVICE = "federated queries (SERVICE) are disabled on this endpoint"
+NO_VENDOR = (
+    "{namespace} names a store's own built-in functions (Virtuoso runs SQL procedures with "
+    "them, some of which fetch URLs or read files); they are disabled on this endpoint"
+)
 # pyoxigraph's parser recurses per bracket and overflows its stack (the worker dies) near a few
 # thousand levels; real queries stay far below this.
 MAX_NESTING = 128
@@ -91,6 +95,8 @@ class SparqlEndpoint:
             raise ProtocolError(403, READ_ONLY, operation=found.update)
         if found.service:
             raise ProtocolError(403, NO_SERVICE)
+        if found.vendor:
+            raise ProtocolError(403, NO_VENDOR.format(namespace=found.vendor))
         if (
             request.method == "GET"
             and "format" not in params

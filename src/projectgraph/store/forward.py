@@ -1,0 +1,156 @@
+"""Answer queries by forwarding them to a remote SPARQL store, inside a query worker.
+
+:class:`RemoteQueries` stands where the embedded engine has its ``pyoxigraph.Store``: the same
+worker process, the same frames, the same timeout that kills the worker (and so drops the
+connection to the store). The query is first parsed here by pyoxigraph, so a malformed query
+gets the same 400 with line and column as on the embedded engine, and the store's own
+extensions (Virtuoso's ``DEFINE`` pragmas, which can make it fetch URLs) never reach it.
+
+The store is asked for one well-defined format (SPARQL JSON results, N-Triples for graphs),
+and the answer is parsed as it arrives and written in the client's format by the same writers
+the embedded engine uses, so every engine answers in the same shapes. Two things are fixed on
+the way: Virtuoso writes ``xsd:boolean`` values as ``1``/``0`` (canonical form is
+``true``/``false``) and answers ASK as a one-variable SELECT; its FROM clauses override the
+protocol's dataset (against the spec), see below.
+
+The remote dataset is the build's merged graph in its version graph (see
+:mod:`projectgraph.publish.remote`), the default graph, and a copy of the ontology's graph, the
+one source graph the site asks for by name. A protocol dataset naming only the ontology graph
+gets that copy; a query that names other graphs (FROM, FROM NAMED, ``default-graph-uri``,
+``named-graph-uri``) is answered from an empty dataset, here, without asking the store: the
+per-source graphs live in the dumps.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import pyoxigraph as ox
+
+from projectgraph.sparql.inspect import inspect, without_comments
+
+XSD_BOOLEAN = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
+_CANONICAL = {"1": "true", "0": "false"}
+
+
+class RemoteRows:
+    """SELECT solutions that came from a remote store: variables and rows of terms."""
+
+    def __init__(self, variables: list[ox.Variable], rows: Iterable[Any]) -> None:
+        self.variables = variables
+        self._rows = rows
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        for row in self._rows:
+            yield tuple(canonical(term) for term in row)
+
+
+class RemoteTriples:
+    """A graph that came from a remote store, as triples."""
+
+    def __init__(self, triples: Iterable[Any]) -> None:
+        self._triples = triples
+
+    def __iter__(self) -> Iterator[ox.Triple]:
+        for item in self._triples:
+            triple = item.triple if isinstance(item, ox.Quad) else item
+            yield ox.Triple(triple.subject, triple.predicate, canonical(triple.object))
+
+
+def canonical(term: Any) -> Any:
+    """``term`` with an ``xsd:boolean`` written in its canonical form."""
+    if isinstance(term, ox.Literal) and term.datatype == XSD_BOOLEAN and term.value in _CANONICAL:
+        return ox.Literal(_CANONICAL[term.value], datatype=XSD_BOOLEAN)
+    return term
+
+
+def _boolean(value: bool) -> ox.QueryBoolean:
+    document = b'{"head":{},"boolean":true}' if value else b'{"head":{},"boolean":false}'
+    result = ox.parse_query_results(document, format=ox.QueryResultsFormat.JSON)
+    assert isinstance(result, ox.QueryBoolean)
+    return result
+
+
+class _Body(io.RawIOBase):
+    """A streaming HTTP response body as a file, for pyoxigraph's parsers."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            try:
+                self._pending = next(self._chunks)
+            except StopIteration:
+                return 0
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+class RemoteQueries:
+    """The remote store, behind the interface of ``pyoxigraph.Store.query``."""
+
+    def __init__(self, url: str, graph: str, ontology_graph: str | None = None) -> None:
+        from projectgraph.store.remote import Endpoints, SparqlStore, credentials, ontology_copy
+
+        # The worker's deadline (the pool kills it) bounds a query; the client waits as long.
+        self.store = SparqlStore(Endpoints(url), credentials(), timeout=86_400.0, retries=0)
+        self.graph = graph
+        # graph name -> the version's copy of it
+        self.copies = {ontology_graph: ontology_copy(graph)} if ontology_graph else {}
+        self.empty = ox.Store()  # parses queries; answers those that name graphs
+        self._open: Any = None  # the response being read
+
+    def query(
+        self,
+        text: str,
+        default_graph: list[ox.NamedNode] | None = None,
+        named_graphs: list[ox.NamedNode] | None = None,
+    ) -> Any:
+        """Parse ``text`` (SyntaxError as pyoxigraph raises it), then run it on the store;
+        raises :class:`~projectgraph.store.remote.StoreError` when the store fails."""
+        from projectgraph.store.remote import N_TRIPLES, NO_GRAPH, RESULTS_JSON
+
+        self.close()
+        local = self.empty.query(text)  # lazy: parsed and planned, nothing evaluated yet
+        found = inspect(text)
+        dataset = (self.graph,), (NO_GRAPH,)
+        if default_graph is not None or named_graphs is not None:
+            copies = [self.copies.get(g.value) for g in default_graph or ()]
+            if found.dataset_clause or named_graphs or not copies or None in copies:
+                return local
+            dataset = tuple(c for c in copies if c), (NO_GRAPH,)
+        elif found.dataset_clause:
+            return local
+        graph = found.returns_graph
+        context = self.store.query(
+            without_comments(text), N_TRIPLES if graph else RESULTS_JSON, *dataset
+        )
+        response = context.__enter__()
+        self._open = context
+        body = io.BufferedReader(_Body(response.iter_bytes()), buffer_size=1 << 16)
+        if graph:
+            return RemoteTriples(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+        results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        if isinstance(results, ox.QueryBoolean):
+            return results
+        if found.form == "ASK":
+            # Virtuoso answers ASK as a SELECT of one variable: a row "1" for true, none
+            # (or "0") for false.
+            rows = [row[0] for row in results]
+            return _boolean(any(t is not None and t.value in ("1", "true") for t in rows))
+        return RemoteRows(list(results.variables), results)
+
+    def close(self) -> None:
+        """Finish with the previous answer (its connection goes back to the pool)."""
+        if self._open is not None:
+            context, self._open = self._open, None
+            context.__exit__(None, None, None)
