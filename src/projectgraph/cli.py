@@ -297,6 +297,12 @@ def publish_command(
     chunk: Annotated[
         int, typer.Option("--chunk", min=1, help="Triples per load request.")
     ] = 20_000,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout", min=0.1, help="Seconds to wait for each answer of the store (retried)."
+        ),
+    ] = 120.0,
     dist: Annotated[Path | None, typer.Option(help="The build to publish (default: dist).")] = None,
     project: ProjectOption = None,
     no_build: Annotated[
@@ -322,7 +328,7 @@ def publish_command(
             graph_store=check_url(graph_store) if graph_store else None,
         )
         served = ensure_build(settings, quiet=quiet, say=typer.echo, rebuild=not no_build)
-        store = SparqlStore(endpoints, credentials(auth))
+        store = SparqlStore(endpoints, credentials(auth), timeout=timeout)
         try:
             outcome = publish_build(
                 store,

@@ -1,0 +1,364 @@
+"""projectgraph on a remote SPARQL store (a private Virtuoso): publish and serve --store URL.
+
+The shared server suite (test_sparql_protocol, test_linked_data, test_named_query_api, ...)
+runs on this backend through the parametrised ``server`` fixture; these tests are about what
+only a remote store has: publishing into it atomically and idempotently, what readers see
+while a publish runs, and a store that fails (refused, wrong password, silent, 500, gone).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+
+from projectgraph.publish.remote import read_state
+from projectgraph.store.remote import Endpoints, SparqlStore, credentials, version_graph
+from tests.conftest import REPO, publish
+from tests.server import Server, start_server
+from tests.virtuoso import USER, Virtuoso, start_virtuoso
+
+GRAPH = "https://w3id.org/projectgraph/graph/published"
+HAS_VERSION = "http://purl.org/dc/terms/hasVersion"
+POINTER_COUNT = (
+    f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{GRAPH}> {{ <{GRAPH}> <{HAS_VERSION}> ?v }} "
+    "GRAPH ?v { ?s ?p ?o } }"
+)
+
+
+def admin(virtuoso: Virtuoso) -> SparqlStore:
+    return SparqlStore(
+        Endpoints(virtuoso.sparql, virtuoso.sparql_auth, virtuoso.graph_store),
+        credentials(USER),
+        retries=0,
+    )
+
+
+def count(url: str, query: str, **params: str) -> int:
+    answer = httpx.post(
+        url,
+        data={"query": query, **params},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    bindings = answer.json()["results"]["bindings"]
+    return int(bindings[0]["n"]["value"]) if bindings else 0
+
+
+@pytest.fixture
+def own_virtuoso(tmp_path: Path) -> Iterator[Virtuoso]:
+    """A Virtuoso of this test alone (some tests kill it)."""
+    running = start_virtuoso(tmp_path / "virtuoso")
+    yield running
+    running.stop()
+
+
+def synthetic(folder: Path, projects: int, seed: int) -> Path:
+    """A synthetic project folder (its build goes to folder/.projectgraph/dist)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "projectgraph",
+            "synth",
+            "--root",
+            str(REPO),
+            "--projects",
+            str(projects),
+            "--seed",
+            str(seed),
+            "--out",
+            str(folder),
+        ],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return folder
+
+
+def manifest_of(project: Path) -> dict[str, object]:
+    return json.loads((project / ".projectgraph" / "dist" / "build.json").read_text())
+
+
+def test_publish_is_atomic_for_readers_and_idempotent(
+    own_virtuoso: Virtuoso, tmp_path: Path
+) -> None:
+    small = synthetic(tmp_path / "small", 10, seed=1)
+    large = synthetic(tmp_path / "large", 40, seed=2)
+    first = publish(own_virtuoso, tmp_path, "--project", str(small))
+    assert first.returncode == 0, first.stdout + first.stderr
+    first_triples = manifest_of(small)["triples"]
+    assert count(own_virtuoso.sparql, POINTER_COUNT) == first_triples
+
+    seen: Counter[int] = Counter()
+    stop = threading.Event()
+
+    def reader() -> None:
+        while not stop.is_set():
+            seen[count(own_virtuoso.sparql, POINTER_COUNT)] += 1
+
+    readers = [threading.Thread(target=reader) for _ in range(2)]
+    for thread in readers:
+        thread.start()
+    try:
+        # Small requests, so the load takes many of them while the readers read.
+        second = publish(own_virtuoso, tmp_path, "--project", str(large), "--chunk", "25")
+    finally:
+        stop.set()
+        for thread in readers:
+            thread.join()
+    assert second.returncode == 0, second.stdout + second.stderr
+    manifest = manifest_of(large)
+    second_triples = manifest["triples"]
+    assert isinstance(second_triples, int) and isinstance(first_triples, int)
+    assert second_triples > first_triples
+    assert set(seen) <= {first_triples, second_triples}, seen  # never a part of a build
+    assert seen[first_triples] > 10
+    assert count(own_virtuoso.sparql, POINTER_COUNT) == second_triples
+
+    # The same build again: nothing loaded, one copy, the pointer where it was.
+    again = publish(own_virtuoso, tmp_path, "--project", str(large), "--no-build")
+    assert again.returncode == 0, again.stderr
+    assert "was already complete" in again.stdout and "pointer unchanged" in again.stdout
+    store = admin(own_virtuoso)
+    state = read_state(store, GRAPH)
+    version = version_graph(GRAPH, str(manifest["build_id"]))
+    assert state.current == version
+    assert [v.build_id for v in state.versions.values()].count(manifest["build_id"]) == 1
+    assert store.count(version) == second_triples
+    graphs = store.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    ours = sorted(row["g"] for row in graphs if row["g"].startswith(GRAPH))
+    # The pointer graph, two versions (current and previous), each with its ontology copy.
+    assert len(ours) == 5, ours
+    store.close()
+
+
+def test_an_interrupted_publish_is_loaded_anew(own_virtuoso: Virtuoso, tmp_path: Path) -> None:
+    done = publish(own_virtuoso, tmp_path)
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((tmp_path / "dist" / "build.json").read_text())
+    version = version_graph(GRAPH, manifest["build_id"])
+    store = admin(own_virtuoso)
+    # What a publish killed mid-load leaves: a version graph without its record.
+    store.update(f"DELETE WHERE {{ GRAPH <{GRAPH}> {{ <{version}> ?p ?o }} }}")
+    store.update(f'DELETE WHERE {{ GRAPH <{version}> {{ ?s ?p "CLUSTERS3" }} }}')
+    again = publish(own_virtuoso, tmp_path, "--no-build")
+    assert again.returncode == 0, again.stderr
+    assert "loaded" in again.stdout
+    assert store.count(version) == manifest["triples"]
+    store.close()
+
+
+def test_serve_refuses_a_build_the_store_does_not_hold(
+    own_virtuoso: Virtuoso, tmp_path: Path
+) -> None:
+    with pytest.raises(RuntimeError, match="publish it first"):
+        start_server(tmp_path, "--store", own_virtuoso.sparql, wait=60)
+
+
+class _Silent(BaseHTTPRequestHandler):
+    """A store that takes requests and never answers."""
+
+    def do_POST(self) -> None:
+        time.sleep(30)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class _Failing(BaseHTTPRequestHandler):
+    """A store that answers every request with a 500."""
+
+    def do_POST(self) -> None:
+        body = b"Virtuoso 42000 Error SR008: the store is broken today\n"
+        self.send_response(500)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def fake_store(request: pytest.FixtureRequest) -> Iterator[str]:
+    handler = request.param
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    server.shutdown()
+    server.server_close()
+
+
+def run_publish(to: str, folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "projectgraph",
+            "publish",
+            "--root",
+            str(REPO),
+            "--dist",
+            str(folder / "dist"),
+            "--to",
+            to,
+            "--quiet",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+    )
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])  # nothing listens once the socket is closed
+
+
+def assert_clear_failure(done: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("error: the SPARQL store at") or done.stderr.startswith(
+        "error: cannot reach the SPARQL store"
+    ), done.stderr
+    for word in words:
+        assert word in done.stderr, done.stderr
+
+
+def test_publish_to_a_closed_port_says_connection_refused(tmp_path: Path) -> None:
+    done = run_publish(f"http://127.0.0.1:{closed_port()}/sparql", tmp_path)
+    assert_clear_failure(done, "connection refused")
+
+
+def test_publish_with_a_wrong_password_says_so(virtuoso: Virtuoso, tmp_path: Path) -> None:
+    done = run_publish(virtuoso.sparql_auth, tmp_path, "--auth", "dba:wrong")
+    assert_clear_failure(done, "HTTP 401", "credentials")
+
+
+@pytest.mark.parametrize("fake_store", [_Silent], indirect=True)
+def test_publish_to_a_silent_store_times_out(fake_store: str, tmp_path: Path) -> None:
+    started = time.monotonic()
+    done = run_publish(fake_store, tmp_path, "--timeout", "0.5")
+    assert_clear_failure(done, "did not answer within 0.5 s")
+    assert time.monotonic() - started < 60
+
+
+@pytest.mark.parametrize("fake_store", [_Failing], indirect=True)
+def test_a_store_answering_500_is_named_with_its_message(fake_store: str, tmp_path: Path) -> None:
+    done = run_publish(fake_store, tmp_path)
+    assert_clear_failure(done, "HTTP 500", "the store is broken today")
+
+
+@pytest.fixture
+def served_by_own_virtuoso(own_virtuoso: Virtuoso, tmp_path: Path) -> Iterator[Server]:
+    done = publish(own_virtuoso, tmp_path)
+    assert done.returncode == 0, done.stderr
+    running = start_server(tmp_path, "--store", own_virtuoso.sparql, "--timeout", "5")
+    yield running
+    running.stop()
+
+
+def test_serve_survives_the_store_going_away(
+    own_virtuoso: Virtuoso, served_by_own_virtuoso: Server, tmp_path: Path
+) -> None:
+    url = served_by_own_virtuoso.url
+    query = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
+    assert httpx.get(url + "/sparql", params=query).status_code == 200
+    assert httpx.get(url + "/health").json()["store"]["reachable"] is True
+
+    port = int(own_virtuoso.base.rsplit(":", 1)[1])
+    own_virtuoso.kill()
+    answer = httpx.get(url + "/sparql", params=query, timeout=30)
+    assert answer.status_code == 502
+    assert "cannot reach the SPARQL store" in answer.text
+    health = httpx.get(url + "/health", timeout=30)
+    assert health.status_code == 503
+    body = health.json()
+    assert body["status"] == "down" and body["store"]["reachable"] is False
+    assert "cannot reach the SPARQL store" in body["store"]["error"]
+    # Everything that needs no query still answers.
+    for path in ("/dumps/projectgraph.ttl", "/.well-known/void", "/docs", "/openapi.json"):
+        assert httpx.get(url + path, timeout=30).status_code == 200, path
+    # Cached named-query answers too (warmed at start-up).
+    assert httpx.get(url + "/api/queries/projects", timeout=30).status_code == 200
+
+    # The store comes back (same database, same port): so does the server.
+    back = start_virtuoso(tmp_path / "virtuoso", http_port=port)
+    try:
+        assert httpx.get(url + "/health", timeout=30).json()["store"]["reachable"] is True
+        assert httpx.get(url + "/sparql", params=query, timeout=30).status_code == 200
+    finally:
+        back.stop()
+
+
+def test_remote_dataset_is_the_build_and_nothing_else_of_the_store(server: Server) -> None:
+    if server.backend != "virtuoso":
+        pytest.skip("about the remote backend")
+    sparql = server.url + "/sparql"
+    # No graph of the store's own (Virtuoso's system graphs) nor any per-source graph.
+    assert count(sparql, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }") == 0
+    internal = "http://www.openlinksw.com/schemas/virtrdf#"
+    assert count(sparql, f"SELECT (COUNT(*) AS ?n) FROM <{internal}> WHERE {{ ?s ?p ?o }}") == 0
+    assert (
+        count(
+            sparql, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", **{"default-graph-uri": internal}
+        )
+        == 0
+    )
+    # Virtuoso's own pragmas and SQL functions never reach it.
+    pragma = httpx.post(sparql, data={"query": 'define input:grab-all "yes" SELECT * { ?s ?p ?o }'})
+    assert pragma.status_code == 400
+    for function in ("bif:http_get", "<bif:file_to_string>", "sql:x"):
+        call = f'SELECT ({function}("http://127.0.0.1:1/") AS ?x) {{}}'
+        refused = httpx.post(sparql, data={"query": call})
+        assert refused.status_code == 403, (function, refused.text)
+        assert "built-in functions" in refused.text
+
+
+def test_named_queries_agree_on_both_backends(tmp_path: Path, virtuoso: Virtuoso) -> None:
+    """Every named query (default parameters) answers the same rows from Oxigraph and from
+    Virtuoso, through projectgraph."""
+    folder = tmp_path / "agree"
+    done = publish(virtuoso, folder)
+    assert done.returncode == 0, done.stderr
+    env = {"PROJECTGRAPH_CACHE_ENTRIES": "0"}
+    embedded = start_server(folder, "--no-build", env=env)
+    remote = start_server(folder, "--no-build", "--store", virtuoso.sparql, env=env)
+    try:
+        names = [q["name"] for q in httpx.get(embedded.url + "/api/queries").json()]
+        assert len(names) >= 10
+        for name in names:
+            answers = [
+                httpx.get(s.url + f"/api/queries/{name}", timeout=60) for s in (embedded, remote)
+            ]
+            assert [a.status_code for a in answers] == [200, 200], name
+            ours, theirs = (a.json() for a in answers)
+            key = lambda row: json.dumps(row, sort_keys=True)  # noqa: E731
+            assert sorted(ours, key=key) == sorted(theirs, key=key), name
+    finally:
+        embedded.stop()
+        remote.stop()
+    shutil.rmtree(folder, ignore_errors=True)
