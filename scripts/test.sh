@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Install everything the tests need, then run them: the Python package with its test extras,
 # and from Debian: rapper (raptor2-utils), an independent parser the dump tests check against,
-# and Chromium, the real browser the page tests drive. Extra arguments go to pytest
-# (e.g. scripts/test.sh -k dumps).
+# Chromium, the real browser the page tests drive, and Virtuoso (the binaries of
+# virtuoso-opensource 7, without the packaged system service), the remote store the server
+# suite also runs on. Extra arguments go to pytest (e.g. scripts/test.sh -k dumps).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 apt_packages=()
 command -v rapper >/dev/null || apt_packages+=(raptor2-utils)
 [ -x /usr/bin/chromium ] || apt_packages+=(chromium)
+command -v virtuoso-t >/dev/null || apt_packages+=(virtuoso-opensource-7-bin)
 if [ ${#apt_packages[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" = 0 ] || sudo="sudo"
