@@ -8,6 +8,7 @@ while a publish runs, and a store that fails (refused, wrong password, silent, 5
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import socket
@@ -23,8 +24,15 @@ from pathlib import Path
 import httpx
 import pytest
 
+from projectgraph.errors import ProjectGraphError
 from projectgraph.publish.remote import read_state
-from projectgraph.store.remote import Endpoints, SparqlStore, credentials, version_graph
+from projectgraph.store.remote import (
+    AutoAuth,
+    Endpoints,
+    SparqlStore,
+    credentials,
+    version_graph,
+)
 from tests.conftest import REPO, publish
 from tests.server import Server, start_server
 from tests.virtuoso import USER, Virtuoso, start_virtuoso
@@ -362,3 +370,36 @@ def test_named_queries_agree_on_both_backends(tmp_path: Path, virtuoso: Virtuoso
         embedded.stop()
         remote.stop()
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_credentials_come_from_the_flag_or_the_environment() -> None:
+    assert credentials(None, {}) is None
+    with pytest.raises(ProjectGraphError, match="user:password"):
+        credentials("no-colon", {})
+    flag = credentials("alice:s3:cret", {"PROJECTGRAPH_STORE_AUTH": "bob:x"})
+    assert isinstance(flag, AutoAuth) and (flag.user, flag.password) == ("alice", "s3:cret")
+    env = credentials(None, {"PROJECTGRAPH_STORE_AUTH": "bob:x"})
+    assert isinstance(env, AutoAuth) and env.user == "bob"
+    token = credentials(None, {"PROJECTGRAPH_STORE_TOKEN": "t0ken"})
+    request = httpx.Request("POST", "http://127.0.0.1/sparql")
+    assert next(token.auth_flow(request)).headers["Authorization"] == "Bearer t0ken"  # type: ignore[union-attr]
+
+
+def test_basic_auth_is_answered_when_the_store_asks_for_it() -> None:
+    """AutoAuth answers a Basic challenge (Fuseki, GraphDB) as it answers Virtuoso's Digest."""
+
+    def store(request: httpx.Request) -> httpx.Response:
+        expected = "Basic " + base64.b64encode(b"alice:pw").decode()
+        if request.headers.get("authorization") != expected:
+            return httpx.Response(401, headers={"WWW-Authenticate": 'Basic realm="fuseki"'})
+        return httpx.Response(
+            200,
+            json={
+                "head": {"vars": ["n"]},
+                "results": {"bindings": [{"n": {"type": "literal", "value": "7"}}]},
+            },
+        )
+
+    client = SparqlStore(Endpoints("http://store.invalid/ds"), AutoAuth("alice", "pw"))
+    client.client = httpx.Client(auth=AutoAuth("alice", "pw"), transport=httpx.MockTransport(store))
+    assert client.count("urn:g") == 7
