@@ -131,7 +131,9 @@ def _serve(
         f"http://{settings.host}:{settings.port}/sparql"
     )
     logging.getLogger("uvicorn.error").addFilter(_AbortedQueries())
-    engine = (RemoteEngine if spec.kind == "remote" else WorkerPool)(spec, settings.workers)
+    engine = (RemoteEngine if spec.kind == "remote" else WorkerPool)(
+        spec, settings.workers, settings.max_queued
+    )
     app = create_app(settings, engine, served)
     uvicorn.run(
         app,

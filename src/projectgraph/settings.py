@@ -93,6 +93,12 @@ SETTINGS: tuple[Setting, ...] = (
         "(default: <base IRI>/graph/published).",
     ),
     Setting("workers", 2, "Query worker processes (each runs one query at a time)."),
+    Setting(
+        "max_queued",
+        16,
+        "Queries that may wait for a busy worker; more are refused at once (503, Retry-After).",
+    ),
+    Setting("retry_after", 5, "Seconds a refused client is told to wait (Retry-After of 503/429)."),
     Setting("query_timeout", 30.0, "Seconds a query may run before it is stopped (503)."),
     Setting("max_query_length", 100_000, "Longest query text accepted, in characters."),
     Setting("max_rows", 10_000, "Most rows a SELECT returns (0: no limit); cuts are signalled."),
@@ -148,6 +154,8 @@ class Settings:
     store_url: str | None  # a remote store's query endpoint (then ``store`` is None)
     store_graph: str
     workers: int
+    max_queued: int
+    retry_after: int
     query_timeout: float
     max_query_length: int
     max_rows: int
@@ -214,6 +222,8 @@ def load_settings(
             str(values["store_graph"]) or f"{base.rstrip('/')}/graph/published"
         ),
         workers=_bounded(values, "workers", int, 1, 256),
+        max_queued=_bounded(values, "max_queued", int, 0, 100_000),
+        retry_after=_bounded(values, "retry_after", int, 1, 86_400),
         query_timeout=_bounded(values, "query_timeout", float, 0.001, 86_400),
         max_query_length=_bounded(values, "max_query_length", int, 1, 100_000_000),
         max_rows=_bounded(values, "max_rows", int, 0, 1_000_000_000),

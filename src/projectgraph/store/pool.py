@@ -113,13 +113,19 @@ class _Handoff:
     def __len__(self) -> int:
         return len(self._idle)
 
+    @property
+    def waiting(self) -> int:
+        """Queries waiting for a worker."""
+        return sum(1 for w in self._waiters if not w.done())
+
 
 class WorkerPool:
     """A fixed number of worker processes; busy ones are borrowed, broken ones replaced."""
 
-    def __init__(self, spec: StoreSpec, size: int) -> None:
+    def __init__(self, spec: StoreSpec, size: int, max_queued: int = 16) -> None:
         self.spec = spec
         self.size = size
+        self.max_queued = max_queued  # queries that may wait for a worker; more get 503 at once
         self._idle = _Handoff()
         self._all: set[_Worker] = set()
         self._tasks: set[asyncio.Task[None]] = set()  # replacements and exit watchers
@@ -248,6 +254,7 @@ class WorkerPool:
             "worker_restarts": self.restarts,
             "query_timeouts": self.timeouts,
             "queries_refused_busy": self.busy,
+            "queries_waiting": self._idle.waiting,
             "last_error": self.last_error,
         }
 
@@ -255,6 +262,13 @@ class WorkerPool:
         """Run ``request`` on an idle worker within ``request.timeout`` seconds."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + request.timeout
+        if not len(self._idle) and self._idle.waiting >= self.max_queued:
+            self.busy += 1
+            return QueryError(
+                503,
+                f"all {self.size} query workers are busy and {self.max_queued} queries are "
+                "waiting; try again later",
+            )
         try:
             async with asyncio.timeout_at(deadline):
                 worker = await self._idle.get()

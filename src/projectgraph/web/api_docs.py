@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -24,6 +23,7 @@ from projectgraph.queries import LARGEST, MAX_STRING, NamedQuery, Parameter
 from projectgraph.sparql.representations import representations
 from projectgraph.web.base import BadHost, public_base
 from projectgraph.web.errors import error_response
+from projectgraph.web.pages import render
 
 DEFAULT_TAG = "named queries"
 NOT_MODIFIED = {"description": "The client's copy (If-None-Match) is current."}
@@ -203,15 +203,9 @@ class ApiDocs:
             return Response(json.dumps(schema, ensure_ascii=False), media_type="application/json")
 
         async def docs(request: Request) -> HTMLResponse:
-            # Relative URLs: they keep working behind a proxy that adds a path prefix.
-            return get_swagger_ui_html(
-                openapi_url="openapi.json",
-                title=f"{app.title}: API reference",
-                swagger_js_url="static/swagger-ui/swagger-ui-bundle.js",
-                swagger_css_url="static/swagger-ui/swagger-ui.css",
-                swagger_favicon_url="static/swagger-ui/favicon-32x32.png",
-                swagger_ui_parameters={"validatorUrl": None, "tryItOutEnabled": True},
-            )
+            # Relative URLs: they keep working behind a proxy that adds a path prefix. The
+            # page starts Swagger UI from a file (static/docs-page.js): no inline script.
+            return HTMLResponse(render("docs.html", title=f"{app.title}: API reference"))
 
         methods = ["GET", "HEAD"]
         app.add_api_route("/openapi.json", openapi_json, methods=methods, include_in_schema=False)

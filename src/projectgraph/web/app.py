@@ -25,6 +25,7 @@ from projectgraph.store.base import QueryEngine
 from projectgraph.store.loading import ServedBuild
 from projectgraph.web.api import NamedQueryApi
 from projectgraph.web.caching import CompressExceptDumps
+from projectgraph.web.hardening import HardeningHeaders
 from projectgraph.web.harvest import Harvest
 from projectgraph.web.pages import STATIC, render
 from projectgraph.web.resources import Site, handle
@@ -239,6 +240,7 @@ def create_app(settings: Settings, engine: QueryEngine, build: ServedBuild) -> F
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(CompressExceptDumps, minimum_size=1024)
+    app.add_middleware(HardeningHeaders, retry_after=settings.retry_after)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],

@@ -1,0 +1,104 @@
+"""Web hardening: security headers, no inline script, Retry-After on a full queue."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.server import Server, start_server
+
+PAGES = (
+    "/",
+    "/page/project/clusters3",
+    "/page/organisation/spri-basque-country-business-development-agency",
+    "/browse/project",
+    "/catalog",
+    "/ontology",
+    "/sparql",
+    "/docs",
+    "/page/project/no-such-project",
+)
+SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
+CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_html_pages_forbid_inline_script_and_framing(http: httpx.Client, path: str) -> None:
+    response = http.get(path, headers={"Accept": "text/html"})
+    assert response.headers["content-type"].startswith("text/html"), path
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy.split("style-src")[0]
+    assert "frame-ancestors 'none'" in policy and "default-src 'none'" in policy
+    assert response.headers["x-content-type-options"] == "nosniff"
+    for attributes, body in SCRIPT.findall(response.text):
+        if "src=" in attributes:
+            assert not body.strip(), path
+        else:  # the only inline blocks are JSON-LD data, which browsers never run
+            assert 'type="application/ld+json"' in attributes, (path, attributes)
+
+
+@pytest.mark.parametrize(
+    "path", ["/sparql?query=ASK%7B%7D", "/api/queries", "/dumps/projectgraph.ttl", "/health"]
+)
+def test_every_response_says_nosniff(http: httpx.Client, path: str) -> None:
+    response = http.get(path)
+    assert response.status_code == 200
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "content-security-policy" not in response.headers  # not HTML
+
+
+def test_errors_are_not_cached(http: httpx.Client) -> None:
+    response = http.get("/sparql", params={"query": "SELECT * WHERE {"})
+    assert response.status_code == 400 and response.headers["cache-control"] == "no-store"
+
+
+@pytest.fixture(scope="module")
+def one_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    running = start_server(
+        tmp_path_factory.mktemp("one-worker"),
+        "--workers",
+        "1",
+        "--timeout",
+        "3",
+        env={"PROJECTGRAPH_MAX_QUEUED": "0", "PROJECTGRAPH_RETRY_AFTER": "7"},
+    )
+    yield running
+    running.stop()
+
+
+def test_a_full_queue_is_refused_at_once_with_retry_after(one_worker: Server) -> None:
+    slow: list[httpx.Response] = []
+    busy = threading.Thread(
+        target=lambda: slow.append(
+            httpx.get(one_worker.url + "/sparql", params={"query": CARTESIAN}, timeout=30)
+        )
+    )
+    busy.start()
+    time.sleep(0.5)  # the only worker is on the cartesian product now
+    started = time.monotonic()
+    refused = httpx.get(one_worker.url + "/sparql", params={"query": "ASK {}"}, timeout=30)
+    assert time.monotonic() - started < 1.0  # refused at once, not after waiting
+    assert refused.status_code == 503 and refused.headers["retry-after"] == "7"
+    assert "busy" in refused.text
+    busy.join()
+    assert slow[0].status_code == 503 and slow[0].headers["retry-after"] == "7"  # timed out
+    assert "limit" in slow[0].text
+    # Healthy again once the worker is replaced.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        health = httpx.get(one_worker.url + "/health").json()
+        if health["engine"]["workers_alive"] == 1 and health["engine"]["workers_idle"] == 1:
+            break
+        time.sleep(0.2)
+    assert httpx.get(one_worker.url + "/sparql", params={"query": "ASK {}"}).status_code == 200
+
+
+def test_static_files_stay_inside_their_folder(http: httpx.Client) -> None:
+    for path in ("/static/../pyproject.toml", "/static/%2e%2e/%2e%2e/pyproject.toml"):
+        response = http.get(path)
+        assert response.status_code == 404 and "[project]" not in response.text
