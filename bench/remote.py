@@ -54,6 +54,7 @@ import contextlib
 import datetime as dt
 import json
 import math
+import os
 import re
 import shlex
 import shutil
@@ -239,7 +240,7 @@ class Clients:
 
     quick: httpx.Client  # to Virtuoso, acknowledging at once (QuickAckTransport)
     kept: httpx.Client  # to Virtuoso, plain httpx
-    pg: httpx.Client  # to projectgraph, plain httpx
+    pg: httpx.Client  # to projectgraph, acknowledging at once, like ``quick``
 
 
 # ------------------------------------------------------------------------------------------
@@ -711,7 +712,9 @@ def serve_and_time(
                 )
                 return stack.enter_context(made)
 
-            clients = Clients(quick=client(QuickAckTransport()), kept=client(), pg=client(QuickAckTransport()))
+            clients = Clients(
+                quick=client(QuickAckTransport()), kept=client(), pg=client(QuickAckTransport())
+            )
             result.queries, result.skipped = named_queries(clients.pg, pg.base, cfg, project_iri)
             say(f"  timing {len(result.queries)} named queries ({cfg.runs} runs each) ...")
             for query in result.queries:
@@ -951,12 +954,17 @@ def report(
     problems: Problems,
     elapsed: float,
     when: str,
+    load: tuple[float, float],
 ) -> str:
-    """The Markdown report."""
+    """The Markdown report; ``load``: the load averages at the start and at the end."""
     out: list[str] = []
     put = out.append
     put("# projectgraph on a remote SPARQL store (Virtuoso)\n")
     put(f"- date: {when}; run time {elapsed:.0f} s")
+    put(
+        f"- load average (1 min) at the start {load[0]:.2f}, at the end {load[1]:.2f}, on "
+        f"{os.cpu_count()} cores: other work on the machine makes the timings noisier"
+    )
     put(f"- command: `{cfg.command}`")
     out.extend(machine())
     put(f"- Virtuoso: Debian's `{BINARY}`, {version}")
@@ -988,14 +996,15 @@ def report(
         "- queries: every named query with its defaults, prepared as the API prepares it; "
         f"one checked request of each kind, then {cfg.runs} timed runs of the four kinds in "
         f"turn (fewer past {cfg.budget:g} s per query, at least {MIN_RUNS}), sequential, "
-        "httpx, each kind on one kept-alive connection, no compression. *direct*: POST to "
+        "httpx, each kind on one kept-alive connection, no compression, the client setting "
+        "TCP_QUICKACK before every read (but for *direct plain*). *direct*: POST to "
         "Virtuoso's `/sparql` of the text projectgraph forwards, with "
         "`default-graph-uri=<version graph>` and `named-graph-uri=urn:x-projectgraph:no-graph`"
-        ", the client setting TCP_QUICKACK before every read; *direct plain*: the same with "
-        "plain httpx; *through*: POST of the same query to projectgraph's `/sparql`; *API*: "
-        "`GET /api/queries/{name}`. SELECT as `application/sparql-results+json`, CONSTRUCT "
-        "as `application/n-triples` (what projectgraph asks Virtuoso for; the API answers "
-        "its default JSON / JSON-LD). Times in ms, p95 nearest-rank; ratios are of medians, "
+        "; *direct plain*: the same with plain httpx; *through*: POST of the same query to "
+        "projectgraph's `/sparql`; *API*: `GET /api/queries/{name}`. SELECT as "
+        "`application/sparql-results+json`, CONSTRUCT as `application/n-triples` (what "
+        "projectgraph asks Virtuoso for; the API answers its default JSON / JSON-LD). "
+        "Times in ms, p95 nearest-rank; ratios are of medians, "
         "against *direct*; the target is held against queries whose *direct* median is over "
         f"{SLOW_DIRECT * 1000:.0f} ms"
     )
@@ -1005,7 +1014,7 @@ def report(
         "is acknowledged, which the client's kernel delays by up to 40 ms. *direct plain* "
         "shows what a plain client gets; *direct*, acknowledging at once, is the store's own "
         "speed, the stricter baseline. projectgraph's workers (plain httpx, kept-alive) are "
-        "exposed to the same stall on their hop to Virtuoso"
+        "exposed to the same stall on their hop to Virtuoso, and it counts in *through*"
     )
 
     put("\n## Loads\n")
@@ -1167,6 +1176,7 @@ def main(argv: list[str] | None = None) -> int:
         if not (dist_of(folder) / MANIFEST).is_file():
             raise SystemExit(f"{folder}: not a built project folder (no {MANIFEST} in its dist)")
     started = time.perf_counter()
+    load_start = os.getloadavg()[0]
     when = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     # Servers run in their own sessions: a SIGTERM unwinds through the code that stops them.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -1199,7 +1209,8 @@ def main(argv: list[str] | None = None) -> int:
     say(f"done in {elapsed:.0f} s")
 
     version = virtuoso_version()
-    text = report(cfg, results, settings, version, problems, elapsed, when)
+    load = (load_start, os.getloadavg()[0])
+    text = report(cfg, results, settings, version, problems, elapsed, when, load)
     cfg.out.mkdir(parents=True, exist_ok=True)
     (cfg.out / "REMOTE.md").write_text(text)
     raw = {
@@ -1209,6 +1220,7 @@ def main(argv: list[str] | None = None) -> int:
         "virtuoso": {"version": version, "memory_mb": cfg.memory_mb, "ini": settings},
         "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()},
         "results": [dumpable(r) for r in results],
+        "load_average": {"start": load[0], "end": load[1]},
         "problems": list(problems),
     }
     (cfg.out / "remote.json").write_text(json.dumps(raw, indent=1, default=str) + "\n")

@@ -49,6 +49,7 @@ def start_server(
     root: Path = REPO,
     env: dict[str, str] | None = None,
     wait: float = 90.0,
+    quiet: bool = True,
 ) -> Server:
     """``projectgraph serve`` with dist/ under ``folder``; returns once /health answers 200
     and the start-up run of the named queries is over."""
@@ -68,7 +69,7 @@ def start_server(
                 "127.0.0.1",
                 "--port",
                 str(port),
-                "--quiet",
+                *(["--quiet"] if quiet else []),
                 *args,
             ],
             stdout=out,

@@ -131,6 +131,15 @@ def _serve(
         f"http://{settings.host}:{settings.port}/sparql"
     )
     logging.getLogger("uvicorn.error").addFilter(_AbortedQueries())
+    if settings.access_log:  # ours (JSON lines, with query times) replaces uvicorn's
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        access = logging.getLogger("projectgraph.access")
+        access.addHandler(handler)
+        access.setLevel(
+            logging.INFO if log_level in ("info", "debug", "trace") else logging.WARNING
+        )
+        access.propagate = False
     engine = (RemoteEngine if spec.kind == "remote" else WorkerPool)(
         spec, settings.workers, settings.max_queued
     )
@@ -140,6 +149,7 @@ def _serve(
         host=settings.host,
         port=settings.port,
         log_level=log_level,
+        access_log=not settings.access_log,
         # For the h11 parser (used if httptools is missing): let a GET line hold a long
         # query. httptools refuses URLs over 64 KiB itself (400); longer ones must POST.
         h11_max_incomplete_event_size=max(64 * 1024, 4 * settings.max_query_length + 16 * 1024),

@@ -98,6 +98,11 @@ SETTINGS: tuple[Setting, ...] = (
         16,
         "Queries that may wait for a busy worker; more are refused at once (503, Retry-After).",
     ),
+    Setting(
+        "access_log",
+        True,
+        "Log each request as one JSON line (time, client, path, status, bytes, ms, query_ms).",
+    ),
     Setting("retry_after", 5, "Seconds a refused client is told to wait (Retry-After of 503/429)."),
     Setting("query_timeout", 30.0, "Seconds a query may run before it is stopped (503)."),
     Setting("max_query_length", 100_000, "Longest query text accepted, in characters."),
@@ -155,6 +160,7 @@ class Settings:
     store_graph: str
     workers: int
     max_queued: int
+    access_log: bool
     retry_after: int
     query_timeout: float
     max_query_length: int
@@ -224,6 +230,7 @@ def load_settings(
         workers=_bounded(values, "workers", int, 1, 256),
         max_queued=_bounded(values, "max_queued", int, 0, 100_000),
         retry_after=_bounded(values, "retry_after", int, 1, 86_400),
+        access_log=bool(values["access_log"]),
         query_timeout=_bounded(values, "query_timeout", float, 0.001, 86_400),
         max_query_length=_bounded(values, "max_query_length", int, 1, 100_000_000),
         max_rows=_bounded(values, "max_rows", int, 0, 1_000_000_000),

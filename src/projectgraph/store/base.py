@@ -8,7 +8,7 @@ already in the negotiated format whose first chunk exists (so the status is sett
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 
@@ -43,6 +43,7 @@ class QueryStream:
     first: bytes
     rest: AsyncIterator[bytes]
     complete: bool = False  # ``first`` is the whole result (nothing in ``rest``)
+    stats: dict[str, object] = field(default_factory=dict)  # seconds, rows: set at the end
 
 
 QueryOutcome = QueryError | QueryStream

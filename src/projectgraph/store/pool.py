@@ -15,7 +15,7 @@ import logging
 import socket
 import sys
 from collections import deque
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -126,6 +126,7 @@ class WorkerPool:
         self.spec = spec
         self.size = size
         self.max_queued = max_queued  # queries that may wait for a worker; more get 503 at once
+        self.observe: Callable[[float], None] | None = None  # told each finished query's time
         self._idle = _Handoff()
         self._all: set[_Worker] = set()
         self._tasks: set[asyncio.Task[None]] = set()  # replacements and exit watchers
@@ -304,7 +305,12 @@ class WorkerPool:
                     if end_kind == END:
                         lease.end(ok=True)
                         return QueryStream(
-                            head["truncated"], head["rows"], payload, _nothing(), True
+                            head["truncated"],
+                            head["rows"],
+                            payload,
+                            _nothing(),
+                            True,
+                            self._ended(end, {}),
                         )
                     kind, payload = end_kind, end
         except TimeoutError:
@@ -322,10 +328,29 @@ class WorkerPool:
             return _error(payload)
         if kind == END:
             lease.end(ok=True)
-            return QueryStream(head["truncated"], head["rows"], b"", _nothing(), True)
-        return QueryStream(head["truncated"], head["rows"], payload, self._relay(lease, deadline))
+            return QueryStream(
+                head["truncated"], head["rows"], b"", _nothing(), True, self._ended(payload, {})
+            )
+        stats: dict[str, object] = {}
+        return QueryStream(
+            head["truncated"],
+            head["rows"],
+            payload,
+            self._relay(lease, deadline, stats),
+            stats=stats,
+        )
 
-    async def _relay(self, lease: _Lease, deadline: float) -> AsyncIterator[bytes]:
+    def _ended(self, payload: bytes, stats: dict[str, object]) -> dict[str, object]:
+        """Fill ``stats`` from an END frame and report the query's time."""
+        stats.update(json.loads(payload))
+        seconds = stats.get("seconds")
+        if self.observe is not None and isinstance(seconds, int | float):
+            self.observe(float(seconds))
+        return stats
+
+    async def _relay(
+        self, lease: _Lease, deadline: float, stats: dict[str, object]
+    ) -> AsyncIterator[bytes]:
         finished = False
         try:
             while True:
@@ -337,6 +362,7 @@ class WorkerPool:
                     yield payload
                 elif kind == END:
                     finished = True
+                    self._ended(payload, stats)
                     return
                 else:  # ERROR after the first bytes: the response can only be cut short
                     raise QueryAborted(json.loads(payload).get("message", "query failed"))

@@ -23,10 +23,13 @@ from projectgraph.queries import load_queries
 from projectgraph.settings import Settings
 from projectgraph.store.base import QueryEngine
 from projectgraph.store.loading import ServedBuild
+from projectgraph.store.pool import WorkerPool
 from projectgraph.web.api import NamedQueryApi
 from projectgraph.web.caching import CompressExceptDumps
 from projectgraph.web.hardening import HardeningHeaders
 from projectgraph.web.harvest import Harvest
+from projectgraph.web.observe import CONTENT_TYPE as METRICS_TYPE
+from projectgraph.web.observe import Metrics, Observe
 from projectgraph.web.pages import STATIC, render
 from projectgraph.web.resources import Site, handle
 from projectgraph.web.service_description import PREFIXES, describe_service
@@ -175,7 +178,12 @@ def create_app(settings: Settings, engine: QueryEngine, build: ServedBuild) -> F
         body = description_bytes(endpoint_url(request), fmt)
         return Response(body, media_type=fmt.content_type(media_type), headers={"Vary": "Accept"})
 
-    sparql = SparqlEndpoint(settings, engine, page, description)
+    metrics = Metrics(
+        engine.health, {"build_id": build.build_id, "triples": str(build.manifest.get("triples"))}
+    )
+    if isinstance(engine, WorkerPool):
+        engine.observe = metrics.query_seconds.observe
+    sparql = SparqlEndpoint(settings, engine, page, description, metrics)
     for path in ("/sparql", "/sparql/"):
         for method in ("GET", "POST"):
             app.add_api_route(
@@ -238,9 +246,14 @@ def create_app(settings: Settings, engine: QueryEngine, build: ServedBuild) -> F
         }
         return JSONResponse(body, status_code=503 if state == "down" else 200)
 
+    @app.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    async def prometheus() -> Response:
+        return Response(metrics.exposition(), media_type=METRICS_TYPE)
+
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(CompressExceptDumps, minimum_size=1024)
     app.add_middleware(HardeningHeaders, retry_after=settings.retry_after)
+    app.add_middleware(Observe, metrics=metrics, log=settings.access_log)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],

@@ -23,6 +23,7 @@ from projectgraph.settings import Settings
 from projectgraph.sparql.inspect import inspect
 from projectgraph.store.base import QueryEngine, QueryError, QueryRequest, QueryStream
 from projectgraph.web.errors import HttpError, error_response
+from projectgraph.web.observe import note_query
 
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
@@ -47,9 +48,12 @@ class ProtocolError(HttpError):
 class SparqlEndpoint:
     """Handles requests to /sparql; the page and the service description are injected."""
 
-    def __init__(self, settings: Settings, engine: QueryEngine, page, description) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, settings: Settings, engine: QueryEngine, page, description, metrics=None
+    ) -> None:  # type: ignore[no-untyped-def]
         self.settings = settings
         self.engine = engine
+        self.metrics = metrics  # counts refused queries (projectgraph.web.observe.Metrics)
         self.page = page  # (request, query) -> HTML Response
         self.description = description  # (request, Format) -> Response
         # Percent-encoding can triple a character's size, UTF-8 make it four bytes.
@@ -60,6 +64,8 @@ class SparqlEndpoint:
         try:
             return await self._handle(request, accept)
         except ProtocolError as e:
+            if self.metrics is not None and e.status < 500:
+                self.metrics.reject(e.status)
             return error_response(e.status, e.message, accept, e.details)
 
     async def _handle(self, request: Request, accept: str | None) -> Response:
@@ -122,6 +128,7 @@ class SparqlEndpoint:
         )
         if isinstance(outcome, QueryError):
             raise _query_error(outcome, query)
+        note_query(request.scope, outcome.stats)
         return _respond(outcome, fmt.content_type(media_type), self.settings.max_rows)
 
     async def _parameters(self, request: Request) -> MultiDict:

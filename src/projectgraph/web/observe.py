@@ -1,0 +1,192 @@
+"""What the server did: Prometheus metrics at ``/metrics`` and a structured access log.
+
+Metrics (Prometheus text format, from prometheus_client, one registry per app):
+
+- ``projectgraph_http_requests_total{route,method,status}``: by route template
+  (``/page/{kind}/{slug}``, not each IRI, so the number of series stays small);
+- ``projectgraph_http_request_duration_seconds{route}``: a latency histogram;
+- ``projectgraph_query_seconds``: engine time of each query (from its worker);
+- ``projectgraph_queries_rejected_total{reason}``: refused before or by the engine
+  (malformed, forbidden, too_long, busy, rate_limited, ...);
+- read at each scrape from the engine: query timeouts, worker restarts, queries refused busy,
+  waiting, workers alive; and the build served (``projectgraph_build_info``,
+  ``projectgraph_triples``).
+
+The access log is one JSON object per request on the ``projectgraph.access`` logger: time,
+client, method, path, status, bytes, duration, and for queries the engine's time, rows and
+whether the answer came from the cache.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+access_log = logging.getLogger("projectgraph.access")
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+REJECTED_BY_STATUS = {
+    400: "malformed",
+    403: "forbidden",
+    406: "not_acceptable",
+    413: "too_long",
+    414: "too_long",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+MAX_LOGGED_PATH = 2_000  # characters of a request target in the log
+
+
+class Metrics:
+    """The app's metrics; ``engine_health`` and ``build`` are read at each scrape."""
+
+    def __init__(self, engine_health: Callable[[], dict[str, object]], build: dict[str, str]):
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "projectgraph_http_requests",
+            "HTTP requests answered, by route template, method and status.",
+            ("route", "method", "status"),
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "projectgraph_http_request_duration_seconds",
+            "Time from request to the last byte of the answer, by route template.",
+            ("route",),
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.query_seconds = Histogram(
+            "projectgraph_query_seconds",
+            "Engine time of each query that ran to its end.",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.rejected = Counter(
+            "projectgraph_queries_rejected",
+            "Queries refused (malformed, forbidden, too long, busy, rate limited, ...).",
+            ("reason",),
+            registry=self.registry,
+        )
+        self.registry.register(_EngineCollector(engine_health, build))
+
+    def reject(self, status: int, reason: str | None = None) -> None:
+        """Count a refused query."""
+        self.rejected.labels(reason or REJECTED_BY_STATUS.get(status, str(status))).inc()
+
+    def exposition(self) -> bytes:
+        """The metrics in Prometheus text format."""
+        return generate_latest(self.registry)
+
+
+class _EngineCollector(Collector):
+    def __init__(self, health: Callable[[], dict[str, object]], build: dict[str, str]) -> None:
+        self.health = health
+        self.build = build
+
+    def collect(self) -> Iterator[Metric]:
+        status = self.health()
+        for key, name, text in (
+            ("query_timeouts", "projectgraph_query_timeouts", "Queries stopped at the timeout."),
+            ("worker_restarts", "projectgraph_worker_restarts", "Query workers replaced."),
+            (
+                "queries_refused_busy",
+                "projectgraph_queries_refused_busy",
+                "Queries refused because every worker was busy (503).",
+            ),
+        ):
+            yield CounterMetricFamily(name, text, value=float(status.get(key) or 0))  # type: ignore[arg-type]
+        for key, name, text in (
+            ("queries_waiting", "projectgraph_queries_waiting", "Queries waiting for a worker."),
+            ("workers_alive", "projectgraph_workers_alive", "Query workers running."),
+            ("workers", "projectgraph_workers", "Query workers wanted."),
+        ):
+            yield GaugeMetricFamily(name, text, value=float(status.get(key) or 0))  # type: ignore[arg-type]
+        info = GaugeMetricFamily(
+            "projectgraph_build_info", "The build served.", labels=("build_id", "store")
+        )
+        info.add_metric((self.build.get("build_id", ""), str(status.get("store", ""))), 1.0)
+        yield info
+        yield GaugeMetricFamily(
+            "projectgraph_triples",
+            "Triples in the merged graph served.",
+            value=float(self.build.get("triples", 0) or 0),
+        )
+
+
+class Observe:
+    """ASGI middleware: counts and times every request, and logs it as one JSON line."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, log: bool = True) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.log = log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        answer: dict[str, Any] = {"status": 500, "bytes": 0, "cache": None}
+
+        async def observed_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                answer["status"] = message["status"]
+                for name, value in message.get("headers", []):
+                    if name.lower() == b"x-cache":
+                        answer["cache"] = value.decode("latin-1")
+            elif message["type"] == "http.response.body":
+                answer["bytes"] += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, observed_send)
+        finally:
+            self._record(scope, answer, time.perf_counter() - started)
+
+    def _record(self, scope: Scope, answer: dict[str, Any], seconds: float) -> None:
+        route = getattr(scope.get("route"), "path", None) or "unmatched"
+        status = str(answer["status"])
+        self.metrics.requests.labels(route, scope["method"], status).inc()
+        self.metrics.latency.labels(route).observe(seconds)
+        if not self.log or not access_log.isEnabledFor(logging.INFO):
+            return
+        target = scope.get("path", "")
+        query_string = scope.get("query_string", b"")
+        if query_string:
+            target += "?" + query_string.decode("latin-1")
+        client = scope.get("client") or ("", 0)
+        entry: dict[str, Any] = {
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "client": client[0],
+            "method": scope["method"],
+            "path": target[:MAX_LOGGED_PATH],
+            "route": route,
+            "status": answer["status"],
+            "bytes": answer["bytes"],
+            "ms": round(seconds * 1000, 2),
+        }
+        stats = scope.get("state", {}).get("query_stats")
+        if stats:  # filled in by the engine when the query ended (after streaming, too)
+            seconds = stats.get("seconds")
+            if isinstance(seconds, int | float):
+                entry["query_ms"] = round(seconds * 1000, 2)
+            if stats.get("rows") is not None:
+                entry["rows"] = stats["rows"]
+        if answer["cache"]:
+            entry["cache"] = answer["cache"]
+        access_log.info(json.dumps(entry, ensure_ascii=False))
+
+
+def note_query(scope: Scope, stats: dict[str, object]) -> None:
+    """Log this request with a query's engine statistics (a dict the engine fills in when
+    the query ends, which for a streamed answer is after the route returned)."""
+    scope.setdefault("state", {})["query_stats"] = stats
