@@ -1,7 +1,8 @@
 """Benchmark projectgraph on a remote SPARQL store: Debian's Virtuoso 7.2.5 (``virtuoso-t``).
 
     python -m bench.remote [--sizes 1000,10000] [--project DIR ...] [--runs N] [--quick]
-                           [--memory-mb MB] [--keep] [--out DIR] [...]
+                           [--memory-mb MB] [--update-chunks N,...] [--no-update] [--keep]
+                           [--out DIR] [...]
 
 Each subject is either a number of synthetic projects (``--sizes``: ``projectgraph synth``,
 then ``projectgraph build --project``, timed) or a project folder that is built already
@@ -24,21 +25,26 @@ For each one the benchmark
 
    - *direct*: POSTed to Virtuoso's own ``/sparql`` with the dataset projectgraph uses
      (``default-graph-uri=<version graph>``, ``named-graph-uri=urn:x-projectgraph:no-graph``)
-     and the text projectgraph forwards (comments blanked);
-   - *through projectgraph*: the same text POSTed to projectgraph's ``/sparql``;
+     and the text projectgraph forwards (comments blanked), by a client that sets
+     TCP_QUICKACK before every read (:class:`QuickAckTransport`, see there why);
+   - *direct plain*: the same with plain httpx, which often waits ~40 ms for a delayed ACK;
+   - *through projectgraph*: the same query POSTed to projectgraph's ``/sparql``;
    - *API*: ``GET /api/queries/{name}`` with the same parameters (JSON rows or JSON-LD).
 
    SELECT answers are asked for as ``application/sparql-results+json``, CONSTRUCT answers as
    ``application/n-triples`` (what projectgraph itself asks Virtuoso for). After one checked,
-   untimed request of each kind, the three kinds are timed in turn, ``--runs`` times (fewer
-   once a query's timed runs pass ``--budget`` seconds, at least three), sequentially over
-   one keep-alive connection per server. The direct and the through answers must have the
+   untimed request of each kind, the four kinds are timed in turn, ``--runs`` times (fewer
+   once a query's timed runs pass ``--budget`` seconds, at least three), sequentially, each
+   kind over one kept-alive connection. The direct and the through answers must have the
    same rows (SELECT: as multisets, numbers to 9 digits; CONSTRUCT: the same number of
    triples). The overhead ratio is the through median over the direct median; the target,
    a ratio under 1.2x, is held against the queries whose direct median is over 20 ms;
 3. up to ``--update-max`` projects (10,000; ``--no-update`` skips it), publishes the build
-   once more into another fresh Virtuoso with SPARQL Update only (``INSERT DATA``, as
-   ``projectgraph publish`` without ``--graph-store``).
+   again with SPARQL Update only (``INSERT DATA``, as ``projectgraph publish`` without
+   ``--graph-store``), once per ``--update-chunks`` size (20,000, publish's default, and
+   1,000), each into a fresh Virtuoso. Virtuoso 7.2.5's SPARQL compiler refuses an
+   ``INSERT DATA`` of more than about 4,990 lines ("SP030 ... memory exhausted"), so the
+   default chunk fails there: that is reported, not hidden.
 
 The tables go to stdout and, with the machine, the Virtuoso settings and the raw samples, to
 ``--out`` (``bench/results``): ``REMOTE.md`` and ``remote.json``. Every server listens on
@@ -817,6 +823,12 @@ def ratio_text(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}x"
 
 
+def short(failure: str, width: int = 60) -> str:
+    """A failure cut to ``width`` characters for a table cell (Problems has it whole)."""
+    text = " ".join(failure.split())
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
 def seconds_text(value: float | None) -> str:
     """Seconds with a precision that suits the size."""
     if value is None:
@@ -848,7 +860,7 @@ def load_table(results: list[SubjectResult]) -> str:
                     load.method,
                     f"{load.chunk:,}",
                     f"{load.triples:,}" if load.triples else "-",
-                    load.failure or seconds_text(load.seconds),
+                    short(load.failure) if load.failure else seconds_text(load.seconds),
                     f"{load.rate:,.0f}" if load.rate else "-",
                     f"{load.counted:,}" if load.counted is not None else "-",
                     f"{load.database_mib:,.0f}",
@@ -858,7 +870,7 @@ def load_table(results: list[SubjectResult]) -> str:
         if r.update_skipped:
             rows.append([r.label, UPDATE, "-", "-", r.update_skipped, "-", "-", "-", "-"])
         if not r.loads and r.failure:
-            rows.append([r.label, "-", "-", "-", r.failure, "-", "-", "-", "-"])
+            rows.append([r.label, "-", "-", "-", short(r.failure), "-", "-", "-", "-"])
     return table(
         [
             "subject",
@@ -969,8 +981,12 @@ def report(
     out.extend(machine())
     put(f"- Virtuoso: Debian's `{BINARY}`, {version}")
     put(
-        f"- Virtuoso memory: {cfg.memory_mb:,} MB (`--memory-mb`); its ini, as "
-        "`tests/virtuoso.py` writes it (ports and paths left out):"
+        f"- Virtuoso memory: {cfg.memory_mb:,} MB (`--memory-mb`)"
+        + (
+            "; its ini, as `tests/virtuoso.py` writes it (ports and paths left out):"
+            if settings
+            else ""
+        )
     )
     for section, values in settings.items():
         put(f"  - [{section}] " + ", ".join(f"{k} = {v}" for k, v in values.items()))

@@ -102,3 +102,41 @@ def test_static_files_stay_inside_their_folder(http: httpx.Client) -> None:
     for path in ("/static/../pyproject.toml", "/static/%2e%2e/%2e%2e/pyproject.toml"):
         response = http.get(path)
         assert response.status_code == 404 and "[project]" not in response.text
+
+
+@pytest.fixture(scope="module")
+def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    running = start_server(
+        tmp_path_factory.mktemp("limited"),
+        env={
+            "PROJECTGRAPH_RATE_LIMIT": "2",
+            "PROJECTGRAPH_RATE_BURST": "5",
+            "PROJECTGRAPH_RATE_LIMIT_LOOPBACK": "true",
+        },
+    )
+    yield running
+    running.stop()
+
+
+def test_a_client_past_its_rate_gets_429_and_others_do_not(limited: Server) -> None:
+    with httpx.Client(base_url=limited.url) as client:
+        statuses = [client.get("/sparql", params={"query": "ASK {}"}).status_code for _ in range(8)]
+        assert statuses[:5] == [200] * 5 and 429 in statuses[5:], statuses
+        refused = client.get("/api/queries")
+        assert refused.status_code == 429
+        assert int(refused.headers["retry-after"]) >= 1
+        assert refused.headers["x-content-type-options"] == "nosniff"
+        assert "requests per second" in refused.json()["message"]
+        # Monitors always get through; a client behind the trusted proxy has its own bucket.
+        assert client.get("/health").status_code == 200
+        other = client.get("/api/queries", headers={"X-Forwarded-For": "198.51.100.7"})
+        assert other.status_code == 200
+        metrics = client.get("/metrics").text
+        assert 'projectgraph_queries_rejected_total{reason="rate_limited"}' in metrics
+        time.sleep(1.1)  # the bucket refills at 2 per second
+        assert client.get("/api/queries").status_code == 200
+
+
+def test_loopback_is_not_limited_by_default(http: httpx.Client) -> None:
+    statuses = {http.get("/sparql", params={"query": "ASK {}"}).status_code for _ in range(150)}
+    assert statuses == {200}

@@ -103,6 +103,17 @@ SETTINGS: tuple[Setting, ...] = (
         True,
         "Log each request as one JSON line (time, client, path, status, bytes, ms, query_ms).",
     ),
+    Setting(
+        "rate_limit",
+        20.0,
+        "Requests per second one client may make after its burst (0: no limit); more get 429.",
+    ),
+    Setting("rate_burst", 100, "Requests one client may make at once before the rate applies."),
+    Setting(
+        "rate_limit_loopback",
+        False,
+        "Also limit loopback clients (off: local development and a local proxy are not limited).",
+    ),
     Setting("retry_after", 5, "Seconds a refused client is told to wait (Retry-After of 503/429)."),
     Setting("query_timeout", 30.0, "Seconds a query may run before it is stopped (503)."),
     Setting("max_query_length", 100_000, "Longest query text accepted, in characters."),
@@ -161,6 +172,9 @@ class Settings:
     workers: int
     max_queued: int
     access_log: bool
+    rate_limit: float
+    rate_burst: int
+    rate_limit_loopback: bool
     retry_after: int
     query_timeout: float
     max_query_length: int
@@ -231,6 +245,9 @@ def load_settings(
         max_queued=_bounded(values, "max_queued", int, 0, 100_000),
         retry_after=_bounded(values, "retry_after", int, 1, 86_400),
         access_log=bool(values["access_log"]),
+        rate_limit=_bounded(values, "rate_limit", float, 0, 1_000_000),
+        rate_burst=_bounded(values, "rate_burst", int, 1, 1_000_000),
+        rate_limit_loopback=bool(values["rate_limit_loopback"]),
         query_timeout=_bounded(values, "query_timeout", float, 0.001, 86_400),
         max_query_length=_bounded(values, "max_query_length", int, 1, 100_000_000),
         max_rows=_bounded(values, "max_rows", int, 0, 1_000_000_000),

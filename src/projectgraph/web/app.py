@@ -31,6 +31,7 @@ from projectgraph.web.harvest import Harvest
 from projectgraph.web.observe import CONTENT_TYPE as METRICS_TYPE
 from projectgraph.web.observe import Metrics, Observe
 from projectgraph.web.pages import STATIC, render
+from projectgraph.web.ratelimit import RateLimit
 from projectgraph.web.resources import Site, handle
 from projectgraph.web.service_description import PREFIXES, describe_service
 from projectgraph.web.sparql import SparqlEndpoint
@@ -50,6 +51,7 @@ EXPOSED_HEADERS = [
     "Link",
     "ETag",
     "X-Cache",
+    "Retry-After",
 ]
 
 SPARQL_DOC = {
@@ -252,6 +254,14 @@ def create_app(settings: Settings, engine: QueryEngine, build: ServedBuild) -> F
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(CompressExceptDumps, minimum_size=1024)
+    app.add_middleware(
+        RateLimit,
+        rate=settings.rate_limit,
+        burst=settings.rate_burst,
+        trusted_proxies=settings.trusted_proxies,
+        loopback=settings.rate_limit_loopback,
+        on_limited=lambda: metrics.reject(429),
+    )
     app.add_middleware(HardeningHeaders, retry_after=settings.retry_after)
     app.add_middleware(Observe, metrics=metrics, log=settings.access_log)
     app.add_middleware(
