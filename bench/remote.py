@@ -863,8 +863,8 @@ def load_table(results: list[SubjectResult]) -> str:
                     short(load.failure) if load.failure else seconds_text(load.seconds),
                     f"{load.rate:,.0f}" if load.rate else "-",
                     f"{load.counted:,}" if load.counted is not None else "-",
-                    f"{load.database_mib:,.0f}",
-                    f"{load.virtuoso_rss_mib:,.0f}",
+                    "-" if load.failure else f"{load.database_mib:,.0f}",
+                    "-" if load.failure else f"{load.virtuoso_rss_mib:,.0f}",
                 ]
             )
         if r.update_skipped:
@@ -943,7 +943,8 @@ def summary_lines(r: SubjectResult) -> list[str]:
         f"{ratio_text(statistics.median(ratios))}, worst {ratio_text(max(ratios))}; "
         "median added time "
         f"{ms(statistics.median(overhead))} ms per query",
-        f"- target ratio < {TARGET_RATIO}x on the {len(held)} queries slower than "
+        f"- target ratio < {TARGET_RATIO}x on the {len(held)} "
+        f"{'query' if len(held) == 1 else 'queries'} slower than "
         f"{SLOW_DIRECT * 1000:.0f} ms directly: {len(held) - len(missed)} met"
         + (f", missed by {', '.join(missed)}" if missed else ""),
     ]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from projectgraph.build import build
 from projectgraph.errors import ProjectGraphError, SourceError
@@ -12,7 +15,11 @@ from projectgraph.publish import CONTEXT, VOID_FILE, inputs_digest, read_manifes
 from projectgraph.settings import Settings
 from projectgraph.sources import discover
 from projectgraph.store.loading import DUMP, ServedBuild
-from projectgraph.store.pool import QueryAborted, StoreSpec
+from projectgraph.store.pool import QueryAborted, StoreSpec, WorkerPool
+
+if TYPE_CHECKING:
+    from projectgraph.web.observe import Metrics
+    from projectgraph.web.switch import Generation
 
 # What the server reads from a build besides its manifest (the other dumps are only offered).
 SERVED_FILES = (DUMP, VOID_FILE, CONTEXT)
@@ -82,18 +89,91 @@ def run(
     settings: Settings, served: ServedBuild, say: Callable[[str], None], log_level: str = "info"
 ) -> None:
     """Serve ``served`` until interrupted (uvicorn on settings.host:settings.port), from the
-    embedded store or, with a store URL, from the build's version graph in that store."""
-    from projectgraph.store.loading import pinned_store
+    embedded store or, with a store URL, from the build's version graph in that store. On
+    SIGHUP the server switches to the build ``dist`` points at then (see web.switch)."""
+    import uvicorn
 
-    if settings.store_url:
-        spec, how = remote_spec(settings, served)
-        with pinned_store(served, None):  # the dumps this server offers stay in place
-            _serve(settings, served, spec, how, say, log_level)
-        return
-    # Pin what this server reads, so later builds do not prune it away underneath the workers
-    # (a replacement worker must still find the dump or store). Released when serving ends.
-    with pinned_store(served, settings.store) as (spec, how):
-        _serve(settings, served, spec, how, say, log_level)
+    from projectgraph.web.observe import Metrics
+    from projectgraph.web.switch import Switcher
+
+    metrics = Metrics(dict, {})
+    first = generation(settings, served, metrics)
+    say(
+        f"serving build {served.build_id} ({served.manifest['triples']} triples, "
+        f"{first.description}) on http://{settings.host}:{settings.port}/sparql"
+    )
+
+    async def next_generation() -> Generation | None:
+        manifest = read_manifest(settings.dist_dir)
+        if manifest is None:
+            raise ProjectGraphError(f"{settings.dist_dir}: no build to switch to")
+        if manifest["build_id"] == switcher.current.build_id:
+            return None
+        build = ServedBuild(folder=Path(settings.dist_dir).resolve(), manifest=manifest)
+        missing = [n for n in SERVED_FILES if not (build.folder / n).is_file()]
+        if missing:
+            raise ProjectGraphError(f"{build.folder}: not a complete build ({', '.join(missing)})")
+        # Loading an on-disk store or checking a remote one blocks: not on the event loop.
+        return await asyncio.to_thread(generation, settings, build, metrics)
+
+    switcher = Switcher(first, next_generation, drain_seconds=settings.query_timeout + 5)
+    logging.getLogger("uvicorn.error").addFilter(_AbortedQueries())
+    if settings.access_log:  # ours (JSON lines, with query times) replaces uvicorn's
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        access = logging.getLogger("projectgraph.access")
+        access.addHandler(handler)
+        access.setLevel(
+            logging.INFO if log_level in ("info", "debug", "trace") else logging.WARNING
+        )
+        access.propagate = False
+    switch_log = logging.getLogger("projectgraph.switch")
+    switch_log.addHandler(logging.StreamHandler())
+    switch_log.propagate = False
+    try:
+        uvicorn.run(
+            switcher,
+            host=settings.host,
+            port=settings.port,
+            log_level=log_level,
+            access_log=not settings.access_log,
+            # For the h11 parser (used if httptools is missing): let a GET line hold a long
+            # query. httptools refuses URLs over 64 KiB itself (400); longer ones must POST.
+            h11_max_incomplete_event_size=max(64 * 1024, 4 * settings.max_query_length + 16 * 1024),
+            timeout_graceful_shutdown=5,
+        )
+    finally:
+        first.close_pins()
+
+
+def generation(settings: Settings, served: ServedBuild, metrics: Metrics) -> Generation:
+    """An app for ``served`` with its engine, its store pinned until the generation stops."""
+    from projectgraph.store.loading import pinned_store
+    from projectgraph.store.remote_engine import RemoteEngine
+    from projectgraph.web.app import create_app
+    from projectgraph.web.switch import Generation
+
+    pins = contextlib.ExitStack()
+    try:
+        if settings.store_url:
+            spec, how = remote_spec(settings, served)
+            pins.enter_context(pinned_store(served, None))  # the dumps it offers stay
+        else:
+            # Pinned, so later builds do not prune what the workers read (a replacement worker
+            # must still find the dump or store).
+            spec, how = pins.enter_context(pinned_store(served, settings.store))
+    except BaseException:
+        pins.close()
+        raise
+    engine = (RemoteEngine if spec.kind == "remote" else WorkerPool)(
+        spec, settings.workers, settings.max_queued
+    )
+    app = create_app(settings, engine, served, metrics)
+    made = Generation(served.build_id, app, description=how, pins=pins)
+    made.stack.callback(pins.close)
+    build_info = {"build_id": served.build_id, "triples": str(served.manifest.get("triples"))}
+    made.on_current = lambda: metrics.serve(engine.health, build_info)
+    return made
 
 
 def remote_spec(settings: Settings, served: ServedBuild) -> tuple[StoreSpec, str]:
@@ -109,49 +189,4 @@ def remote_spec(settings: Settings, served: ServedBuild) -> tuple[StoreSpec, str
         store.close()
     return StoreSpec("remote", settings.store_url, version, served.ontology_graph), (
         f"the remote store {settings.store_url}, graph {version}"
-    )
-
-
-def _serve(
-    settings: Settings,
-    served: ServedBuild,
-    spec: StoreSpec,
-    how: str,
-    say: Callable[[str], None],
-    log_level: str,
-) -> None:
-    import uvicorn
-
-    from projectgraph.store.pool import WorkerPool
-    from projectgraph.store.remote_engine import RemoteEngine
-    from projectgraph.web.app import create_app
-
-    say(
-        f"serving build {served.build_id} ({served.manifest['triples']} triples, {how}) on "
-        f"http://{settings.host}:{settings.port}/sparql"
-    )
-    logging.getLogger("uvicorn.error").addFilter(_AbortedQueries())
-    if settings.access_log:  # ours (JSON lines, with query times) replaces uvicorn's
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        access = logging.getLogger("projectgraph.access")
-        access.addHandler(handler)
-        access.setLevel(
-            logging.INFO if log_level in ("info", "debug", "trace") else logging.WARNING
-        )
-        access.propagate = False
-    engine = (RemoteEngine if spec.kind == "remote" else WorkerPool)(
-        spec, settings.workers, settings.max_queued
-    )
-    app = create_app(settings, engine, served)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=log_level,
-        access_log=not settings.access_log,
-        # For the h11 parser (used if httptools is missing): let a GET line hold a long
-        # query. httptools refuses URLs over 64 KiB itself (400); longer ones must POST.
-        h11_max_incomplete_event_size=max(64 * 1024, 4 * settings.max_query_length + 16 * 1024),
-        timeout_graceful_shutdown=5,
     )

@@ -117,8 +117,11 @@ SPARQL_POST_DOC = {
 }
 
 
-def create_app(settings: Settings, engine: QueryEngine, build: ServedBuild) -> FastAPI:
-    """The application serving ``build`` through ``engine``."""
+def create_app(
+    settings: Settings, engine: QueryEngine, build: ServedBuild, metrics: Metrics | None = None
+) -> FastAPI:
+    """The application serving ``build`` through ``engine``; ``metrics`` may be shared by the
+    apps a server switches between (the switch points it at the new engine and build)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -126,6 +129,7 @@ def create_app(settings: Settings, engine: QueryEngine, build: ServedBuild) -> F
         # In the background: the server answers at once, the API reference gets its examples
         # as soon as the named queries have run.
         warming = asyncio.create_task(api.warm())
+        app.state.warming = warming  # a switch to this build waits for it
         try:
             yield
         finally:
@@ -180,9 +184,9 @@ def create_app(settings: Settings, engine: QueryEngine, build: ServedBuild) -> F
         body = description_bytes(endpoint_url(request), fmt)
         return Response(body, media_type=fmt.content_type(media_type), headers={"Vary": "Accept"})
 
-    metrics = Metrics(
-        engine.health, {"build_id": build.build_id, "triples": str(build.manifest.get("triples"))}
-    )
+    served_build = {"build_id": build.build_id, "triples": str(build.manifest.get("triples"))}
+    if metrics is None:
+        metrics = Metrics(engine.health, served_build)
     if isinstance(engine, WorkerPool):
         engine.observe = metrics.query_seconds.observe
     sparql = SparqlEndpoint(settings, engine, page, description, metrics)

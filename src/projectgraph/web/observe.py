@@ -47,9 +47,12 @@ MAX_LOGGED_PATH = 2_000  # characters of a request target in the log
 
 
 class Metrics:
-    """The app's metrics; ``engine_health`` and ``build`` are read at each scrape."""
+    """The server's metrics; the engine's health and the build are read at each scrape, from
+    whichever build :meth:`serve` was last told of (they outlive a switch to a new build)."""
 
     def __init__(self, engine_health: Callable[[], dict[str, object]], build: dict[str, str]):
+        self.engine_health = engine_health
+        self.build = build
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "projectgraph_http_requests",
@@ -76,7 +79,11 @@ class Metrics:
             ("reason",),
             registry=self.registry,
         )
-        self.registry.register(_EngineCollector(engine_health, build))
+        self.registry.register(_EngineCollector(self))
+
+    def serve(self, engine_health: Callable[[], dict[str, object]], build: dict[str, str]) -> None:
+        """Report on this engine and build from now on."""
+        self.engine_health, self.build = engine_health, build
 
     def reject(self, status: int, reason: str | None = None) -> None:
         """Count a refused query."""
@@ -88,12 +95,12 @@ class Metrics:
 
 
 class _EngineCollector(Collector):
-    def __init__(self, health: Callable[[], dict[str, object]], build: dict[str, str]) -> None:
-        self.health = health
-        self.build = build
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
 
     def collect(self) -> Iterator[Metric]:
-        status = self.health()
+        status = self.metrics.engine_health()
+        build = self.metrics.build
         for key, name, text in (
             ("query_timeouts", "projectgraph_query_timeouts", "Queries stopped at the timeout."),
             ("worker_restarts", "projectgraph_worker_restarts", "Query workers replaced."),
@@ -113,12 +120,12 @@ class _EngineCollector(Collector):
         info = GaugeMetricFamily(
             "projectgraph_build_info", "The build served.", labels=("build_id", "store")
         )
-        info.add_metric((self.build.get("build_id", ""), str(status.get("store", ""))), 1.0)
+        info.add_metric((build.get("build_id", ""), str(status.get("store", ""))), 1.0)
         yield info
         yield GaugeMetricFamily(
             "projectgraph_triples",
             "Triples in the merged graph served.",
-            value=float(self.build.get("triples", 0) or 0),
+            value=float(build.get("triples", 0) or 0),
         )
 
 

@@ -1,0 +1,130 @@
+"""A running server switches to a new build on SIGHUP without failing a request; a build
+killed with SIGKILL leaves the previous one served."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+
+from tests.server import start_server
+
+OLD_TITLE = "Leveraging Cluster Policies for successful implementation of RIS3"
+NEW_TITLE = "Leveraging Cluster Policies, second edition"
+WHICH = (
+    "SELECT ?t WHERE { ?p <http://data.europa.eu/s66#title> ?t "
+    'FILTER(STRSTARTS(STR(?t), "Leveraging Cluster Policies")) }'
+)
+
+
+def build(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "projectgraph", "build", "--root", str(root), "--quiet", *args],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "PROJECTGRAPH_DIST_DIR": str(root / "dist")},
+        timeout=600,
+    )
+
+
+def retitle(root: Path) -> None:
+    record = root / "data" / "projects" / "clusters3.ttl"
+    record.write_text(record.read_text(encoding="utf-8").replace(OLD_TITLE, NEW_TITLE), "utf-8")
+
+
+def test_sighup_switches_to_the_new_build_with_no_failed_request(project_copy: Path) -> None:
+    server = start_server(project_copy, "--workers", "2", root=project_copy)
+    try:
+        old_id = httpx.get(server.url + "/health").json()["build_id"]
+        # Nothing new: a signal changes nothing.
+        server.process.send_signal(signal.SIGHUP)
+        time.sleep(1.0)
+        assert httpx.get(server.url + "/health").json()["build_id"] == old_id
+
+        statuses: Counter[int] = Counter()
+        titles: list[str] = []
+        stop = threading.Event()
+
+        def client(path: str, params: dict[str, str] | None = None) -> None:
+            with httpx.Client(base_url=server.url, timeout=30) as http:
+                while not stop.is_set():
+                    answer = http.get(path, params=params)
+                    statuses[answer.status_code] += 1
+                    if path == "/sparql" and answer.status_code == 200:
+                        titles.append(answer.json()["results"]["bindings"][0]["t"]["value"])
+
+        clients = [
+            threading.Thread(target=client, args=("/sparql", {"query": WHICH})),
+            threading.Thread(target=client, args=("/page/project/clusters3",)),
+            threading.Thread(target=client, args=("/api/queries/projects",)),
+            threading.Thread(target=client, args=("/data/project/clusters3.ttl",)),
+        ]
+        for thread in clients:
+            thread.start()
+        try:
+            retitle(project_copy)
+            done = build(project_copy)
+            assert done.returncode == 0, done.stderr
+            server.process.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + 90
+            new_id = old_id
+            while new_id == old_id and time.monotonic() < deadline:
+                time.sleep(0.2)
+                new_id = httpx.get(server.url + "/health").json()["build_id"]
+            assert new_id != old_id, server.output()[-3000:]
+            time.sleep(1.0)  # requests go on against the new build for a while
+        finally:
+            stop.set()
+            for thread in clients:
+                thread.join()
+        assert set(statuses) == {200}, statuses
+        assert sum(statuses.values()) > 50
+        # Old answers, then new ones: never a mix, never back.
+        switched = titles.index(NEW_TITLE)
+        assert set(titles[:switched]) == {OLD_TITLE} and set(titles[switched:]) == {NEW_TITLE}
+        page = httpx.get(server.url + "/page/project/clusters3").text
+        assert NEW_TITLE in page and OLD_TITLE not in page
+        assert "switched from build" in server.output()
+    finally:
+        server.stop()
+
+
+def test_a_build_killed_midway_leaves_the_previous_one_served(project_copy: Path) -> None:
+    first = build(project_copy)
+    assert first.returncode == 0, first.stderr
+    good = (project_copy / "dist").resolve()
+    retitle(project_copy)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "projectgraph", "build", "--root", str(project_copy), "--quiet"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "PROJECTGRAPH_DIST_DIR": str(project_copy / "dist")},
+    )
+    # Kill it once it is writing its new build folder (or shortly after it started).
+    builds = good.parent
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and process.poll() is None:
+        if any(p != good and p.is_dir() for p in builds.iterdir()):
+            break
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "the build ended before it could be killed"
+    assert (project_copy / "dist").resolve() == good  # the link still names the good build
+
+    server = start_server(project_copy, "--no-build", root=project_copy)
+    try:
+        assert httpx.get(server.url + "/health").json()["build_id"] == good.name
+        answer = httpx.get(server.url + "/sparql", params={"query": WHICH}).json()
+        assert answer["results"]["bindings"][0]["t"]["value"] == OLD_TITLE
+    finally:
+        server.stop()
