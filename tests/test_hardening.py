@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import httpx
 import pytest
@@ -140,3 +143,85 @@ def test_a_client_past_its_rate_gets_429_and_others_do_not(limited: Server) -> N
 def test_loopback_is_not_limited_by_default(http: httpx.Client) -> None:
     statuses = {http.get("/sparql", params={"query": "ASK {}"}).status_code for _ in range(150)}
     assert statuses == {200}
+
+
+class _Endpoint(BaseHTTPRequestHandler):
+    """A tiny SPARQL endpoint on loopback: one row, whatever the query."""
+
+    calls: ClassVar[list[str]] = []
+
+    def _answer(self) -> None:
+        type(self).calls.append(self.path)
+        body = json.dumps(
+            {
+                "head": {"vars": ["o"]},
+                "results": {"bindings": [{"o": {"type": "literal", "value": "remote!"}}]},
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        self._answer()
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self._answer()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def endpoints() -> Iterator[tuple[str, str]]:
+    """Two loopback SPARQL endpoints: the first allowed, the second not."""
+    servers = [ThreadingHTTPServer(("127.0.0.1", 0), _Endpoint) for _ in range(2)]
+    for s in servers:
+        threading.Thread(target=s.serve_forever, daemon=True).start()
+    yield tuple(f"http://127.0.0.1:{s.server_address[1]}/sparql" for s in servers)  # type: ignore[misc]
+    for s in servers:
+        s.shutdown()
+        s.server_close()
+
+
+@pytest.fixture(scope="module")
+def federated(
+    tmp_path_factory: pytest.TempPathFactory, endpoints: tuple[str, str]
+) -> Iterator[Server]:
+    running = start_server(
+        tmp_path_factory.mktemp("federated"), env={"PROJECTGRAPH_SERVICE_ALLOW": endpoints[0]}
+    )
+    yield running
+    running.stop()
+
+
+def test_service_reaches_only_the_allowed_endpoints(
+    federated: Server, endpoints: tuple[str, str]
+) -> None:
+    allowed, other = endpoints
+    _Endpoint.calls.clear()
+    query = f"SELECT ?o WHERE {{ SERVICE <{allowed}> {{ ?s ?p ?o }} }}"
+    answer = httpx.get(federated.url + "/sparql", params={"query": query}, timeout=30)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["results"]["bindings"][0]["o"]["value"] == "remote!"
+    assert len(_Endpoint.calls) == 1
+    for target in (f"<{other}>", "?endpoint", "<http://203.0.113.1/sparql>"):
+        for form in (f"SERVICE {target}", f"SERVICE SILENT {target}"):
+            query = f"SELECT ?o WHERE {{ {form} {{ ?s ?p ?o }} }}"
+            refused = httpx.get(federated.url + "/sparql", params={"query": query})
+            assert refused.status_code == 403, (form, refused.text)
+            assert "SERVICE may only call" in refused.text
+    mixed = f"SELECT * {{ SERVICE <{allowed}> {{ ?s ?p ?o }} SERVICE <{other}> {{ ?a ?b ?c }} }}"
+    assert httpx.get(federated.url + "/sparql", params={"query": mixed}).status_code == 403
+    assert len(_Endpoint.calls) == 1  # nothing but the one allowed call went out
+
+
+def test_service_is_refused_by_default(http: httpx.Client, endpoints: tuple[str, str]) -> None:
+    _Endpoint.calls.clear()
+    query = f"SELECT ?o WHERE {{ SERVICE <{endpoints[0]}> {{ ?s ?p ?o }} }}"
+    refused = http.get("/sparql", params={"query": query})
+    assert refused.status_code == 403 and "SERVICE" in refused.text
+    assert _Endpoint.calls == []

@@ -165,9 +165,12 @@ def generation(settings: Settings, served: ServedBuild, metrics: Metrics) -> Gen
     except BaseException:
         pins.close()
         raise
-    engine = (RemoteEngine if spec.kind == "remote" else WorkerPool)(
-        spec, settings.workers, settings.max_queued
-    )
+    if spec.kind == "remote":
+        engine: WorkerPool = RemoteEngine(spec, settings.workers, settings.max_queued)
+    else:
+        engine = WorkerPool(
+            spec, settings.workers, settings.max_queued, network=bool(settings.service_allow)
+        )
     app = create_app(settings, engine, served, metrics)
     made = Generation(served.build_id, app, description=how, pins=pins)
     made.stack.callback(pins.close)

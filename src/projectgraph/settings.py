@@ -99,6 +99,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Queries that may wait for a busy worker; more are refused at once (503, Retry-After).",
     ),
     Setting(
+        "service_allow",
+        (),
+        "SPARQL endpoints a query may call with SERVICE (comma-separated in env); empty: SERVICE "
+        "is refused and the query workers have no network at all.",
+    ),
+    Setting(
         "access_log",
         True,
         "Log each request as one JSON line (time, client, path, status, bytes, ms, query_ms).",
@@ -171,6 +177,7 @@ class Settings:
     store_graph: str
     workers: int
     max_queued: int
+    service_allow: tuple[str, ...]
     access_log: bool
     rate_limit: float
     rate_burst: int
@@ -244,6 +251,7 @@ def load_settings(
         workers=_bounded(values, "workers", int, 1, 256),
         max_queued=_bounded(values, "max_queued", int, 0, 100_000),
         retry_after=_bounded(values, "retry_after", int, 1, 86_400),
+        service_allow=_endpoints(values["service_allow"]),
         access_log=bool(values["access_log"]),
         rate_limit=_bounded(values, "rate_limit", float, 0, 1_000_000),
         rate_burst=_bounded(values, "rate_burst", int, 1, 1_000_000),
@@ -256,6 +264,16 @@ def load_settings(
         dataset=_dataset_info(toml.get("dataset", {}), root / CONFIG_FILE),
         **paths,
     )
+
+
+def _endpoints(value: object) -> tuple[str, ...]:
+    """The SERVICE allow-list: absolute http(s) IRIs."""
+    items = (value,) if isinstance(value, str) else tuple(value)  # type: ignore[arg-type]
+    endpoints = tuple(str(v).strip() for v in items if str(v).strip())
+    for endpoint in endpoints:
+        if not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", endpoint):
+            raise SettingsError(f"service_allow: {endpoint!r} is not an absolute http(s) IRI")
+    return endpoints
 
 
 def check_url(url: str) -> str:

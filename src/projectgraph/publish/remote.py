@@ -41,7 +41,8 @@ from projectgraph.store.remote import (
 DCT = "http://purl.org/dc/terms/"
 VOID_TRIPLES = "http://rdfs.org/ns/void#triples"
 XSD = "http://www.w3.org/2001/XMLSchema#"
-CHUNK_TRIPLES = 20_000  # triples per request: a few MB, well inside stores' request limits
+CHUNK_TRIPLES = 20_000  # triples per Graph Store request: a few MB
+UPDATE_CHUNK = 2_000  # per INSERT DATA: Virtuoso 7.2.5's parser failed past ~4,990 lines
 KEEP_VERSIONS = 2  # the current version and the one before
 _BLANK = re.compile(rb"(?:^|\s)_:")
 

@@ -66,6 +66,7 @@ class Inspection:
     dataset_clause: bool  # has FROM / FROM NAMED
     depth: int = 0  # deepest nesting of (), {} and []
     vendor: str | None = None  # an engine's own function namespace it names (bif:, sql:)
+    services: tuple[str, ...] = ()  # the endpoint of each SERVICE ("" when not an <IRI>)
 
     @property
     def returns_graph(self) -> bool:
@@ -87,7 +88,14 @@ def inspect(text: str) -> Inspection:
     first = True
     depth = deepest = 0
     vendor = None
+    services: list[str] = []
+    target = False  # the next token names a SERVICE endpoint
     for kind, word, _, _ in tokens(text):
+        if target and kind != "comment" and not (kind == "other" and word.isspace()):
+            if kind == "name" and word.upper() == "SILENT":
+                continue
+            services.append(_decode(word[1:-1]) if kind == "iri" else "")
+            target = False
         if vendor is None and kind in ("iri", "pname"):
             vendor = _vendor_namespace(kind, word)
         if kind == "other":
@@ -112,7 +120,7 @@ def inspect(text: str) -> Inspection:
                 first = False
             continue
         if upper == "SERVICE":
-            service = True
+            service = target = True
         elif upper == "FROM":
             dataset = True
     return Inspection(
@@ -122,6 +130,7 @@ def inspect(text: str) -> Inspection:
         dataset_clause=dataset,
         depth=deepest,
         vendor=vendor,
+        services=tuple(services),
     )
 
 
@@ -137,8 +146,13 @@ def _vendor_namespace(kind: str, word: str) -> str | None:
     if kind == "pname":
         prefix = word.split(":", 1)[0].lower()
         return f"{prefix}:" if prefix in ("bif", "sql") else None
-    iri = _UCHAR.sub(lambda m: chr(int(m[1] or m[2], 16)), word[1:-1]).lower()
+    iri = _decode(word[1:-1]).lower()
     return next((ns for ns in VENDOR_NAMESPACES if iri.startswith(ns)), None)
+
+
+def _decode(iri: str) -> str:
+    """An IRI's text with its \\u and \\U escapes decoded."""
+    return _UCHAR.sub(lambda m: chr(int(m[1] or m[2], 16)), iri)
 
 
 def without_comments(text: str) -> str:

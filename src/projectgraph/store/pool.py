@@ -122,9 +122,12 @@ class _Handoff:
 class WorkerPool:
     """A fixed number of worker processes; busy ones are borrowed, broken ones replaced."""
 
-    def __init__(self, spec: StoreSpec, size: int, max_queued: int = 16) -> None:
+    def __init__(
+        self, spec: StoreSpec, size: int, max_queued: int = 16, network: bool = False
+    ) -> None:
         self.spec = spec
         self.size = size
+        self.network = network  # workers keep the network (SERVICE to allowed endpoints)
         self.max_queued = max_queued  # queries that may wait for a worker; more get 503 at once
         self.observe: Callable[[float], None] | None = None  # told each finished query's time
         self._idle = _Handoff()
@@ -174,6 +177,7 @@ class WorkerPool:
                     if self.spec.ontology_graph
                     else ()
                 ),
+                *(("--network",) if self.network else ()),
                 pass_fds=(child.fileno(),),
                 stdin=asyncio.subprocess.DEVNULL,
             )
@@ -194,7 +198,7 @@ class WorkerPool:
                 json.loads(payload).get("message", "query worker failed to start")
             )
         worker.isolated = bool(json.loads(payload).get("isolated"))
-        if not worker.isolated and self.spec.kind != "remote":  # remote workers need the network
+        if not worker.isolated and self.spec.kind != "remote" and not self.network:
             log.warning("query worker %s could not leave the network namespace", process.pid)
         self._all.add(worker)
         self._background(self._watch(worker))

@@ -171,6 +171,7 @@ class SparqlStore:
         auth: httpx.Auth | None = None,
         timeout: float = 60.0,
         retries: int = 4,
+        keep_alive: bool = True,
     ) -> None:
         self.endpoints = endpoints
         self.timeout = timeout
@@ -178,6 +179,7 @@ class SparqlStore:
         self.client = httpx.Client(
             auth=auth,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            limits=httpx.Limits(max_keepalive_connections=None if keep_alive else 0),
             headers={"User-Agent": "projectgraph"},
             trust_env=False,  # the store's address is given; no proxy from the environment
         )

@@ -20,8 +20,10 @@ PROBE_TIMEOUT = 5.0  # seconds /health waits for the store
 class RemoteEngine(WorkerPool):
     """A :class:`WorkerPool` whose workers query the remote store in ``spec``."""
 
-    def __init__(self, spec: StoreSpec, size: int, max_queued: int = 16) -> None:
-        super().__init__(spec, size, max_queued)
+    def __init__(
+        self, spec: StoreSpec, size: int, max_queued: int = 16, network: bool = True
+    ) -> None:
+        super().__init__(spec, size, max_queued, network)
         self._prober = SparqlStore(
             Endpoints(spec.path), credentials(), timeout=PROBE_TIMEOUT, retries=0
         )

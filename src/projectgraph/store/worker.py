@@ -168,12 +168,15 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--graph", help="the version graph to query (remote)")
     parser.add_argument("--ontology-graph", help="the ontology's graph name (remote)")
+    parser.add_argument(
+        "--network", action="store_true", help="keep the network (SERVICE to allowed endpoints)"
+    )
     args = parser.parse_args(argv)
     sock = socket.socket(fileno=args.fd)
     store: ox.Store | RemoteQueries
     # First, before any thread exists (unshare needs that). A worker that forwards to a
     # remote store needs the network; the server's checks keep SERVICE out of its queries.
-    isolated = args.store != "remote" and isolate_network()
+    isolated = args.store != "remote" and not args.network and isolate_network()
     try:
         if args.store == "remote":
             store = RemoteQueries(args.path, args.graph, args.ontology_graph)

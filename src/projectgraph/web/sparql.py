@@ -41,6 +41,16 @@ NO_VENDOR = (
 MAX_NESTING = 128
 
 
+def _no_service(refused: list[str], allowed: tuple[str, ...]) -> str:
+    if not allowed:
+        return NO_SERVICE
+    named = ", ".join(f"<{e}>" if e else "a variable or prefixed name" for e in refused)
+    return (
+        f"SERVICE may only call these endpoints, written as full IRIs: "
+        f"{', '.join(f'<{a}>' for a in allowed)}; not {named}"
+    )
+
+
 class ProtocolError(HttpError):
     """A request that breaks the protocol."""
 
@@ -100,7 +110,10 @@ class SparqlEndpoint:
         if found.update:
             raise ProtocolError(403, READ_ONLY, operation=found.update)
         if found.service:
-            raise ProtocolError(403, NO_SERVICE)
+            allowed = self.settings.service_allow
+            refused = [e for e in found.services if e not in allowed] if allowed else ["all"]
+            if refused:
+                raise ProtocolError(403, _no_service(refused, allowed))
         if found.vendor:
             raise ProtocolError(403, NO_VENDOR.format(namespace=found.vendor))
         if (
