@@ -163,3 +163,13 @@ def http(server: Server) -> Iterator[httpx.Client]:
     """An HTTP client for the shared server."""
     with httpx.Client(base_url=server.url, timeout=30) as client:
         yield client
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The load tests' figures (throughput, p50, p99, statuses), whatever the verbosity."""
+    from tests import test_load
+
+    if test_load.REPORT:
+        terminalreporter.section("load")
+        for line in test_load.REPORT:
+            terminalreporter.write_line(line)

@@ -95,7 +95,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("workers", 2, "Query worker processes (each runs one query at a time)."),
     Setting(
         "max_queued",
-        16,
+        100,
         "Queries that may wait for a busy worker; more are refused at once (503, Retry-After).",
     ),
     Setting(

@@ -123,7 +123,7 @@ class WorkerPool:
     """A fixed number of worker processes; busy ones are borrowed, broken ones replaced."""
 
     def __init__(
-        self, spec: StoreSpec, size: int, max_queued: int = 16, network: bool = False
+        self, spec: StoreSpec, size: int, max_queued: int = 100, network: bool = False
     ) -> None:
         self.spec = spec
         self.size = size

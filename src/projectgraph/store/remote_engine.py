@@ -21,7 +21,7 @@ class RemoteEngine(WorkerPool):
     """A :class:`WorkerPool` whose workers query the remote store in ``spec``."""
 
     def __init__(
-        self, spec: StoreSpec, size: int, max_queued: int = 16, network: bool = True
+        self, spec: StoreSpec, size: int, max_queued: int = 100, network: bool = True
     ) -> None:
         super().__init__(spec, size, max_queued, network)
         self._prober = SparqlStore(
