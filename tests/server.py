@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -96,4 +97,29 @@ def start_server(
     server.stop()
     raise RuntimeError(
         f"projectgraph serve did not answer /health within {wait} s:\n{server.output()}"
+    )
+
+
+def schemathesis(url: str, folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``schemathesis run`` over the OpenAPI document at ``url`` (fixed seed, a JUnit report
+    in ``folder``); ``args`` select operations and checks."""
+    script = Path(sys.executable).parent / "schemathesis"
+    command = [
+        str(script if script.exists() else shutil.which("schemathesis")),
+        "run",
+        url,
+        "--max-examples",
+        "25",
+        "--seed",
+        "20261124",
+        "--workers",
+        "2",
+        "--report",
+        "junit",
+        "--report-dir",
+        str(folder),
+        *args,
+    ]
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=600, check=False, cwd=folder
     )

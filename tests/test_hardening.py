@@ -8,12 +8,13 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import ClassVar
 
 import httpx
 import pytest
 
-from tests.server import Server, start_server
+from tests.server import Server, schemathesis, start_server
 
 PAGES = (
     "/",
@@ -225,3 +226,23 @@ def test_service_is_refused_by_default(http: httpx.Client, endpoints: tuple[str,
     refused = http.get("/sparql", params={"query": query})
     assert refused.status_code == 403 and "SERVICE" in refused.text
     assert _Endpoint.calls == []
+
+
+def test_schemathesis_over_the_whole_app(server: Server, tmp_path: Path) -> None:
+    """Every operation of the OpenAPI document (SPARQL, named queries, linked data, dumps,
+    health, metrics): no 5xx, statuses, content types, headers and bodies as documented.
+    Left out: "positive data acceptance", since a schema cannot say which strings are SPARQL
+    (the named-query API is held to it in test_named_query_api)."""
+    result = schemathesis(
+        f"{server.url}/openapi.json",
+        tmp_path,
+        "--checks",
+        "all",
+        "--exclude-checks",
+        "positive_data_acceptance",
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "No issues found" in result.stdout or " passed" in result.stdout
+    report = next(tmp_path.glob("*.xml")).read_text()
+    for path in ("/sparql", "/page/{kind}/{slug}", "/dumps/{name}", "/health", "/metrics"):
+        assert path in report, path

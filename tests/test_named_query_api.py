@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import shutil
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +19,7 @@ from openapi_spec_validator import validate
 
 from projectgraph.queries import load_queries
 from tests.conftest import REPO, SERVER_MAX_ROWS
-from tests.server import Server, start_server
+from tests.server import Server, schemathesis, start_server
 
 QUERY_NAMES = sorted(q.name for q in load_queries(REPO / "queries"))
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -542,28 +540,13 @@ def test_openapi_examples_are_real_responses(http: httpx.Client) -> None:
 def test_schemathesis_finds_no_server_errors(server: Server, tmp_path: Path) -> None:
     """Property-based requests from the OpenAPI document: every check schemathesis has
     (no 5xx, status codes, content types, headers and bodies as documented)."""
-    script = Path(sys.executable).parent / "schemathesis"
-    command = [
-        str(script if script.exists() else shutil.which("schemathesis")),
-        "run",
+    result = schemathesis(
         f"{server.url}/openapi.json",
+        tmp_path,
         "--include-path-regex",
         "^/api/queries",
         "--checks",
         "all",
-        "--max-examples",
-        "25",
-        "--seed",
-        "20261124",
-        "--workers",
-        "2",
-        "--report",
-        "junit",
-        "--report-dir",
-        str(tmp_path),
-    ]
-    result = subprocess.run(
-        command, capture_output=True, text=True, timeout=600, check=False, cwd=tmp_path
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "No issues found" in result.stdout

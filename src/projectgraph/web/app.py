@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 from collections.abc import AsyncIterator
 from functools import lru_cache
 
@@ -54,6 +55,17 @@ EXPOSED_HEADERS = [
     "Retry-After",
 ]
 
+LINKED_DATA_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"description": "The document, in the format the Accept header chose."},
+    303: {"description": "See Other: the page or data document of the resource."},
+    304: {"description": "Not Modified: the client's copy (If-None-Match) is current."},
+    400: {"description": "A bad Host or forwarded header."},
+    404: {"description": "Nothing here (the error as JSON or text by Accept)."},
+    406: {"description": "No format the client accepts."},
+    429: {"description": "Too many requests from this client (Retry-After)."},
+    503: {"description": "The store did not answer in time, or is down (Retry-After)."},
+}
+
 SPARQL_DOC = {
     "parameters": [
         {
@@ -65,13 +77,19 @@ SPARQL_DOC = {
         {
             "name": "default-graph-uri",
             "in": "query",
-            "schema": {"type": "array", "items": {"type": "string"}},
+            "schema": {
+                "type": "array",
+                "items": {"type": "string", "format": "iri", "minLength": 1},
+            },
             "description": "Graphs whose merge is the default graph (replaces FROM).",
         },
         {
             "name": "named-graph-uri",
             "in": "query",
-            "schema": {"type": "array", "items": {"type": "string"}},
+            "schema": {
+                "type": "array",
+                "items": {"type": "string", "format": "iri", "minLength": 1},
+            },
             "description": "Graphs available to GRAPH (replaces FROM NAMED).",
         },
         {
@@ -205,35 +223,84 @@ def create_app(
                 response_class=Response,
             )
 
+    async def sparql_options(request: Request) -> Response:
+        return Response(status_code=204, headers={"Allow": "GET, HEAD, POST, OPTIONS"})
+
+    for path in ("/sparql", "/sparql/"):
+        app.add_api_route(path, sparql_options, methods=["OPTIONS"], include_in_schema=False)
+
     def route(
-        path: str, owner: object, handler: str, route_name: str | None = None, **fixed: str
+        path: str,
+        owner: object,
+        handler: str,
+        summary: str | None = None,
+        route_name: str | None = None,
+        examples: dict[str, str] | None = None,
+        **fixed: str,
     ) -> None:
+        """A GET/HEAD route; with a ``summary`` it is in the OpenAPI document too, with
+        ``examples`` of its path parameters."""
+        examples = examples or {}
+
         async def endpoint(request: Request) -> Response:
             return await handle(owner, handler, request, **fixed, **request.path_params)
 
+        # GET first: a 405 names the methods of the first route that matched the path.
         app.add_api_route(
-            path, endpoint, methods=["GET", "HEAD"], include_in_schema=False, name=route_name
+            path,
+            endpoint,
+            methods=["GET"],
+            include_in_schema=summary is not None,
+            name=route_name,
+            summary=summary,
+            tags=["linked data"],
+            operation_id="get_" + (re.sub(r"\W+", "_", path).strip("_") or "home"),
+            response_class=Response,
+            responses=LINKED_DATA_RESPONSES,
+            openapi_extra={
+                "parameters": [
+                    {
+                        "name": name,
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                        **({"example": examples[name]} if name in examples else {}),
+                    }
+                    for name in re.findall(r"{(\w+)}", path)
+                ]
+            },
         )
+        app.add_api_route(path, endpoint, methods=["HEAD"], include_in_schema=False)
 
     api.install(app)
 
-    route("/", harvest, "home", route_name="root")
-    route("/id/{kind}/{slug}", site, "dereference")
-    route("/page/{kind}/{slug}", site, "page")
-    route("/data/{kind}/{file}", site, "data")
-    route("/embed/{kind}/{file}", site, "embed")
-    route("/browse/{kind}", site, "browse")
-    route("/ontology", site, "ontology")
+    route("/", harvest, "home", "The home page: the dataset (HTML, schema.org JSON-LD)", "root")
+    project = {"kind": "project", "slug": "clusters3"}
+    route("/id/{kind}/{slug}", site, "dereference", "A resource's IRI: 303 to its page or data",
+          examples=project)  # fmt: skip
+    route("/page/{kind}/{slug}", site, "page", "A resource's HTML page", examples=project)
+    route("/data/{kind}/{file}", site, "data", "A resource's data (.ttl, .jsonld, .nt, .rdf)",
+          examples={"kind": "project", "file": "clusters3.ttl"})  # fmt: skip
+    route("/embed/{kind}/{file}", site, "embed", "A resource as schema.org JSON-LD to embed",
+          examples={"kind": "project", "file": "clusters3.jsonld"})  # fmt: skip
+    route("/browse/{kind}", site, "browse", "The resources of a kind, by page",
+          examples={"kind": "project"})  # fmt: skip
+    route("/ontology", site, "ontology", "The ontology (HTML or RDF by Accept)")
     route("/ontology{extension:path}", site, "ontology")
-    route("/.well-known/void", harvest, "void")
-    route("/catalog", harvest, "catalog")
-    route("/dumps/{name}", harvest, "dump")
-    route("/context.jsonld", harvest, "dump", name="context.jsonld")
-    route("/sitemap.xml", harvest, "sitemap")
+    route("/.well-known/void", harvest, "void", "VoID and DCAT-AP description")
+    route("/catalog", harvest, "catalog", "The DCAT-AP catalogue page")
+    route("/dumps/{name}", harvest, "dump", "A dump of the graph",
+          examples={"name": "projectgraph.ttl"})  # fmt: skip
+    route("/context.jsonld", harvest, "dump", "The JSON-LD context", name="context.jsonld")
+    route("/sitemap.xml", harvest, "sitemap", "The sitemap (index)")
     route("/sitemap-{number:int}.xml", harvest, "sitemap")
-    route("/robots.txt", harvest, "robots")
+    route("/robots.txt", harvest, "robots", "robots.txt")
 
-    @app.get("/health", summary="Liveness, the store, and the build being served")
+    @app.get(
+        "/health",
+        summary="Liveness, the store, and the build being served",
+        responses={503: {"description": "No query worker or the store answers."}},
+    )
     async def health() -> JSONResponse:
         store_error = await engine.probe()
         status = engine.health()

@@ -188,6 +188,7 @@ class SparqlEndpoint:
         return b"".join(chunks)
 
     def _describe(self, request: Request, accept: str | None, params: MultiDict) -> Response:
+        _dataset(params)  # a malformed graph IRI is an error here too, not silently ignored
         if "format" not in params and _prefers_html(accept, returns_graph=True):
             return self.page(request, None)
         fmt, media_type = _choose_format(params, accept, returns_graph=True)
@@ -206,8 +207,9 @@ def _choose_format(
 ) -> tuple[Format, str]:
     """The format to answer in, and the media type to say (the alias the client asked for)."""
     available = formats_for(returns_graph)
-    requested = params.get("format") or params.get("output")
-    if requested:
+    # Present but empty is a request too (for nothing): answered 406, never ignored.
+    requested = params.get("format") if "format" in params else params.get("output")
+    if requested is not None:
         fmt = by_name(requested, returns_graph)
         if fmt is None:
             kind = "graphs (CONSTRUCT, DESCRIBE)" if returns_graph else "results (SELECT, ASK)"
