@@ -11,6 +11,7 @@ are safe to repeat: loads and updates here are idempotent, since an RDF graph is
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping
@@ -215,7 +216,6 @@ class SparqlStore:
     def select(self, text: str) -> list[dict[str, str]]:
         """The rows of a small SELECT over the store's own dataset, as {variable: lexical
         value} (retried when transient)."""
-        import json
 
         def run() -> list[dict[str, str]]:
             with self.query(text, RESULTS_JSON) as response:
