@@ -14,6 +14,7 @@ import json
 import os
 import socket
 import sys
+import threading
 import time
 from itertools import islice
 from typing import Any
@@ -36,6 +37,8 @@ from projectgraph.store.protocol import (
     json_frame,
     recv_frame,
 )
+
+QUERY_STACK = 1 << 30  # bytes of address space for the query thread's stack (1 GiB)
 
 
 def isolate_network() -> bool:
@@ -186,6 +189,18 @@ def main(argv: list[str] | None = None) -> None:
         sock.sendall(json_frame(ERROR, {"status": 500, "message": f"cannot open the store: {e}"}))
         sys.exit(1)
     sock.sendall(json_frame(READY, {"pid": os.getpid(), "isolated": isolated}))
+    # Queries run on a thread with a large stack: pyoxigraph recurses once per link of a long
+    # flat chain (10,000 "!", "||" or "+", 4,000 MINUS or BIND, 5,000 list items), and on the
+    # main thread's 8 MiB that overflowed and killed the worker (a 500 for a 20 KB query). The
+    # stack is reserved, not used: such a query now runs to its answer or to the timeout.
+    threading.stack_size(QUERY_STACK)
+    serving = threading.Thread(target=serve, args=(sock, store), name="queries")
+    serving.start()
+    serving.join()
+
+
+def serve(sock: socket.socket, store: ox.Store | RemoteQueries) -> None:
+    """Answer queries from the server until it closes the socket."""
     while True:
         try:
             kind, payload = recv_frame(sock)
