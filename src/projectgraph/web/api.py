@@ -35,7 +35,7 @@ from projectgraph.store.base import QueryEngine, QueryError, QueryRequest, Resul
 from projectgraph.store.loading import ServedBuild
 from projectgraph.store.pool import QueryAborted
 from projectgraph.web.api_docs import ApiDocs, describe_parameter
-from projectgraph.web.base import BadHost, base_map, public_base
+from projectgraph.web.base import BadHost, NotUtf8, base_map, public_base, query_parameters
 from projectgraph.web.caching import MAX_AGE, etag, not_modified
 from projectgraph.web.errors import HttpError
 from projectgraph.web.errors import error_response as _error_response
@@ -322,7 +322,11 @@ def _arguments(
     page: int | None = None
     requested: str | None = None
     seen: set[str] = set()
-    for key, value in request.query_params.multi_items():
+    try:
+        parameters = query_parameters(request)
+    except NotUtf8 as e:
+        raise ParameterError(e.name, "is not valid UTF-8 once %-decoded") from None
+    for key, value in parameters:
         if key in seen:
             raise ParameterError(key, "is given more than once")
         seen.add(key)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import unquote_plus
 
 import pyoxigraph as ox
 from starlette.requests import Request
@@ -100,3 +101,30 @@ def base_map(canonical_base: str, public: str) -> BaseMap:
 def _first(value: str | None) -> str | None:
     """The first of a comma-separated header (the client-most proxy's value)."""
     return value.split(",")[0].strip() if value else None
+
+
+class NotUtf8(ValueError):
+    """A query-string parameter whose %-decoded bytes are not UTF-8."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"parameter {name!r} is not valid UTF-8 once %-decoded")
+        self.name = name
+
+
+def query_parameters(request: Request) -> list[tuple[str, str]]:
+    """The query string's parameters, decoded strictly: Starlette's ``query_params`` turn bytes
+    that are not UTF-8 into U+FFFD, so a query would run on text the client never sent."""
+    pairs = []
+    for part in request.scope.get("query_string", b"").decode("latin-1").split("&"):
+        if not part:
+            continue
+        name, _, value = part.partition("=")
+        try:
+            name = unquote_plus(name, errors="strict")
+        except UnicodeDecodeError:
+            raise NotUtf8(unquote_plus(name)) from None
+        try:
+            pairs.append((name, unquote_plus(value, errors="strict")))
+        except UnicodeDecodeError:
+            raise NotUtf8(name) from None
+    return pairs

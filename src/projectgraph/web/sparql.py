@@ -22,6 +22,7 @@ from projectgraph.formats import Format, by_media_type, by_name, formats_for, of
 from projectgraph.settings import Settings
 from projectgraph.sparql.inspect import inspect
 from projectgraph.store.base import QueryEngine, QueryError, QueryRequest, QueryStream
+from projectgraph.web.base import NotUtf8, query_parameters
 from projectgraph.web.errors import HttpError, error_response
 from projectgraph.web.observe import note_query
 
@@ -146,7 +147,10 @@ class SparqlEndpoint:
 
     async def _parameters(self, request: Request) -> MultiDict:
         """Protocol parameters from the URL and, for POST, from the body."""
-        params = list(request.query_params.multi_items())
+        try:
+            params = query_parameters(request)
+        except NotUtf8 as e:
+            raise ProtocolError(400, str(e)) from None
         if request.method == "POST":
             content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if content_type == SPARQL_UPDATE:
@@ -222,10 +226,16 @@ def _choose_format(
     if chosen is None:
         raise ProtocolError(
             406,
-            f"none of the accepted types ({accept}) can be produced; available: "
+            f"none of the accepted types ({_shortened(accept)}) can be produced; available: "
             + ", ".join(f.media_type for f in available),
         )
     return by_media_type(chosen, returns_graph), chosen
+
+
+def _shortened(text: str | None, limit: int = 200) -> str:
+    """A client's header as an error message quotes it: never a 70 KB echo."""
+    text = text or ""
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
 
 
 def _dataset(params: MultiDict) -> dict[str, object]:
