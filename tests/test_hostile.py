@@ -51,6 +51,7 @@ import pytest
 from tests.server import Server, start_server
 
 CORPUS = Path(__file__).parent / "hostile"
+WORKER_MEMORY = 512  # MiB a query may take beyond the store (the default is 4096)
 QUERY_TIMEOUT = 3.0
 MAX_QUERY_LENGTH = 60_000
 HEALTH_WAIT = 20.0  # seconds a replacement worker may take to be up
@@ -342,7 +343,7 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
         "2",
         "--max-query-length",
         str(MAX_QUERY_LENGTH),
-        env={"PROJECTGRAPH_RATE_LIMIT": "0"},
+        env={"PROJECTGRAPH_RATE_LIMIT": "0", "PROJECTGRAPH_WORKER_MEMORY": str(WORKER_MEMORY)},
     )
     yield running
     running.stop()
@@ -373,7 +374,8 @@ def healthy(server: Server) -> dict[str, Any]:
 
 def counters(health: dict[str, Any]) -> tuple[int, int]:
     engine = health["engine"]
-    return int(engine.get("worker_restarts", 0)), int(engine.get("query_timeouts", 0))
+    stopped = int(engine.get("query_timeouts", 0)) + int(engine.get("queries_out_of_memory", 0))
+    return int(engine.get("worker_restarts", 0)), stopped
 
 
 # --- the test ------------------------------------------------------------------------------------

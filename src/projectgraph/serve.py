@@ -169,7 +169,11 @@ def generation(settings: Settings, served: ServedBuild, metrics: Metrics) -> Gen
         engine: WorkerPool = RemoteEngine(spec, settings.workers, settings.max_queued)
     else:
         engine = WorkerPool(
-            spec, settings.workers, settings.max_queued, network=bool(settings.service_allow)
+            spec,
+            settings.workers,
+            settings.max_queued,
+            network=bool(settings.service_allow),
+            memory_mb=settings.worker_memory,
         )
     app = create_app(settings, engine, served, metrics)
     made = Generation(served.build_id, app, description=how, pins=pins)

@@ -99,6 +99,11 @@ SETTINGS: tuple[Setting, ...] = (
         "Queries that may wait for a busy worker; more are refused at once (503, Retry-After).",
     ),
     Setting(
+        "worker_memory",
+        4096,
+        "MiB a query may take in its worker beyond the open store (0: no limit); past it 503.",
+    ),
+    Setting(
         "service_allow",
         (),
         "SPARQL endpoints a query may call with SERVICE (comma-separated in env); empty: SERVICE "
@@ -177,6 +182,7 @@ class Settings:
     store_graph: str
     workers: int
     max_queued: int
+    worker_memory: int
     service_allow: tuple[str, ...]
     access_log: bool
     rate_limit: float
@@ -251,6 +257,7 @@ def load_settings(
         workers=_bounded(values, "workers", int, 1, 256),
         max_queued=_bounded(values, "max_queued", int, 0, 100_000),
         retry_after=_bounded(values, "retry_after", int, 1, 86_400),
+        worker_memory=_bounded(values, "worker_memory", int, 0, 10_000_000),
         service_allow=_endpoints(values["service_allow"]),
         access_log=bool(values["access_log"]),
         rate_limit=_bounded(values, "rate_limit", float, 0, 1_000_000),

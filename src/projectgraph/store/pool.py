@@ -12,6 +12,8 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
+import signal
 import socket
 import sys
 from collections import deque
@@ -123,10 +125,16 @@ class WorkerPool:
     """A fixed number of worker processes; busy ones are borrowed, broken ones replaced."""
 
     def __init__(
-        self, spec: StoreSpec, size: int, max_queued: int = 100, network: bool = False
+        self,
+        spec: StoreSpec,
+        size: int,
+        max_queued: int = 100,
+        network: bool = False,
+        memory_mb: int = 0,
     ) -> None:
         self.spec = spec
         self.size = size
+        self.memory_mb = memory_mb  # what a query may take beyond the open store (0: no limit)
         self.network = network  # workers keep the network (SERVICE to allowed endpoints)
         self.max_queued = max_queued  # queries that may wait for a worker; more get 503 at once
         self.observe: Callable[[float], None] | None = None  # told each finished query's time
@@ -134,6 +142,7 @@ class WorkerPool:
         self._all: set[_Worker] = set()
         self._tasks: set[asyncio.Task[None]] = set()  # replacements and exit watchers
         self.timeouts = 0
+        self.out_of_memory = 0  # queries stopped at the memory allowance
         self.busy = 0  # queries refused because no worker became free in time
         self.restarts = 0
         self.last_error: str | None = None
@@ -178,8 +187,10 @@ class WorkerPool:
                     else ()
                 ),
                 *(("--network",) if self.network else ()),
+                *(("--memory-mb", str(self.memory_mb)) if self.memory_mb else ()),
                 pass_fds=(child.fileno(),),
                 stdin=asyncio.subprocess.DEVNULL,
+                env={**os.environ, "RUST_BACKTRACE": "0"},  # an abort is reported, not dumped
             )
         finally:
             child.close()
@@ -258,6 +269,7 @@ class WorkerPool:
             "network_isolated": bool(self._all) and all(w.isolated for w in self._all),
             "worker_restarts": self.restarts,
             "query_timeouts": self.timeouts,
+            "queries_out_of_memory": self.out_of_memory,
             "queries_refused_busy": self.busy,
             "queries_waiting": self._idle.waiting,
             "last_error": self.last_error,
@@ -325,7 +337,7 @@ class WorkerPool:
             )
         except (asyncio.IncompleteReadError, ConnectionError):
             lease.end(ok=False)
-            return QueryError(500, "the query worker crashed while running this query")
+            return await self._crashed(worker)
 
         if kind == ERROR:
             lease.end(ok=True)
@@ -343,6 +355,20 @@ class WorkerPool:
             self._relay(lease, deadline, stats),
             stats=stats,
         )
+
+    async def _crashed(self, worker: _Worker) -> QueryError:
+        """Why a worker died under a query: out of its memory allowance (it aborts when an
+        allocation fails: 503, the query was too big) or anything else (500)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(worker.process.wait(), 1.0)
+        if self.memory_mb and worker.process.returncode == -signal.SIGABRT:
+            self.out_of_memory += 1
+            return QueryError(
+                503,
+                f"the query needed more memory than a query worker may use ({self.memory_mb} "
+                "MiB beyond the store) and was stopped",
+            )
+        return QueryError(500, "the query worker crashed while running this query")
 
     def _ended(self, payload: bytes, stats: dict[str, object]) -> dict[str, object]:
         """Fill ``stats`` from an END frame and report the query's time."""
@@ -374,7 +400,8 @@ class WorkerPool:
             self.timeouts += 1
             raise QueryAborted("the query ran past its time limit while streaming") from None
         except (asyncio.IncompleteReadError, ConnectionError):
-            raise QueryAborted("the query worker crashed while streaming") from None
+            crash = await self._crashed(lease.worker)
+            raise QueryAborted(f"{crash.message} (while streaming)") from None
         finally:
             # A client that went away, a timeout or an error leaves the worker mid-query:
             # it is replaced. A finished query returns the worker to the pool.

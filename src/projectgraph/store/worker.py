@@ -12,6 +12,7 @@ import argparse
 import ctypes
 import json
 import os
+import resource
 import socket
 import sys
 import threading
@@ -174,6 +175,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--network", action="store_true", help="keep the network (SERVICE to allowed endpoints)"
     )
+    parser.add_argument(
+        "--memory-mb", type=int, default=0, help="memory a query may take (0: no limit)"
+    )
     args = parser.parse_args(argv)
     sock = socket.socket(fileno=args.fd)
     store: ox.Store | RemoteQueries
@@ -188,7 +192,6 @@ def main(argv: list[str] | None = None) -> None:
     except (OSError, SyntaxError, ValueError) as e:
         sock.sendall(json_frame(ERROR, {"status": 500, "message": f"cannot open the store: {e}"}))
         sys.exit(1)
-    sock.sendall(json_frame(READY, {"pid": os.getpid(), "isolated": isolated}))
     # Queries run on a thread with a large stack: pyoxigraph recurses once per link of a long
     # flat chain (10,000 "!", "||" or "+", 4,000 MINUS or BIND, 5,000 list items), and on the
     # main thread's 8 MiB that overflowed and killed the worker (a 500 for a 20 KB query). The
@@ -196,7 +199,20 @@ def main(argv: list[str] | None = None) -> None:
     threading.stack_size(QUERY_STACK)
     serving = threading.Thread(target=serve, args=(sock, store), name="queries")
     serving.start()
+    if args.memory_mb:
+        limit_memory(args.memory_mb)
+    sock.sendall(json_frame(READY, {"pid": os.getpid(), "isolated": isolated}))
     serving.join()
+
+
+def limit_memory(megabytes: int) -> None:
+    """Let this process take ``megabytes`` more private memory than it has now (its store
+    open): a query past that fails to allocate and the worker aborts, instead of one 2 KB
+    query (strings doubled by CONCAT) taking the machine's memory before its timeout."""
+    with open("/proc/self/status") as status:
+        now = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmData:"))
+    limit = now + megabytes * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
 
 
 def serve(sock: socket.socket, store: ox.Store | RemoteQueries) -> None:

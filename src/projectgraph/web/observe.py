@@ -105,6 +105,11 @@ class _EngineCollector(Collector):
             ("query_timeouts", "projectgraph_query_timeouts", "Queries stopped at the timeout."),
             ("worker_restarts", "projectgraph_worker_restarts", "Query workers replaced."),
             (
+                "queries_out_of_memory",
+                "projectgraph_queries_out_of_memory",
+                "Queries stopped at the worker's memory allowance.",
+            ),
+            (
                 "queries_refused_busy",
                 "projectgraph_queries_refused_busy",
                 "Queries refused because every worker was busy (503).",
