@@ -26,6 +26,7 @@ import pytest
 
 from projectgraph.errors import ProjectGraphError
 from projectgraph.publish.remote import read_state
+from projectgraph.store.forward import canonical_booleans
 from projectgraph.store.remote import (
     AutoAuth,
     Endpoints,
@@ -403,3 +404,19 @@ def test_basic_auth_is_answered_when_the_store_asks_for_it() -> None:
     client = SparqlStore(Endpoints("http://store.invalid/ds"), AutoAuth("alice", "pw"))
     client.client = httpx.Client(auth=AutoAuth("alice", "pw"), transport=httpx.MockTransport(store))
     assert client.count("urn:g") == 7
+
+
+@pytest.mark.parametrize("size", [1, 7, 61, 128, 129, 4096])
+def test_booleans_are_mended_however_the_answer_is_cut(size: int) -> None:
+    """Virtuoso's JSON says "value": "1" for xsd:boolean true; the forwarder mends it in the
+    stream, whatever the chunk boundaries (a match is never split)."""
+    term = (
+        '{ "type": "typed-literal", "datatype": "http://www.w3.org/2001/XMLSchema#boolean", '
+        '"value": "%s" }'
+    )
+    answer = ", ".join(term % v for v in "10" * 40).encode()
+    chunks = [answer[i : i + size] for i in range(0, len(answer), size)]
+    mended = b"".join(canonical_booleans(iter(chunks)))
+    assert mended == ", ".join(term % v for v in ("true", "false") * 40).encode()
+    untouched = b'{"type": "literal", "value": "1"}, {"datatype": "urn:x#boolean", "value": "0"}'
+    assert b"".join(canonical_booleans(iter([untouched]))) == untouched

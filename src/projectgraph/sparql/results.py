@@ -2,8 +2,8 @@
 
 The embedded engine uses pyoxigraph's own writers to stream unbounded results; these are for
 the capped case, where it must stop after ``max_rows`` rows (pyoxigraph's writers always write
-to the end), and for results that arrive from a remote store as rows. They follow the W3C
-result formats; a test checks them against pyoxigraph's output.
+to the end). They follow the W3C result formats; a test checks them against pyoxigraph's
+output.
 """
 
 from __future__ import annotations

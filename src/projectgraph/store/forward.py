@@ -7,11 +7,12 @@ gets the same 400 with line and column as on the embedded engine, and the store'
 extensions (Virtuoso's ``DEFINE`` pragmas, which can make it fetch URLs) never reach it.
 
 The store is asked for one well-defined format (SPARQL JSON results, N-Triples for graphs),
-and the answer is parsed as it arrives and written in the client's format by the same writers
-the embedded engine uses, so every engine answers in the same shapes. Two things are fixed on
-the way: Virtuoso writes ``xsd:boolean`` values as ``1``/``0`` (canonical form is
-``true``/``false``) and answers ASK as a one-variable SELECT; its FROM clauses override the
-protocol's dataset (against the spec), see below.
+and the answer is parsed by pyoxigraph as it arrives and written in the client's format by the
+same writers the embedded engine uses, so every engine answers in the same shapes. Fixed on the
+way: Virtuoso's JSON writes ``xsd:boolean`` values as ``1``/``0`` (canonical: ``true``/
+``false``; mended in the bytes as they stream, so rows never pass through Python one by one),
+and it answers ASK as a one-variable SELECT; its FROM clauses override the protocol's dataset
+(against the spec), see below.
 
 The remote dataset is the build's merged graph in its version graph (see
 :mod:`projectgraph.publish.remote`), the default graph, and a copy of the ontology's graph, the
@@ -24,6 +25,7 @@ per-source graphs live in the dumps.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -31,39 +33,36 @@ import pyoxigraph as ox
 
 from projectgraph.sparql.inspect import inspect, without_comments
 
-XSD_BOOLEAN = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
-_CANONICAL = {"1": "true", "0": "false"}
-
-
-class RemoteRows:
-    """SELECT solutions that came from a remote store: variables and rows of terms."""
-
-    def __init__(self, variables: list[ox.Variable], rows: Iterable[Any]) -> None:
-        self.variables = variables
-        self._rows = rows
-
-    def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        for row in self._rows:
-            yield tuple(canonical(term) for term in row)
-
 
 class RemoteTriples:
-    """A graph that came from a remote store, as triples."""
+    """A graph that came from a remote store: pyoxigraph's parser over the answer."""
 
     def __init__(self, triples: Iterable[Any]) -> None:
         self._triples = triples
 
-    def __iter__(self) -> Iterator[ox.Triple]:
-        for item in self._triples:
-            triple = item.triple if isinstance(item, ox.Quad) else item
-            yield ox.Triple(triple.subject, triple.predicate, canonical(triple.object))
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._triples)
 
 
-def canonical(term: Any) -> Any:
-    """``term`` with an ``xsd:boolean`` written in its canonical form."""
-    if isinstance(term, ox.Literal) and term.datatype == XSD_BOOLEAN and term.value in _CANONICAL:
-        return ox.Literal(_CANONICAL[term.value], datatype=XSD_BOOLEAN)
-    return term
+# Virtuoso's JSON: "datatype": "http://www.w3.org/2001/XMLSchema#boolean", "value": "1"
+_BOOLEAN = re.compile(rb'(XMLSchema#boolean"\s*,\s*"value"\s*:\s*")([01])(")')
+_CANONICAL = {b"1": b"true", b"0": b"false"}
+_KEEP = 128  # bytes held back between chunks: more than any match is long
+
+
+def canonical_booleans(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """JSON results with ``xsd:boolean`` values in canonical form, as they stream. A chunk is
+    cut after a ``}`` at least :data:`_KEEP` bytes before its end; the pattern holds no ``}``,
+    so no match is ever split between two pieces."""
+    carry = b""
+    for chunk in chunks:
+        data = carry + chunk
+        cut = data.rfind(b"}", 0, max(len(data) - _KEEP, 0)) + 1
+        if cut:
+            yield _BOOLEAN.sub(lambda m: m[1] + _CANONICAL[m[2]] + m[3], data[:cut])
+        carry = data[cut:]
+    if carry:
+        yield _BOOLEAN.sub(lambda m: m[1] + _CANONICAL[m[2]] + m[3], carry)
 
 
 def _boolean(value: bool) -> ox.QueryBoolean:
@@ -140,9 +139,11 @@ class RemoteQueries:
         )
         response = context.__enter__()
         self._open = context
-        body = io.BufferedReader(_Body(response.iter_bytes()), buffer_size=1 << 16)
         if graph:
+            body = io.BufferedReader(_Body(response.iter_bytes()), buffer_size=1 << 16)
             return RemoteTriples(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+        mended = canonical_booleans(response.iter_bytes())
+        body = io.BufferedReader(_Body(mended), buffer_size=1 << 16)
         results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
         if isinstance(results, ox.QueryBoolean):
             return results
@@ -151,7 +152,7 @@ class RemoteQueries:
             # (or "0") for false.
             rows = [row[0] for row in results]
             return _boolean(any(t is not None and t.value in ("1", "true") for t in rows))
-        return RemoteRows(list(results.variables), results)
+        return results
 
     def close(self) -> None:
         """Finish with the previous answer (its connection goes back to the pool)."""

@@ -23,10 +23,10 @@ from typing import Any
 import pyoxigraph as ox
 
 from projectgraph.formats import BY_KEY
-from projectgraph.sparql.results import WRITERS, stream_results, write_json
+from projectgraph.sparql.results import WRITERS, write_json
 from projectgraph.sparql.syntax import syntax_error
 from projectgraph.store.embedded import open_store
-from projectgraph.store.forward import RemoteQueries, RemoteRows, RemoteTriples
+from projectgraph.store.forward import RemoteQueries, RemoteTriples
 from projectgraph.store.protocol import (
     CHUNK,
     END,
@@ -78,7 +78,7 @@ def answer(store: ox.Store | RemoteQueries, request: dict[str, Any], out: Outbox
                 },
             )
             return
-        if isinstance(result, ox.QuerySolutions | RemoteRows):
+        if isinstance(result, ox.QuerySolutions):
             rows = _write_solutions(result, request, out)
         elif isinstance(result, ox.QueryBoolean):
             _write_whole(out, result.serialize(format=fmt.ox_format))
@@ -100,18 +100,13 @@ def answer(store: ox.Store | RemoteQueries, request: dict[str, Any], out: Outbox
     out.send(END, {"rows": rows, "bytes": out.written, "seconds": seconds})
 
 
-def _write_solutions(
-    result: ox.QuerySolutions | RemoteRows, request: dict[str, Any], out: Outbox
-) -> int | None:
+def _write_solutions(result: ox.QuerySolutions, request: dict[str, Any], out: Outbox) -> int | None:
     """Capped: read max_rows + 1 rows to know whether the result is cut, then write at most
-    max_rows. Uncapped: stream everything through pyoxigraph's own writer (rows from a remote
-    store through ours)."""
+    max_rows. Uncapped: stream everything through pyoxigraph's own writer."""
     key = request["format"]
     cap = request["max_rows"]
     if not cap:
         out.send(HEAD, {"truncated": False, "rows": None, "complete": False})
-        if isinstance(result, RemoteRows):
-            return stream_results(key, [v.value for v in result.variables], result, out.write)
         result.serialize(out, format=BY_KEY["results"][key].ox_format)
         return None
     variables = [v.value for v in result.variables]
