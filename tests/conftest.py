@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 
 from projectgraph.build import BuildResult, build
 from projectgraph.settings import Settings, load_settings
-from tests.server import Server, start_server
+from tests.server import Server, projectgraph, start_server
 from tests.virtuoso import USER, Virtuoso, available, start_virtuoso
 
 pytest_plugins = ["tests.browser"]  # the browser and tab fixtures
@@ -99,31 +98,17 @@ def publish(
 ) -> subprocess.CompletedProcess[str]:
     """``projectgraph publish`` of the build in ``folder/dist`` (built if missing) to
     ``virtuoso``, with the dba credentials from the environment."""
-    environment = {
-        **os.environ,
-        "PROJECTGRAPH_DIST_DIR": str(folder / "dist"),
-        "PROJECTGRAPH_STORE_AUTH": USER,
-    }
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "projectgraph",
-            "publish",
-            "--root",
-            str(root),
-            "--to",
-            virtuoso.sparql_auth,
-            "--graph-store",
-            virtuoso.graph_store,
-            "--quiet",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        env=environment,
-        stdin=subprocess.DEVNULL,
-        timeout=600,
+    return projectgraph(
+        "publish",
+        "--root",
+        str(root),
+        "--to",
+        virtuoso.sparql_auth,
+        "--graph-store",
+        virtuoso.graph_store,
+        "--quiet",
+        *args,
+        env={"PROJECTGRAPH_DIST_DIR": str(folder / "dist"), "PROJECTGRAPH_STORE_AUTH": USER},
     )
 
 

@@ -123,3 +123,17 @@ def schemathesis(url: str, folder: Path, *args: str) -> subprocess.CompletedProc
     return subprocess.run(
         command, capture_output=True, text=True, timeout=600, check=False, cwd=folder
     )
+
+
+def projectgraph(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m projectgraph ARGS`` (stdin closed, output captured as text)."""
+    return subprocess.run(
+        [sys.executable, "-m", "projectgraph", *args],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+    )

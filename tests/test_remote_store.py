@@ -13,7 +13,6 @@ import json
 import shutil
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -35,7 +34,7 @@ from projectgraph.store.remote import (
     version_graph,
 )
 from tests.conftest import REPO, publish
-from tests.server import Server, start_server
+from tests.server import Server, projectgraph, start_server
 from tests.virtuoso import USER, Virtuoso, start_virtuoso
 
 GRAPH = "https://w3id.org/projectgraph/graph/published"
@@ -76,26 +75,10 @@ def own_virtuoso(tmp_path: Path) -> Iterator[Virtuoso]:
 
 def synthetic(folder: Path, projects: int, seed: int) -> Path:
     """A synthetic project folder (its build goes to folder/.projectgraph/dist)."""
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "projectgraph",
-            "synth",
-            "--root",
-            str(REPO),
-            "--projects",
-            str(projects),
-            "--seed",
-            str(seed),
-            "--out",
-            str(folder),
-        ],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=300,
-    )
+    done = projectgraph(
+        "synth", "--root", str(REPO), "--projects", str(projects), "--seed", str(seed),
+        "--out", str(folder),
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     return folder
 
@@ -219,26 +202,10 @@ def fake_store(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 def run_publish(to: str, folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "projectgraph",
-            "publish",
-            "--root",
-            str(REPO),
-            "--dist",
-            str(folder / "dist"),
-            "--to",
-            to,
-            "--quiet",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=300,
-    )
+    return projectgraph(
+        "publish", "--root", str(REPO), "--dist", str(folder / "dist"), "--to", to, "--quiet",
+        *args, timeout=300,
+    )  # fmt: skip
 
 
 def closed_port() -> int:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.server import start_server
+from tests.server import projectgraph, start_server
 
 OLD_TITLE = "Leveraging Cluster Policies for successful implementation of RIS3"
 NEW_TITLE = "Leveraging Cluster Policies, second edition"
@@ -25,14 +25,10 @@ WHICH = (
 
 
 def build(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "projectgraph", "build", "--root", str(root), "--quiet", *args],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, "PROJECTGRAPH_DIST_DIR": str(root / "dist")},
-        timeout=600,
-    )
+    return projectgraph(
+        "build", "--root", str(root), "--quiet", *args,
+        env={"PROJECTGRAPH_DIST_DIR": str(root / "dist")},
+    )  # fmt: skip
 
 
 def retitle(root: Path) -> None:
