@@ -50,6 +50,10 @@ _CANONICAL = {b"1": b"true", b"0": b"false"}
 _KEEP = 128  # bytes held back between chunks: more than any match is long
 
 
+def _mend(match: re.Match[bytes]) -> bytes:
+    return match[1] + _CANONICAL[match[2]] + match[3]
+
+
 def canonical_booleans(chunks: Iterator[bytes]) -> Iterator[bytes]:
     """JSON results with ``xsd:boolean`` values in canonical form, as they stream. A chunk is
     cut after a ``}`` at least :data:`_KEEP` bytes before its end; the pattern holds no ``}``,
@@ -59,10 +63,10 @@ def canonical_booleans(chunks: Iterator[bytes]) -> Iterator[bytes]:
         data = carry + chunk
         cut = data.rfind(b"}", 0, max(len(data) - _KEEP, 0)) + 1
         if cut:
-            yield _BOOLEAN.sub(lambda m: m[1] + _CANONICAL[m[2]] + m[3], data[:cut])
+            yield _BOOLEAN.sub(_mend, data[:cut])
         carry = data[cut:]
     if carry:
-        yield _BOOLEAN.sub(lambda m: m[1] + _CANONICAL[m[2]] + m[3], carry)
+        yield _BOOLEAN.sub(_mend, carry)
 
 
 def _boolean(value: bool) -> ox.QueryBoolean:
