@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.server import projectgraph, start_server
 
@@ -93,28 +94,43 @@ def test_sighup_switches_to_the_new_build_with_no_failed_request(project_copy: P
         server.stop()
 
 
-def test_a_build_killed_midway_leaves_the_previous_one_served(project_copy: Path) -> None:
+# Kills the build with SIGKILL when it reaches the named function: a deterministic "kill -9 in
+# the middle" (a kill on a timer could land after the switch and prove nothing).
+KILL_AT = """
+import os, signal, sys
+import projectgraph.publish as publish
+import projectgraph.publish.dist as dist
+module = {"publish": publish, "dist": dist}[sys.argv[1]]
+name = sys.argv[2]
+def kill(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+setattr(module, name, kill)
+from projectgraph.cli import app
+app(args=sys.argv[3:], prog_name="projectgraph")
+"""
+KILL_POINTS = {
+    "dumps written, manifest not yet": ("publish", "merge_stats"),
+    "build folder complete, not yet renamed": ("dist", "_sync_tree"),
+    "renamed, link not yet switched": ("dist", "_switch_link"),
+}
+
+
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_a_build_killed_midway_leaves_the_previous_one_served(
+    project_copy: Path, point: str
+) -> None:
     first = build(project_copy)
     assert first.returncode == 0, first.stderr
     good = (project_copy / "dist").resolve()
     retitle(project_copy)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "projectgraph", "build", "--root", str(project_copy), "--quiet"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
+    module, name = KILL_POINTS[point]
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_AT, module, name,
+         "build", "--root", str(project_copy), "--quiet"],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300,
         env={**os.environ, "PROJECTGRAPH_DIST_DIR": str(project_copy / "dist")},
-    )
-    # Kill it once it is writing its new build folder (or shortly after it started).
-    builds = good.parent
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and process.poll() is None:
-        if any(p != good and p.is_dir() for p in builds.iterdir()):
-            break
-        time.sleep(0.01)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    assert process.returncode == -signal.SIGKILL, "the build ended before it could be killed"
+    )  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert (project_copy / "dist").resolve() == good  # the link still names the good build
 
     server = start_server(project_copy, "--no-build", root=project_copy)
@@ -124,3 +140,10 @@ def test_a_build_killed_midway_leaves_the_previous_one_served(project_copy: Path
         assert answer["results"]["bindings"][0]["t"]["value"] == OLD_TITLE
     finally:
         server.stop()
+
+    # The next build clears what the killed one left and publishes the new title.
+    again = build(project_copy)
+    assert again.returncode == 0, again.stderr
+    assert (project_copy / "dist").resolve() != good
+    assert not list(good.parent.glob(".tmp-*"))
+    assert NEW_TITLE in (project_copy / "dist" / "projectgraph.ttl").read_text("utf-8")
