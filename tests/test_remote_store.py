@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import re
 import shutil
 import socket
 import subprocess
@@ -19,20 +21,24 @@ from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
+from urllib.parse import parse_qs
 
 import httpx
 import pytest
 
 from projectgraph.errors import ProjectGraphError
 from projectgraph.publish.remote import read_state
-from projectgraph.store.forward import canonical_booleans
+from projectgraph.store.forward import RemoteQueries, canonical_booleans
 from projectgraph.store.remote import (
     AutoAuth,
     Endpoints,
     SparqlStore,
+    StoreError,
     credentials,
     version_graph,
 )
+from projectgraph.store.remote_engine import VERSION_CHECK
 from tests.conftest import REPO, publish
 from tests.server import Server, projectgraph, start_server
 from tests.virtuoso import USER, Virtuoso, start_virtuoso
@@ -387,3 +393,135 @@ def test_booleans_are_mended_however_the_answer_is_cut(size: int) -> None:
     assert mended == ", ".join(term % v for v in ("true", "false") * 40).encode()
     untouched = b'{"type": "literal", "value": "1"}, {"datatype": "urn:x#boolean", "value": "0"}'
     assert b"".join(canonical_booleans(iter([untouched]))) == untouched
+
+
+def retitle(root: Path, title: str) -> None:
+    """A new title for CLUSTERS3 in the copy at ``root``: the next build differs."""
+    record = root / "data" / "projects" / "clusters3.ttl"
+    text = record.read_text(encoding="utf-8")
+    old = re.search(r'"(Leveraging Cluster Policies[^"]*)"', text)
+    assert old is not None
+    record.write_text(text.replace(old.group(1), title), "utf-8")
+
+
+def test_a_served_version_is_kept_here_and_its_loss_elsewhere_reported(
+    own_virtuoso: Virtuoso, project_copy: Path
+) -> None:
+    """Publishing drops versions older than the previous one, except one a server on this
+    machine serves (it pins the build); a server whose version a publish from elsewhere
+    dropped answers 503 saying so, not empty results."""
+    here, elsewhere = project_copy / "here", project_copy / "elsewhere"
+    done = publish(own_virtuoso, here, root=project_copy)
+    assert done.returncode == 0, done.stderr
+    served = start_server(here, "--store", own_virtuoso.sparql, root=project_copy)
+    query = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
+    try:
+        triples = httpx.get(served.url + "/sparql", params=query).json()
+        first = version_graph(GRAPH, served_build_id(served))
+        for number in (2, 3):  # two more publishes from the same dist
+            retitle(project_copy, f"Leveraging Cluster Policies, edition {number}")
+            done = publish(own_virtuoso, here, root=project_copy)
+            assert done.returncode == 0, done.stderr
+        store = admin(own_virtuoso)
+        assert first in read_state(store, GRAPH).versions  # kept: the server pins it
+        assert httpx.get(served.url + "/sparql", params=query).json() == triples
+
+        retitle(project_copy, "Leveraging Cluster Policies, edition 4")
+        done = publish(own_virtuoso, elsewhere, root=project_copy)  # another machine's dist
+        assert done.returncode == 0, done.stderr
+        assert first not in read_state(store, GRAPH).versions
+        store.close()
+        # The server notices by itself (within its check interval), before any /health.
+        deadline = time.monotonic() + VERSION_CHECK + 10
+        answer = httpx.get(served.url + "/sparql", params=query)
+        while answer.status_code == 200 and time.monotonic() < deadline:
+            time.sleep(0.5)
+            answer = httpx.get(served.url + "/sparql", params=query)
+        assert answer.status_code == 503, answer.text
+        assert "no longer holds the version" in answer.text
+        assert "Retry-After" in answer.headers
+        health = httpx.get(served.url + "/health")
+        assert health.status_code == 503
+        assert health.json()["store"] == {
+            "reachable": True,
+            "holds_build": False,
+            "error": health.json()["store"]["error"],
+        }
+        assert first in health.json()["store"]["error"]
+    finally:
+        served.stop()
+
+
+def served_build_id(server: Server) -> str:
+    return str(httpx.get(server.url + "/health").json()["build_id"])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of process ``pid`` so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_a_timed_out_query_stops_on_the_store_too(
+    own_virtuoso: Virtuoso, served_by_own_virtuoso: Server
+) -> None:
+    """The worker is killed at the timeout, and the store is asked to stop then as well:
+    without that, Virtuoso went on computing after the client had its 503."""
+    # Virtuoso notices a closed connection during a plain cartesian count and stops, but not
+    # while it filters one with a regex: without the store's own limit it went on at one core.
+    filtered = (
+        "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i "
+        'FILTER(REGEX(CONCAT(STR(?c), STR(?f), STR(?i)), "(a|aa)*zz")) }'
+    )
+    started = time.monotonic()
+    answer = httpx.get(
+        served_by_own_virtuoso.url + "/sparql", params={"query": filtered}, timeout=60
+    )
+    assert answer.status_code == 503, answer.text
+    assert "limit and was stopped" in answer.text
+    assert time.monotonic() - started < 5 + 3
+    time.sleep(1.5)  # the store's own stop lags its limit a little (measured: 0.5 s)
+    before = cpu_seconds(own_virtuoso.process.pid)
+    time.sleep(2.0)
+    busy = (cpu_seconds(own_virtuoso.process.pid) - before) / 2.0
+    assert busy < 0.3, f"Virtuoso still used {busy:.2f} cores after the query's timeout"
+
+
+class _Partial(BaseHTTPRequestHandler):
+    """A store that stops every query at the time it is given and answers what it had, the
+    way Virtuoso does (200, an empty result, X-SQL-State S1TAT); it keeps the forms it got."""
+
+    forms: ClassVar[list[dict[str, list[str]]]] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers["Content-Length"])
+        self.forms.append(parse_qs(self.rfile.read(length).decode()))
+        body = b'{"head": {"vars": ["n"]}, "results": {"bindings": []}}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("X-SQL-State", "S1TAT")
+        self.send_header("X-SQL-Message", "RC...: Returning incomplete results")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("fake_store", [_Partial], indirect=True)
+def test_the_store_is_given_the_timeout_and_its_partial_answer_refused(fake_store: str) -> None:
+    remote = RemoteQueries(fake_store, "urn:x:version")
+    try:
+        with pytest.raises(StoreError) as stopped:
+            remote.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", timeout=2.5)
+        assert stopped.value.status == 503
+        assert "ran longer than the 2.5 s limit" in stopped.value.message
+        assert _Partial.forms[-1]["timeout"] == ["2500"]
+        # Without a timeout of ours, a partial answer is still an error, never data.
+        with pytest.raises(StoreError, match="partial result"):
+            remote.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        assert "timeout" not in _Partial.forms[-1]
+    finally:
+        remote.close()
+        remote.store.close()

@@ -166,7 +166,9 @@ def generation(settings: Settings, served: ServedBuild, metrics: Metrics) -> Gen
         pins.close()
         raise
     if spec.kind == "remote":
-        engine: WorkerPool = RemoteEngine(spec, settings.workers, settings.max_queued)
+        engine: WorkerPool = RemoteEngine(
+            spec, settings.workers, settings.max_queued, dataset_graph=settings.store_graph
+        )
     else:
         engine = WorkerPool(
             spec,

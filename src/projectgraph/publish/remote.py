@@ -16,7 +16,8 @@ see the old version or the new one, never a part. ``projectgraph serve --store U
 the version graph of the build it serves. Publishing a build that is already complete loads
 nothing (idempotent); a publish that was interrupted leaves an unrecorded version graph, which
 the next publish drops and loads anew. The current and the previous version are kept, so a
-server still on the previous build keeps answering; older ones are dropped.
+server still on the previous build keeps answering, and so is any version whose build a server
+on this machine serves (it pins the build folder); older ones are dropped.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from projectgraph.errors import ProjectGraphError
+from projectgraph.locks import in_use
 from projectgraph.progress import progress
+from projectgraph.publish.dist import BUILD_ID
 from projectgraph.store.embedded import MERGED_DUMP
 from projectgraph.store.loading import DUMP, ServedBuild
 from projectgraph.store.remote import (
@@ -150,7 +153,13 @@ def publish_build(
             INSERT DATA {{ GRAPH <{graph}> {{ <{graph}> <{DCT}hasVersion> <{version}> }} }}"""
         )
     keep = {version} | ({state.current} if state.current and switched else set())
-    dropped = _prune(store, graph, read_state(store, graph), keep)
+    # A server here serving an older build pins its folder: its version stays in the store.
+    served_here = {
+        v.graph
+        for v in state.versions.values()
+        if BUILD_ID.match(v.build_id) and in_use(build.folder.parent / v.build_id)
+    }
+    dropped = _prune(store, graph, read_state(store, graph), keep, served_here)
     seconds = (datetime.datetime.now(datetime.UTC) - started).total_seconds()
     return Outcome(version, expected, loaded, switched, dropped, seconds)
 
@@ -228,15 +237,18 @@ def _drop(store: SparqlStore, version: str) -> None:
     store.update(f"DROP SILENT GRAPH <{version}>; DROP SILENT GRAPH <{ontology_copy(version)}>")
 
 
-def _prune(store: SparqlStore, graph: str, state: State, keep: set[str]) -> tuple[str, ...]:
-    """Drop recorded versions beyond the kept ones (newest first by issue time)."""
+def _prune(
+    store: SparqlStore, graph: str, state: State, keep: set[str], served: set[str]
+) -> tuple[str, ...]:
+    """Drop recorded versions beyond the kept ones (newest first by issue time), never one
+    in ``served``."""
     ordered = sorted(state.versions.values(), key=lambda v: v.issued, reverse=True)
     kept = set(keep)
     for v in ordered:
         if len(kept) >= KEEP_VERSIONS:
             break
         kept.add(v.graph)
-    dropped = tuple(v.graph for v in ordered if v.graph not in kept)
+    dropped = tuple(v.graph for v in ordered if v.graph not in kept | served)
     for old in dropped:
         _drop(store, old)
         store.update(f"DELETE WHERE {{ GRAPH <{graph}> {{ <{old}> ?p ?o }} }}")

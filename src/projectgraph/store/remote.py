@@ -56,6 +56,10 @@ class StoreError(ProjectGraphError):
         self.transient = transient
 
 
+class PartialResult(StoreError):
+    """The store stopped a query at its time limit and answered what it had (Virtuoso)."""
+
+
 @dataclass(frozen=True)
 class Endpoints:
     """Where a store answers: queries, updates, and (optionally) the Graph Store protocol."""
@@ -143,7 +147,7 @@ def check_response(url: str, response: httpx.Response, body: bytes | None = None
         # what it had ("anytime" results); a partial answer is an error here, never data.
         state = response.headers.get("x-sql-state")
         if state:
-            raise StoreError(
+            raise PartialResult(
                 f"the SPARQL store at {url} returned a partial result ({state}: "
                 f"{response.headers.get('x-sql-message', 'its own time limit')})",
                 status=504,
@@ -196,13 +200,16 @@ class SparqlStore:
         accept: str,
         default_graphs: tuple[str, ...] = (),
         named_graphs: tuple[str, ...] = (),
+        extra: Mapping[str, str] | None = None,
     ) -> Iterator[httpx.Response]:
-        """POST ``text`` to the query endpoint and yield the streaming answer (a success)."""
+        """POST ``text`` to the query endpoint and yield the streaming answer (a success);
+        ``extra``: more form parameters (a store's own, such as a timeout)."""
         url = self.endpoints.query
         form = {
             "query": text,
             "default-graph-uri": list(default_graphs),
             "named-graph-uri": list(named_graphs),
+            **(extra or {}),
         }
         try:
             with self.client.stream("POST", url, data=form, headers={"Accept": accept}) as response:

@@ -5,51 +5,111 @@ the cap on concurrent queries (one per worker, 503 past it), streaming and the r
 checks are the embedded engine's. What is added is the store's health: ``/health`` asks the
 store a trivial query and reports it unreachable, while every route that needs no query
 (pages of dumps, VoID, the API reference, static files) keeps answering.
+
+The store can also lose the build this server answers from: every publish drops versions older
+than the previous one (and those a server on the publishing machine pins), so a server on
+another machine two publishes behind would query an empty graph. The engine checks, every
+``VERSION_CHECK`` seconds and on ``/health``, that the pointer graph still records its version;
+once it does not, queries get a 503 that says so instead of empty answers.
 """
 
 from __future__ import annotations
 
 import asyncio
 
+from projectgraph.store.base import QueryError, QueryOutcome, QueryRequest
 from projectgraph.store.pool import StoreSpec, WorkerPool
 from projectgraph.store.remote import Endpoints, SparqlStore, StoreError, credentials
 
 PROBE_TIMEOUT = 5.0  # seconds /health waits for the store
+VERSION_CHECK = 10.0  # seconds between checks that the store still holds the served version
+DCT_IDENTIFIER = "http://purl.org/dc/terms/identifier"
 
 
 class RemoteEngine(WorkerPool):
     """A :class:`WorkerPool` whose workers query the remote store in ``spec``."""
 
     def __init__(
-        self, spec: StoreSpec, size: int, max_queued: int = 100, network: bool = True
+        self,
+        spec: StoreSpec,
+        size: int,
+        max_queued: int = 100,
+        network: bool = True,
+        dataset_graph: str | None = None,
     ) -> None:
+        """``dataset_graph`` is the graph holding the pointer and the version records (the
+        ``--graph`` of publish); without it the version is not watched."""
         super().__init__(spec, size, max_queued, network)
         self._prober = SparqlStore(
             Endpoints(spec.path), credentials(), timeout=PROBE_TIMEOUT, retries=0
         )
+        self.dataset_graph = dataset_graph
         self.store_error: str | None = None
+        self.reachable = True
+        self.version_missing = False
+
+    async def start(self) -> None:
+        await super().start()
+        if self.dataset_graph is not None:
+            self._background(self._watch_version())
 
     async def stop(self) -> None:
         await super().stop()
         self._prober.close()
 
+    async def _watch_version(self) -> None:
+        while not self._closed:
+            await asyncio.sleep(VERSION_CHECK)
+            await self.probe()
+
     async def probe(self) -> str | None:
-        """None when the store answers a trivial query in time, else why not."""
+        """None when the store answers a trivial query in time and still records the served
+        version, else why not."""
         try:
-            await asyncio.wait_for(asyncio.to_thread(self._prober.ping), PROBE_TIMEOUT + 1)
-            self.store_error = None
+            missing = await asyncio.wait_for(
+                asyncio.to_thread(self._version_missing), PROBE_TIMEOUT + 1
+            )
         except StoreError as e:
-            self.store_error = e.message
+            self.reachable, self.store_error = False, e.message
         except TimeoutError:
+            self.reachable = False
             self.store_error = (
                 f"the SPARQL store at {self.spec.path} did not answer within {PROBE_TIMEOUT:g} s"
             )
+        else:
+            self.reachable, self.version_missing = True, missing
+            self.store_error = (
+                f"the store at {self.spec.path} no longer holds the version {self.spec.graph} "
+                f"this server answers from (a later publish dropped it); serve the published "
+                f"build: build it here and send SIGHUP, or restart"
+                if missing
+                else None
+            )
         return self.store_error
+
+    def _version_missing(self) -> bool:
+        if self.dataset_graph is None:
+            self._prober.ping()
+            return False
+        rows = self._prober.select(
+            f"SELECT ?id WHERE {{ GRAPH <{self.dataset_graph}> "
+            f"{{ <{self.spec.graph}> <{DCT_IDENTIFIER}> ?id }} }} LIMIT 1"
+        )
+        return not rows
+
+    async def execute(self, request: QueryRequest) -> QueryOutcome:
+        """As the pool's, but a 503 once the store has lost the served version (an empty
+        graph would answer every query with nothing)."""
+        if self.version_missing:
+            return QueryError(503, self.store_error or "the served version is gone")
+        return await super().execute(request)
 
     def health(self) -> dict[str, object]:
         return {
             **super().health(),
             "store_url": self.spec.path,
             "graph": self.spec.graph,
+            "store_reachable": self.reachable,
+            "store_holds_build": not self.version_missing,
             "store_error": self.store_error,
         }

@@ -56,7 +56,10 @@ def answer(store: ox.Store | RemoteQueries, request: dict[str, Any], out: Outbox
     becomes an ERROR frame; only a broken connection to the server ends the worker."""
     started = time.perf_counter()
     try:
-        result = store.query(request["query"], **_dataset(request))
+        if isinstance(store, RemoteQueries):
+            result = store.query(request["query"], **_dataset(request), timeout=request["timeout"])
+        else:
+            result = store.query(request["query"], **_dataset(request))
     except SyntaxError as e:
         out.send(ERROR, _syntax_error(e))
         return

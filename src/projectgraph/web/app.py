@@ -310,7 +310,11 @@ def create_app(
             state = "down"  # the workers are up, but what they ask does not answer
         body = {
             "status": state,  # degraded: some workers are being replaced; down: none answer
-            "store": {"reachable": store_error is None, "error": store_error},
+            "store": {
+                "reachable": bool(status.get("store_reachable", store_error is None)),
+                "holds_build": bool(status.get("store_holds_build", True)),
+                "error": store_error,
+            },
             "build_id": build.build_id,
             "triples": build.manifest.get("triples"),
             "engine": status,
