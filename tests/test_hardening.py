@@ -246,3 +246,54 @@ def test_schemathesis_over_the_whole_app(server: Server, tmp_path: Path) -> None
     report = next(tmp_path.glob("*.xml")).read_text()
     for path in ("/sparql", "/page/{kind}/{slug}", "/dumps/{name}", "/health", "/metrics"):
         assert path in report, path
+
+
+@pytest.fixture(scope="module")
+def host_checked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    running = start_server(
+        tmp_path_factory.mktemp("hosts"),
+        env={"PROJECTGRAPH_ALLOWED_HOSTS": "data.example.org,*.example.net,127.0.0.1"},
+    )
+    yield running
+    running.stop()
+
+
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [
+        (None, 200),  # 127.0.0.1:port
+        ("data.example.org", 200),
+        ("DATA.example.org:8443", 200),
+        ("lod.example.net", 200),
+        ("example.net", 400),  # *.example.net is its subdomains only
+        ("evil.example", 400),
+        ("data.example.org.evil.example", 400),
+        ("", 400),
+    ],
+)
+def test_only_the_allowed_hosts_are_answered(
+    host_checked: Server, host: str | None, status: int
+) -> None:
+    headers = {} if host is None else {"Host": host}
+    for path in ("/page/project/clusters3", "/id/project/clusters3", "/sparql"):
+        response = httpx.get(host_checked.url + path, headers=headers)
+        assert response.status_code in ((200, 303) if status == 200 else (400,)), (path, host)
+        if status == 400:
+            assert "does not answer for the host" in response.text
+            assert "location" not in response.headers and "link" not in response.headers
+            assert response.headers["cache-control"] == "no-store"
+            assert response.headers["x-content-type-options"] == "nosniff"
+        elif host and path == "/page/project/clusters3":
+            # Links are written for the host asked: the reason for the check.
+            assert f"http://{host.lower()}/" in response.text.lower()
+
+
+def test_a_forwarded_host_is_checked_and_probes_pass(host_checked: Server) -> None:
+    page = host_checked.url + "/page/project/clusters3"
+    forwarded = httpx.get(page, headers={"X-Forwarded-Host": "evil.example"})
+    assert forwarded.status_code == 400  # from a trusted proxy (loopback): what links would use
+    assert httpx.get(page, headers={"X-Forwarded-Host": "data.example.org"}).status_code == 200
+    for path in ("/health", "/metrics"):
+        assert httpx.get(host_checked.url + path, headers={"Host": "10.0.0.7:8000"}).is_success
+    metrics = httpx.get(host_checked.url + "/metrics").text
+    assert re.search(r'projectgraph_http_requests_total\{[^}]*status="400"[^}]*\}', metrics)

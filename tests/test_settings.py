@@ -104,8 +104,21 @@ def test_serve_settings_from_env_and_flags(tmp_path: Path) -> None:
         ({"PROJECTGRAPH_PORT": "70000"}, "port must be between"),
         ({"PROJECTGRAPH_QUERY_TIMEOUT": "-1"}, "query_timeout must be between"),
         ({"PROJECTGRAPH_MAX_ROWS": "-5"}, "max_rows must be between"),
+        (
+            {"PROJECTGRAPH_ALLOWED_HOSTS": "data.example.org,evil/path"},
+            "allowed_hosts: 'evil/path'",
+        ),
+        ({"PROJECTGRAPH_ALLOWED_HOSTS": "*"}, "allowed_hosts: '\\*'"),
     ],
 )
 def test_bad_serve_settings(tmp_path: Path, env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         load_settings(tmp_path, environ=env)
+
+
+def test_allowed_hosts_are_read_lower_cased() -> None:
+    settings = load_settings(
+        Path("."), environ={"PROJECTGRAPH_ALLOWED_HOSTS": "Data.Example.org, *.example.net"}
+    )
+    assert settings.allowed_hosts == ("data.example.org", "*.example.net")
+    assert load_settings(Path("."), environ={}).allowed_hosts == ()

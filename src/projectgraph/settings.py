@@ -81,6 +81,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Proxies whose X-Forwarded-Host/Proto/Prefix headers are believed (comma-separated).",
     ),
     Setting(
+        "allowed_hosts",
+        (),
+        "Host names the server answers for, such as data.example.org or *.example.org "
+        "(comma-separated; empty: any). Others get 400: links are written for the host asked.",
+    ),
+    Setting(
         "store",
         "",
         "Folder of the on-disk Oxigraph store, or the http(s) URL of a remote SPARQL store's "
@@ -177,6 +183,7 @@ class Settings:
     host: str
     port: int
     trusted_proxies: tuple[str, ...]
+    allowed_hosts: tuple[str, ...]
     store: Path | None
     store_url: str | None  # a remote store's query endpoint (then ``store`` is None)
     store_graph: str
@@ -249,6 +256,7 @@ def load_settings(
         host=str(values["host"]),
         port=_bounded(values, "port", int, 1, 65535),
         trusted_proxies=tuple(str(p) for p in values["trusted_proxies"]),
+        allowed_hosts=_host_patterns(values["allowed_hosts"]),
         store=_resolve(root, store) if store else None,
         store_url=check_url(store_url) if store_url else None,
         store_graph=_check_graph(
@@ -377,3 +385,13 @@ def _dataset_info(table: Mapping[str, Any], where: Path) -> DatasetInfo:
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 raise SettingsError(f"{where}: [dataset] {key} {iri!r} must be an http(s) IRI")
     return info
+
+
+def _host_patterns(values: object) -> tuple[str, ...]:
+    """``allowed_hosts``: names, lower-cased, each a host name or ``*.`` and a domain."""
+    patterns = tuple(str(v).strip().lower() for v in values or () if str(v).strip())  # type: ignore[attr-defined]
+    for pattern in patterns:
+        name = pattern.removeprefix("*.")
+        if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\]", name):
+            raise SettingsError(f"allowed_hosts: {pattern!r} is not a host name or *.domain")
+    return patterns

@@ -27,7 +27,7 @@ from projectgraph.store.loading import ServedBuild
 from projectgraph.store.pool import WorkerPool
 from projectgraph.web.api import NamedQueryApi
 from projectgraph.web.caching import CompressExceptDumps
-from projectgraph.web.hardening import HardeningHeaders
+from projectgraph.web.hardening import AllowedHosts, HardeningHeaders
 from projectgraph.web.harvest import Harvest
 from projectgraph.web.observe import CONTENT_TYPE as METRICS_TYPE
 from projectgraph.web.observe import Metrics, Observe
@@ -337,6 +337,12 @@ def create_app(
         loopback=settings.rate_limit_loopback,
         on_limited=lambda: metrics.reject(429),
     )
+    if settings.allowed_hosts:
+        app.add_middleware(
+            AllowedHosts,
+            patterns=settings.allowed_hosts,
+            trusted_proxies=settings.trusted_proxies,
+        )
     app.add_middleware(HardeningHeaders, retry_after=settings.retry_after)
     app.add_middleware(Observe, metrics=metrics, log=settings.access_log)
     app.add_middleware(
