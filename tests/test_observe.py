@@ -90,3 +90,22 @@ def test_every_request_is_one_json_line_with_query_time(observed: Server) -> Non
     assert entry["client"] == "127.0.0.1" and entry["bytes"] > 0
     assert 0 <= entry["query_ms"] <= entry["ms"]
     assert "T" in entry["time"]  # ISO 8601
+
+
+def test_a_named_query_run_logs_its_engine_time_and_a_cached_one_none(observed: Server) -> None:
+    path = "/api/queries/projects?page=3"
+    for _ in range(2):
+        assert httpx.get(observed.url + path).status_code == 200
+    deadline = time.monotonic() + 10
+    entries: list[dict[str, object]] = []
+    while len(entries) < 2 and time.monotonic() < deadline:
+        entries = [
+            json.loads(line)
+            for line in observed.output().splitlines()
+            if line.startswith("{") and f'"path": "{path}"' in line
+        ]
+        time.sleep(0.1)
+    assert [e["cache"] for e in entries] == ["miss", "hit"], entries
+    ran, cached = entries
+    assert isinstance(ran["query_ms"], float) and 0 <= ran["query_ms"] <= float(ran["ms"])  # type: ignore[arg-type]
+    assert "query_ms" not in cached

@@ -39,6 +39,7 @@ from projectgraph.web.base import BadHost, NotUtf8, base_map, public_base, query
 from projectgraph.web.caching import MAX_AGE, etag, not_modified
 from projectgraph.web.errors import HttpError
 from projectgraph.web.errors import error_response as _error_response
+from projectgraph.web.observe import note_query
 from projectgraph.web.result_cache import CachedResponse, ResultCache
 
 PREFIX = "/api/queries"
@@ -179,6 +180,8 @@ class NamedQueryApi:
         except ApiError as e:
             return error_response(e.status, e.message, accept, e.details)
         headers["X-Cache"] = how
+        if how != "hit":  # this request waited for the engine: its time goes in the log
+            note_query(request.scope, answer.query_stats)
         if query.pagination:
             headers["Link"] = _page_links(request, public, query, page or 1, answer.rows)
         return Response(
@@ -246,7 +249,9 @@ class NamedQueryApi:
         if outcome.truncated and not query.pagination:
             headers["X-SPARQL-MaxRows"] = str(cap)
             headers["X-Result-Truncated"] = f"true; only the first {cap} rows were returned"
-        return CachedResponse(body, headers, outcome.rows if counted is None else counted)
+        return CachedResponse(
+            body, headers, outcome.rows if counted is None else counted, outcome.stats
+        )
 
     async def warm(self) -> None:
         """Run every query with its defaults once: the results become the examples of the

@@ -19,6 +19,7 @@ class CachedResponse:
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
     rows: int | None = None  # solutions in the body, when known
+    query_stats: dict[str, object] = field(default_factory=dict)  # the run's (engine time)
 
 
 class ResultCache:
