@@ -147,3 +147,36 @@ def test_a_build_killed_midway_leaves_the_previous_one_served(
     assert (project_copy / "dist").resolve() != good
     assert not list(good.parent.glob(".tmp-*"))
     assert NEW_TITLE in (project_copy / "dist" / "projectgraph.ttl").read_text("utf-8")
+
+
+def test_reload_switches_the_running_servers_and_waits_for_them(project_copy: Path) -> None:
+    env = {"PROJECTGRAPH_DIST_DIR": str(project_copy / "dist")}
+    server = start_server(project_copy, root=project_copy)
+    try:
+        old_id = httpx.get(server.url + "/health").json()["build_id"]
+        registry = project_copy / ".dist-builds" / ".servers"
+        assert (registry / f"{server.process.pid}.json").is_file()
+        # A server killed with SIGKILL left its entry: it is skipped and removed.
+        gone = subprocess.Popen([sys.executable, "-c", "pass"])
+        gone.wait()
+        (registry / f"{gone.pid}.json").write_text(f'{{"pid": {gone.pid}, "url": "http://x"}}')
+
+        retitle(project_copy)
+        assert build(project_copy).returncode == 0
+        done = projectgraph("reload", "--root", str(project_copy), env=env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        new_id = (project_copy / "dist").resolve().name
+        assert f"switched from build {old_id} to {new_id}" in done.stdout
+        assert httpx.get(server.url + "/health").json()["build_id"] == new_id
+        page = httpx.get(server.url + "/page/project/clusters3").text
+        assert NEW_TITLE in page
+        assert not (registry / f"{gone.pid}.json").exists()
+
+        again = projectgraph("reload", "--root", str(project_copy), env=env)
+        assert again.returncode == 0 and "already serves build" in again.stdout
+    finally:
+        server.stop()
+    # uvicorn ends the process by the signal itself, so the entry may stay: reload skips it.
+    none = projectgraph("reload", "--root", str(project_copy), env=env)
+    assert none.returncode == 2 and "no running projectgraph serve" in none.stderr
+    assert not list(registry.glob("*.json"))

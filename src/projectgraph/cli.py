@@ -256,6 +256,29 @@ def serve_command(
         raise _fail(error) from None
 
 
+@app.command("reload")
+def reload_command(
+    dist: Annotated[
+        Path | None, typer.Option(help="The build folder the servers serve (default: dist).")
+    ] = None,
+    wait: Annotated[
+        float,
+        typer.Option(min=0, help="Seconds to wait for each server to switch (0: do not wait)."),
+    ] = 120.0,
+    project: ProjectOption = None,
+    root: RootOption = None,
+) -> None:
+    """Make the running servers of dist/ serve the build it points at now (SIGHUP each, then
+    wait until its /health names the build); exits non-zero if one did not switch."""
+    from projectgraph.servers import reload
+
+    try:
+        settings = _settings(root, project, dist_dir=dist)
+        reload(settings.dist_dir, wait, typer.echo)
+    except ProjectGraphError as error:
+        raise _fail(error) from None
+
+
 @app.command("publish")
 def publish_command(
     to: Annotated[

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from projectgraph.build import build
 from projectgraph.errors import ProjectGraphError, SourceError
 from projectgraph.publish import CONTEXT, VOID_FILE, inputs_digest, read_manifest
+from projectgraph.servers import registered
 from projectgraph.settings import Settings
 from projectgraph.sources import discover
 from projectgraph.store.loading import DUMP, ServedBuild
@@ -131,17 +132,20 @@ def run(
     switch_log.addHandler(logging.StreamHandler())
     switch_log.propagate = False
     try:
-        uvicorn.run(
-            switcher,
-            host=settings.host,
-            port=settings.port,
-            log_level=log_level,
-            access_log=not settings.access_log,
-            # For the h11 parser (used if httptools is missing): let a GET line hold a long
-            # query. httptools refuses URLs over 64 KiB itself (400); longer ones must POST.
-            h11_max_incomplete_event_size=max(64 * 1024, 4 * settings.max_query_length + 16 * 1024),
-            timeout_graceful_shutdown=5,
-        )
+        with registered(settings.dist_dir, settings.host, settings.port):  # for reload
+            uvicorn.run(
+                switcher,
+                host=settings.host,
+                port=settings.port,
+                log_level=log_level,
+                access_log=not settings.access_log,
+                # For the h11 parser (used if httptools is missing): let a GET line hold a long
+                # query. httptools refuses URLs over 64 KiB itself (400); longer ones must POST.
+                h11_max_incomplete_event_size=max(
+                    64 * 1024, 4 * settings.max_query_length + 16 * 1024
+                ),
+                timeout_graceful_shutdown=5,
+            )
     finally:
         first.close_pins()
 
