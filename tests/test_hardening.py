@@ -188,15 +188,58 @@ def endpoints() -> Iterator[tuple[str, str]]:
         s.server_close()
 
 
+def _redirecting(target: str) -> type[BaseHTTPRequestHandler]:
+    """An endpoint that answers every request with a redirect to ``target``."""
+
+    class Redirect(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(307 if "307" in self.path else 302)
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return Redirect
+
+
+@pytest.fixture(scope="module")
+def redirect(endpoints: tuple[str, str]) -> Iterator[str]:
+    """A loopback endpoint redirecting to the endpoint that is not allowed."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _redirecting(endpoints[1]))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.fixture(scope="module")
 def federated(
-    tmp_path_factory: pytest.TempPathFactory, endpoints: tuple[str, str]
+    tmp_path_factory: pytest.TempPathFactory, endpoints: tuple[str, str], redirect: str
 ) -> Iterator[Server]:
+    allow = f"{endpoints[0]},{redirect}/302,{redirect}/307"
     running = start_server(
-        tmp_path_factory.mktemp("federated"), env={"PROJECTGRAPH_SERVICE_ALLOW": endpoints[0]}
+        tmp_path_factory.mktemp("federated"), env={"PROJECTGRAPH_SERVICE_ALLOW": allow}
     )
     yield running
     running.stop()
+
+
+def test_an_allowed_endpoint_cannot_redirect_the_call_elsewhere(
+    federated: Server, redirect: str
+) -> None:
+    _Endpoint.calls.clear()
+    for path in ("/302", "/307"):
+        query = f"SELECT ?o WHERE {{ SERVICE <{redirect}{path}> {{ ?s ?p ?o }} }}"
+        answer = httpx.get(federated.url + "/sparql", params={"query": query}, timeout=30)
+        assert answer.status_code == 502, answer.text
+        assert "SERVICE" in answer.text
+    assert _Endpoint.calls == []  # the redirect was not followed to the endpoint not allowed
+    assert httpx.get(federated.url + "/health").json()["status"] == "ok"
 
 
 def test_service_reaches_only_the_allowed_endpoints(

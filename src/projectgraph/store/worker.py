@@ -23,6 +23,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from projectgraph.formats import BY_KEY
+from projectgraph.sparql.inspect import inspect
 from projectgraph.sparql.results import WRITERS, write_json
 from projectgraph.sparql.syntax import syntax_error
 from projectgraph.store.embedded import open_store
@@ -64,7 +65,7 @@ def answer(store: ox.Store | RemoteQueries, request: dict[str, Any], out: Outbox
         out.send(ERROR, _syntax_error(e))
         return
     except Exception as e:
-        out.send(ERROR, _failure(e))
+        out.send(ERROR, _failure(e, request["query"]))
         return
     rows: int | None = None
     try:
@@ -94,7 +95,7 @@ def answer(store: ox.Store | RemoteQueries, request: dict[str, Any], out: Outbox
     except (BrokenPipeError, ConnectionResetError):
         raise
     except Exception as e:
-        out.send(ERROR, _failure(e))
+        out.send(ERROR, _failure(e, request["query"]))
         return
     finally:
         if isinstance(store, RemoteQueries):
@@ -144,12 +145,16 @@ def _dataset(request: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
-def _failure(error: Exception) -> dict[str, Any]:
+def _failure(error: Exception, query: str) -> dict[str, Any]:
     """An ERROR frame's payload for a query that failed: a remote store's failure keeps its
-    status (502, 504) and sentence; anything else is the engine's 500."""
+    status (502, 504) and sentence; a federated query's failure is its endpoint's (502: the
+    endpoint is down, answered an error, or redirected, which is never followed); anything
+    else is the engine's 500."""
     status = getattr(error, "status", None)
     if isinstance(status, int):
         return {"status": status, "message": str(error)}
+    if inspect(query).service:
+        return {"status": 502, "message": f"a SERVICE call failed: {error}"}
     return {"status": 500, "message": f"query failed: {error}"}
 
 

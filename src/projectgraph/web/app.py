@@ -108,11 +108,19 @@ SPARQL_DOC = {
             "the service description."
         },
         "400": {"description": "Malformed query, with the parser's message and position."},
-        "403": {"description": "SPARQL Update or SERVICE: the endpoint is read-only."},
+        "403": {
+            "description": "SPARQL Update, LOAD, SERVICE to an endpoint not in service_allow, "
+            "or a store's own functions: the endpoint is read-only."
+        },
         "406": {"description": "No acceptable result format."},
         "413": {"description": "Query or body too long."},
         "415": {"description": "Unsupported request body type."},
-        "503": {"description": "The query ran past the time limit and was stopped."},
+        "502": {"description": "The remote store, or an allowed SERVICE endpoint, failed."},
+        "503": {
+            "description": "The query ran past the time limit and was stopped, or every worker "
+            "is busy, or the store no longer holds the build (with Retry-After)."
+        },
+        "504": {"description": "The remote store did not answer in time."},
     },
 }
 
