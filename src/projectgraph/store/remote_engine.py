@@ -80,8 +80,8 @@ class RemoteEngine(WorkerPool):
             self.reachable, self.version_missing = True, missing
             self.store_error = (
                 f"the store at {self.spec.path} no longer holds the version {self.spec.graph} "
-                f"this server answers from (a later publish dropped it); serve the published "
-                f"build: build it here and send SIGHUP, or restart"
+                "this server answers from (a later publish dropped it); serve the published "
+                "build: build it here, then projectgraph reload (or SIGHUP), or restart"
                 if missing
                 else None
             )
