@@ -97,9 +97,9 @@ def test_a_query_that_calls_out_fails_cleanly_in_an_isolated_worker(dist) -> Non
             await pool.stop()
 
     outcome, health = asyncio.run(scenario())
-    assert (
-        isinstance(outcome, QueryError) and outcome.status == 500
-    )  # an error status, not a cut 200
+    # An error status, not a cut 200: the SERVICE call's failure (502).
+    assert isinstance(outcome, QueryError) and outcome.status == 502
+    assert "a SERVICE call failed" in outcome.message
     assert "unreachable" in outcome.message.lower()
     assert listener.connections == 0
     assert health["network_isolated"] is True and health["worker_restarts"] == 0
