@@ -50,19 +50,20 @@ def registered(dist: Path, host: str, port: int) -> Iterator[None]:
     name, only by ``kill -HUP``. uvicorn ends the process with the SIGTERM it was stopped by,
     past this block: such an entry, like a SIGKILLed server's, is dropped by :func:`running`."""
     folder = builds_dir(Path(dist)) / REGISTRY
-    entry: Path | None = folder / f"{os.getpid()}.json"
+    path = folder / f"{os.getpid()}.json"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f"{os.getpid()}.tmp"
+        tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"pid": os.getpid(), "url": local_url(host, port)}))
-        tmp.replace(folder / f"{os.getpid()}.json")
+        tmp.replace(path)
+        written = True
     except OSError:
-        entry = None
+        written = False
     try:
         yield
     finally:
-        if entry is not None:
-            entry.unlink(missing_ok=True)
+        if written:
+            path.unlink(missing_ok=True)
 
 
 def running(dist: Path) -> list[RunningServer]:
