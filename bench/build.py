@@ -15,10 +15,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from projectgraph.assemble import assemble
-from projectgraph.publish import publish
+from projectgraph.build.assemble import assemble
+from projectgraph.publish.manifest import publish
 from projectgraph.settings import load_settings
-from projectgraph.validate import load_shapes, validate
+from projectgraph.validate.shacl import load_shapes, validate
 
 
 def main() -> None:

@@ -66,7 +66,7 @@ from bench.endpoint import (
     running,
     table,
 )
-from projectgraph.publish import MANIFEST
+from projectgraph.publish.manifest import MANIFEST
 
 HEADERS = {"Accept-Encoding": "identity"}  # httpx sends Accept: */*, the API's default
 SERVER_MAX_ROWS = 10_000  # the server's default max_rows

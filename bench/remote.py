@@ -20,7 +20,7 @@ For each one the benchmark
    times every named query of ``queries/*.rq`` with its default parameters (a parameter whose
    default names a project of the shipped data gets a project of the subject, as in
    :mod:`bench.suite`), prepared into the SPARQL text the API runs
-   (:meth:`projectgraph.queries.NamedQuery.prepare`, with its first page for a paginated
+   (:meth:`projectgraph.sparql.named.NamedQuery.prepare`, with its first page for a paginated
    query):
 
    - *direct*: POSTed to Virtuoso's own ``/sparql`` with the dataset projectgraph uses
@@ -85,7 +85,7 @@ from bench.endpoint import JSON, Problems, Server, ServerFailed, Timing, machine
 from bench.endpoint import running as running_server
 from bench.named_queries import count_rows, make_server, shown, wait_ready
 from bench.suite import dist_of, folder_bytes, parse_sizes, projectgraph, query_params, slugs_of
-from projectgraph.publish import MANIFEST
+from projectgraph.publish.manifest import MANIFEST
 from tests.virtuoso import BINARY, USER, Virtuoso, start_virtuoso
 
 Say = Callable[[str], None]
@@ -457,8 +457,8 @@ def publish(
     Store protocol (GSP) or SPARQL Update only, ``chunk`` triples per request; timed and
     counted."""
     from projectgraph.publish.remote import publish_build
+    from projectgraph.store.client import Endpoints, SparqlStore, credentials, version_graph
     from projectgraph.store.loading import ServedBuild
-    from projectgraph.store.remote import Endpoints, SparqlStore, credentials, version_graph
 
     gsp = method == GSP
     endpoints = Endpoints(
@@ -550,8 +550,8 @@ def named_queries(
 ) -> tuple[list[QueryResult], list[str]]:
     """Every named query of the server's ``/api/queries`` with its defaults (a synthetic
     project for a shipped one), prepared as the API prepares it; and the skipped ones."""
-    from projectgraph.queries import load_queries
     from projectgraph.settings import load_settings
+    from projectgraph.sparql.named import load_queries
 
     base_iri = load_settings(cfg.root).base_iri
     known = {q.name: q for q in load_queries(cfg.root / "queries")}
@@ -581,7 +581,7 @@ def time_query(
     """Check, then time one query directly (acknowledging at once, and plain), through
     projectgraph's /sparql and through the API, in turn."""
     from projectgraph.sparql.inspect import without_comments
-    from projectgraph.store.remote import NO_GRAPH
+    from projectgraph.store.client import NO_GRAPH
 
     graph = query.form in ("CONSTRUCT", "DESCRIBE")
     accept = N_TRIPLES if graph else JSON
@@ -752,7 +752,7 @@ def run_subject(
     """Every measurement of one subject; ``records`` None: synthesize ``result.projects``."""
     from projectgraph.publish.remote import default_graph
     from projectgraph.settings import load_settings
-    from projectgraph.store.remote import version_graph
+    from projectgraph.store.client import version_graph
 
     started = time.perf_counter()
     try:

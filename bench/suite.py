@@ -1079,7 +1079,7 @@ def rdflib_latency(
 
 def prepared_texts(cfg: Config, queries: list[NamedQuery], base_iri: str) -> dict[str, str]:
     """The SPARQL the server runs for each named query with these parameters."""
-    from projectgraph.queries import load_queries
+    from projectgraph.sparql.named import load_queries
 
     known = {q.name: q for q in load_queries(cfg.root / "queries")}
     return {

@@ -37,8 +37,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from projectgraph.build import build
-from projectgraph.publish import CONTEXT, VOID_FILE
+from projectgraph.pipeline.run import build
+from projectgraph.publish.manifest import CONTEXT, VOID_FILE
 from projectgraph.settings import load_settings
 
 DUMP = "projectgraph.nq"

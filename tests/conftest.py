@@ -12,7 +12,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from projectgraph.build import BuildResult, build
+from projectgraph.pipeline.run import BuildResult, build
 from projectgraph.settings import Settings, load_settings
 from tests.server import Server, projectgraph, start_server
 from tests.virtuoso import USER, Virtuoso, available, start_virtuoso

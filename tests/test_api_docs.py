@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from projectgraph.queries import load_queries
+from projectgraph.sparql.named import load_queries
 from tests.browser import Tab
 from tests.conftest import REPO
 from tests.server import Server

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from projectgraph.conneg import explicitly_accepts, negotiate, parse_accept
-from projectgraph.formats import by_name, offers
+from projectgraph.rdf.conneg import explicitly_accepts, negotiate, parse_accept
+from projectgraph.rdf.formats import by_name, offers
 
 RESULTS = offers(returns_graph=False)
 GRAPHS = offers(returns_graph=True)

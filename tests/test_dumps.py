@@ -14,7 +14,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from projectgraph.build import BuildResult, build
+from projectgraph.pipeline.run import BuildResult, build
 from projectgraph.settings import load_settings
 from tests.conftest import REPO
 

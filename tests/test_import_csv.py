@@ -13,10 +13,10 @@ import pyoxigraph as ox
 import pytest
 from typer.testing import CliRunner
 
-from projectgraph.assemble import assemble
+from projectgraph.build.assemble import assemble
 from projectgraph.cli import app
 from projectgraph.settings import Settings
-from projectgraph.validate import load_shapes, validate
+from projectgraph.validate.shacl import load_shapes, validate
 from tests.conftest import REPO
 
 SAMPLE = REPO / "tests/data/import/cordis"

@@ -12,10 +12,10 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 from typer.testing import CliRunner
 
-from projectgraph.assemble import assemble
+from projectgraph.build.assemble import assemble
 from projectgraph.cli import app
 from projectgraph.settings import Settings
-from projectgraph.validate import load_shapes, validate
+from projectgraph.validate.shacl import load_shapes, validate
 from tests.conftest import REPO
 
 PAGE = REPO / "data/sources/clusters3-eu-project-profile.txt"

@@ -11,12 +11,12 @@ import pyoxigraph as ox
 import pytest
 
 from projectgraph import parallel, validate_units
-from projectgraph.assemble import assemble
-from projectgraph.build import BuildRefused, build, validate_sources
-from projectgraph.importers.synthetic import synthesize
-from projectgraph.report import Report, Result
+from projectgraph.build.assemble import assemble
+from projectgraph.pipeline.run import BuildRefused, build, validate_sources
 from projectgraph.settings import load_settings
-from projectgraph.validate import load_shapes, validate
+from projectgraph.synth.generate import synthesize
+from projectgraph.validate.report import Report, Result
+from projectgraph.validate.shacl import load_shapes, validate
 
 REPO = Path(__file__).resolve().parent.parent
 BASE = "https://w3id.org/projectgraph/"

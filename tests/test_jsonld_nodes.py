@@ -16,17 +16,17 @@ import rdflib
 from pyld import jsonld as pyld
 from rdflib.compare import isomorphic
 
-from projectgraph.assemble import assemble
-from projectgraph.publish import load_context
-from projectgraph.publish.dumps import jsonld as rdflib_dump
-from projectgraph.publish.jsonld_nodes import (
+from projectgraph.build.assemble import assemble
+from projectgraph.publish.manifest import load_context
+from projectgraph.rdf.jsonld import (
     NodeCompactor,
     document_chunks,
     node_json,
     subject_key,
 )
+from projectgraph.rdf.serialize import jsonld as rdflib_dump
+from projectgraph.rdf.terms import rdflib_graph
 from projectgraph.settings import load_settings
-from projectgraph.terms import rdflib_graph
 from tests.conftest import REPO
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"

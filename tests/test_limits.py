@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from projectgraph.build import build
+from projectgraph.pipeline.run import build
 from projectgraph.settings import load_settings
 from tests.server import Server, start_server
 

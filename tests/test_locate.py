@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rdflib import Literal, URIRef
 
-from projectgraph.locate import SourceText, mask_comments
+from projectgraph.build.locate import SourceText, mask_comments
 
 TEXT = """# a comment naming ex:b and "2016" and <http://example.org/b>
 @prefix ex: <http://example.org/> .

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from openapi_spec_validator import validate
 
-from projectgraph.queries import load_queries
+from projectgraph.sparql.named import load_queries
 from tests.conftest import REPO, SERVER_MAX_ROWS
 from tests.server import Server, schemathesis, start_server
 

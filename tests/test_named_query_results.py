@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from projectgraph.cli import app
-from projectgraph.queries import load_queries
+from projectgraph.sparql.named import load_queries
 from tests.conftest import REPO
 from tests.test_seed_facts import HOME_REGIONS, PARTNERS, SEMINAR_PLACES, TOPICS
 

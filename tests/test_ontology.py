@@ -6,9 +6,9 @@ import pytest
 import rdflib
 from rdflib import OWL, RDF, RDFS
 
-from projectgraph.assemble import assemble
+from projectgraph.build.assemble import assemble
+from projectgraph.rdf.vocab import ONTOLOGY_IRI, PG
 from projectgraph.settings import Settings
-from projectgraph.vocab import ONTOLOGY_IRI, PG
 
 DCT = rdflib.Namespace("http://purl.org/dc/terms/")
 META = (str(RDF), str(RDFS), str(OWL), "http://purl.org/vocab/vann/")

@@ -14,11 +14,11 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from projectgraph.build import build
+from projectgraph.pipeline.run import build
 from projectgraph.settings import load_settings
 
 REPO = Path(__file__).resolve().parent.parent
-DESCRIBE = importlib.import_module("projectgraph.publish.describe")  # the module, not the function
+DESCRIBE = importlib.import_module("projectgraph.publish.void")  # the module, not the function
 VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
 
 

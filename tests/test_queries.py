@@ -8,9 +8,15 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from projectgraph.queries import Parameter, ParameterError, QueryFileError, load_queries, load_query
 from projectgraph.sparql.bind import bind
 from projectgraph.sparql.inspect import tokens
+from projectgraph.sparql.named import (
+    Parameter,
+    ParameterError,
+    QueryFileError,
+    load_queries,
+    load_query,
+)
 from tests.conftest import REPO
 
 QUERIES = sorted((REPO / "queries").glob("*.rq"))

@@ -29,8 +29,7 @@ import pytest
 
 from projectgraph.errors import ProjectGraphError
 from projectgraph.publish.remote import read_state
-from projectgraph.store.forward import RemoteQueries, canonical_booleans
-from projectgraph.store.remote import (
+from projectgraph.store.client import (
     AutoAuth,
     Endpoints,
     SparqlStore,
@@ -38,6 +37,7 @@ from projectgraph.store.remote import (
     credentials,
     version_graph,
 )
+from projectgraph.store.forward import RemoteQueries, canonical_booleans
 from projectgraph.store.remote_engine import VERSION_CHECK
 from tests.conftest import REPO, publish
 from tests.server import Server, projectgraph, start_server

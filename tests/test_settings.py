@@ -7,10 +7,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from projectgraph.build import build
 from projectgraph.errors import SettingsError
+from projectgraph.pipeline.run import build
+from projectgraph.rdf.vocab import mint, slugify
 from projectgraph.settings import SETTINGS, load_settings
-from projectgraph.vocab import mint, slugify
 from tests.conftest import REPO
 
 

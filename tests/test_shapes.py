@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from projectgraph.assemble import assemble
-from projectgraph.report import Result
+from projectgraph.build.assemble import assemble
 from projectgraph.settings import Settings
-from projectgraph.validate import load_shapes, validate
+from projectgraph.validate.report import Result
+from projectgraph.validate.shacl import load_shapes, validate
 
 INVALID = Path(__file__).parent / "data" / "invalid"
 CASES = sorted(INVALID.glob("*.ttl"))

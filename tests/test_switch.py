@@ -98,7 +98,7 @@ def test_sighup_switches_to_the_new_build_with_no_failed_request(project_copy: P
 # the middle" (a kill on a timer could land after the switch and prove nothing).
 KILL_AT = """
 import os, signal, sys
-import projectgraph.publish as publish
+import projectgraph.publish.manifest as publish
 import projectgraph.publish.dist as dist
 module = {"publish": publish, "dist": dist}[sys.argv[1]]
 name = sys.argv[2]

@@ -1,4 +1,4 @@
-"""The synthetic data set (``projectgraph.importers.synthetic``): records are written, the same
+"""The synthetic data set (``projectgraph.synth.generate``): records are written, the same
 seed gives the same bytes and another seed other bytes, the report's counts equal a SPARQL count
 over the files, every organisation is described identically wherever it appears, the records
 validate without violations or warnings, the distributions look like the CORDIS export's, and
@@ -14,12 +14,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from projectgraph.assemble import assemble
+from projectgraph.build.assemble import assemble
 from projectgraph.errors import ProjectGraphError
-from projectgraph.importers.synthetic import SynthError, SynthReport, synthesize
+from projectgraph.rdf.vocab import parse_base
 from projectgraph.settings import Settings
-from projectgraph.validate import validate
-from projectgraph.vocab import parse_base
+from projectgraph.synth.generate import SynthError, SynthReport, synthesize
+from projectgraph.validate.shacl import validate
 
 PREFIXES = """
 PREFIX eurio: <http://data.europa.eu/s66#>

@@ -17,14 +17,15 @@ import typer
 from rich.console import Console
 
 from projectgraph import __version__
-from projectgraph.assemble import assemble
-from projectgraph.build import BuildRefused, build, display_stages, validate_sources
+from projectgraph.build.assemble import assemble
 from projectgraph.errors import EXIT_BAD_INPUT, EXIT_NONCONFORMING, ProjectGraphError, display_path
 from projectgraph.importers.run import import_csv, import_profiles, print_report
-from projectgraph.importers.synthetic import CHUNK as SYNTH_CHUNK
-from projectgraph.importers.synthetic import synthesize
 from projectgraph.importers.write import ImportReport
-from projectgraph.local_query import (
+from projectgraph.pipeline.current import ensure_build
+from projectgraph.pipeline.parallel import default_workers
+from projectgraph.pipeline.run import BuildRefused, build, display_stages, validate_sources
+from projectgraph.progress import progress
+from projectgraph.serve.local import (
     TABLE,
     QueryCommandError,
     find_query,
@@ -33,13 +34,12 @@ from projectgraph.local_query import (
     run_local,
     table,
 )
-from projectgraph.parallel import default_workers
-from projectgraph.progress import progress
-from projectgraph.queries import load_queries
-from projectgraph.serve import ensure_build
-from projectgraph.serve import run as run_server
+from projectgraph.serve.run import run as run_server
 from projectgraph.settings import Settings, check_url, load_settings
-from projectgraph.validate import validate as run_validation
+from projectgraph.sparql.named import load_queries
+from projectgraph.synth.generate import CHUNK as SYNTH_CHUNK
+from projectgraph.synth.generate import synthesize
+from projectgraph.validate.shacl import validate as run_validation
 
 PROJECT_DIST = ".projectgraph/dist"  # a --project folder's build, hidden: never read as records
 
@@ -270,7 +270,7 @@ def reload_command(
 ) -> None:
     """Make the running servers of dist/ serve the build it points at now (SIGHUP each, then
     wait until its /health names the build); exits non-zero if one did not switch."""
-    from projectgraph.servers import reload
+    from projectgraph.serve.registry import reload
 
     try:
         settings = _settings(root, project, dist_dir=dist)
@@ -345,7 +345,7 @@ def publish_command(
     """Load the build into a remote SPARQL store: a new version graph, its triple count
     checked, then the pointer switched (readers never see half a build)."""
     from projectgraph.publish.remote import CHUNK_TRIPLES, UPDATE_CHUNK, publish_build
-    from projectgraph.store.remote import Endpoints, SparqlStore, credentials
+    from projectgraph.store.client import Endpoints, SparqlStore, credentials
 
     try:
         settings = _settings(

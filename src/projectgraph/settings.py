@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from projectgraph.errors import SettingsError
-from projectgraph.vocab import normalise_base
+from projectgraph.rdf.vocab import normalise_base
 
 CONFIG_FILE = "projectgraph.toml"
 ENV_PREFIX = "PROJECTGRAPH_"

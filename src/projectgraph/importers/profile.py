@@ -42,7 +42,7 @@ from projectgraph.importers.values import (
     is_url,
     url,
 )
-from projectgraph.vocab import PG
+from projectgraph.rdf.vocab import PG
 
 # Section -> property of the project.
 _TEXTS = {

@@ -20,8 +20,8 @@ import pyoxigraph as ox
 from projectgraph import __version__
 from projectgraph.importers.reference import Concept
 from projectgraph.importers.values import money_literal, months
-from projectgraph.publish.dumps import turtle, used_prefixes
-from projectgraph.vocab import (
+from projectgraph.rdf.serialize import turtle, used_prefixes
+from projectgraph.rdf.vocab import (
     DCT,
     EURIO,
     FOAF,

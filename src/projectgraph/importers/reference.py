@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from projectgraph.rdf.formats import SOURCE_FORMATS
+from projectgraph.rdf.vocab import COUNTRY_AUTHORITY, EURIO, NUTS_CODE, SKOS, parse_base
 from projectgraph.settings import Settings
-from projectgraph.sources import FORMATS
-from projectgraph.vocab import COUNTRY_AUTHORITY, EURIO, NUTS_CODE, SKOS, parse_base
 
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 # Codes in EU sources that are not ISO 3166-1 alpha-2 (the EU's own: EL Greece, UK United
@@ -91,10 +91,12 @@ class Reference:
         self.base = parse_base(settings.base_iri)
         triples: list[ox.Triple] = []
         for path in sorted(Path(settings.reference_dir).rglob("*")):
-            if path.suffix in FORMATS:
+            if path.suffix in SOURCE_FORMATS:
                 triples += [
                     q.triple
-                    for q in ox.parse(path=path, format=FORMATS[path.suffix], base_iri=self.base)
+                    for q in ox.parse(
+                        path=path, format=SOURCE_FORMATS[path.suffix], base_iri=self.base
+                    )
                 ]
         props: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         for t in triples:

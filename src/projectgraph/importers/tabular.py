@@ -35,7 +35,7 @@ from projectgraph.importers.record import (
 )
 from projectgraph.importers.reference import Reference, normalise
 from projectgraph.importers.values import ValueProblem, amount, date, flag, url
-from projectgraph.vocab import EURIO, PG, slugify
+from projectgraph.rdf.vocab import EURIO, PG, slugify
 
 MAPPINGS = Path(__file__).parent / "mappings"
 PROJECT_FIELDS = (

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from projectgraph import __version__
 from projectgraph.importers.problems import Place, RecordRejected, Remark
 from projectgraph.importers.record import ProjectRecord, record_turtle, sha256
-from projectgraph.vocab import EURIO, parse_base
+from projectgraph.rdf.vocab import EURIO, parse_base
 
 STATUSES = ("imported", "updated", "unchanged", "rejected")
 _PROGRAMME = ox.NamedNode(str(EURIO.hasFundingSchemeProgramme))

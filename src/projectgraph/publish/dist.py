@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from projectgraph.errors import ProjectGraphError
-from projectgraph.locks import exclusive_lock, in_use
+from projectgraph.files import exclusive_lock, in_use
 
 KEEP_BUILDS = 3  # the current build and the two before it; builds a server pins are kept too
 BUILD_ID = re.compile(r"^[0-9a-f]{16}$")

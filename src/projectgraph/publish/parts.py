@@ -20,10 +20,10 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from projectgraph.assemble import triple_key
-from projectgraph.publish.dumps import turtle
-from projectgraph.publish.jsonld_nodes import NodeCompactor, node_json
-from projectgraph.vocab import EURIO, RDF
+from projectgraph.build.assemble import triple_key
+from projectgraph.rdf.jsonld import NodeCompactor, node_json
+from projectgraph.rdf.serialize import turtle
+from projectgraph.rdf.vocab import EURIO, RDF
 
 PARTS_LAYOUT = 1  # bump when a part's content changes, so cached parts are remade
 _TYPE = str(RDF.type)

@@ -29,17 +29,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from projectgraph.errors import ProjectGraphError
-from projectgraph.locks import in_use
+from projectgraph.files import in_use
 from projectgraph.progress import progress
 from projectgraph.publish.dist import BUILD_ID
-from projectgraph.store.embedded import MERGED_DUMP
-from projectgraph.store.loading import DUMP, ServedBuild
-from projectgraph.store.remote import (
+from projectgraph.store.client import (
     SparqlStore,
     StoreError,
     ontology_copy,
     version_graph,
 )
+from projectgraph.store.embedded import MERGED_DUMP
+from projectgraph.store.loading import DUMP, ServedBuild
 
 DCT = "http://purl.org/dc/terms/"
 VOID_TRIPLES = "http://rdfs.org/ns/void#triples"

@@ -2,7 +2,7 @@
 
 By default as plain data: a JSON list of objects with typed values for SELECT, JSON-LD
 compacted with the published context for CONSTRUCT/DESCRIBE. Otherwise in any SPARQL result
-or RDF format of :mod:`projectgraph.formats`, as the engine writes it.
+or RDF format of :mod:`projectgraph.rdf.formats`, as the engine writes it.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from projectgraph.formats import GRAPH_FORMATS, RESULT_FORMATS
-from projectgraph.publish.dumps import jsonld
+from projectgraph.rdf.formats import GRAPH_FORMATS, RESULT_FORMATS
+from projectgraph.rdf.serialize import jsonld
 from projectgraph.sparql.results import plain_rows, rows_json
 
 

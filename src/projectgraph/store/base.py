@@ -17,7 +17,7 @@ class QueryRequest:
     """One query to run, with the dataset and the output the client negotiated."""
 
     query: str
-    format: str  # a key of projectgraph.formats (json, xml, csv, tsv, ttl, jsonld, ...)
+    format: str  # a key of projectgraph.rdf.formats (json, xml, csv, tsv, ttl, jsonld, ...)
     default_graphs: tuple[str, ...] | None = None  # protocol default-graph-uri
     named_graphs: tuple[str, ...] | None = None  # protocol named-graph-uri
     max_rows: int = 0  # 0 = no cap (SELECT only)

@@ -105,7 +105,7 @@ class RemoteQueries:
     """The remote store, behind the interface of ``pyoxigraph.Store.query``."""
 
     def __init__(self, url: str, graph: str, ontology_graph: str | None = None) -> None:
-        from projectgraph.store.remote import Endpoints, SparqlStore, credentials, ontology_copy
+        from projectgraph.store.client import Endpoints, SparqlStore, credentials, ontology_copy
 
         # The worker's deadline (the pool kills it) bounds a query; the client waits as long.
         # A new connection per query: on a kept-alive connection Virtuoso's answers of a few
@@ -128,8 +128,8 @@ class RemoteQueries:
     ) -> Any:
         """Parse ``text`` (SyntaxError as pyoxigraph raises it), then run it on the store,
         asking it to stop after ``timeout`` seconds; raises
-        :class:`~projectgraph.store.remote.StoreError` when the store fails."""
-        from projectgraph.store.remote import (
+        :class:`~projectgraph.store.client.StoreError` when the store fails."""
+        from projectgraph.store.client import (
             N_TRIPLES,
             NO_GRAPH,
             RESULTS_JSON,

@@ -20,7 +20,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from projectgraph.errors import ProjectGraphError
-from projectgraph.locks import exclusive_lock, in_use, pin
+from projectgraph.files import exclusive_lock, in_use, pin
 from projectgraph.store.embedded import load_build
 from projectgraph.store.pool import StoreSpec
 

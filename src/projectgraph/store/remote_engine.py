@@ -18,8 +18,8 @@ from __future__ import annotations
 import asyncio
 
 from projectgraph.store.base import QueryError, QueryOutcome, QueryRequest
+from projectgraph.store.client import Endpoints, SparqlStore, StoreError, credentials
 from projectgraph.store.pool import StoreSpec, WorkerPool
-from projectgraph.store.remote import Endpoints, SparqlStore, StoreError, credentials
 
 PROBE_TIMEOUT = 5.0  # seconds /health waits for the store
 VERSION_CHECK = 10.0  # seconds between checks that the store still holds the served version

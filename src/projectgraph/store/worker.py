@@ -22,7 +22,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from projectgraph.formats import BY_KEY
+from projectgraph.rdf.formats import BY_KEY
 from projectgraph.sparql.inspect import inspect
 from projectgraph.sparql.results import WRITERS, write_json
 from projectgraph.sparql.syntax import syntax_error

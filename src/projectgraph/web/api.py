@@ -27,9 +27,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from projectgraph import __version__
-from projectgraph.conneg import negotiate
-from projectgraph.queries import NamedQuery, ParameterError
+from projectgraph.rdf.conneg import negotiate
 from projectgraph.settings import Settings
+from projectgraph.sparql.named import NamedQuery, ParameterError
 from projectgraph.sparql.representations import Representation, by_name, representations
 from projectgraph.store.base import QueryEngine, QueryError, QueryRequest, ResultTooLarge, read_all
 from projectgraph.store.loading import ServedBuild

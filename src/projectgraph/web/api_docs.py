@@ -19,7 +19,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from projectgraph.queries import LARGEST, MAX_STRING, NamedQuery, Parameter
+from projectgraph.sparql.named import LARGEST, MAX_STRING, NamedQuery, Parameter
 from projectgraph.sparql.representations import representations
 from projectgraph.web.base import BadHost, public_base
 from projectgraph.web.errors import error_response

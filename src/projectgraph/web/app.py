@@ -18,10 +18,10 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from projectgraph import __version__
-from projectgraph.formats import Format
-from projectgraph.publish import CONTEXT, VOID_FILE
-from projectgraph.queries import load_queries
+from projectgraph.publish.manifest import CONTEXT, VOID_FILE
+from projectgraph.rdf.formats import Format
 from projectgraph.settings import Settings
+from projectgraph.sparql.named import load_queries
 from projectgraph.store.base import QueryEngine
 from projectgraph.store.loading import ServedBuild
 from projectgraph.store.pool import WorkerPool

@@ -18,7 +18,7 @@ from urllib.parse import unquote_plus
 import pyoxigraph as ox
 from starlette.requests import Request
 
-from projectgraph.vocab import ONTOLOGY_IRI, parse_base
+from projectgraph.rdf.vocab import ONTOLOGY_IRI, parse_base
 
 _HOST = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$")
 _PREFIX = re.compile(r"^(/[A-Za-z0-9._~%!$&'()*+,;=:@-]+)*$")

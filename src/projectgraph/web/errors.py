@@ -11,7 +11,7 @@ from http import HTTPStatus
 
 from starlette.responses import Response
 
-from projectgraph.conneg import negotiate
+from projectgraph.rdf.conneg import negotiate
 
 
 class HttpError(Exception):

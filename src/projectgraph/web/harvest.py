@@ -18,9 +18,9 @@ import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from projectgraph.conneg import negotiate
-from projectgraph.publish.describe import dataset_iri
-from projectgraph.vocab import DCAT, DCT, EURIO, FOAF, ORG, PG, SCHEMA, VOID
+from projectgraph.publish.void import dataset_iri
+from projectgraph.rdf.conneg import negotiate
+from projectgraph.rdf.vocab import DCAT, DCT, EURIO, FOAF, ORG, PG, SCHEMA, VOID
 from projectgraph.web.caching import cached, etag, not_modified
 from projectgraph.web.errors import error_response
 from projectgraph.web.jsonld import dataset, script_json

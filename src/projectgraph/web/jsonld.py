@@ -12,7 +12,7 @@ import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from projectgraph.vocab import DCT, EURIO, FOAF, ORG, PG, RDFS, SCHEMA, SKOS
+from projectgraph.rdf.vocab import DCT, EURIO, FOAF, ORG, PG, RDFS, SCHEMA, SKOS
 from projectgraph.web.view import Description
 
 CONTEXT = "https://schema.org"

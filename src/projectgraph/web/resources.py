@@ -16,15 +16,12 @@ import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from projectgraph.assemble import triple_key
-from projectgraph.conneg import negotiate
-from projectgraph.formats import Format
-from projectgraph.publish.dumps import jsonld as compact_jsonld
-from projectgraph.publish.dumps import turtle, used_prefixes
-from projectgraph.settings import Settings
-from projectgraph.store.base import QueryEngine
-from projectgraph.store.loading import ServedBuild
-from projectgraph.vocab import (
+from projectgraph.build.assemble import triple_key
+from projectgraph.rdf.conneg import negotiate
+from projectgraph.rdf.formats import Format
+from projectgraph.rdf.serialize import jsonld as compact_jsonld
+from projectgraph.rdf.serialize import turtle, used_prefixes
+from projectgraph.rdf.vocab import (
     DCT,
     EURIO,
     FOAF,
@@ -39,9 +36,12 @@ from projectgraph.vocab import (
     SKOS,
     all_prefixes,
 )
+from projectgraph.settings import Settings
+from projectgraph.store.base import QueryEngine
+from projectgraph.store.loading import ServedBuild
 from projectgraph.web.base import BadHost, base_map, public_base
 from projectgraph.web.caching import cached, etag
-from projectgraph.web.describe import DescribeError, Describer
+from projectgraph.web.descriptions import DescribeError, Describer
 from projectgraph.web.errors import error_response
 from projectgraph.web.jsonld import describe_jsonld, script_json
 from projectgraph.web.pages import render

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from projectgraph.formats import GRAPH_FORMATS, RESULT_FORMATS
+from projectgraph.rdf.formats import GRAPH_FORMATS, RESULT_FORMATS
 from projectgraph.settings import Settings
 from projectgraph.store.loading import ServedBuild
 

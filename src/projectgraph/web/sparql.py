@@ -17,8 +17,8 @@ from starlette.datastructures import MultiDict
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from projectgraph.conneg import explicitly_accepts, negotiate
-from projectgraph.formats import Format, by_media_type, by_name, formats_for, offers
+from projectgraph.rdf.conneg import explicitly_accepts, negotiate
+from projectgraph.rdf.formats import Format, by_media_type, by_name, formats_for, offers
 from projectgraph.settings import Settings
 from projectgraph.sparql.inspect import inspect
 from projectgraph.store.base import QueryEngine, QueryError, QueryRequest, QueryStream

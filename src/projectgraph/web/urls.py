@@ -11,15 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from projectgraph.formats import GRAPH_FORMATS, Format
-from projectgraph.vocab import COUNTRY_AUTHORITY, NUTS_CODE, ONTOLOGY_IRI, RESOURCE_KINDS
+from projectgraph.rdf.formats import GRAPH_FORMATS, Format
+from projectgraph.rdf.vocab import COUNTRY_AUTHORITY, NUTS_CODE, ONTOLOGY_IRI, RESOURCE_KINDS
 from projectgraph.web.base import BaseMap
 
 # Resources described here whose IRIs are not ours: kind -> IRI prefix.
 EXTERNAL_KINDS = {"region": NUTS_CODE, "country": COUNTRY_AUTHORITY}
 PAGE_KINDS = (*RESOURCE_KINDS, *EXTERNAL_KINDS)
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-# Data document extensions: the keys of projectgraph.formats that describe one graph.
+# Data document extensions: the keys of projectgraph.rdf.formats that describe one graph.
 DATA_FORMATS: dict[str, Format] = {
     f.key: f for f in GRAPH_FORMATS if f.key in ("ttl", "jsonld", "nt", "rdf")
 }

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 import pyoxigraph as ox
 
-from projectgraph.vocab import EURIO, LABEL_PROPERTIES, ORG, PG, RDF, RDFS, SCHEMA, SKOS
+from projectgraph.rdf.vocab import EURIO, LABEL_PROPERTIES, ORG, PG, RDF, RDFS, SCHEMA, SKOS
 from projectgraph.web.urls import Urls
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal

@@ -11,14 +11,14 @@ from rdflib.collection import Collection
 from rdflib.plugins.sparql import processor
 from rdflib.term import Node
 
-from projectgraph.assemble import Assembled
+from projectgraph.build.assemble import Assembled
+from projectgraph.build.locate import SourceText
+from projectgraph.build.sources import Source, read, shape_sources
 from projectgraph.errors import Location
-from projectgraph.locate import SourceText
-from projectgraph.report import Report, Result
+from projectgraph.rdf.terms import rdflib_graph
+from projectgraph.rdf.vocab import LABEL_PROPERTIES, SH, all_prefixes, compact, parse_base
 from projectgraph.settings import Settings
-from projectgraph.sources import Source, read, shape_sources
-from projectgraph.terms import rdflib_graph
-from projectgraph.vocab import LABEL_PROPERTIES, SH, all_prefixes, compact, parse_base
+from projectgraph.validate.report import Report, Result
 
 SHAPES_NS = "https://w3id.org/projectgraph/shapes#"
 _SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
@@ -32,7 +32,7 @@ def load_shapes(settings: Settings) -> Graph:
 
 def validate(assembled: Assembled, settings: Settings, shapes: Graph | None = None) -> Report:
     """Validate the union of all graphs against the shapes, as one graph (the reference the
-    partitioned validation of :mod:`projectgraph.validate_units` is held to)."""
+    partitioned validation of :mod:`projectgraph.validate.units` is held to)."""
     shapes = shapes if shapes is not None else load_shapes(settings)
     data = rdflib_graph(assembled.quads)
     results, report_graph = check(data, shapes, assembled.source_index(), settings)

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from projectgraph import __version__
-from projectgraph.assemble import triple_key
-from projectgraph.entail import entail
-from projectgraph.sources import Source, read
+from projectgraph.build.assemble import triple_key
+from projectgraph.build.entail import entail
+from projectgraph.build.sources import Source, read
 
 # Bump when what preparing writes changes: cached preparations of older code are ignored.
 PREPARE_LAYOUT = 1

@@ -11,11 +11,10 @@ from collections.abc import Sequence
 
 import pyoxigraph as ox
 
+from projectgraph.build.sources import Source
 from projectgraph.publish.dumps import DUMP_FORMATS, WrittenFile
 from projectgraph.publish.parts import Stats
-from projectgraph.settings import Settings
-from projectgraph.sources import Source
-from projectgraph.vocab import (
+from projectgraph.rdf.vocab import (
     DCAT,
     DCT,
     EU_AUTHORITY,
@@ -33,6 +32,7 @@ from projectgraph.vocab import (
     parse_base,
     slugify,
 )
+from projectgraph.settings import Settings
 
 DATASET_SLUG = "projectgraph"
 MAX_LISTED_GRAPHS = 1_000  # above this, VoID describes the graphs by kind, not one by one

@@ -118,8 +118,8 @@ from projectgraph.importers.record import (
     sha256,
 )
 from projectgraph.importers.reference import Concept, Reference
+from projectgraph.rdf.vocab import EURIO
 from projectgraph.settings import Settings
-from projectgraph.vocab import EURIO
 
 # --- Distributions (see the module docstring for their sources) ------------------------------
 

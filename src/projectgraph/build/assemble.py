@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from projectgraph.entail import alignments, entail
+from projectgraph.build.entail import alignments, entail
+from projectgraph.build.sources import Source, discover, read
 from projectgraph.settings import Settings
-from projectgraph.sources import Source, discover, read
 
 
 @dataclass

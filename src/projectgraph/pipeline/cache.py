@@ -17,9 +17,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from projectgraph.build.prepare import Block, Prepared
 from projectgraph.errors import Location
-from projectgraph.prepare import Block, Prepared
-from projectgraph.report import Result
+from projectgraph.validate.report import Result
 
 CACHE_FILE = "cache-1.sqlite"  # the number changes with the tables' layout
 _SCHEMA = """

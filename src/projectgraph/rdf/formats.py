@@ -82,3 +82,12 @@ def by_name(name: str, returns_graph: bool) -> Format | None:
         if name == f.key or name in f.names or name in f.media_types:
             return f
     return None
+
+
+# Triple formats a record may be written in; named-graph formats are refused (file = graph).
+SOURCE_FORMATS = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+}

@@ -18,21 +18,15 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib.compare import to_canonical_graph
 
+from projectgraph.build.locate import SourceText
 from projectgraph.errors import Location, SourceError
-from projectgraph.locate import SourceText
+from projectgraph.rdf.formats import SOURCE_FORMATS
+from projectgraph.rdf.terms import from_rdflib, rdflib_graph, to_rdflib
+from projectgraph.rdf.vocab import graph_iri, parse_base, slugify
 from projectgraph.settings import Settings
-from projectgraph.terms import from_rdflib, rdflib_graph, to_rdflib
-from projectgraph.vocab import graph_iri, parse_base, slugify
 
-# Triple formats a record may be written in; named-graph formats are refused (file = graph).
-FORMATS = {
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".rdf": ox.RdfFormat.RDF_XML,
-    ".jsonld": ox.RdfFormat.JSON_LD,
-}
 # Extensions that look like RDF, in any case: found in a records folder, they are read or refused.
-_RDF_LIKE = {*FORMATS, ".trig", ".nq", ".n3", ".owl"}
+_RDF_LIKE = {*SOURCE_FORMATS, ".trig", ".nq", ".n3", ".owl"}
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _UNCHECKED_DATATYPES = {_XSD + "string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
 
@@ -86,7 +80,7 @@ def shape_sources(settings: Settings) -> list[Source]:
 
 def read(source: Source, base_iri: str) -> list[ox.Quad]:
     """Parse one source into quads of its named graph; raises SourceError with file:line:col."""
-    fmt = FORMATS[source.path.suffix]
+    fmt = SOURCE_FORMATS[source.path.suffix]
     graph = ox.NamedNode(source.graph)
     try:
         triples = [
@@ -115,9 +109,10 @@ def _source(settings: Settings, path: Path, kind: str) -> Source:
     path = path.resolve()
     if not path.is_file():
         raise SourceError(Location(path), "no such file")
-    if path.suffix not in FORMATS:
+    if path.suffix not in SOURCE_FORMATS:
         raise SourceError(
-            Location(path), f"unknown RDF format {path.suffix!r}; use one of {', '.join(FORMATS)}"
+            Location(path),
+            f"unknown RDF format {path.suffix!r}; use one of {', '.join(SOURCE_FORMATS)}",
         )
     try:
         key = path.relative_to(settings.root).with_suffix("").as_posix()
@@ -140,10 +135,12 @@ def _rdf_files(path: Path) -> list[Path]:
         and not any(part.startswith(".") for part in p.relative_to(path).parts[:-1])
     )
     for p in found:
-        if p.suffix not in FORMATS:  # a record that would otherwise be skipped without a word
+        if (
+            p.suffix not in SOURCE_FORMATS
+        ):  # a record that would otherwise be skipped without a word
             raise SourceError(
                 Location(p),
-                f"records are one graph each, in {', '.join(FORMATS)} (lower case); "
+                f"records are one graph each, in {', '.join(SOURCE_FORMATS)} (lower case); "
                 f"{p.suffix!r} is not accepted",
             )
     return found

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
+from projectgraph.rdf.vocab import LABEL_PROPERTIES, RDF, SKOS
 from projectgraph.store.base import QueryEngine, QueryError, QueryRequest, read_all
-from projectgraph.vocab import LABEL_PROPERTIES, RDF, SKOS
 
 INBOUND_LIMIT = 500  # links *to* a resource in its description (a country has thousands)
 EXPAND_LIMIT = 2_000  # resources whose own triples a page fetches at one depth

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from projectgraph.prepare import Prepared
+from projectgraph.build.prepare import Prepared
 
 REFERENCE = -1  # the union-find element that stands for all reference sources
 

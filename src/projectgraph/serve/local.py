@@ -19,11 +19,11 @@ from rich.table import Table
 from rich.text import Text
 
 from projectgraph.errors import ProjectGraphError, display_path
-from projectgraph.formats import BY_KEY
-from projectgraph.publish import CONTEXT
-from projectgraph.queries import NamedQuery, ParameterError, load_queries, load_query
-from projectgraph.serve import ensure_build
+from projectgraph.pipeline.current import ensure_build
+from projectgraph.publish.manifest import CONTEXT
+from projectgraph.rdf.formats import BY_KEY
 from projectgraph.settings import Settings
+from projectgraph.sparql.named import NamedQuery, ParameterError, load_queries, load_query
 from projectgraph.sparql.representations import by_name, representations
 from projectgraph.store.embedded import open_store
 from projectgraph.store.loading import ServedBuild, pinned_store

@@ -9,65 +9,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from projectgraph.build import build
-from projectgraph.errors import ProjectGraphError, SourceError
-from projectgraph.publish import CONTEXT, VOID_FILE, inputs_digest, read_manifest
-from projectgraph.servers import registered
+from projectgraph.errors import ProjectGraphError
+from projectgraph.pipeline.current import SERVED_FILES
+from projectgraph.publish.manifest import read_manifest
+from projectgraph.serve.registry import registered
 from projectgraph.settings import Settings
-from projectgraph.sources import discover
-from projectgraph.store.loading import DUMP, ServedBuild
+from projectgraph.store.loading import ServedBuild
 from projectgraph.store.pool import QueryAborted, StoreSpec, WorkerPool
 
 if TYPE_CHECKING:
+    from projectgraph.serve.switch import Generation
     from projectgraph.web.observe import Metrics
-    from projectgraph.web.switch import Generation
-
-# What the server reads from a build besides its manifest (the other dumps are only offered).
-SERVED_FILES = (DUMP, VOID_FILE, CONTEXT)
-
-
-def is_stale(settings: Settings, manifest: dict[str, object] | None) -> bool:
-    """True when ``dist`` is missing or was built from other inputs than the current ones."""
-    if manifest is None:
-        return True
-    return manifest.get("inputs_sha256") != inputs_digest(discover(settings), settings)
-
-
-def ensure_build(
-    settings: Settings, quiet: bool, say: Callable[[str], None], rebuild: bool = True
-) -> ServedBuild:
-    """The build to serve: ``dist`` if it is current, else a fresh build; if building fails,
-    the previous good build (the last good build keeps being served). With ``rebuild=False``
-    ``dist`` is served as it is, e.g. a build made on another machine."""
-    dist = settings.dist_dir
-    manifest = read_manifest(dist)
-    if not rebuild:
-        if manifest is None:
-            raise ProjectGraphError(f"{dist}: no build to serve (no {dist}/build.json)")
-        missing = [name for name in SERVED_FILES if not (Path(dist) / name).is_file()]
-        if missing:
-            raise ProjectGraphError(
-                f"{dist}: not a complete build, {', '.join(missing)} missing "
-                "(make it with projectgraph build)"
-            )
-        return ServedBuild(folder=Path(dist).resolve(), manifest=manifest)
-    try:
-        stale = is_stale(settings, manifest)
-    except SourceError:  # a source vanished or is unreadable: the build below reports it
-        stale = True
-    if stale:
-        try:
-            result = build(settings, quiet=quiet)
-            say(f"built {result.published.build_id} ({result.report.summary()})")
-        except ProjectGraphError as e:
-            if manifest is None:
-                raise
-            say(
-                f"warning: the build failed, serving the previous build {manifest['build_id']}: {e}"
-            )
-    manifest = read_manifest(dist)
-    assert manifest is not None
-    return ServedBuild(folder=Path(dist).resolve(), manifest=manifest)
 
 
 class _AbortedQueries(logging.Filter):
@@ -91,11 +43,11 @@ def run(
 ) -> None:
     """Serve ``served`` until interrupted (uvicorn on settings.host:settings.port), from the
     embedded store or, with a store URL, from the build's version graph in that store. On
-    SIGHUP the server switches to the build ``dist`` points at then (see web.switch)."""
+    SIGHUP the server switches to the build ``dist`` points at then (see serve.switch)."""
     import uvicorn
 
+    from projectgraph.serve.switch import Switcher
     from projectgraph.web.observe import Metrics
-    from projectgraph.web.switch import Switcher
 
     metrics = Metrics(dict, {})
     first = generation(settings, served, metrics)
@@ -152,10 +104,10 @@ def run(
 
 def generation(settings: Settings, served: ServedBuild, metrics: Metrics) -> Generation:
     """An app for ``served`` with its engine, its store pinned until the generation stops."""
+    from projectgraph.serve.switch import Generation
     from projectgraph.store.loading import pinned_store
     from projectgraph.store.remote_engine import RemoteEngine
     from projectgraph.web.app import create_app
-    from projectgraph.web.switch import Generation
 
     pins = contextlib.ExitStack()
     try:
@@ -192,7 +144,7 @@ def generation(settings: Settings, served: ServedBuild, metrics: Metrics) -> Gen
 def remote_spec(settings: Settings, served: ServedBuild) -> tuple[StoreSpec, str]:
     """How workers reach the remote store, once it is known to hold ``served`` complete."""
     from projectgraph.publish.remote import current_version
-    from projectgraph.store.remote import Endpoints, SparqlStore, credentials
+    from projectgraph.store.client import Endpoints, SparqlStore, credentials
 
     assert settings.store_url is not None
     store = SparqlStore(Endpoints(settings.store_url), credentials(), timeout=30.0)

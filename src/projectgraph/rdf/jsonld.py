@@ -511,7 +511,7 @@ class NodeCompactor:
 
 def subject_key(subject: Subject) -> str:
     """The order of node objects: the subject in N-Triples (``<iri>`` or ``_:label``), the
-    first part of :func:`projectgraph.assemble.triple_key`, so sorted triples give sorted
+    first part of :func:`projectgraph.build.assemble.triple_key`, so sorted triples give sorted
     nodes."""
     return str(subject)
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-from projectgraph.vocab import PG, RDF, RDFS
+from projectgraph.rdf.vocab import PG, RDF, RDFS
 
 _SUBCLASS = ox.NamedNode(str(RDFS.subClassOf))
 _SUBPROPERTY = ox.NamedNode(str(RDFS.subPropertyOf))

@@ -1,5 +1,5 @@
 """Validate a partitioned dataset unit by unit, in parallel, reusing the results of units that
-did not change; the report equals whole-graph validation (see :mod:`projectgraph.partition`).
+did not change; the report equals whole-graph validation (see :mod:`projectgraph.build.partition`).
 
 Units are validated in chunks: one pySHACL run over the reference data and several units
 costs far less than one run per unit, and units never see into each other (that is what the
@@ -16,13 +16,13 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, URIRef
 from rdflib.term import Node
 
-from projectgraph.partition import Partition, Unit
-from projectgraph.prepare import Prepared
-from projectgraph.report import Result
+from projectgraph.build.partition import Partition, Unit
+from projectgraph.build.prepare import Prepared
+from projectgraph.build.sources import Source
+from projectgraph.rdf.terms import to_rdflib
 from projectgraph.settings import Settings
-from projectgraph.sources import Source
-from projectgraph.terms import to_rdflib
-from projectgraph.validate import check, load_shapes
+from projectgraph.validate.report import Result
+from projectgraph.validate.shacl import check, load_shapes
 
 CHUNK_TRIPLES = 20_000  # units per pySHACL run: at most about this many triples
 

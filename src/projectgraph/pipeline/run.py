@@ -19,16 +19,17 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from projectgraph import __version__
-from projectgraph.build_cache import CACHE_FILE, BuildCache
-from projectgraph.entail import alignments
+from projectgraph.build.entail import alignments
+from projectgraph.build.partition import Partition, partition, unit_fingerprint
+from projectgraph.build.prepare import Prepared, fingerprint, prepare, used_namespaces
+from projectgraph.build.sources import Source, discover, shape_sources
 from projectgraph.errors import NonConformingError
-from projectgraph.locks import exclusive_lock
-from projectgraph.parallel import default_workers, run, worth_processes
-from projectgraph.partition import Partition, partition, unit_fingerprint
-from projectgraph.prepare import Prepared, fingerprint, prepare, used_namespaces
+from projectgraph.files import exclusive_lock
+from projectgraph.pipeline.cache import CACHE_FILE, BuildCache
+from projectgraph.pipeline.parallel import default_workers, run, worth_processes
 from projectgraph.progress import progress
-from projectgraph.publish import Published, load_context, publish
 from projectgraph.publish.dist import builds_dir
+from projectgraph.publish.manifest import Published, load_context, publish
 from projectgraph.publish.parts import (
     Part,
     make_part,
@@ -36,12 +37,11 @@ from projectgraph.publish.parts import (
     part_fingerprint,
     shared_triples,
 )
-from projectgraph.report import Report
+from projectgraph.rdf.vocab import SH, all_prefixes, parse_base
 from projectgraph.settings import Settings
-from projectgraph.sources import Source, discover, shape_sources
-from projectgraph.validate import load_shapes
-from projectgraph.validate_units import UnitTask, chunks, init_worker, merge, validate_chunk
-from projectgraph.vocab import SH, all_prefixes, parse_base
+from projectgraph.validate.report import Report
+from projectgraph.validate.shacl import load_shapes
+from projectgraph.validate.units import UnitTask, chunks, init_worker, merge, validate_chunk
 
 
 @dataclass(frozen=True)

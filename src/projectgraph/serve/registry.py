@@ -2,7 +2,7 @@
 
 Each ``projectgraph serve`` registers itself while it runs: a small JSON file (pid, address)
 under ``.<dist>-builds/.servers/``. ``reload`` finds the live ones, sends each ``SIGHUP`` (the
-server then switches to the build ``dist`` points at, see :mod:`projectgraph.web.switch`) and
+server then switches to the build ``dist`` points at, see :mod:`projectgraph.serve.switch`) and
 waits until its ``/health`` names that build, so a script knows when the new build is served.
 """
 
@@ -20,8 +20,8 @@ from pathlib import Path
 import httpx
 
 from projectgraph.errors import ProjectGraphError
-from projectgraph.publish import read_manifest
 from projectgraph.publish.dist import builds_dir
+from projectgraph.publish.manifest import read_manifest
 
 REGISTRY = ".servers"
 

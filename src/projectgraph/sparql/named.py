@@ -21,10 +21,10 @@ import pyoxigraph as ox
 import yaml
 
 from projectgraph.errors import ProjectGraphError, display_path
+from projectgraph.rdf.vocab import XSD, parse_base
 from projectgraph.sparql.bind import bind, paginate, where_group
 from projectgraph.sparql.inspect import inspect, tokens
 from projectgraph.sparql.syntax import syntax_error
-from projectgraph.vocab import XSD, parse_base
 
 TYPES = ("iri", "string", "integer", "decimal", "date", "boolean")
 _PARAMETER = re.compile(r"[?$](__?)([A-Za-z][A-Za-z0-9_]*?)(?:_(" + "|".join(TYPES) + r"))?\b")

@@ -1,0 +1,1 @@
+"""Build: read the sources, entail, assemble and partition the graph."""

@@ -1,0 +1,1 @@
+"""Import: turn profile pages and CORDIS-style CSV exports into project records (Turtle files)."""

@@ -1,0 +1,155 @@
+"""Publish a validated graph: dumps, JSON-LD context, VoID/DCAT, checksums and a manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from projectgraph import __version__
+from projectgraph.build.assemble import triple_key
+from projectgraph.build.prepare import Prepared
+from projectgraph.build.sources import Source, shape_sources
+from projectgraph.publish.dist import publish_atomically
+from projectgraph.publish.dumps import WrittenFile, write_dumps, write_file
+from projectgraph.publish.parts import Part, Stats, merge_stats
+from projectgraph.publish.void import describe
+from projectgraph.rdf.serialize import turtle, used_prefixes
+from projectgraph.rdf.vocab import STANDARD_PREFIXES
+from projectgraph.settings import Settings
+from projectgraph.validate.report import Report
+
+# Bump when what a build writes changes, so servers rebuild a dist made by older code.
+OUTPUT_LAYOUT = 2
+MANIFEST = "build.json"
+CHECKSUMS = "SHA256SUMS"
+CONTEXT = "context.jsonld"
+VOID_FILE = "void.ttl"
+_DESCRIBE_PREFIXES = {
+    **STANDARD_PREFIXES,
+    "filetype": "http://publications.europa.eu/resource/authority/file-type/",
+    "licence": "http://publications.europa.eu/resource/authority/licence/",
+    "theme": "http://publications.europa.eu/resource/authority/data-theme/",
+}
+
+
+@dataclass(frozen=True)
+class Published:
+    """What a build published."""
+
+    build_id: str
+    folder: Path
+    manifest: dict[str, object]
+
+
+def read_manifest(dist: Path) -> dict[str, object] | None:
+    """The manifest of the build ``dist`` points to, or None if there is none (or it is
+    unreadable, as after a crash in an older layout)."""
+    try:
+        return json.loads((dist / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def load_context(settings: Settings) -> dict[str, object]:
+    """The JSON-LD context the JSON-LD dump is compacted with (the ``@context`` object)."""
+    with settings.context.open(encoding="utf-8") as f:
+        return json.load(f)["@context"]
+
+
+def inputs_digest(sources: list[Source], settings: Settings) -> str:
+    """A digest of everything that shapes the output: sources, shapes, context, settings."""
+    h = hashlib.sha256()
+    files = [s.path for s in sources] + [s.path for s in shape_sources(settings)]
+    files.append(settings.context)
+    for path in files:
+        name = path.relative_to(settings.root) if path.is_relative_to(settings.root) else path
+        h.update(str(name).encode())
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    h.update(repr((settings.base_iri, settings.dataset, __version__, OUTPUT_LAYOUT)).encode())
+    return h.hexdigest()
+
+
+def publish(
+    sources: Sequence[Source],
+    prepared: Sequence[Prepared],
+    graphs: Callable[[], Iterable[tuple[bytes, bytes]]],
+    merged: Callable[[], Iterable[Part]],
+    prefixes: dict[str, str],
+    report: Report,
+    settings: Settings,
+) -> Published:
+    """Write the build into a fresh folder and switch ``dist`` to it atomically.
+
+    ``graphs`` reads the named graphs (N-Quads, TriG block) in graph-name order, ``merged`` the
+    parts of the merged graph (see :mod:`projectgraph.publish.parts`); both stream, so the
+    build never holds a whole dump in memory.
+    """
+    sources_sha256 = {s.graph: s.sha256() for s in sources}
+    graph_sizes = {p.graph: p.quads for p in prepared}
+    manifest: dict[str, object] = {}
+
+    def write(folder: Path) -> str:
+        context = load_context(settings)
+        seen: list[Stats] = []
+
+        def counted() -> Iterator[Part]:
+            for part in merged():
+                seen.append(part.stats)
+                yield part
+
+        files: dict[str, WrittenFile] = write_dumps(folder, graphs(), counted(), prefixes, context)
+        stats = merge_stats(seen)
+        files["context"] = write_file(
+            folder / CONTEXT,
+            (json.dumps({"@context": context}, indent=2, ensure_ascii=False) + "\n").encode(),
+        )
+        description = describe(stats, sources, graph_sizes, settings, files, sources_sha256)
+        files["void"] = write_file(
+            folder / VOID_FILE,
+            turtle(
+                sorted(description, key=triple_key), used_prefixes(description, _DESCRIBE_PREFIXES)
+            ),
+        )
+        sums = "".join(
+            f"{f.sha256}  {f.path.name}\n"
+            for f in sorted(files.values(), key=lambda f: f.path.name)
+        )
+        write_file(folder / CHECKSUMS, sums.encode())
+        manifest.update(
+            {
+                "projectgraph": __version__,
+                "base_iri": settings.base_iri,
+                "inputs_sha256": inputs_digest(list(sources), settings),
+                "triples": stats.triples,
+                "quads": sum(p.quads for p in prepared),
+                "entailed": sum(p.entailed for p in prepared),
+                "validation": {k.lower(): v for k, v in report.counts.items()},
+                "graphs": {
+                    s.graph: {
+                        "source": s.path.name,
+                        "kind": s.kind,
+                        "sha256": sources_sha256[s.graph],
+                        "quads": graph_sizes[s.graph],
+                    }
+                    for s in sources
+                },
+                "files": {
+                    f.path.name: {"sha256": f.sha256, "bytes": f.size}
+                    for f in sorted(files.values(), key=lambda f: f.path.name)
+                },
+            }
+        )
+        # The id covers every byte of the build (the checksums and the rest of the manifest),
+        # so an existing folder with this id holds exactly these files.
+        identity = sums + json.dumps(manifest, sort_keys=True)
+        manifest["build_id"] = hashlib.sha256(identity.encode()).hexdigest()[:16]
+        write_file(
+            folder / MANIFEST, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+        )
+        return str(manifest["build_id"])
+
+    folder = publish_atomically(settings.dist_dir, write)
+    return Published(build_id=str(manifest["build_id"]), folder=folder, manifest=manifest)

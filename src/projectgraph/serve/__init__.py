@@ -1,0 +1,3 @@
+"""Serve a published build: the server process, its registry and build switching, and the local
+query command.
+"""
