@@ -33,6 +33,7 @@ from projectgraph.rdf.vocab import (
     SCHEMA,
     SKOS,
     SPDX,
+    STANDARD_PREFIXES,
     XSD,
     mint,
     parse_base,
@@ -41,21 +42,8 @@ from projectgraph.rdf.vocab import (
     slugify,
 )
 
-_PREFIXES = {
-    "pg": str(PG),
-    "eurio": str(EURIO),
-    "org": str(ORG),
-    "schema": str(SCHEMA),
-    "dct": str(DCT),
-    "skos": str(SKOS),
-    "prov": str(PROV),
-    "foaf": str(FOAF),
-    "spdx": str(SPDX),
-    "rdfs": str(RDFS),
-    "xsd": str(XSD),
-    "country": "http://publications.europa.eu/resource/authority/country/",
-    "nuts": "http://data.europa.eu/nuts/code/",
-}
+# Records are written like the hand-written ones: rdf:type as "a", so without the rdf prefix.
+_PREFIXES = {p: ns for p, ns in STANDARD_PREFIXES.items() if p != "rdf"}
 
 
 @dataclass

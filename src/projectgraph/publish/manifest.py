@@ -17,7 +17,7 @@ from projectgraph.publish.dumps import WrittenFile, write_dumps, write_file
 from projectgraph.publish.parts import Part, Stats, merge_stats
 from projectgraph.publish.void import describe
 from projectgraph.rdf.serialize import turtle, used_prefixes
-from projectgraph.rdf.vocab import STANDARD_PREFIXES
+from projectgraph.rdf.vocab import DESCRIPTION_PREFIXES
 from projectgraph.settings import Settings
 from projectgraph.validate.report import Report
 
@@ -27,12 +27,6 @@ MANIFEST = "build.json"
 CHECKSUMS = "SHA256SUMS"
 CONTEXT = "context.jsonld"
 VOID_FILE = "void.ttl"
-_DESCRIBE_PREFIXES = {
-    **STANDARD_PREFIXES,
-    "filetype": "http://publications.europa.eu/resource/authority/file-type/",
-    "licence": "http://publications.europa.eu/resource/authority/licence/",
-    "theme": "http://publications.europa.eu/resource/authority/data-theme/",
-}
 
 
 @dataclass(frozen=True)
@@ -110,7 +104,8 @@ def publish(
         files["void"] = write_file(
             folder / VOID_FILE,
             turtle(
-                sorted(description, key=triple_key), used_prefixes(description, _DESCRIBE_PREFIXES)
+                sorted(description, key=triple_key),
+                used_prefixes(description, DESCRIPTION_PREFIXES),
             ),
         )
         sums = "".join(

@@ -17,8 +17,9 @@ from projectgraph.publish.parts import Stats
 from projectgraph.rdf.vocab import (
     DCAT,
     DCT,
-    EU_AUTHORITY,
+    FILE_TYPE_AUTHORITY,
     FOAF,
+    FORMATS,
     IANA_MEDIA_TYPES,
     ONTOLOGY_IRI,
     RDF,
@@ -37,7 +38,6 @@ from projectgraph.settings import Settings
 DATASET_SLUG = "projectgraph"
 MAX_LISTED_GRAPHS = 1_000  # above this, VoID describes the graphs by kind, not one by one
 _TYPE = ox.NamedNode(str(RDF.type))
-_FORMATS_NS = "http://www.w3.org/ns/formats/"
 _W3C_FORMAT = {
     "turtle": "Turtle",
     "jsonld": "JSON-LD",
@@ -126,14 +126,14 @@ def describe(
         url = ox.NamedNode(dump_url(settings, fmt.filename))
         distribution = ox.NamedNode(mint(settings.base_iri, "distribution", slugify(fmt.key)))
         d.add(dataset, VOID.dataDump, url)
-        d.add(dataset, VOID.feature, ox.NamedNode(_FORMATS_NS + _W3C_FORMAT[fmt.key]))
+        d.add(dataset, VOID.feature, ox.NamedNode(FORMATS[_W3C_FORMAT[fmt.key]]))
         d.add(dataset, DCAT.distribution, distribution)
         d.add(distribution, RDF.type, DCAT.Distribution)
         d.add(distribution, DCT.title, ox.Literal(f"{info.title} ({fmt.label})", language="en"))
         d.add(distribution, DCAT.accessURL, url)
         d.add(distribution, DCAT.downloadURL, url)
         d.add(distribution, DCAT.mediaType, ox.NamedNode(IANA_MEDIA_TYPES + fmt.media_type))
-        d.add(distribution, DCT["format"], ox.NamedNode(f"{EU_AUTHORITY}file-type/{fmt.file_type}"))
+        d.add(distribution, DCT["format"], ox.NamedNode(FILE_TYPE_AUTHORITY + fmt.file_type))
         if fmt.gzipped:
             d.add(
                 distribution,
@@ -149,13 +149,7 @@ def describe(
         return d.triples
     for source in sources:
         subset = ox.NamedNode(source.graph)
-        d.add(dataset, VOID.subset, subset)
-        d.add(subset, RDF.type, VOID.Dataset)
-        d.add(
-            subset,
-            RDFS.label,
-            ox.Literal(f"Graph of {source.path.name} ({source.kind})", language="en"),
-        )
+        _subset(d, dataset, subset, f"Graph of {source.path.name} ({source.kind})")
         d.add(
             subset,
             DCT.identifier,
@@ -181,14 +175,15 @@ def _subsets_by_kind(
         kinds.setdefault(source.kind, []).append(source)
     for kind, members in sorted(kinds.items()):
         subset = ox.NamedNode(f"{dataset.value}#{kind}-graphs")
-        d.add(dataset, VOID.subset, subset)
-        d.add(subset, RDF.type, VOID.Dataset)
-        d.add(
-            subset,
-            RDFS.label,
-            ox.Literal(f"Graphs of {kind} sources ({len(members)})", language="en"),
-        )
+        _subset(d, dataset, subset, f"Graphs of {kind} sources ({len(members)})")
         d.add(subset, VOID.triples, _integer(sum(graph_sizes[s.graph] for s in members)))
+
+
+def _subset(d: _Triples, dataset: ox.NamedNode, subset: ox.NamedNode, label: str) -> None:
+    """``subset`` as a labelled VoID subset of ``dataset``."""
+    d.add(dataset, VOID.subset, subset)
+    d.add(subset, RDF.type, VOID.Dataset)
+    d.add(subset, RDFS.label, ox.Literal(label, language="en"))
 
 
 class _Triples:

@@ -31,14 +31,22 @@ RDF = Namespace("http://www.w3.org/1999/02/22-rdf-syntax-ns#")
 RDFS = Namespace("http://www.w3.org/2000/01/rdf-schema#")
 OWL = Namespace("http://www.w3.org/2002/07/owl#")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+VANN = Namespace("http://purl.org/vocab/vann/")
 
-COUNTRY_AUTHORITY = "http://publications.europa.eu/resource/authority/country/"
 NUTS_CODE = "http://data.europa.eu/nuts/code/"
 NUTS_2016 = "http://data.europa.eu/nuts/scheme/2016"
 EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
+FILE_TYPE_AUTHORITY = EU_AUTHORITY + "file-type/"
+LICENCE_AUTHORITY = EU_AUTHORITY + "licence/"
+DATA_THEME_AUTHORITY = EU_AUTHORITY + "data-theme/"
+COUNTRY_AUTHORITY = EU_AUTHORITY + "country/"
 IANA_MEDIA_TYPES = "http://www.iana.org/assignments/media-types/"
 
-# Prefixes for every serialisation and report, in the order they are written.
+# The one prefix table: every namespace projectgraph writes with a prefix, in the order they
+# are written. Writers pass it through ``used_prefixes`` (only the prefixes a document uses are
+# declared) or pick the few they declare with :func:`prefixes`.
 STANDARD_PREFIXES: dict[str, str] = {
     "pg": str(PG),
     "eurio": str(EURIO),
@@ -55,10 +63,25 @@ STANDARD_PREFIXES: dict[str, str] = {
     "rdf": str(RDF),
     "rdfs": str(RDFS),
     "xsd": str(XSD),
-    "vann": "http://purl.org/vocab/vann/",
+    "vann": str(VANN),
     "country": COUNTRY_AUTHORITY,
     "nuts": NUTS_CODE,
 }
+# The namespaces only the dataset (VoID/DCAT) and service descriptions name.
+DESCRIPTION_PREFIXES: dict[str, str] = {
+    **STANDARD_PREFIXES,
+    "filetype": FILE_TYPE_AUTHORITY,
+    "licence": LICENCE_AUTHORITY,
+    "theme": DATA_THEME_AUTHORITY,
+    "sd": str(SD),
+    "formats": str(FORMATS),
+}
+
+
+def prefixes(*names: str, table: dict[str, str] = DESCRIPTION_PREFIXES) -> dict[str, str]:
+    """The prefixes ``names`` of ``table``, in the order named (KeyError for an unknown one)."""
+    return {name: table[name] for name in names}
+
 
 # The kinds of resource projectgraph mints, as they appear in IRIs: {base}/id/{kind}/{slug}.
 RESOURCE_KINDS = (

@@ -9,21 +9,16 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
+from projectgraph.rdf import vocab
 from projectgraph.rdf.formats import GRAPH_FORMATS, RESULT_FORMATS
 from projectgraph.settings import Settings
 from projectgraph.store.loading import ServedBuild
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
-VOID = "http://rdfs.org/ns/void#"
-FORMATS = "http://www.w3.org/ns/formats/"
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-PREFIXES = {
-    "sd": SD,
-    "void": VOID,
-    "formats": FORMATS,
-    "dct": "http://purl.org/dc/terms/",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-}
+SD = str(vocab.SD)
+VOID = str(vocab.VOID)
+FORMATS = str(vocab.FORMATS)
+RDF_TYPE = ox.NamedNode(str(vocab.RDF.type))
+PREFIXES = vocab.prefixes("sd", "void", "formats", "dct", "rdfs")
 # W3C format IRIs (http://www.w3.org/ns/formats/) of the formats the endpoint writes.
 _W3C = {
     "json": "SPARQL_Results_JSON",
