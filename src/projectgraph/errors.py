@@ -18,11 +18,13 @@ EXIT_STORE = 3
 
 @dataclass(frozen=True)
 class Location:
-    """A place in a source file: 1-based line and column."""
+    """A place in a source file: 1-based line and column, and the field (column name, cell or
+    table) a tabular source or a mapping names it by."""
 
     path: Path
     line: int | None = None
     column: int | None = None
+    field: str | None = None
 
     def __str__(self) -> str:
         text = display_path(self.path)
@@ -30,6 +32,8 @@ class Location:
             text += f":{self.line}"
             if self.column is not None:
                 text += f":{self.column}"
+        if self.field:
+            text += f" ({self.field})"
         return text
 
 

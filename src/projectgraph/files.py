@@ -1,13 +1,35 @@
-"""File locks: builds and stores are written by one process at a time, and a folder a running
-server reads is never pruned under it."""
+"""Safe file writes: a file is replaced whole (a reader never sees half of it), builds and
+stores are written by one process at a time, and a folder a running server reads is never
+pruned under it."""
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
+
+
+def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename, so
+    a reader sees the old bytes or the new ones, never half a file. ``durable`` also syncs the
+    file to disk before the rename (so a crash cannot leave an empty file in its place); leave
+    it off for files that are cheap to make again, where the sync is most of the time."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
 
 @contextlib.contextmanager

@@ -6,30 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from projectgraph.errors import ProjectGraphError, display_path
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where in a source a problem is: file, line, and the field, column or cell."""
-
-    path: Path
-    line: int | None = None
-    field: str | None = None
-
-    def __str__(self) -> str:
-        text = display_path(self.path)
-        if self.line is not None:
-            text += f":{self.line}"
-        if self.field:
-            text += f" ({self.field})"
-        return text
+from projectgraph.errors import Location, ProjectGraphError
 
 
 class ImportProblem(ProjectGraphError):
     """Something in a source that stops an import, with its place and reason."""
 
-    def __init__(self, place: Place, reason: str) -> None:
+    def __init__(self, place: Location, reason: str) -> None:
         super().__init__(f"{place}: {reason}")
         self.place = place
         self.reason = reason
@@ -47,7 +30,7 @@ class SourceUnreadable(ImportProblem):
 class Remark:
     """Something an imported record lacks or that was read with a rule, worth a look."""
 
-    place: Place
+    place: Location
     text: str
 
     def __str__(self) -> str:
@@ -61,13 +44,13 @@ def decode(path: Path, data: bytes) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as e:
-            raise SourceUnreadable(Place(path), f"not valid UTF-16 ({e.reason})") from e
+            raise SourceUnreadable(Location(path), f"not valid UTF-16 ({e.reason})") from e
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
         raise SourceUnreadable(
-            Place(path, line),
+            Location(path, line),
             f"not UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); "
             "save the file as UTF-8 and import it again",
         ) from e

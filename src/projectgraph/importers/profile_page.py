@@ -14,7 +14,8 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup, Tag
 
-from projectgraph.importers.problems import Place, SourceUnreadable, decode
+from projectgraph.errors import Location
+from projectgraph.importers.problems import SourceUnreadable, decode
 from projectgraph.importers.values import is_flag
 
 # The text sections a profile has, by a word of their heading.
@@ -57,8 +58,8 @@ class ProfilePage:
     sections: dict[str, Section] = field(default_factory=dict)
     images: list[Located] = field(default_factory=list)
 
-    def place(self, line: int | None = None, what: str | None = None) -> Place:
-        return Place(self.path, line, what)
+    def place(self, line: int | None = None, what: str | None = None) -> Location:
+        return Location(self.path, line, field=what)
 
 
 def read_page(path: Path, data: bytes) -> ProfilePage:
@@ -154,7 +155,7 @@ def _html_page(path: Path, data: bytes, text: str) -> ProfilePage:
     if not re.search(r"(?i)</html\s*>", text):
         last = text.count("\n") + 1
         raise SourceUnreadable(
-            Place(path, last),
+            Location(path, last),
             "the page ends before </html>: it was saved or copied incompletely",
         )
     soup = BeautifulSoup(text, "html.parser")

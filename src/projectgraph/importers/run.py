@@ -14,7 +14,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from projectgraph.importers.problems import Place, RecordRejected, Remark, SourceUnreadable
+from projectgraph.errors import Location
+from projectgraph.importers.problems import RecordRejected, Remark, SourceUnreadable
 from projectgraph.importers.profile import import_profile
 from projectgraph.importers.reference import Reference
 from projectgraph.importers.tabular import import_tables, load_mapping
@@ -50,13 +51,13 @@ def import_profiles(
                 try:
                     data = path.read_bytes()
                 except OSError as e:
-                    raise RecordRejected(Place(path), f"cannot read: {e.strerror}") from e
+                    raise RecordRejected(Location(path), f"cannot read: {e.strerror}") from e
                 try:
                     record, remarks = import_profile(path, data, reference)
                 except SourceUnreadable as e:
                     raise RecordRejected(e.place, e.reason) from e
                 report.remarks += remarks
-                writer.write(record, Place(path))
+                writer.write(record, Location(path))
             except RecordRejected as e:
                 report.reject(e)
             progress.advance(task)
@@ -77,7 +78,7 @@ def import_csv(
     report = ImportReport()
     writer = RecordWriter(out, settings.base_iri, report, f"csv --mapping {mapping.name}")
 
-    def write(record, place: Place) -> None:  # type: ignore[no-untyped-def]
+    def write(record, place: Location) -> None:  # type: ignore[no-untyped-def]
         try:
             writer.write(record, place)
         except RecordRejected as e:

@@ -24,7 +24,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from projectgraph.importers.problems import Place, RecordRejected, Remark, SourceUnreadable, decode
+from projectgraph.errors import Location
+from projectgraph.importers.problems import RecordRejected, Remark, SourceUnreadable, decode
 from projectgraph.importers.record import (
     Organisation,
     Partner,
@@ -70,23 +71,23 @@ def load_mapping(name_or_path: str) -> Mapping:
         path = MAPPINGS / f"{name_or_path}.toml"
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in MAPPINGS.glob("*.toml")))
-        raise SourceUnreadable(Place(Path(name_or_path)), f"no such mapping (shipped: {known})")
+        raise SourceUnreadable(Location(Path(name_or_path)), f"no such mapping (shipped: {known})")
     try:
         spec = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise SourceUnreadable(Place(path), f"not a TOML mapping: {e}") from e
+        raise SourceUnreadable(Location(path), f"not a TOML mapping: {e}") from e
     for table, fields, required in (
         ("projects", PROJECT_FIELDS, _REQUIRED_PROJECT),
         ("partners", PARTNER_FIELDS, _REQUIRED_PARTNER),
     ):
         given = spec.get(table)
         if not isinstance(given, dict):
-            raise SourceUnreadable(Place(path), f"the mapping has no [{table}] table")
+            raise SourceUnreadable(Location(path), f"the mapping has no [{table}] table")
         unknown = sorted(set(given) - set(fields))
         missing = [f for f in required if f not in given]
         if unknown or missing or not all(isinstance(v, str) for v in given.values()):
             raise SourceUnreadable(
-                Place(path, field=table),
+                Location(path, field=table),
                 f"[{table}]: unknown fields {unknown}, missing {missing} (fields: "
                 f"{', '.join(fields)}; each names a column)",
             )
@@ -122,7 +123,7 @@ def _header(path: Path, mapping: Mapping) -> tuple[str, list[str]]:
     table = max(scores, key=lambda t: scores[t])
     if scores[table] < 0.5:
         raise SourceUnreadable(
-            Place(path, 1),
+            Location(path, 1),
             f"neither the projects nor the partners file of mapping {mapping.name}: its header "
             f"has too few of their columns ({', '.join(mapping.projects.values())} / "
             f"{', '.join(mapping.partners.values())})",
@@ -131,7 +132,7 @@ def _header(path: Path, mapping: Mapping) -> tuple[str, list[str]]:
     missing = [c for c in dict.fromkeys(fields.values()) if c not in header]
     if missing:
         raise SourceUnreadable(
-            Place(path, 1), f"missing columns {', '.join(missing)} (mapping {mapping.name})"
+            Location(path, 1), f"missing columns {', '.join(missing)} (mapping {mapping.name})"
         )
     return table, header
 
@@ -153,19 +154,19 @@ def _rows(table: _Table, delimiter: str) -> Iterator[tuple[int, list[str]]]:
                 line = reader.line_num + 1
         except UnicodeDecodeError as e:
             raise SourceUnreadable(
-                Place(table.path, line),
+                Location(table.path, line),
                 f"not UTF-8 (byte 0x{e.object[e.start]:02x}); save the file as UTF-8 and "
                 "import it again",
             ) from e
         except csv.Error as e:
-            raise SourceUnreadable(Place(table.path, line), f"not readable as CSV: {e}") from e
+            raise SourceUnreadable(Location(table.path, line), f"not readable as CSV: {e}") from e
 
 
 def import_tables(
     paths: list[Path],
     mapping: Mapping,
     reference: Reference,
-    write: Callable[[ProjectRecord, Place], None],
+    write: Callable[[ProjectRecord, Location], None],
     reject: Callable[[RecordRejected], None],
     remark: Callable[[Remark], None],
     progress: Callable[[int], None] | None = None,
@@ -175,18 +176,18 @@ def import_tables(
     tables: dict[str, _Table] = {}
     for path in paths:
         if not path.is_file():
-            raise SourceUnreadable(Place(path), "no such file")
+            raise SourceUnreadable(Location(path), "no such file")
         kind, header = _header(path, mapping)
         if kind in tables:
             raise SourceUnreadable(
-                Place(path), f"a second {kind} file (the first is {tables[kind].path})"
+                Location(path), f"a second {kind} file (the first is {tables[kind].path})"
             )
         fields = mapping.projects if kind == "projects" else mapping.partners
         columns = {f: header.index(c) for f, c in fields.items()}
         tables[kind] = _Table(path, header, columns)
     if "projects" not in tables:
         raise SourceUnreadable(
-            Place(paths[0]), f"no projects file among the inputs ({mapping.name})"
+            Location(paths[0]), f"no projects file among the inputs ({mapping.name})"
         )
     with tempfile.TemporaryDirectory(prefix="projectgraph-import-") as tmp:
         db = sqlite3.connect(Path(tmp) / "partners.sqlite")
@@ -204,7 +205,7 @@ def import_tables(
             db.execute("CREATE INDEX partner_project ON partner (project)")
         reader = _Reader(mapping, reference, tables, db, remark)
         for line, row in _rows(tables["projects"], mapping.delimiter):
-            place = Place(tables["projects"].path, line)
+            place = Location(tables["projects"].path, line)
             try:
                 write(reader.project(line, row), place)
             except RecordRejected as e:
@@ -218,7 +219,7 @@ def import_tables(
                 if project not in reader.keys:  # a rejected project's rows were reported
                     reject(
                         RecordRejected(
-                            Place(partners.path, line, mapping.partners["project"]),
+                            Location(partners.path, line, field=mapping.partners["project"]),
                             f"partner rows of project {project!r}, which the projects file "
                             "does not have",
                         )
@@ -246,7 +247,7 @@ class _Reader:
         self.tables = tables
         self.db = db
         self.remark = remark
-        self.organisations: dict[str, tuple[str, str, Place]] = {}  # key -> slug, name, first
+        self.organisations: dict[str, tuple[str, str, Location]] = {}  # key -> slug, name, first
         self.slugs: dict[str, str] = {}  # slug -> key
         self.keys: set[str] = set()  # the projects file's keys, read so far
 
@@ -384,10 +385,10 @@ class _Getter:
     def __init__(self, table: _Table, line: int, row: list[str]) -> None:
         self.table, self.line, self.row = table, line, row
 
-    def place(self, field: str) -> Place:
+    def place(self, field: str) -> Location:
         index = self.table.columns.get(field)
         column = self.table.header[index] if index is not None else field
-        return Place(self.table.path, self.line, column)
+        return Location(self.table.path, self.line, field=column)
 
     def __call__(self, field: str, required: bool = False) -> str:
         index = self.table.columns.get(field)

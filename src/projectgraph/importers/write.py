@@ -4,9 +4,6 @@ counted as imported (new), updated (changed bytes) or unchanged (same bytes)."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +11,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from projectgraph import __version__
-from projectgraph.importers.problems import Place, RecordRejected, Remark
+from projectgraph.errors import Location
+from projectgraph.files import write_atomic
+from projectgraph.importers.problems import RecordRejected, Remark
 from projectgraph.importers.record import ProjectRecord, record_turtle, sha256
 from projectgraph.rdf.vocab import EURIO, parse_base
 
@@ -46,9 +45,9 @@ class RecordWriter:
         self.command = command
         self.base_iri = base_iri
         self.report = report
-        self._seen: dict[str, tuple[str, Place]] = {}  # slug -> digest of its bytes, place
+        self._seen: dict[str, tuple[str, Location]] = {}  # slug -> digest of its bytes, place
 
-    def write(self, record: ProjectRecord, place: Place) -> None:
+    def write(self, record: ProjectRecord, place: Location) -> None:
         """Write ``record`` (made from ``place``) as ``{folder}/{slug}.ttl``."""
         files = ", ".join(record.source.files) if record.source else "?"
         header = (
@@ -84,7 +83,7 @@ class RecordWriter:
                 "acronyms are the projects' keys, so one of them must be renamed",
             )
         self.folder.mkdir(parents=True, exist_ok=True)
-        _replace(path, data)
+        write_atomic(path, data)
         self.report.counts["updated" if old is not None else "imported"] += 1
         self.report.written.append(path)
 
@@ -96,18 +95,3 @@ def _programmes(data: bytes, base_iri: str) -> set[str]:
         return {t.object.value for t in triples if t.predicate == _PROGRAMME}
     except SyntaxError:
         return set()
-
-
-def _replace(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise

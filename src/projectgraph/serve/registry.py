@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 
 from projectgraph.errors import ProjectGraphError
+from projectgraph.files import write_atomic
 from projectgraph.publish.dist import builds_dir
 from projectgraph.publish.manifest import read_manifest
 
@@ -53,9 +54,8 @@ def registered(dist: Path, host: str, port: int) -> Iterator[None]:
     path = folder / f"{os.getpid()}.json"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"pid": os.getpid(), "url": local_url(host, port)}))
-        tmp.replace(path)
+        entry = {"pid": os.getpid(), "url": local_url(host, port)}
+        write_atomic(path, json.dumps(entry).encode(), durable=False)
         written = True
     except OSError:
         written = False
