@@ -19,7 +19,7 @@ from projectgraph.store.pool import QueryAborted, StoreSpec, WorkerPool
 
 if TYPE_CHECKING:
     from projectgraph.serve.switch import Generation
-    from projectgraph.web.observe import Metrics
+    from projectgraph.web.metrics import Metrics
 
 
 class _AbortedQueries(logging.Filter):
@@ -47,7 +47,7 @@ def run(
     import uvicorn
 
     from projectgraph.serve.switch import Switcher
-    from projectgraph.web.observe import Metrics
+    from projectgraph.web.metrics import Metrics
 
     metrics = Metrics(dict, {})
     first = generation(settings, served, metrics)

@@ -10,7 +10,8 @@ The published graph only changes with a new build, so results are cached per (bu
 prepared query, format) in a bounded LRU cache and carry an ETag derived from the same: a
 client revalidating gets 304 without the query running again, and a new build changes every
 tag. Identical requests that arrive together share one run. The OpenAPI side (one operation
-per query, examples, ``/docs``) is :mod:`projectgraph.web.api_docs`.
+per query, examples) is :mod:`projectgraph.web.api_docs`, the routes are
+:mod:`projectgraph.web.routes.api`.
 """
 
 from __future__ import annotations
@@ -18,11 +19,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -39,7 +38,7 @@ from projectgraph.web.base import BadHost, NotUtf8, base_map, public_base, query
 from projectgraph.web.caching import MAX_AGE, etag, not_modified
 from projectgraph.web.errors import HttpError
 from projectgraph.web.errors import error_response as _error_response
-from projectgraph.web.observe import note_query
+from projectgraph.web.middleware.observe import note_query
 from projectgraph.web.result_cache import CachedResponse, ResultCache
 
 PREFIX = "/api/queries"
@@ -265,58 +264,6 @@ class NamedQueryApi:
                 continue  # a required parameter without default, or the engine failed
             self.docs.examples[query.name] = json.loads(answer.body)
         self.warmed = True
-
-    # ---- routes ----
-
-    def install(self, app: FastAPI) -> None:
-        """Add the listing, one operation per query, and the API reference."""
-        app.add_api_route(
-            PREFIX,
-            self.listing,
-            methods=["GET"],
-            summary="The named queries, with their parameters",
-            description="Every query of this API: name, summary, parameters (type, default, "
-            "allowed values), formats, and its SPARQL.",
-            operation_id="list_queries",
-            tags=["named queries"],
-            response_class=Response,
-            openapi_extra=self.docs.listing_operation(),
-        )
-        app.add_api_route(PREFIX, self.listing, methods=["HEAD"], include_in_schema=False)
-        for query in self.queries.values():
-            endpoint = self._endpoint(query)
-            app.add_api_route(
-                f"{PREFIX}/{query.name}",
-                endpoint,
-                methods=["GET"],
-                name=f"query:{query.name}",
-                summary=query.summary,
-                description=self.docs.description(query),
-                tags=[self.docs.tag(query)],
-                operation_id=f"run_{query.name.replace('-', '_')}",
-                response_class=Response,
-                openapi_extra=self.docs.operation(query),
-            )
-            app.add_api_route(
-                f"{PREFIX}/{query.name}", endpoint, methods=["HEAD"], include_in_schema=False
-            )
-
-        async def unknown(request: Request, name: str) -> Response:
-            known = ", ".join(self.queries) or "none"
-            return error_response(
-                404, f"no named query {name!r}; known: {known}", request.headers.get("accept")
-            )
-
-        app.add_api_route(
-            f"{PREFIX}/{{name}}", unknown, methods=["GET", "HEAD"], include_in_schema=False
-        )
-        self.docs.install(app, self.settings.trusted_proxies, lambda: self.warmed)
-
-    def _endpoint(self, query: NamedQuery) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        async def endpoint(request: Request) -> Response:
-            return await self.run(request, query)
-
-        return endpoint
 
 
 def _arguments(

@@ -3,39 +3,33 @@
 Each query is one operation: its parameters with JSON types, defaults, allowed values,
 patterns and bounds; its formats; its SPARQL; and, once the server has run it with its
 defaults at start-up, a real example response with a row schema read off that example. The
-document names this server as seen by the client (``servers``), so "Try it out" on ``/docs``
-works behind a proxy that mounts the site under a prefix. Swagger UI is served from the app's
-static files: the page needs no CDN.
+document is served by :mod:`projectgraph.web.routes.api`.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
 
 from projectgraph.sparql.named import LARGEST, MAX_STRING, NamedQuery, Parameter
 from projectgraph.sparql.representations import representations
-from projectgraph.web.base import BadHost, public_base
-from projectgraph.web.errors import error_response
-from projectgraph.web.pages import render
 
 DEFAULT_TAG = "named queries"
 NOT_MODIFIED = {"description": "The client's copy (If-None-Match) is current."}
 
 
 class ApiDocs:
-    """The OpenAPI details of the named queries, and the routes that serve the document."""
+    """The OpenAPI details of the named queries, and the document they complete."""
 
     def __init__(self, queries: dict[str, NamedQuery], build_id: str) -> None:
         self.queries = queries
         self.build_id = build_id
         self.examples: dict[str, Any] = {}  # filled in by the start-up run
+        self._documents: WeakKeyDictionary[FastAPI, dict[str, Any]] = WeakKeyDictionary()
 
     @staticmethod
     def tag(query: NamedQuery) -> str:
@@ -170,46 +164,23 @@ class ApiDocs:
                 first["example"] = example[:3]
                 first["schema"] = rows_schema(query, example)
 
-    def install(
-        self, app: FastAPI, trusted_proxies: tuple[str, ...], ready: Callable[[], bool]
-    ) -> None:
-        """Serve ``/openapi.json`` (with this server in ``servers``) and ``/docs``; the app
-        must be created with ``openapi_url=None`` and ``docs_url=None``."""
-        cached: dict[str, Any] = {}
-
-        def document() -> dict[str, Any]:
-            if cached:
-                return cached
-            schema = get_openapi(
-                title=app.title,
-                version=app.version,
-                description=app.description,
-                routes=app.routes,
-                tags=_tags(self.queries.values()),
-            )
-            self.complete(schema)
-            if ready():  # keep it only once the examples are in
-                cached.update(schema)
-            return schema
-
-        app.openapi = document  # type: ignore[method-assign]
-
-        async def openapi_json(request: Request) -> Response:
-            try:
-                public = public_base(request, trusted_proxies)
-            except BadHost as e:
-                return error_response(400, str(e), request.headers.get("accept"))
-            schema = {**document(), "servers": [{"url": public.rstrip("/")}]}
-            return Response(json.dumps(schema, ensure_ascii=False), media_type="application/json")
-
-        async def docs(request: Request) -> HTMLResponse:
-            # Relative URLs: they keep working behind a proxy that adds a path prefix. The
-            # page starts Swagger UI from a file (static/docs-page.js): no inline script.
-            return HTMLResponse(render("docs.html", title=f"{app.title}: API reference"))
-
-        methods = ["GET", "HEAD"]
-        app.add_api_route("/openapi.json", openapi_json, methods=methods, include_in_schema=False)
-        app.add_api_route("/docs", docs, methods=methods, include_in_schema=False)
+    def document(self, app: FastAPI, ready: bool) -> dict[str, Any]:
+        """The OpenAPI document of ``app``'s routes with the examples; kept for ``app`` once
+        ``ready`` (the examples are in)."""
+        kept = self._documents.get(app)
+        if kept is not None:
+            return kept
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=_tags(self.queries.values()),
+        )
+        self.complete(schema)
+        if ready:
+            self._documents[app] = schema
+        return schema
 
 
 def describe_parameter(p: Parameter) -> dict[str, Any]:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import hashlib
 from email.utils import parsedate_to_datetime
 
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 MAX_AGE = 300  # seconds browsers and proxies may reuse a page or document without asking
 
@@ -47,19 +45,3 @@ def cached(
     if not_modified(request, tag):
         return Response(status_code=304, headers=all_headers)
     return Response(body, media_type=media_type, headers=all_headers)
-
-
-class CompressExceptDumps:
-    """gzip for pages, data documents and results; the dumps go out as they are: they are
-    large (compressing them per request would hold the server's one process), one is
-    gzipped already, and their strong ETags (SHA-256 of the file) must name exact bytes."""
-
-    def __init__(self, app: ASGIApp, minimum_size: int = 1024) -> None:
-        self.app = app
-        self.gzip = GZipMiddleware(app, minimum_size=minimum_size)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/dumps/"):
-            await self.app(scope, receive, send)
-        else:
-            await self.gzip(scope, receive, send)

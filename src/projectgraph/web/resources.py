@@ -39,9 +39,9 @@ from projectgraph.rdf.vocab import (
 from projectgraph.settings import Settings
 from projectgraph.store.base import QueryEngine
 from projectgraph.store.loading import ServedBuild
-from projectgraph.web.base import BadHost, base_map, public_base
+from projectgraph.web.base import base_map, public_base
 from projectgraph.web.caching import cached, etag
-from projectgraph.web.descriptions import DescribeError, Describer
+from projectgraph.web.descriptions import Describer
 from projectgraph.web.errors import error_response
 from projectgraph.web.jsonld import describe_jsonld, script_json
 from projectgraph.web.pages import render
@@ -366,15 +366,3 @@ class Site:
             return True
         return await self.describer.exists(iri)
 
-
-async def handle(owner: object, route: str, request: Request, **params: Any) -> Response:
-    """Run ``owner.route(request, **params)``; a bad Host header and an engine that cannot
-    answer become clean HTTP errors instead of tracebacks."""
-    accept = request.headers.get("accept")
-    try:
-        return await getattr(owner, route)(request, **params)
-    except BadHost as e:
-        return error_response(400, str(e), accept)
-    except DescribeError as e:
-        status = e.error.status if e.error.status >= 500 else 503
-        return error_response(status, e.error.message, accept)

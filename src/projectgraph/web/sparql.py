@@ -9,7 +9,7 @@ The endpoint is read-only: updates and SERVICE are refused before any engine see
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
@@ -24,7 +24,8 @@ from projectgraph.sparql.inspect import inspect
 from projectgraph.store.base import QueryEngine, QueryError, QueryRequest, QueryStream
 from projectgraph.web.base import NotUtf8, query_parameters
 from projectgraph.web.errors import HttpError, error_response
-from projectgraph.web.observe import note_query
+from projectgraph.web.metrics import Metrics
+from projectgraph.web.middleware.observe import note_query
 
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
@@ -56,17 +57,28 @@ class ProtocolError(HttpError):
     """A request that breaks the protocol."""
 
 
+# The query page for a request (with the query it asked to run, if any).
+QueryPage = Callable[[Request, str | None], Response]
+# The service description for a request, in a format, said as the media type the client asked.
+ServiceDescription = Callable[[Request, Format, str], Response]
+
+
 class SparqlEndpoint:
     """Handles requests to /sparql; the page and the service description are injected."""
 
     def __init__(
-        self, settings: Settings, engine: QueryEngine, page, description, metrics=None
-    ) -> None:  # type: ignore[no-untyped-def]
+        self,
+        settings: Settings,
+        engine: QueryEngine,
+        page: QueryPage,
+        description: ServiceDescription,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.settings = settings
         self.engine = engine
-        self.metrics = metrics  # counts refused queries (projectgraph.web.observe.Metrics)
-        self.page = page  # (request, query) -> HTML Response
-        self.description = description  # (request, Format) -> Response
+        self.metrics = metrics  # counts refused queries
+        self.page = page
+        self.description = description
         # Percent-encoding can triple a character's size, UTF-8 make it four bytes.
         self.max_body = 12 * settings.max_query_length + 65_536
 
@@ -131,13 +143,15 @@ class SparqlEndpoint:
             # Not recognisably a query: let the parser say what is wrong (400) rather than
             # answer that no format fits something that has no results.
             fmt, media_type = formats_for(False)[0], formats_for(False)[0].media_type
+        default_graphs, named_graphs = _dataset(params)
         outcome = await self.engine.execute(
             QueryRequest(
                 query=query,
                 format=fmt.key,
                 max_rows=self.settings.max_rows,
                 timeout=self.settings.query_timeout,
-                **_dataset(params),
+                default_graphs=default_graphs,
+                named_graphs=named_graphs,
             )
         )
         if isinstance(outcome, QueryError):
@@ -238,9 +252,13 @@ def _shortened(text: str | None, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
 
 
-def _dataset(params: MultiDict) -> dict[str, object]:
-    """The protocol's dataset, if the request gives one; without it the query's own FROM
-    clauses, or else the store's default graph (the merge of all graphs), apply."""
+Graphs = tuple[str, ...] | None
+
+
+def _dataset(params: MultiDict) -> tuple[Graphs, Graphs]:
+    """The protocol's dataset (default graphs, named graphs), if the request gives one;
+    without it (None, None) the query's own FROM clauses, or else the store's default graph
+    (the merge of all graphs), apply."""
     defaults = params.getlist("default-graph-uri")
     named = params.getlist("named-graph-uri")
     for iri in (*defaults, *named):
@@ -249,8 +267,8 @@ def _dataset(params: MultiDict) -> dict[str, object]:
         except ValueError:
             raise ProtocolError(400, f"graph IRI {iri!r} is not a valid absolute IRI") from None
     if defaults or named:  # the protocol's dataset replaces the query's FROM clauses
-        return {"default_graphs": tuple(defaults), "named_graphs": tuple(named)}
-    return {}
+        return tuple(defaults), tuple(named)
+    return None, None
 
 
 def _query_error(error: QueryError, query: str) -> ProtocolError:

@@ -1,6 +1,5 @@
-"""What the server did: Prometheus metrics at ``/metrics`` and a structured access log.
-
-Metrics (Prometheus text format, from prometheus_client, one registry per app):
+"""What the server did, as Prometheus metrics (``/metrics``, text format from prometheus_client,
+one registry per server):
 
 - ``projectgraph_http_requests_total{route,method,status}``: by route template
   (``/page/{kind}/{slug}``, not each IRI, so the number of series stays small);
@@ -11,27 +10,16 @@ Metrics (Prometheus text format, from prometheus_client, one registry per app):
 - read at each scrape from the engine: query timeouts, worker restarts, queries refused busy,
   waiting, workers alive; and the build served (``projectgraph_build_info``,
   ``projectgraph_triples``).
-
-The access log is one JSON object per request on the ``projectgraph.access`` logger: time,
-client, method, path, status, bytes, duration, and for queries the engine's time, rows and
-whether the answer came from the cache.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
-from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-access_log = logging.getLogger("projectgraph.access")
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 REJECTED_BY_STATUS = {
@@ -43,7 +31,6 @@ REJECTED_BY_STATUS = {
     415: "unsupported_media_type",
     429: "rate_limited",
 }
-MAX_LOGGED_PATH = 2_000  # characters of a request target in the log
 
 
 class Metrics:
@@ -132,73 +119,3 @@ class _EngineCollector(Collector):
             "Triples in the merged graph served.",
             value=float(build.get("triples", 0) or 0),
         )
-
-
-class Observe:
-    """ASGI middleware: counts and times every request, and logs it as one JSON line."""
-
-    def __init__(self, app: ASGIApp, metrics: Metrics, log: bool = True) -> None:
-        self.app = app
-        self.metrics = metrics
-        self.log = log
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        answer: dict[str, Any] = {"status": 500, "bytes": 0, "cache": None}
-
-        async def observed_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                answer["status"] = message["status"]
-                for name, value in message.get("headers", []):
-                    if name.lower() == b"x-cache":
-                        answer["cache"] = value.decode("latin-1")
-            elif message["type"] == "http.response.body":
-                answer["bytes"] += len(message.get("body", b""))
-            await send(message)
-
-        try:
-            await self.app(scope, receive, observed_send)
-        finally:
-            self._record(scope, answer, time.perf_counter() - started)
-
-    def _record(self, scope: Scope, answer: dict[str, Any], seconds: float) -> None:
-        route = getattr(scope.get("route"), "path", None) or "unmatched"
-        status = str(answer["status"])
-        self.metrics.requests.labels(route, scope["method"], status).inc()
-        self.metrics.latency.labels(route).observe(seconds)
-        if not self.log or not access_log.isEnabledFor(logging.INFO):
-            return
-        target = scope.get("path", "")
-        query_string = scope.get("query_string", b"")
-        if query_string:
-            target += "?" + query_string.decode("latin-1")
-        client = scope.get("client") or ("", 0)
-        entry: dict[str, Any] = {
-            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-            "client": client[0],
-            "method": scope["method"],
-            "path": target[:MAX_LOGGED_PATH],
-            "route": route,
-            "status": answer["status"],
-            "bytes": answer["bytes"],
-            "ms": round(seconds * 1000, 2),
-        }
-        stats = scope.get("state", {}).get("query_stats")
-        if stats:  # filled in by the engine when the query ended (after streaming, too)
-            seconds = stats.get("seconds")
-            if isinstance(seconds, int | float):
-                entry["query_ms"] = round(seconds * 1000, 2)
-            if stats.get("rows") is not None:
-                entry["rows"] = stats["rows"]
-        if answer["cache"]:
-            entry["cache"] = answer["cache"]
-        access_log.info(json.dumps(entry, ensure_ascii=False))
-
-
-def note_query(scope: Scope, stats: dict[str, object]) -> None:
-    """Log this request with a query's engine statistics (a dict the engine fills in when
-    the query ends, which for a streamed answer is after the route returned)."""
-    scope.setdefault("state", {})["query_stats"] = stats

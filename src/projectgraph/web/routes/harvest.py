@@ -1,0 +1,42 @@
+"""What harvesters and crawlers read, and the home page (see :mod:`projectgraph.web.harvest`)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from projectgraph.web.harvest import Harvest
+from projectgraph.web.routes.documents import add_document_route
+
+
+def home_router(harvest: Harvest) -> APIRouter:
+    """``/``: what the dataset is, how big, and every way in."""
+    router = APIRouter()
+    add_document_route(
+        router, "/", harvest.home, "The home page: the dataset (HTML, schema.org JSON-LD)", "root"
+    )
+    return router
+
+
+def harvest_router(harvest: Harvest) -> APIRouter:
+    """VoID, the catalogue, the dumps and context, the sitemap and robots.txt."""
+    router = APIRouter()
+    add_document_route(router, "/.well-known/void", harvest.void, "VoID and DCAT-AP description")
+    add_document_route(router, "/catalog", harvest.catalog, "The DCAT-AP catalogue page")
+    add_document_route(
+        router,
+        "/dumps/{name}",
+        harvest.dump,
+        "A dump of the graph",
+        examples={"name": "projectgraph.ttl"},
+    )
+    add_document_route(
+        router,
+        "/context.jsonld",
+        harvest.dump,
+        "The JSON-LD context",
+        fixed={"name": "context.jsonld"},
+    )
+    add_document_route(router, "/sitemap.xml", harvest.sitemap, "The sitemap (index)")
+    add_document_route(router, "/sitemap-{number:int}.xml", harvest.sitemap)
+    add_document_route(router, "/robots.txt", harvest.robots, "robots.txt")
+    return router
