@@ -75,6 +75,7 @@ class Describer:
             raise DescribeError(outcome)
         body = await read_all(outcome)
         results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        assert isinstance(results, ox.QuerySolutions)  # the results of a SELECT
         names = [v.value for v in results.variables]
         return [{n: row[n] for n in names if row[n] is not None} for row in results]
 

@@ -26,6 +26,7 @@ from projectgraph.web.errors import error_response
 from projectgraph.web.jsonld import dataset, script_json
 from projectgraph.web.pages import render
 from projectgraph.web.resources import BROWSE, HTML, OFFERS, Site
+from projectgraph.web.terms import subject_of
 from projectgraph.web.urls import DATA_FORMATS
 from projectgraph.web.view import Description
 
@@ -198,7 +199,7 @@ class Harvest:
         d = Description(urls.base.to_public(dataset_iri(self.site.settings)), triples, urls, {})
         projects = await self.site.describer.instances([str(EURIO.Project)], 0, HOME_PROJECTS + 1)
         listed = Description("", projects, urls, {})
-        project_iris = sorted({t.subject.value for t in projects}, key=listed.label)
+        project_iris = sorted({subject_of(t).value for t in projects}, key=listed.label)
         html = render(
             "home.html",
             d=d,

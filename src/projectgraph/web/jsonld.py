@@ -79,7 +79,7 @@ def project(d: Description, iri: str) -> dict[str, Any]:
                 "unitText": value.get("currency"),
             }
         ]
-    members = []
+    members: list[dict[str, Any]] = []
     for membership in d.iris(iri, str(EURIO.hasInvolvedParty)) or d.referrers(
         str(ORG.organization), iri
     ):

@@ -45,6 +45,7 @@ from projectgraph.web.descriptions import Describer
 from projectgraph.web.errors import error_response
 from projectgraph.web.jsonld import describe_jsonld, script_json
 from projectgraph.web.pages import render
+from projectgraph.web.terms import subject_of
 from projectgraph.web.urls import DATA_FORMATS, EXTERNAL_KINDS, Urls
 from projectgraph.web.view import (
     Description,
@@ -118,7 +119,7 @@ class Site:
         # Metadata triples by the resource they describe (hash parts with their resource).
         self._metadata_index: dict[str, list[ox.Triple]] = {}
         for t in metadata:
-            self._metadata_index.setdefault(t.subject.value.split("#")[0], []).append(t)
+            self._metadata_index.setdefault(subject_of(t).value.split("#")[0], []).append(t)
         self.context = context  # the JSON-LD context of data documents
         self._vocabulary: dict[str, str] | None = None
         self._descriptions: OrderedDict[tuple[str, int], list[ox.Triple]] = OrderedDict()
@@ -270,7 +271,10 @@ class Site:
             return compact_jsonld(public, self.context)
         if fmt.key == "ttl":
             return turtle(public, used_prefixes(public, all_prefixes(urls.base.public.rstrip("/"))))
-        return ox.serialize(public, format=fmt.ox_format)
+        assert isinstance(fmt.ox_format, ox.RdfFormat)  # DATA_FORMATS are graph formats
+        body = ox.serialize(public, format=fmt.ox_format)
+        assert body is not None  # without an output file, serialize returns the bytes
+        return body
 
     async def embed(self, request: Request, kind: str, file: str) -> Response:
         urls = self.urls(request)
@@ -337,7 +341,8 @@ class Site:
             classes, (number - 1) * PAGE_SIZE, PAGE_SIZE + 1, extra.replace("?x", "?_x")
         )
         d = Description("", triples, urls, await self.vocabulary())
-        items = sorted({t.subject.value for t in triples if t.predicate.value.endswith("#type")})
+        typed = (t for t in triples if t.predicate.value.endswith("#type"))
+        items = sorted({subject_of(t).value for t in typed})
         html = render(
             "list.html",
             d=d,
@@ -365,4 +370,3 @@ class Site:
         if iri in self._metadata_index:
             return True
         return await self.describer.exists(iri)
-

@@ -6,13 +6,14 @@ from collections import defaultdict
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import pyoxigraph as ox
 
 from projectgraph.rdf.vocab import EURIO, LABEL_PROPERTIES, ORG, PG, RDF, RDFS, SCHEMA, SKOS
+from projectgraph.web.terms import Term, object_of, subject_of
 from projectgraph.web.urls import Urls
 
-Term = ox.NamedNode | ox.BlankNode | ox.Literal
 _TYPE = str(RDF.type)
 _LABELS = [str(p) for p in LABEL_PROPERTIES]
 _CURRENCY_SIGNS = {"EUR": "€", "GBP": "£", "USD": "$"}
@@ -30,10 +31,11 @@ class Description:
         self.out: dict[str, dict[str, list[Term]]] = defaultdict(lambda: defaultdict(list))
         self.into: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         for t in triples:
-            key = _key(t.subject)
-            self.out[key][t.predicate.value].append(t.object)
-            if not isinstance(t.object, ox.Literal):
-                self.into[_key(t.object)][t.predicate.value].append(key)
+            key = _key(subject_of(t))
+            value = object_of(t)
+            self.out[key][t.predicate.value].append(value)
+            if not isinstance(value, ox.Literal):
+                self.into[_key(value)][t.predicate.value].append(key)
 
     @property
     def found(self) -> bool:
@@ -104,12 +106,12 @@ class Description:
         return sorted(k for k in self.out if k.startswith(prefix))
 
 
-def partners(d: Description, project: str) -> list[dict[str, object]]:
+def partners(d: Description, project: str) -> list[dict[str, Any]]:
     """The partnership table of a project: one row per participation, coordinator first."""
     memberships = d.iris(project, str(EURIO.hasInvolvedParty)) or d.referrers(
         str(ORG.organization), project
     )
-    rows = []
+    rows: list[dict[str, Any]] = []
     for membership in memberships:
         member = next(iter(d.iris(membership, str(ORG.member))), None)
         roles = d.iris(membership, str(ORG.role))
@@ -128,8 +130,8 @@ def partners(d: Description, project: str) -> list[dict[str, object]]:
     return sorted(
         rows,
         key=lambda r: (
-            not any(d.text(role, coordinator) == "coordinator" for role in r["roles"]),  # type: ignore[union-attr]
-            d.label(r["organisation"] or r["membership"]).lower(),  # type: ignore[arg-type]
+            not any(d.text(role, coordinator) == "coordinator" for role in r["roles"]),
+            d.label(r["organisation"] or r["membership"]).lower(),
         ),
     )
 
@@ -186,9 +188,9 @@ def vocabulary_labels(triples: list[ox.Triple]) -> dict[str, str]:
         if (
             t.predicate.value == str(RDFS.label)
             and isinstance(t.object, ox.Literal)
-            and (t.object.language in (None, "en") or t.subject.value not in labels)
+            and (t.object.language in (None, "en") or subject_of(t).value not in labels)
         ):
-            labels[t.subject.value] = t.object.value
+            labels[subject_of(t).value] = t.object.value
     return labels
 
 
