@@ -1,4 +1,5 @@
-"""The query engine over a remote SPARQL store: the worker pool, with workers that forward.
+"""The query engine over a remote SPARQL store: a worker pool whose workers forward, and a
+watch on the store's health.
 
 Queries still run in worker processes (:mod:`projectgraph.store.forward`), so the timeout,
 the cap on concurrent queries (one per worker, 503 past it), streaming and the read-only
@@ -19,46 +20,49 @@ import asyncio
 
 from projectgraph.store.base import QueryError, QueryOutcome, QueryRequest
 from projectgraph.store.client import Endpoints, SparqlStore, StoreError, credentials
-from projectgraph.store.pool import StoreSpec, WorkerPool
+from projectgraph.store.pool import WorkerPool
 
 PROBE_TIMEOUT = 5.0  # seconds /health waits for the store
 VERSION_CHECK = 10.0  # seconds between checks that the store still holds the served version
 DCT_IDENTIFIER = "http://purl.org/dc/terms/identifier"
 
 
-class RemoteEngine(WorkerPool):
-    """A :class:`WorkerPool` whose workers query the remote store in ``spec``."""
+class RemoteEngine:
+    """A :class:`~projectgraph.store.base.QueryEngine` over a remote store: ``pool`` (whose
+    spec is ``remote``) runs the queries; this engine watches that the store answers and still
+    holds the served version."""
 
-    def __init__(
-        self,
-        spec: StoreSpec,
-        size: int,
-        max_queued: int = 100,
-        network: bool = True,
-        dataset_graph: str | None = None,
-    ) -> None:
+    def __init__(self, pool: WorkerPool, dataset_graph: str | None = None) -> None:
         """``dataset_graph`` is the graph holding the pointer and the version records (the
         ``--graph`` of publish); without it the version is not watched."""
-        super().__init__(spec, size, max_queued, network)
+        if pool.spec.kind != "remote":
+            raise ValueError(f"a remote engine needs a pool of remote workers, not {pool.spec}")
+        self.pool = pool
+        self.spec = pool.spec
         self._prober = SparqlStore(
-            Endpoints(spec.path), credentials(), timeout=PROBE_TIMEOUT, retries=0
+            Endpoints(pool.spec.path), credentials(), timeout=PROBE_TIMEOUT, retries=0
         )
         self.dataset_graph = dataset_graph
         self.store_error: str | None = None
         self.reachable = True
         self.version_missing = False
+        self._watcher: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        await super().start()
+        """Start the workers, then the watch on the served version."""
+        await self.pool.start()
         if self.dataset_graph is not None:
-            self._background(self._watch_version())
+            self._watcher = asyncio.get_running_loop().create_task(self._watch_version())
 
     async def stop(self) -> None:
-        await super().stop()
+        """Stop the watch and the workers, and close the prober's connection."""
+        if self._watcher is not None:
+            self._watcher.cancel()
+        await self.pool.stop()
         self._prober.close()
 
     async def _watch_version(self) -> None:
-        while not self._closed:
+        while True:
             await asyncio.sleep(VERSION_CHECK)
             await self.probe()
 
@@ -102,11 +106,12 @@ class RemoteEngine(WorkerPool):
         graph would answer every query with nothing)."""
         if self.version_missing:
             return QueryError(503, self.store_error or "the served version is gone")
-        return await super().execute(request)
+        return await self.pool.execute(request)
 
     def health(self) -> dict[str, object]:
+        """The pool's report and the store's."""
         return {
-            **super().health(),
+            **self.pool.health(),
             "store_url": self.spec.path,
             "graph": self.spec.graph,
             "store_reachable": self.reachable,
