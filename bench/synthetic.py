@@ -40,6 +40,7 @@ import pyoxigraph as ox
 from projectgraph.pipeline.run import build
 from projectgraph.publish.manifest import CONTEXT, VOID_FILE
 from projectgraph.settings import load_settings
+from projectgraph.synth.distributions import DURATION_WEIGHTS, zipf_weights
 
 DUMP = "projectgraph.nq"
 MANIFEST = "build.json"
@@ -64,6 +65,9 @@ XSD_BOOLEAN = ox.NamedNode(XSD + "boolean")
 XSD_DATE = ox.NamedNode(XSD + "date")
 XSD_DECIMAL = ox.NamedNode(XSD + "decimal")
 XSD_INTEGER = ox.NamedNode(XSD + "integer")
+
+# The durations of Horizon consortia (months), drawn uniformly: a copy varies the seed project.
+_DURATIONS = tuple(DURATION_WEIGHTS["horizon"])
 
 COUNTRIES_GRAPH_SUFFIX = "/graph/data/reference/countries"
 TOPICS_GRAPH_SUFFIX = "/graph/data/reference/topics"
@@ -124,12 +128,12 @@ class _Copier:
         self.t = template
         self.topics = topics
         self.seed = seed
-        # A skewed country distribution (a few countries take part much more than others),
-        # the same for every copy.
+        # A skewed country distribution (a few countries take part much more than others:
+        # the synthetic records' Zipf-like popularity), the same for every copy.
         order = list(countries)
         random.Random(seed).shuffle(order)
         self.countries = order
-        self.weights = [1.0 / (rank + 1) ** 0.7 for rank in range(len(order))]
+        self.weights = zipf_weights(len(order))
         self.original_country = {
             q.subject: q.object for q in template.quads if q.predicate == COUNTRY_CODE
         }
@@ -186,7 +190,7 @@ class _Copier:
         eu = round(total * rng.choice((0.75, 0.80, 0.85)))
         amounts = {"total-cost": total, "eu-contribution": eu}
         year, month = rng.randint(2008, 2023), rng.randint(1, 12)
-        months = rng.choice((24, 30, 36, 42, 48, 60))
+        months = rng.choice(_DURATIONS)
         end_year, end_month = divmod(year * 12 + month - 1 + months - 1, 12)
         end_month += 1
         end_day = calendar.monthrange(end_year, end_month)[1]

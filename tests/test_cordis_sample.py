@@ -1,5 +1,5 @@
-"""The committed CORDIS sample (tests/data/import/cordis/) is what bench.cordis_export writes,
-has every quirk of the real export an importer must cope with, and the generator streams.
+"""The committed CORDIS sample (tests/data/import/cordis/) is what projectgraph.synth.cordis
+writes, has every quirk of the real export an importer must cope with, and the generator streams.
 
 The checks read the files with the csv module, as an importer would, and state the quirks
 one by one, so a change of the generator that loses one fails here by name.
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.cordis_export import ORGANIZATION_COLUMNS, PROJECT_COLUMNS, write_export
+from projectgraph.synth.cordis import ORGANIZATION_COLUMNS, PROJECT_COLUMNS, write_export
 from tests.conftest import REPO
 
 SAMPLE = REPO / "tests" / "data" / "import" / "cordis"

@@ -22,7 +22,7 @@ CSV export (:mod:`projectgraph.synth.cordis`) are both drawn from them.
 - **Organisations** (:data:`POOL_PER_PROJECT`, :data:`MIN_POOL`, :data:`ZIPF_EXPONENT`): drawn
   from a shared pool of 0.85 x the number of projects (at least 10), with a Zipf-like
   popularity (the organisation of rank r is drawn with probability ~ r^-0.7, the exponent of
-  the CORDIS export generator ``bench/cordis_export.py``): the most popular one takes part in
+  the CORDIS-style export, :mod:`projectgraph.synth.cordis`): the most popular one takes part in
   about 1.3 % of all participations at 35,000 projects (CNRS's share of the real export), in
   about 3 % at 2,000, 1 % at 100,000; about 95 % of the pool is used (0.8 organisations a
   project), 15 % of those in one project only. An organisation is at most once in a
@@ -68,11 +68,48 @@ CSV export (:mod:`projectgraph.synth.cordis`) are both drawn from them.
 - **Names**: titles from word lists, an abstract of one sentence, acronyms of 2-3 invented
   syllables followed by the project's number (``VELORA27``), hence unique, and so are their
   slugs (letters, then the digits of a unique number).
+
+The CORDIS-style CSV export (:mod:`projectgraph.synth.cordis`) draws its countries from
+:data:`COUNTRY_WEIGHTS` and its organisations with :data:`ZIPF_EXPONENT` too; its own tables
+(:data:`H2020_SCHEMES`, :data:`HORIZON_SCHEMES`, :data:`ACTIVITY_TYPE_WEIGHTS`,
+:data:`CORDIS_START_YEARS`, :data:`UNIVERSE_PER_ROW`) give, measured at 35,000 projects:
+
+- Funding schemes (H2020): RIA 34 %, IA 13 %, CSA 10 %, MSCA-ITN-ETN 6 %, MSCA-RISE 4 %,
+  SME-2 2 % (1-3 partners), and the single-beneficiary grants, one row, the coordinator:
+  MSCA-IF-EF-ST 10 %, ERC-STG/COG/ADG/POC 16 %, SME-1 5 %; 31 % of the projects have a single
+  row. Collaborative consortia: a lognormal size (median 6, mean 7.2, capped at 70), so 5.2
+  rows a project on average and a long tail of large consortia: 35,000 projects give 180,971
+  rows (seed 1) and 53,078 distinct organisations.
+- Roles: exactly one ``coordinator``, always row ``order`` 1; the others mostly
+  ``participant``, then ``thirdParty``, ``partner`` (frequent in MSCA networks, where partner
+  organisations are unfunded) and ``associatedPartner`` (more frequent under ``HORIZON``).
+- Organisations: drawn from a universe of 0.4 x the expected number of rows with a Zipf-like
+  frequency (rank r drawn with probability ~ r^-0.7), so that the distinct organisations are
+  about 30 % of the rows at every size and the most frequent one takes part in about 1 % of
+  them (CNRS's share of the real file); in the 220-project sample the head organisations
+  appear in dozens of projects. An organisation's fields (ID, name, VAT, address, type,
+  country, NUTS code, SME flag) are a function of (seed, rank), hence the same on all its rows.
+  Frequent organisations are mostly universities and research centres, the tail mostly
+  companies. Countries: the 32 EU, EEA and associated countries of ``COUNTRIES``, with about
+  the H2020 shares (DE 14 %, ES 11 %, UK 10 %, IT 10 %, FR 10 %, NL 6 %, BE 5 %, ..., LI, IS and
+  MT 0.2 %); the last ranks of the universe are one organisation per country, which the last
+  tenth of the projects take in if their country has not appeared yet, so even a small sample
+  has every country.
+- Budgets: each funded row has a lognormal cost (per-scheme medians), the project's
+  ``totalCost`` is their sum, kept between 50,000 and 20,000,000 EUR; ``ecContribution`` is
+  100 % of the cost, 70 % for companies in innovation actions (IA, SME instrument), and
+  ``ecMaxContribution`` the sum of the rows' contributions, so 70-100 % of ``totalCost``.
+- Dates: start 2014-2021 (H2020) or 2021-2024 (HORIZON), durations of 12-60 months,
+  ``ecSignatureDate`` 5-180 days before the start, ``contentUpdateDate`` in the year before
+  the export date (2022-08-04, 2025-03-13) and after the signature, the same on the project's
+  organisation rows; ``status`` CLOSED when the project ended before the export date, SIGNED
+  otherwise, TERMINATED for about 1.5 %.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TypeVar
 
 K = TypeVar("K")
@@ -161,6 +198,62 @@ HORIZON_RATES: dict[int, float] = {100: 0.75, 70: 0.25}
 INTERREG_RATE = 85
 
 TOPIC_COUNT_WEIGHTS: dict[int, float] = {0: 0.40, 1: 0.30, 2: 0.20, 3: 0.10}
+
+
+# --- The CORDIS-style export ---------------------------------------------------------------------
+
+UNIVERSE_PER_ROW = 0.4  # organisations in the universe per expected row: ~30 % distinct
+ROWS_PER_PROJECT = 5.1  # expected, to size the universe before any row is drawn
+CORDIS_START_YEARS = {"H2020": (2014, 2021), "HORIZON": (2021, 2024)}
+
+# Activity types by how often the organisation takes part: the head of the Zipf distribution is
+# universities and research centres, the tail companies.
+ACTIVITY_TYPES = ("HES", "REC", "PRC", "PUB", "OTH")
+ACTIVITY_TYPE_WEIGHTS = (
+    (0.002, (55, 45, 0, 0, 0)),
+    (0.05, (35, 35, 15, 8, 7)),
+    (1.0, (10, 15, 52, 9, 14)),
+)
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """A CORDIS funding scheme: its share of the projects and the shape of its consortia."""
+
+    name: str  # fundingScheme
+    weight: float
+    kind: str  # "single", "small", "collab", "network"
+    cost: int  # median cost of a row, EUR
+    duration: tuple[int, ...]  # months
+    company_rate: int  # % of a company's cost the EU pays
+    host: tuple[str, ...] = ()  # activity types a single beneficiary may have
+
+
+H2020_SCHEMES = (
+    Scheme("RIA", 34, "collab", 420_000, (36, 36, 42, 48, 48, 60), 100),
+    Scheme("IA", 13, "collab", 520_000, (36, 36, 42, 48), 70),
+    Scheme("CSA", 10, "collab", 160_000, (24, 30, 36, 36), 100),
+    Scheme("MSCA-ITN-ETN", 6, "network", 390_000, (48,), 100),
+    Scheme("MSCA-RISE", 4, "network", 180_000, (36, 48), 100),
+    Scheme("SME-2", 2, "small", 1_300_000, (24, 30), 70, ("PRC",)),
+    Scheme("MSCA-IF-EF-ST", 10, "single", 190_000, (12, 24, 24, 24), 100, ("HES", "REC")),
+    Scheme("ERC-STG", 7, "single", 1_450_000, (60,), 100, ("HES", "REC")),
+    Scheme("ERC-COG", 4, "single", 1_900_000, (60,), 100, ("HES", "REC")),
+    Scheme("ERC-ADG", 3, "single", 2_350_000, (60,), 100, ("HES", "REC")),
+    Scheme("ERC-POC", 2, "single", 150_000, (12, 18), 100, ("HES", "REC")),
+    Scheme("SME-1", 5, "single", 71_429, (12,), 70, ("PRC",)),
+)
+HORIZON_SCHEMES = (
+    Scheme("HORIZON-RIA", 37, "collab", 450_000, (36, 36, 42, 48, 48, 60), 100),
+    Scheme("HORIZON-IA", 12, "collab", 520_000, (36, 36, 42, 48), 70),
+    Scheme("HORIZON-CSA", 10, "collab", 170_000, (24, 30, 36, 36), 100),
+    Scheme("HORIZON-TMA-MSCA-DN", 5, "network", 400_000, (48,), 100),
+    Scheme("HORIZON-TMA-MSCA-SE", 3, "network", 190_000, (36, 48), 100),
+    Scheme("HORIZON-EIC-ACC", 2, "small", 2_400_000, (24, 30), 70, ("PRC",)),
+    Scheme("HORIZON-TMA-MSCA-PF-EF", 11, "single", 200_000, (12, 24, 24, 24), 100, ("HES", "REC")),
+    Scheme("ERC", 15, "single", 1_700_000, (60,), 100, ("HES", "REC")),
+    Scheme("HORIZON-EIC", 5, "single", 2_500_000, (24, 36), 100, ("PRC", "REC")),
+)
 
 
 def items(table: Mapping[K, float]) -> tuple[list[K], list[float]]:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from projectgraph.files import write_atomic
 from projectgraph.importers.record import Organisation, Partner, ProjectRecord, record_turtle
 from projectgraph.rdf.vocab import EURIO
+from projectgraph.synth.draws import add_months
 from projectgraph.synth.plan import Context, ProjectPlan
 
 
@@ -60,7 +61,7 @@ class Renderer:
             title=plan.title,
             programme=c.programmes[plan.programme],
             start=plan.start,
-            end=_add_months(plan.start, plan.months) - dt.timedelta(days=1),
+            end=add_months(plan.start, plan.months) - dt.timedelta(days=1),
             total_cost=total,
             eu_contribution=contribution,
             texts={str(EURIO.abstract): abstract},
@@ -87,12 +88,6 @@ class Renderer:
             write_atomic(path, data, durable=False)
             written += 1
         return written
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    """The first-of-month ``day`` moved by ``months``."""
-    total = day.year * 12 + day.month - 1 + months
-    return dt.date(total // 12, total % 12 + 1, day.day)
 
 
 def write_all(
