@@ -1,4 +1,5 @@
-"""The README's examples run: its Python snippet and its SPARQL query, on a real build."""
+"""The examples of the README and the manual run: the set-up commands, the Python snippet and the
+SPARQL query of docs/querying-dumps.md on a real build, the query file of docs/named-queries.md."""
 
 from __future__ import annotations
 
@@ -14,15 +15,19 @@ import pyoxigraph as ox
 
 from tests.conftest import REPO
 
-README = (REPO / "README.md").read_text(encoding="utf-8")
+README = REPO / "README.md"
+DUMPS_PAGE = REPO / "docs" / "querying-dumps.md"
+NAMED_QUERIES_PAGE = REPO / "docs" / "named-queries.md"
 
 
-def blocks(language: str) -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+def blocks(page: Path, language: str) -> list[str]:
+    """The page's fenced code blocks in that language, in order."""
+    text = page.read_text(encoding="utf-8")
+    return re.findall(rf"```{language}\n(.*?)```", text, flags=re.S)
 
 
 def test_readme_opens_with_the_two_setup_commands() -> None:
-    commands = blocks("sh")[:2]
+    commands = blocks(README, "sh")[:2]
     assert commands == ["pip install . && projectgraph serve\n", "scripts/test.sh\n"]
     ci = (REPO / ".ci" / "run").read_text()
     assert "\nscripts/test.sh\n" in ci
@@ -36,17 +41,17 @@ def test_python_example_prints_the_partners(dist: Path, tmp_path: Path) -> None:
     os.chdir(tmp_path)
     try:
         with contextlib.redirect_stdout(out):
-            exec(blocks("python")[0], {})
+            exec(blocks(DUMPS_PAGE, "python")[0], {})
     finally:
         os.chdir(cwd)
     lines = out.getvalue().splitlines()
     assert len(lines) == 10
-    shown = [line for line in blocks("text")[0].splitlines() if line != "..."]
+    shown = [line for line in blocks(DUMPS_PAGE, "text")[0].splitlines() if line != "..."]
     assert lines[: len(shown)] == shown
 
 
 def test_sparql_example_gives_the_cofinancing_rate(turtle_store: ox.Store) -> None:
-    (query,) = [b for b in blocks("sparql") if "?rate" in b]
+    (query,) = [b for b in blocks(DUMPS_PAGE, "sparql") if "?rate" in b]
     rows = list(turtle_store.query(query))
     assert len(rows) == 1
     assert rows[0]["acronym"].value == "CLUSTERS3"
@@ -54,5 +59,5 @@ def test_sparql_example_gives_the_cofinancing_rate(turtle_store: ox.Store) -> No
 
 
 def test_query_file_example_is_the_real_file() -> None:
-    (shown,) = [b for b in blocks("sparql") if b.startswith("#+ summary:")]
+    (shown,) = [b for b in blocks(NAMED_QUERIES_PAGE, "sparql") if b.startswith("#+ summary:")]
     assert shown == (REPO / "queries" / "projects-by-country.rq").read_text(encoding="utf-8")
