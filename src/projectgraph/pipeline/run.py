@@ -39,7 +39,7 @@ from projectgraph.publish.parts import (
 )
 from projectgraph.rdf.vocab import SH, all_prefixes, parse_base
 from projectgraph.settings import Settings
-from projectgraph.validate.report import Report
+from projectgraph.validate.report import Report, Result
 from projectgraph.validate.shacl import load_shapes
 from projectgraph.validate.units import UnitTask, chunks, init_worker, merge, validate_chunk
 
@@ -72,19 +72,20 @@ def build(settings: Settings, quiet: bool = False, workers: int | None = None) -
     sources = discover(settings)
     with _cache(settings) as cache, progress("Building", 5, quiet) as step:
         clock = _Clock()
+        job = _Job(sources, settings, cache, workers, clock)
         step("reading sources")
-        prepared = _prepare(sources, settings, cache, workers, clock)
+        prepared = _prepare(job)
         clock.lap("read + entail")
         step("partitioning")
         parts = partition(prepared, [s.kind for s in sources])
         clock.lap("partition")
         step("validating")
-        report = _validate(sources, prepared, parts, settings, cache, workers, clock)
+        report = _validate(job, prepared, parts)
         clock.lap("validate")
         if not report.conforms:
             raise BuildRefused(report)
         step("writing dumps")
-        merged, graphs, prefixes = _parts(sources, prepared, parts, settings, cache, workers, clock)
+        merged, graphs, prefixes = _parts(job, prepared, parts)
         published = publish(sources, prepared, graphs, merged, prefixes, report, settings)
         clock.lap("dumps + describe + switch")
         cache.forget({s.key for s in sources}, clock.units)
@@ -97,12 +98,11 @@ def validate_sources(
     """Validate the configured sources (or ontology + reference + ``paths``) by units, in
     parallel, reusing the build cache: what ``build`` checks, without publishing."""
     sources = discover(settings, paths)
-    clock = _Clock()
-    workers = workers or default_workers()
     with _cache(settings) as cache:
-        prepared = _prepare(sources, settings, cache, workers, clock)
+        job = _Job(sources, settings, cache, workers or default_workers(), _Clock())
+        prepared = _prepare(job)
         parts = partition(prepared, [s.kind for s in sources])
-        return _validate(sources, prepared, parts, settings, cache, workers, clock)
+        return _validate(job, prepared, parts)
 
 
 @contextlib.contextmanager
@@ -132,10 +132,20 @@ class _Clock:
         self.start = now
 
 
-def _prepare(
-    sources: Sequence[Source], settings: Settings, cache: BuildCache, workers: int, clock: _Clock
-) -> list[Prepared]:
+@dataclass(frozen=True)
+class _Job:
+    """What every stage of one build (or validation) works with."""
+
+    sources: Sequence[Source]
+    settings: Settings
+    cache: BuildCache
+    workers: int  # processes a stage may use at most
+    clock: _Clock
+
+
+def _prepare(job: _Job) -> list[Prepared]:
     """Every source prepared, from the cache where its inputs are unchanged."""
+    sources, settings, cache, workers = job.sources, job.settings, job.cache, job.workers
     inverse = _inverse_predicates(settings)
     ontology = sources[0]
     first = prepare(ontology, settings.base_iri, ({}, {}), inverse, "")
@@ -155,7 +165,7 @@ def _prepare(
         ):
             cache.store_prepared(p)
             found[i] = p
-    clock.reused["read + entail"] = (len(sources) - len(todo), len(sources))
+    job.clock.reused["read + entail"] = (len(sources) - len(todo), len(sources))
     return found  # type: ignore[return-value]
 
 
@@ -169,16 +179,9 @@ def _inverse_predicates(settings: Settings) -> frozenset[str]:
     return frozenset(str(p) for p in shapes.objects(None, SH.inversePath) if isinstance(p, URIRef))
 
 
-def _validate(
-    sources: Sequence[Source],
-    prepared: Sequence[Prepared],
-    parts: Partition,
-    settings: Settings,
-    cache: BuildCache,
-    workers: int,
-    clock: _Clock,
-) -> Report:
+def _validate(job: _Job, prepared: Sequence[Prepared], parts: Partition) -> Report:
     """Validate the units whose inputs changed; take the others' results from the cache."""
+    sources, settings, cache, clock = job.sources, job.settings, job.cache, job.clock
     reference = [i for i, s in enumerate(sources) if s.kind in ("ontology", "reference")]
     h = hashlib.sha256(f"{__version__}\0{settings.base_iri}".encode())
     for i in reference:
@@ -192,7 +195,7 @@ def _validate(
     todo = [k for k, r in enumerate(results) if r is None]
     todo_units = [parts.units[k] for k in todo]
     size = sum(prepared[i].quads for u in todo_units for i in u.members)
-    workers = worth_processes(size, workers)
+    workers = worth_processes(size, job.workers)
     groups = chunks(todo_units, prepared, workers)
     tasks = [
         [
@@ -218,7 +221,7 @@ def _validate(
     clock.reused["validate"] = (len(prints) - len(todo), len(prints))
     order = {s.path: i for i, s in enumerate(sources)}
 
-    def place(r):  # type: ignore[no-untyped-def]
+    def place(r: Result) -> tuple[int, int, int]:
         loc = r.location
         if loc is None:
             return (len(order) + 1, 0, 0)
@@ -248,17 +251,12 @@ def _make_part(task: tuple[bytes, frozenset[str]]) -> tuple[bytes, bytes]:
 
 
 def _parts(
-    sources: Sequence[Source],
-    prepared: Sequence[Prepared],
-    parts: Partition,
-    settings: Settings,
-    cache: BuildCache,
-    workers: int,
-    clock: _Clock,
+    job: _Job, prepared: Sequence[Prepared], parts: Partition
 ) -> tuple[Callable[[], Iterator[Part]], Callable[[], Iterator[NamedGraph]], dict[str, str]]:
     """Make the dump parts of the sources that changed (into the cache); return readers of
     the merged-graph parts (the sources', then the shared descriptions') and of the named
     graphs in graph-name order, both streaming from the cache, and the prefixes to use."""
+    sources, settings, cache = job.sources, job.settings, job.cache
     namespaces: set[str] = set()
     for p in prepared:
         namespaces |= p.namespaces
@@ -272,7 +270,7 @@ def _parts(
     ]
     todo = [i for i, s in enumerate(sources) if not cache.has_part(s.key, prints[i])]
     tasks = [(prepared[i].nquads, excluded[i]) for i in todo]
-    workers = worth_processes(sum(prepared[i].quads for i in todo), workers)
+    workers = worth_processes(sum(prepared[i].quads for i in todo), job.workers)
     with cache.transaction():
         for i, (trig, data) in zip(
             todo,
@@ -280,7 +278,7 @@ def _parts(
             strict=True,
         ):
             cache.store_part(sources[i].key, prints[i], trig, data)
-    clock.reused["dumps"] = (len(sources) - len(todo), len(sources))
+    job.clock.reused["dumps"] = (len(sources) - len(todo), len(sources))
 
     def part(i: int, column: str = "data") -> bytes:
         data = cache.part(sources[i].key, prints[i], column)

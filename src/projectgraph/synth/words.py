@@ -35,7 +35,7 @@ SECTORS = (
     "Solutions", "Technologies", "Systems", "Energy", "Robotics", "Analytics", "Materials",
     "Biotech", "Engineering", "Consulting", "Software", "Instruments",
 )  # fmt: skip
-CLUSTERSECTORS = (
+CLUSTER_SECTORS = (
     "Photonics", "Automotive", "Agrifood", "Textile", "Maritime", "Health", "ICT", "Energy",
     "Aerospace", "Wood", "Plastics", "Tourism", "Logistics", "Creative Industries",
 )  # fmt: skip
@@ -95,6 +95,30 @@ def title(rng: random.Random) -> str:
     return f"{rng.choice(ADJECTIVES)} {rng.choice(SUBJECTS)} for {rng.choice(PURPOSES)}"
 
 
+# Organisation names by kind: the word list a {word} is drawn from (drawn first, if any), the
+# names of the first attempt (one of them drawn), and the name of later attempts ({stem} is an
+# invented word). Companies are named apart: stem, sector and the country's legal form.
+_NAME_PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
+    "university": (
+        (),
+        (
+            "University of {city}",
+            "{city} University of Technology",
+            "University of Applied Sciences {city}",
+        ),
+        "{stem} University {city}",
+    ),
+    "research": (FIELDS, ("Institute for {word} {city}",), "{stem} Institute for {word}"),
+    "public": (
+        (),
+        ("City of {city}", "{city} Regional Development Agency"),
+        "{stem} Regional Agency {city}",
+    ),
+    "cluster": (CLUSTER_SECTORS, ("{word} Cluster {city}",), "{stem} {word} Cluster"),
+    "other": (FIELDS, ("{stem} Foundation for {word}",), "{stem} {word} Association"),
+}
+
+
 def organisation_name(rng: random.Random, kind: str, iso2: str, taken: set[str]) -> str:
     """A name of the kind, in the country, not yet in ``taken``."""
     cities = CITIES.get(iso2, ("Centre",))
@@ -102,34 +126,14 @@ def organisation_name(rng: random.Random, kind: str, iso2: str, taken: set[str])
         city = rng.choice(cities)
         stem = invented_word(rng, 2 + attempt // 4).capitalize()
         plain = attempt == 0
-        if kind == "university":
-            name = (
-                rng.choice(
-                    (
-                        f"University of {city}",
-                        f"{city} University of Technology",
-                        f"University of Applied Sciences {city}",
-                    )
-                )
-                if plain
-                else f"{stem} University {city}"
-            )
-        elif kind == "research":
-            field = rng.choice(FIELDS)
-            name = f"Institute for {field} {city}" if plain else f"{stem} Institute for {field}"
-        elif kind == "public":
-            name = (
-                rng.choice((f"City of {city}", f"{city} Regional Development Agency"))
-                if plain
-                else f"{stem} Regional Agency {city}"
-            )
-        elif kind == "cluster":
-            sector = rng.choice(CLUSTERSECTORS)
-            name = f"{sector} Cluster {city}" if plain else f"{stem} {sector} Cluster"
-        elif kind == "other":
-            field = rng.choice(FIELDS)
-            name = f"{stem} Foundation for {field}" if plain else f"{stem} {field} Association"
-        else:
+        if kind in _NAME_PATTERNS:
+            words, plain_patterns, pattern = _NAME_PATTERNS[kind]
+            word = rng.choice(words) if words else ""
+            if plain:  # a choice among one would still use up random bits: not drawn
+                one = len(plain_patterns) == 1
+                pattern = plain_patterns[0] if one else rng.choice(plain_patterns)
+            name = pattern.format(city=city, stem=stem, word=word)
+        else:  # a company
             name = f"{stem} {rng.choice(SECTORS)} {LEGAL_FORMS.get(iso2, 'Ltd')}"
         if name not in taken:
             return name
