@@ -121,10 +121,11 @@ def generation(settings: Settings, served: ServedBuild, metrics: Metrics) -> Gen
     except BaseException:
         pins.close()
         raise
+    engine: WorkerPool | RemoteEngine
     if spec.kind == "remote":
-        engine: WorkerPool = RemoteEngine(
-            spec, settings.workers, settings.max_queued, dataset_graph=settings.store_graph
-        )
+        pool = WorkerPool(spec, settings.workers, settings.max_queued, network=True)
+        pool.observe = metrics.query_seconds.observe  # the app only hooks a bare pool
+        engine = RemoteEngine(pool, dataset_graph=settings.store_graph)
     else:
         engine = WorkerPool(
             spec,
