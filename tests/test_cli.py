@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -38,3 +39,22 @@ def test_module_entry_point_and_version() -> None:
         check=False,
     )
     assert "build" in result.stdout and "validate" in result.stdout
+
+
+def test_settings_command_shows_each_value_and_where_it_came_from(tmp_path: Path) -> None:
+    (tmp_path / "projectgraph.toml").write_text("max_rows = 50\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PROJECTGRAPH_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "projectgraph", "settings", "--set", "port=8123"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        env={**env, "PROJECTGRAPH_WORKERS": "3"},
+    )
+    assert result.returncode == 0, result.stderr
+    rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()}
+    assert rows["max_rows"] == ["50", "projectgraph.toml"]
+    assert rows["workers"] == ["3", "PROJECTGRAPH_WORKERS"]
+    assert rows["port"] == ["8123", "--set", "port=8123"]
+    assert rows["rate_burst"] == ["100", "default"]

@@ -12,8 +12,8 @@ import pytest
 import rdflib
 from typer.testing import CliRunner
 
-from projectgraph import publish as publish_module
 from projectgraph.cli import app
+from projectgraph.publish import manifest
 
 RECORD = Path("data/projects/clusters3.ttl")
 
@@ -134,7 +134,7 @@ def test_failure_while_writing_leaves_dist_and_no_temporaries(
     def explode(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(publish_module, "describe", explode)
+    monkeypatch.setattr(manifest, "describe", explode)  # where the manifest writer finds it
     with pytest.raises(OSError, match="No space left"):
         CliRunner().invoke(app, ["build", "--root", root, "-q"], catch_exceptions=False)
 

@@ -1,24 +1,37 @@
 """The ``projectgraph`` command line: one thin function per subcommand.
 
+Every command that reads settings is registered by :func:`settings_command`, which gives it
+--root, --set name=value, --base-iri and the flags of the settings it names (their help, default
+and bounds from the settings table) and calls it with the resolved Settings.
+
 Exit codes: 0 done (warnings allowed), 1 the data violates the shapes, 2 bad input or settings,
 3 a remote SPARQL store failed.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import sys
 from collections.abc import Callable
 from enum import StrEnum
+from inspect import Parameter
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from projectgraph import __version__
 from projectgraph.build.assemble import assemble
-from projectgraph.errors import EXIT_BAD_INPUT, EXIT_NONCONFORMING, ProjectGraphError, display_path
+from projectgraph.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_NONCONFORMING,
+    ProjectGraphError,
+    SettingsError,
+    display_path,
+)
 from projectgraph.importers.run import import_csv, import_profiles, print_report
 from projectgraph.importers.write import ImportReport
 from projectgraph.pipeline.current import ensure_build
@@ -35,7 +48,20 @@ from projectgraph.serve.local import (
     table,
 )
 from projectgraph.serve.run import run as run_server
-from projectgraph.settings import Settings, check_url, load_settings
+from projectgraph.settings import (
+    CONFIG_FILE,
+    SETTINGS,
+    Kind,
+    Setting,
+    Settings,
+    check_url,
+    effective,
+    load_settings,
+    parse_assignments,
+    reference_markdown,
+    shown,
+    toml_block,
+)
 from projectgraph.sparql.named import load_queries
 from projectgraph.synth.generate import CHUNK as SYNTH_CHUNK
 from projectgraph.synth.generate import synthesize
@@ -54,14 +80,23 @@ RootOption = Annotated[
     Path | None,
     typer.Option("--root", help="Project folder holding projectgraph.toml (default: .)"),
 ]
-BaseOption = Annotated[
-    str | None,
-    typer.Option("--base-iri", help="Base IRI of minted resources (overrides settings)."),
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        metavar="NAME=VALUE",
+        help="Any setting, as name=value (repeatable; lists comma-separated); "
+        "projectgraph settings lists them.",
+    ),
 ]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
 WorkersOption = Annotated[
     int | None,
     typer.Option("--workers", min=1, help="Processes for the build (default: one per CPU)."),
+]
+NoBuildOption = Annotated[
+    bool,
+    typer.Option("--no-build", help="Use --dist as it is: no staleness check, no build."),
 ]
 
 
@@ -96,17 +131,108 @@ ProjectOption = Annotated[
         "projectgraph synth); its build goes to DIR/.projectgraph/dist unless --dist is given.",
     ),
 ]
+_SETTING = {s.name: s for s in SETTINGS}
+_FLAG_TYPES: dict[Kind, type] = {Kind.TEXT: str, Kind.PATH: Path, Kind.INT: int, Kind.FLOAT: float}
+# by setting, the commands that carry its flag (for the reference page)
+FLAG_COMMANDS: dict[str, list[str]] = {}
 
 
-def _settings(root: Path | None, project: Path | None = None, **overrides: object) -> Settings:
+def _flag(setting: Setting) -> Parameter:
+    """A setting's command-line flag, its type, bounds, help and default from the table."""
+    kind = _FLAG_TYPES[setting.kind]  # a flag for a list or a switch would need its own form
+    bound = int if setting.kind is Kind.INT else float
+    option = typer.Option(
+        setting.option,
+        help=f"{setting.help} (default: {shown(setting.default) or 'empty'})",
+        min=None if setting.low is None else bound(setting.low),
+        max=None if setting.high is None else bound(setting.high),
+    )
+    return Parameter(
+        setting.name,
+        Parameter.KEYWORD_ONLY,
+        default=None,
+        annotation=Annotated[kind | None, option],
+    )
+
+
+def settings_command(
+    group: typer.Typer,
+    name: str,
+    *,
+    flags: tuple[str, ...] = (),
+    project: bool = False,
+    data_on_stdout: bool = False,
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register a command that reads settings: it is called with the resolved Settings first.
+
+    The command gets the options every such command takes: --root, --set, --base-iri, the
+    flags of the settings named in ``flags`` and, with ``project``, --project. A settings or
+    input error exits with its code; a refused build prints its report first (to stderr when
+    stdout carries the command's data).
+    """
+    flagged = [_SETTING[setting] for setting in ("base_iri", *flags)]
+    for setting in flagged:
+        FLAG_COMMANDS.setdefault(setting.name, []).append(
+            f"{group.info.name} {name}" if group is not app else name
+        )
+    common = [
+        *(_flag(setting) for setting in flagged),
+        *(
+            [Parameter("project", Parameter.KEYWORD_ONLY, default=None, annotation=ProjectOption)]
+            if project
+            else []
+        ),
+        Parameter("assignments", Parameter.KEYWORD_ONLY, default=None, annotation=SetOption),
+        Parameter("root", Parameter.KEYWORD_ONLY, default=None, annotation=RootOption),
+    ]
+
+    def register(command: Callable[..., None]) -> Callable[..., None]:
+        own = list(inspect.signature(command, eval_str=True).parameters.values())[1:]
+
+        def run(**given: Any) -> None:
+            root, assignments = given.pop("root"), given.pop("assignments") or []
+            chosen = {setting.name: given.pop(setting.name) for setting in flagged}
+            try:
+                settings = _settings(root, given.pop("project", None), assignments, chosen)
+                command(settings, **given)
+            except BuildRefused as refused:
+                (sys.stderr if data_on_stdout else sys.stdout).write(refused.report.to_text())
+                raise _fail(refused) from None
+            except ProjectGraphError as error:
+                raise _fail(error) from None
+
+        functools.update_wrapper(run, command, assigned=("__module__", "__name__", "__doc__"))
+        parameters = [p.replace(kind=Parameter.KEYWORD_ONLY) for p in own] + common
+        run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]  # read by typer
+        group.command(name)(run)
+        return command
+
+    return register
+
+
+def _settings(
+    root: Path | None,
+    project: Path | None,
+    assignments: list[str],
+    flags: dict[str, object],
+) -> Settings:
+    """The settings from the project's toml, the environment, --set, the flags and --project."""
+    values, places = parse_assignments(assignments)
+    given = {name: value for name, value in flags.items() if value is not None}
     if project is not None:
         project = project.absolute()
         if not project.is_dir():
             raise ProjectGraphError(f"--project {project}: no such folder")
-        overrides["project_dirs"] = (project,)
-        if overrides.get("dist_dir") is None:
-            overrides["dist_dir"] = project / PROJECT_DIST
-    return load_settings(root, overrides)
+        given["project_dirs"] = (project,)
+        if "dist_dir" not in given and "dist_dir" not in values:
+            values["dist_dir"] = project / PROJECT_DIST
+            places["dist_dir"] = "--project"
+    for setting, value in given.items():
+        place = "--project" if setting == "project_dirs" else _SETTING[setting].option
+        if setting in values:
+            raise SettingsError(f"{place} and {places[setting]} both set {setting}")
+        values[setting], places[setting] = value, str(place)
+    return load_settings(root, values, places=places)
 
 
 def _fail(error: ProjectGraphError) -> typer.Exit:
@@ -114,14 +240,9 @@ def _fail(error: ProjectGraphError) -> typer.Exit:
     return typer.Exit(error.exit_code)
 
 
-@app.command("build")
+@settings_command(app, "build", flags=("dist_dir",), project=True)
 def build_command(
-    root: RootOption = None,
-    base_iri: BaseOption = None,
-    dist: Annotated[
-        Path | None, typer.Option("--dist", help="Output link (default: dist).")
-    ] = None,
-    project: ProjectOption = None,
+    settings: Settings,
     workers: WorkersOption = None,
     timings: Annotated[
         bool, typer.Option("--timings", help="Print each stage's time and what was reused.")
@@ -129,14 +250,7 @@ def build_command(
     quiet: QuietOption = False,
 ) -> None:
     """Validate the graph and publish dumps, VoID/DCAT and checksums into dist/."""
-    try:
-        settings = _settings(root, project, base_iri=base_iri, dist_dir=dist)
-        result = build(settings, quiet=quiet, workers=workers)
-    except BuildRefused as refused:
-        sys.stdout.write(refused.report.to_text())
-        raise _fail(refused) from None
-    except ProjectGraphError as error:
-        raise _fail(error) from None
+    result = build(settings, quiet=quiet, workers=workers)
     report, published = result.report, result.published
     if report.counts["Warning"] or report.counts["Info"]:
         sys.stdout.write(report.to_text())
@@ -149,8 +263,9 @@ def build_command(
         typer.echo(display_stages(result))
 
 
-@app.command("validate")
+@settings_command(app, "validate", project=True)
 def validate_command(
+    settings: Settings,
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
@@ -168,20 +283,13 @@ def validate_command(
             "(same results, much slower on large data; always used for --format ttl).",
         ),
     ] = False,
-    project: ProjectOption = None,
     workers: WorkersOption = None,
-    root: RootOption = None,
-    base_iri: BaseOption = None,
 ) -> None:
     """Check records against the SHACL shapes; exit 1 on any violation, 0 with warnings only."""
-    try:
-        settings = _settings(root, project, base_iri=base_iri)
-        if whole or output_format == ReportFormat.ttl:
-            report = run_validation(assemble(settings, paths or None), settings)
-        else:
-            report = validate_sources(settings, paths or None, workers=workers)
-    except ProjectGraphError as error:
-        raise _fail(error) from None
+    if whole or output_format == ReportFormat.ttl:
+        report = run_validation(assemble(settings, paths or None), settings)
+    else:
+        report = validate_sources(settings, paths or None, workers=workers)
     render = {
         ReportFormat.text: report.to_text,
         ReportFormat.json: report.to_json,
@@ -192,95 +300,48 @@ def validate_command(
         raise typer.Exit(EXIT_NONCONFORMING)
 
 
-@app.command("serve")
+@settings_command(
+    app,
+    "serve",
+    flags=(
+        "host",
+        "port",
+        "store",
+        "store_graph",
+        "workers",
+        "query_timeout",
+        "max_rows",
+        "max_query_length",
+        "dist_dir",
+    ),
+    project=True,
+)
 def serve_command(
-    host: Annotated[
-        str | None, typer.Option(help="Address to listen on (default: 127.0.0.1).")
-    ] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on (default: 8000).")] = None,
-    store: Annotated[
-        str | None,
-        typer.Option(
-            help="On-disk store folder, reused across restarts, or the query endpoint URL of a "
-            "remote SPARQL store that holds the build (see publish) (default: in memory)."
-        ),
-    ] = None,
-    graph: Annotated[
-        str | None,
-        typer.Option("--graph", help="With a store URL: the dataset graph it was published under."),
-    ] = None,
-    workers: Annotated[
-        int | None, typer.Option(help="Query worker processes (default: 2).")
-    ] = None,
-    timeout: Annotated[
-        float | None, typer.Option(help="Query timeout in seconds (default: 30).")
-    ] = None,
-    max_rows: Annotated[
-        int | None, typer.Option(help="Rows per SELECT, 0 = no limit (default: 10000).")
-    ] = None,
-    max_query_length: Annotated[
-        int | None, typer.Option(help="Longest query, in characters.")
-    ] = None,
-    dist: Annotated[Path | None, typer.Option(help="The build to serve (default: dist).")] = None,
-    project: ProjectOption = None,
-    no_build: Annotated[
-        bool,
-        typer.Option("--no-build", help="Serve --dist as it is: no staleness check, no build."),
-    ] = False,
-    root: RootOption = None,
-    base_iri: BaseOption = None,
-    quiet: QuietOption = False,
+    settings: Settings, no_build: NoBuildOption = False, quiet: QuietOption = False
 ) -> None:
     """Build dist/ if it is stale, load it into Oxigraph and serve the SPARQL endpoint."""
-    try:
-        settings = _settings(
-            root,
-            project,
-            base_iri=base_iri,
-            host=host,
-            port=port,
-            store=store,
-            store_graph=graph,
-            workers=workers,
-            query_timeout=timeout,
-            max_rows=max_rows,
-            max_query_length=max_query_length,
-            dist_dir=dist,
-        )
-        served = ensure_build(settings, quiet=quiet, say=typer.echo, rebuild=not no_build)
-        run_server(settings, served, say=typer.echo, log_level="warning" if quiet else "info")
-    except BuildRefused as refused:
-        sys.stdout.write(refused.report.to_text())
-        raise _fail(refused) from None
-    except ProjectGraphError as error:
-        raise _fail(error) from None
+    served = ensure_build(settings, quiet=quiet, say=typer.echo, rebuild=not no_build)
+    run_server(settings, served, say=typer.echo, log_level="warning" if quiet else "info")
 
 
-@app.command("reload")
+@settings_command(app, "reload", flags=("dist_dir",), project=True)
 def reload_command(
-    dist: Annotated[
-        Path | None, typer.Option(help="The build folder the servers serve (default: dist).")
-    ] = None,
+    settings: Settings,
     wait: Annotated[
         float,
         typer.Option(min=0, help="Seconds to wait for each server to switch (0: do not wait)."),
     ] = 120.0,
-    project: ProjectOption = None,
-    root: RootOption = None,
 ) -> None:
     """Make the running servers of dist/ serve the build it points at now (SIGHUP each, then
     wait until its /health names the build); exits non-zero if one did not switch."""
     from projectgraph.serve.registry import reload
 
-    try:
-        settings = _settings(root, project, dist_dir=dist)
-        reload(settings.dist_dir, wait, typer.echo)
-    except ProjectGraphError as error:
-        raise _fail(error) from None
+    reload(settings.dist_dir, wait, typer.echo)
 
 
-@app.command("publish")
+@settings_command(app, "publish", flags=("store_graph", "dist_dir"), project=True)
 def publish_command(
+    settings: Settings,
     to: Annotated[
         str,
         typer.Option(
@@ -289,14 +350,6 @@ def publish_command(
             "/<dataset>).",
         ),
     ],
-    graph: Annotated[
-        str | None,
-        typer.Option(
-            "--graph",
-            help="Dataset graph IRI: holds the pointer to each build's version graph "
-            "(default: <base IRI>/graph/published).",
-        ),
-    ] = None,
     auth: Annotated[
         str | None,
         typer.Option(
@@ -332,14 +385,7 @@ def publish_command(
             "--timeout", min=0.1, help="Seconds to wait for each answer of the store (retried)."
         ),
     ] = 120.0,
-    dist: Annotated[Path | None, typer.Option(help="The build to publish (default: dist).")] = None,
-    project: ProjectOption = None,
-    no_build: Annotated[
-        bool,
-        typer.Option("--no-build", help="Publish --dist as it is: no staleness check, no build."),
-    ] = False,
-    root: RootOption = None,
-    base_iri: BaseOption = None,
+    no_build: NoBuildOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Load the build into a remote SPARQL store: a new version graph, its triple count
@@ -347,30 +393,24 @@ def publish_command(
     from projectgraph.publish.remote import CHUNK_TRIPLES, UPDATE_CHUNK, publish_build
     from projectgraph.store.client import Endpoints, SparqlStore, credentials
 
+    endpoints = Endpoints(
+        query=check_url(query_endpoint or to),
+        update=check_url(to),
+        graph_store=check_url(graph_store) if graph_store else None,
+    )
+    served = ensure_build(settings, quiet=quiet, say=typer.echo, rebuild=not no_build)
+    store = SparqlStore(endpoints, credentials(auth), timeout=timeout)
     try:
-        settings = _settings(
-            root, project, base_iri=base_iri, dist_dir=dist, store=to, store_graph=graph
+        outcome = publish_build(
+            store,
+            served,
+            settings.store_graph,
+            quiet=quiet,
+            say=typer.echo,
+            chunk_triples=chunk or (CHUNK_TRIPLES if graph_store else UPDATE_CHUNK),
         )
-        endpoints = Endpoints(
-            query=check_url(query_endpoint or to),
-            update=check_url(to),
-            graph_store=check_url(graph_store) if graph_store else None,
-        )
-        served = ensure_build(settings, quiet=quiet, say=typer.echo, rebuild=not no_build)
-        store = SparqlStore(endpoints, credentials(auth), timeout=timeout)
-        try:
-            outcome = publish_build(
-                store,
-                served,
-                settings.store_graph,
-                quiet=quiet,
-                say=typer.echo,
-                chunk_triples=chunk or (CHUNK_TRIPLES if graph_store else UPDATE_CHUNK),
-            )
-        finally:
-            store.close()
-    except ProjectGraphError as error:
-        raise _fail(error) from None
+    finally:
+        store.close()
     if outcome.loaded:
         done = f"loaded {outcome.triples} triples into {outcome.version}"
         rate = outcome.triples / outcome.seconds if outcome.seconds else 0.0
@@ -382,8 +422,9 @@ def publish_command(
     typer.echo(f"published {served.build_id}: {done}; {pointer}{dropped}")
 
 
-@app.command("query")
+@settings_command(app, "query", flags=("dist_dir",), project=True, data_on_stdout=True)
 def query_command(
+    settings: Settings,
     name: Annotated[
         str | None, typer.Argument(help="A query of queries/ (projectgraph query --list).")
     ] = None,
@@ -409,39 +450,25 @@ def query_command(
     list_queries: Annotated[
         bool, typer.Option("--list", help="List the named queries and their parameters.")
     ] = False,
-    dist: Annotated[Path | None, typer.Option(help="The build to query (default: dist).")] = None,
-    project: ProjectOption = None,
-    no_build: Annotated[
-        bool, typer.Option("--no-build", help="Query --dist as it is: no staleness check.")
-    ] = False,
-    root: RootOption = None,
-    base_iri: BaseOption = None,
+    no_build: NoBuildOption = False,
 ) -> None:
     """Run a named query (or --file) against the local build; a table by default."""
-
     console = Console()
-    try:
-        settings = _settings(root, project, base_iri=base_iri, dist_dir=dist)
-        if list_queries:
-            if name or file:
-                raise QueryCommandError("--list lists every query: give it alone")
-            console.print(listing(load_queries(settings.queries_dir)))
-            return
-        query = find_query(settings, name, file)
-        result = run_local(
-            settings,
-            query,
-            parse_params(param or []),
-            page,
-            output_format.strip().lower(),
-            say=lambda message: typer.echo(message, err=True),
-            rebuild=not no_build,
-        )
-    except BuildRefused as refused:
-        sys.stderr.write(refused.report.to_text())
-        raise _fail(refused) from None
-    except ProjectGraphError as error:
-        raise _fail(error) from None
+    if list_queries:
+        if name or file:
+            raise QueryCommandError("--list lists every query: give it alone")
+        console.print(listing(load_queries(settings.queries_dir)))
+        return
+    query = find_query(settings, name, file)
+    result = run_local(
+        settings,
+        query,
+        parse_params(param or []),
+        page,
+        output_format.strip().lower(),
+        say=lambda message: typer.echo(message, err=True),
+        rebuild=not no_build,
+    )
     if output_format.strip().lower() == TABLE:
         console.print(table(result))
         if query.pagination and result.rows is not None and result.rows >= query.pagination:
@@ -452,10 +479,11 @@ def query_command(
 
 
 import_app = typer.Typer(
+    name="import",
     help="Turn profile pages and spreadsheet exports into project records (data/projects/).",
     no_args_is_help=True,
 )
-app.add_typer(import_app, name="import")
+app.add_typer(import_app)
 SourcesArgument = Annotated[list[Path], typer.Argument(help="The files to import.")]
 OutOption = Annotated[
     Path | None,
@@ -467,46 +495,40 @@ StrictOption = Annotated[
 
 
 def _run_import(
-    run: Callable[[Settings, Path, Console], ImportReport],
-    root: Path | None,
-    base_iri: str | None,
+    run: Callable[[Path, Console], ImportReport],
+    settings: Settings,
     out: Path | None,
     strict: bool,
 ) -> None:
     """Run one importer into ``out`` (default: the first project folder) and report."""
     console = Console()
-    try:
-        settings = _settings(root, base_iri=base_iri)
-        folder = out or settings.project_dirs[0]
-        report = run(settings, folder, console)
-    except ProjectGraphError as error:
-        raise _fail(error) from None
+    folder = out or settings.project_dirs[0]
+    report = run(folder, console)
     print_report(report, console, folder)
     if strict and report.rejected:
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
-@import_app.command("profile")
+@settings_command(import_app, "profile")
 def import_profile_command(
+    settings: Settings,
     files: SourcesArgument,
     out: OutOption = None,
     strict: StrictOption = False,
-    root: RootOption = None,
-    base_iri: BaseOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Import EU Project Profile pages, saved as text or as HTML: one record per page."""
     _run_import(
-        lambda settings, folder, console: import_profiles(files, settings, folder, quiet, console),
-        root,
-        base_iri,
+        lambda folder, console: import_profiles(files, settings, folder, quiet, console),
+        settings,
         out,
         strict,
     )
 
 
-@import_app.command("csv")
+@settings_command(import_app, "csv")
 def import_csv_command(
+    settings: Settings,
     files: SourcesArgument,
     mapping: Annotated[
         str,
@@ -516,55 +538,88 @@ def import_csv_command(
     ],
     out: OutOption = None,
     strict: StrictOption = False,
-    root: RootOption = None,
-    base_iri: BaseOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Import a tabular export (a projects file and a partners file) by a column mapping."""
     _run_import(
-        lambda settings, folder, console: import_csv(
-            files, mapping, settings, folder, quiet, console
-        ),
-        root,
-        base_iri,
+        lambda folder, console: import_csv(files, mapping, settings, folder, quiet, console),
+        settings,
         out,
         strict,
     )
 
 
-@app.command("synth")
+@settings_command(app, "synth")
 def synth_command(
+    settings: Settings,
     projects: Annotated[int, typer.Option("--projects", "-n", min=1, help="How many projects.")],
     out: Annotated[Path, typer.Option("--out", help="Folder the records go to (a new one).")],
     seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same files.")] = 1,
     workers: WorkersOption = None,
-    root: RootOption = None,
-    base_iri: BaseOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Write a realistic synthetic data set of N projects as records, for scale tests
     (build it with --project OUT; it never mixes with the shipped data)."""
-    try:
-        settings = _settings(root, base_iri=base_iri)
-        done = [0]
+    done = [0]
 
-        def advance(step: Callable[[str], None], finished: int) -> None:
-            done[0] += finished  # the generator reports each chunk it finishes
-            step(f"{done[0]} projects")
+    def advance(step: Callable[[str], None], finished: int) -> None:
+        done[0] += finished  # the generator reports each chunk it finishes
+        step(f"{done[0]} projects")
 
-        with progress("Synthesising", math.ceil(projects / SYNTH_CHUNK), quiet) as step:
-            report = synthesize(
-                out.absolute(),
-                projects,
-                seed,
-                settings,
-                workers=workers or default_workers(),
-                progress=lambda finished: advance(step, finished),
-            )
-    except ProjectGraphError as error:
-        raise _fail(error) from None
+    with progress("Synthesising", math.ceil(projects / SYNTH_CHUNK), quiet) as step:
+        report = synthesize(
+            out.absolute(),
+            projects,
+            seed,
+            settings,
+            workers=workers or default_workers(),
+            progress=lambda finished: advance(step, finished),
+        )
     typer.echo(
         f"wrote {report.files_written} of {report.projects} records to {display_path(out)}/: "
         f"{report.participations} participations of {report.organisations} organisations "
         f"in {report.seconds:.1f} s"
     )
+
+
+@settings_command(app, "settings")
+def settings_command_(
+    settings: Settings,
+    markdown: Annotated[
+        bool,
+        typer.Option(
+            "--markdown", help="Print the settings reference page instead (docs/settings.md)."
+        ),
+    ] = False,
+    toml: Annotated[
+        bool,
+        typer.Option(
+            "--toml", help="Print the commented block of defaults that opens projectgraph.toml."
+        ),
+    ] = False,
+) -> None:
+    """Show each setting's value in effect and where it came from (default, projectgraph.toml,
+    an environment variable, a flag or --set)."""
+    if markdown:
+        everywhere = FLAG_COMMANDS["base_iri"]  # the flag every settings command carries
+        commands = {
+            name: ["every command"] if names == everywhere else names
+            for name, names in FLAG_COMMANDS.items()
+        }
+        sys.stdout.write(reference_markdown(commands))
+        return
+    if toml:
+        sys.stdout.write(toml_block())
+        return
+    config = str(settings.root / CONFIG_FILE)
+    rows = []
+    for setting, value, origin in effective(settings):
+        if isinstance(value, Path):
+            value = display_path(value)
+        elif isinstance(value, tuple):
+            value = tuple(display_path(v) if isinstance(v, Path) else v for v in value)
+        place = display_path(Path(config)) if origin == config else origin
+        rows.append((setting.name, shown(value), place))
+    widths = [max(len(row[i]) for row in rows) for i in (0, 1)]
+    for name, value, place in rows:  # plain aligned text: whole lines, in a pipe too
+        typer.echo(f"{name:<{widths[0]}}  {value:<{widths[1]}}  {place}")
