@@ -21,8 +21,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from projectgraph.build.assemble import triple_key
-from projectgraph.rdf.jsonld import NodeCompactor, node_json
-from projectgraph.rdf.serialize import turtle
+from projectgraph.rdf.jsonld import node_json, shared_compactor
+from projectgraph.rdf.serialize import rdf_bytes, turtle
 from projectgraph.rdf.vocab import EURIO, RDF
 
 PARTS_LAYOUT = 1  # bump when a part's content changes, so cached parts are remade
@@ -121,7 +121,7 @@ def make_part(
 ) -> Part:
     """The part of a named graph (``quads``, sorted by subject), leaving out the subjects in
     ``excluded`` (N-Triples form) from the merged-graph formats."""
-    trig = _without_prefixes(ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes))
+    trig = _without_prefixes(rdf_bytes(quads, ox.RdfFormat.TRIG, prefixes))
     own = [q.triple for q in quads if str(q.subject) not in excluded]
     return merged_part(own, prefixes, context, uri_space, trig)
 
@@ -134,9 +134,9 @@ def merged_part(
     trig: bytes = b"",
 ) -> Part:
     """The merged-graph fragments and statistics of ``triples`` (sorted by subject)."""
-    compactor = NodeCompactor(context)
-    nodes = ",\n".join(node_json(n) for n in compactor.nodes(triples))
-    nt = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    # One compactor for every part: processing the context would cost more than a part.
+    nodes = ",\n".join(node_json(n) for n in shared_compactor(context).nodes(triples))
+    nt = rdf_bytes(triples, ox.RdfFormat.N_TRIPLES)
     return Part(
         trig=trig,
         turtle=_without_prefixes(turtle(triples, prefixes)) if triples else b"",
@@ -184,26 +184,38 @@ def _stats(triples: list[ox.Triple], uri_space: str) -> Stats:
         subject = str(t.subject)
         if subject not in subjects:
             subjects.add(subject)
-            if t.subject.value.startswith(uri_space) and isinstance(t.subject, ox.NamedNode):
+            if isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(uri_space):
                 s.entities += 1
         p = t.predicate.value
         s.predicates.add(p)
         objects.add(hashlib.blake2b(str(t.object).encode(), digest_size=8).digest())
         if p == _TYPE:
-            s.classes[t.object.value] += 1
-            if t.object.value == _PROJECT and (
-                s.first_project is None or t.subject.value < s.first_project
-            ):
-                s.first_project = t.subject.value
-        elif p == _START and (s.start is None or t.object.value < s.start):
-            s.start = t.object.value
-        elif p == _END and (s.end is None or t.object.value > s.end):
-            s.end = t.object.value
+            type_ = _value(t.object)
+            s.classes[type_] += 1
+            if type_ == _PROJECT:
+                project = _value(t.subject)
+                if s.first_project is None or project < s.first_project:
+                    s.first_project = project
+        elif p == _START:
+            start = _value(t.object)
+            if s.start is None or start < s.start:
+                s.start = start
+        elif p == _END:
+            end = _value(t.object)
+            if s.end is None or end > s.end:
+                s.end = end
         elif p == _COUNTRY:
-            s.countries.add(t.object.value)
+            s.countries.add(_value(t.object))
     s.subjects = len(subjects)
     s.objects = b"".join(sorted(objects))
     return s
+
+
+def _value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+    """The value of a term of a published triple (never a triple term, RDF 1.2)."""
+    if isinstance(term, ox.Triple):
+        raise TypeError(f"a triple term cannot be published: {term}")
+    return term.value
 
 
 def _without_prefixes(data: bytes) -> bytes:

@@ -1,15 +1,14 @@
 """Small graphs as text: readable Turtle with only the prefixes used, and JSON-LD documents
-(a page, a data document, a query answer); the dumps stream the same writers part by part."""
+(a data document, a query answer); the dumps stream the same writers part by part."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
 import pyoxigraph as ox
 
-from projectgraph.rdf.terms import rdflib_graph
+from projectgraph.rdf.jsonld import document_text
 
 
 def used_prefixes(quads: Iterable[ox.Quad | ox.Triple], prefixes: dict[str, str]) -> dict[str, str]:
@@ -26,7 +25,7 @@ def used_prefixes(quads: Iterable[ox.Quad | ox.Triple], prefixes: dict[str, str]
 
 def turtle(triples: Iterable[ox.Triple], prefixes: dict[str, str]) -> bytes:
     """Readable Turtle: prefixed names, one block per subject, a blank line between blocks."""
-    raw = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+    raw = rdf_bytes(triples, ox.RdfFormat.TURTLE, prefixes)
     lines = raw.splitlines(keepends=True)
     # pyoxigraph orders prefix lines by its own rule; sort them so the order is ours to promise.
     n = next((i for i, line in enumerate(lines) if not line.startswith(b"@prefix")), len(lines))
@@ -41,18 +40,19 @@ def turtle(triples: Iterable[ox.Triple], prefixes: dict[str, str]) -> bytes:
 
 
 def jsonld(triples: Iterable[ox.Triple], context: dict[str, Any]) -> bytes:
-    """A small graph (a page, a query answer) as one JSON-LD document compacted with
-    ``context`` by rdflib; the dumps are compacted node by node instead (see parts)."""
-    compacted = json.loads(
-        rdflib_graph(triples).serialize(format="json-ld", context=context, auto_compact=True)
-    )
-    compacted.pop("@context", None)
-    nodes = compacted.get("@graph", [compacted])
-    for node in nodes:
-        for key, value in node.items():
-            if isinstance(value, list):
-                node[key] = sorted(
-                    value, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False)
-                )
-    document = {"@context": context, "@graph": sorted(nodes, key=lambda n: n.get("@id", ""))}
-    return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    """A small graph (a data document, a query answer) as one JSON-LD document compacted with
+    ``context``: the nodes the JSON-LD dump holds for the same subjects, by the same writer."""
+    return document_text(triples, context).encode()
+
+
+def rdf_bytes(
+    data: Iterable[ox.Triple] | Iterable[ox.Quad],
+    format: ox.RdfFormat,
+    prefixes: dict[str, str] | None = None,
+) -> bytes:
+    """``data`` serialised by pyoxigraph into memory."""
+    out = ox.serialize(data, format=format, prefixes=prefixes)
+    # Typed bytes | None: None only when it writes to an output given, which it has none of.
+    if out is None:
+        raise RuntimeError(f"pyoxigraph wrote no {format} into memory")
+    return out

@@ -11,12 +11,14 @@ from rdflib.term import Node
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
-def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Node:
     """Convert one pyoxigraph term to rdflib (xsd:string literals become plain literals)."""
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
         return BNode(term.value)
+    if isinstance(term, ox.Triple):
+        raise TypeError(f"rdflib holds no triple terms (RDF 1.2): {term}")
     # normalize=False keeps the lexical form as written, so errors can quote and find it.
     if term.language:
         return Literal(term.value, lang=term.language, normalize=False)
