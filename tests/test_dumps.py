@@ -9,12 +9,17 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
 import rdflib
+from pyld import jsonld as pyld
+from rdflib.compare import isomorphic
 
 from projectgraph.pipeline.run import BuildResult, build
+from projectgraph.rdf.jsonld import document_chunks, node_json
+from projectgraph.rdf.serialize import jsonld as small_graph_jsonld
 from projectgraph.settings import load_settings
 from tests.conftest import REPO
 
@@ -120,6 +125,43 @@ def test_jsonld_is_compacted_with_the_published_context(dist: Path) -> None:
     assert project["programme"] == "https://w3id.org/projectgraph/id/programme/interreg-europe"
     assert "eurio:Project" in project["@type"]
     assert not any(key.startswith("http") for node in document["@graph"] for key in node)
+
+
+def test_jsonld_dump_is_what_the_small_graph_writer_writes(dist: Path) -> None:
+    """One writer: each node of the dump (streamed part by part) is, byte for byte, what the
+    writer of data documents and query answers gives for the node's subject alone."""
+    context = json.loads((dist / "context.jsonld").read_text(encoding="utf-8"))["@context"]
+    by_subject: dict[str, list[ox.Triple]] = {}
+    for q in oxigraph_quads(dist / "projectgraph.nt.gz"):
+        by_subject.setdefault(str(q.subject), []).append(q.triple)
+    alone: dict[str, Any] = {}
+    for triples in by_subject.values():
+        document = json.loads(small_graph_jsonld(triples, context))
+        assert document["@context"] == context
+        [node] = document["@graph"]
+        alone[node["@id"]] = node
+    dump = (dist / "projectgraph.jsonld").read_bytes()
+    ids = [node["@id"] for node in json.loads(dump)["@graph"]]
+    assert sorted(ids) == sorted(alone)
+    # the dump, rewritten from the nodes written alone (in the dump's order), is the dump
+    rewritten = "".join(document_chunks(context, (node_json(alone[i]) for i in ids)))
+    assert rewritten.encode() == dump
+
+
+def test_jsonld_dump_expands_with_pyld_to_the_same_triples(
+    dist: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PyLD's expansion of the dump, as N-Quads read by rdflib (as N-Triples: no named graph),
+    is the N-Triples dump, with every lexical form kept."""
+    monkeypatch.setattr(rdflib, "NORMALIZE_LITERALS", False)
+    document = json.loads((dist / "projectgraph.jsonld").read_text(encoding="utf-8"))
+    nquads = pyld.to_rdf(pyld.expand(document), {"format": "application/n-quads"})
+    expanded = rdflib.Graph().parse(data=nquads, format="nt")
+    expected = rdflib.Graph().parse(
+        data=read_bytes(dist / "projectgraph.nt.gz").decode(), format="nt"
+    )
+    assert len(expanded) == len(expected)
+    assert isomorphic(expanded, expected)
 
 
 def test_build_is_deterministic(built: BuildResult, tmp_path: Path) -> None:
