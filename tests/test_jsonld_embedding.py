@@ -1,13 +1,18 @@
 """The schema.org JSON-LD of every page, as a third-party extractor (extruct) and a JSON-LD
-processor (PyLD) read it."""
+processor (PyLD) read it; and the JSON-LD data document of a resource, which is the dump's
+writer's and reads back (PyLD, then rdflib) as the resource's triples."""
 
 from __future__ import annotations
 
 import extruct
 import httpx
+import pyoxigraph as ox
 import pytest
+import rdflib
 from pyld import jsonld
+from rdflib.compare import isomorphic
 
+from projectgraph.rdf.serialize import jsonld as small_graph_jsonld
 from tests.server import Server
 
 SCHEMA = "https://schema.org/"
@@ -111,3 +116,26 @@ def test_embed_endpoint_serves_the_same_document_with_cors(http: httpx.Client) -
     assert response.headers["access-control-allow-origin"] == "*"
     assert jsonld.expand(response.json()) == jsonld.expand(embedded)
     assert http.get("/embed/project/clusters3.ttl").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "resource", ["project/clusters3", "organisation/invest-northern-ireland", "region/UKN0"]
+)
+def test_data_document_is_the_one_writers_and_expands_to_its_triples(
+    http: httpx.Client, resource: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ntriples = http.get(f"/data/{resource}.nt")
+    document = http.get(f"/data/{resource}.jsonld")
+    assert ntriples.status_code == document.status_code == 200
+    triples = [q.triple for q in ox.parse(ntriples.content, format=ox.RdfFormat.N_TRIPLES)]
+    context = http.get("/context.jsonld").json()["@context"]
+    assert document.content == small_graph_jsonld(triples, context)
+    prefixes = {f"{k}:" for k, v in context.items() if isinstance(v, str) and v[-1] in "/#"}
+    assert not any(f'"{p}"' in document.text for p in prefixes), "a prefix-only compact IRI"
+    # PyLD's expansion, as N-Quads read by rdflib, holds the same triples, lexical forms kept.
+    monkeypatch.setattr(rdflib, "NORMALIZE_LITERALS", False)
+    nquads = jsonld.to_rdf(jsonld.expand(document.json()), {"format": "application/n-quads"})
+    expanded = rdflib.Graph().parse(data=nquads, format="nt")
+    expected = rdflib.Graph().parse(data=ntriples.text, format="nt")
+    assert len(expanded) == len(expected) > 0
+    assert isomorphic(expanded, expected)
