@@ -10,11 +10,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from projectgraph import parallel, validate_units
 from projectgraph.build.assemble import assemble
+from projectgraph.pipeline import parallel
 from projectgraph.pipeline.run import BuildRefused, build, validate_sources
 from projectgraph.settings import load_settings
 from projectgraph.synth.generate import synthesize
+from projectgraph.validate import units as validate_units
 from projectgraph.validate.report import Report, Result
 from projectgraph.validate.shacl import load_shapes, validate
 

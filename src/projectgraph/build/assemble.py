@@ -11,7 +11,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from projectgraph.build.entail import alignments, entail
-from projectgraph.build.sources import Source, discover, read
+from projectgraph.build.sources import Source, discover, read, resource
 from projectgraph.settings import Settings
 
 
@@ -35,18 +35,21 @@ class Assembled:
     @cached_property
     def graph_sizes(self) -> dict[str, int]:
         """Number of quads in each named graph."""
-        return dict(Counter(q.graph_name.value for q in self.quads))
+        return dict(Counter(resource(q.graph_name).value for q in self.quads))
 
     def source_index(self) -> dict[str, tuple[Source, bool]]:
         """For each term, the first source (in build order) that mentions it, and whether it
         is described there (a subject) or only referred to (an object)."""
         index: dict[str, tuple[Source, bool]] = {}
         for q in self.quads:
-            if q.subject.value not in index or not index[q.subject.value][1]:
-                index[q.subject.value] = (self._by_graph[q.graph_name.value], True)
+            subject = resource(q.subject).value
+            if subject not in index or not index[subject][1]:
+                index[subject] = (self._by_graph[resource(q.graph_name).value], True)
         for q in self.quads:
-            if not isinstance(q.object, ox.Literal) and q.object.value not in index:
-                index[q.object.value] = (self._by_graph[q.graph_name.value], False)
+            if not isinstance(q.object, ox.Literal):
+                value = resource(q.object).value
+                if value not in index:
+                    index[value] = (self._by_graph[resource(q.graph_name).value], False)
         return index
 
 
@@ -62,7 +65,7 @@ def assemble(
         if step:
             step(f"reading {source.key}")
         quads.extend(read(source, settings.base_iri))
-    ontology = [q for q in quads if q.graph_name.value == sources[0].graph]
+    ontology = [q for q in quads if resource(q.graph_name).value == sources[0].graph]
     classes, properties = alignments(ontology)
     added = entail(quads, classes, properties)
     quads = sorted(set(quads) | set(added), key=quad_key)
@@ -80,4 +83,4 @@ def triple_key(t: ox.Triple | ox.Quad) -> tuple[str, int, str, str]:
 
 def quad_key(q: ox.Quad) -> tuple[str, str, int, str, str]:
     """Sort order of dataset dumps: by graph, then as :func:`triple_key`."""
-    return (q.graph_name.value, *triple_key(q))
+    return (resource(q.graph_name).value, *triple_key(q))

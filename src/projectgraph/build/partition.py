@@ -113,7 +113,7 @@ def partition(prepared: Sequence[Prepared], kinds: Sequence[str]) -> Partition:
     reference_root = groups.find(REFERENCE)
     units = []
     for root, group in sorted(members.items(), key=lambda item: item[1][0]):
-        mentioned = set()
+        mentioned: set[str] = set()
         for i in group:
             p = prepared[i]
             mentioned.update(n for n in p.subjects if n in shared)

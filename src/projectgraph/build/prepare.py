@@ -79,6 +79,7 @@ def prepare(
     added = entail(quads, *alignments) if source.kind != "ontology" else []
     ordered = sorted(set(quads) | set(added), key=triple_key)
     data = ox.serialize(ordered, format=ox.RdfFormat.N_QUADS)
+    assert data is not None, "with no output file, serialize returns the bytes"
     blocks: list[Block] = []
     subjects: set[str] = set()
     objects: set[str] = set()

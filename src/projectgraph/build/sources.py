@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
+from rdflib import Literal
 from rdflib.compare import to_canonical_graph
+from rdflib.term import Node
 
 from projectgraph.build.locate import SourceText
 from projectgraph.errors import Location, SourceError
@@ -182,7 +184,7 @@ def _refuse_triple_terms(triples: list[ox.Triple], source: Source, base_iri: str
 
 
 def _check_literals(triples: list[ox.Triple], source: Source, base_iri: str) -> None:
-    bad: list[ox.Triple] = []
+    bad: list[tuple[ox.Triple, ox.Literal]] = []
     with _quiet_rdflib():
         for t in triples:
             o = t.object
@@ -190,24 +192,40 @@ def _check_literals(triples: list[ox.Triple], source: Source, base_iri: str) -> 
                 isinstance(o, ox.Literal)
                 and o.datatype.value.startswith(_XSD)
                 and o.datatype.value not in _UNCHECKED_DATATYPES
-                and to_rdflib(o).ill_typed  # type: ignore[union-attr]
+                and _ill_typed(o)
             ):
-                bad.append(t)
+                bad.append((t, o))
         if not bad:
             return
         text = SourceText(source.path, parse_base(base_iri))
         found = sorted(
-            ((text.locate(to_rdflib(t.object), to_rdflib(t.subject)), t) for t in bad),
-            key=lambda pair: (pair[0].line or 0, pair[0].column or 0),
+            ((text.locate(to_rdflib(o), to_rdflib(resource(t.subject))), t, o) for t, o in bad),
+            key=lambda item: (item[0].line or 0, item[0].column or 0),
         )
-    location, first = found[0]
-    datatype = first.object.datatype.value.removeprefix(_XSD)  # type: ignore[union-attr]
+    location, first, literal = found[0]
+    datatype = literal.datatype.value.removeprefix(_XSD)
     more = f" (and {len(found) - 1} more ill-typed literal(s))" if len(found) > 1 else ""
     raise SourceError(
         location,
-        f'"{first.object.value}" is not a valid xsd:{datatype} '  # type: ignore[union-attr]
-        f"(value of <{first.predicate.value}> on <{first.subject.value}>){more}",
+        f'"{literal.value}" is not a valid xsd:{datatype} '
+        f"(value of <{first.predicate.value}> on <{resource(first.subject).value}>){more}",
     )
+
+
+def _ill_typed(literal: ox.Literal) -> bool:
+    """Whether rdflib finds the lexical form invalid for its XSD datatype."""
+    converted = to_rdflib(literal)
+    return isinstance(converted, Literal) and bool(converted.ill_typed)
+
+
+def resource(
+    term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | ox.DefaultGraph,
+) -> ox.NamedNode | ox.BlankNode:
+    """A subject, non-literal object or graph name of a quad from :func:`read`, as the IRI or
+    blank node it is: ``read`` refuses triple terms and puts every quad in a named graph."""
+    if isinstance(term, ox.NamedNode | ox.BlankNode):
+        return term
+    raise TypeError(f"not an IRI or blank node: {term}")
 
 
 def _stable_blank_nodes(triples: list[ox.Triple], source: Source) -> list[ox.Triple]:
@@ -216,7 +234,7 @@ def _stable_blank_nodes(triples: list[ox.Triple], source: Source) -> list[ox.Tri
     canonical = to_canonical_graph(rdflib_graph(triples))
     prefix = slugify(source.key)
 
-    def term(node):  # type: ignore[no-untyped-def]
+    def term(node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
         converted = from_rdflib(node)
         return (
             ox.BlankNode(f"{prefix}-{converted.value}")
@@ -224,4 +242,5 @@ def _stable_blank_nodes(triples: list[ox.Triple], source: Source) -> list[ox.Tri
             else converted
         )
 
-    return [ox.Triple(term(s), term(p), term(o)) for s, p, o in canonical]
+    # Predicates are IRIs, left as they are.
+    return [ox.Triple(resource(term(s)), ox.NamedNode(str(p)), term(o)) for s, p, o in canonical]

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
+import pyoxigraph as ox
 import pyshacl
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.plugins.sparql import processor
 from rdflib.term import Node
 
 from projectgraph.build.assemble import Assembled
 from projectgraph.build.locate import SourceText
-from projectgraph.build.sources import Source, read, shape_sources
+from projectgraph.build.sources import Source, read, resource, shape_sources
 from projectgraph.errors import Location
-from projectgraph.rdf.terms import rdflib_graph
+from projectgraph.rdf.terms import rdflib_graph, to_rdflib
 from projectgraph.rdf.vocab import LABEL_PROPERTIES, SH, all_prefixes, compact, parse_base
 from projectgraph.settings import Settings
+from projectgraph.validate import patches
+from projectgraph.validate.graph import ValidationGraph
 from projectgraph.validate.report import Report, Result
 
 SHAPES_NS = "https://w3id.org/projectgraph/shapes#"
@@ -34,7 +35,12 @@ def validate(assembled: Assembled, settings: Settings, shapes: Graph | None = No
     """Validate the union of all graphs against the shapes, as one graph (the reference the
     partitioned validation of :mod:`projectgraph.validate.units` is held to)."""
     shapes = shapes if shapes is not None else load_shapes(settings)
-    data = rdflib_graph(assembled.quads)
+    data = ValidationGraph()
+    add = data.add
+    for q in assembled.quads:  # the union of all graphs: the quads' triples, merged
+        o = q.object
+        obj = o if isinstance(o, ox.Literal) else resource(o)
+        add((to_rdflib(resource(q.subject)), to_rdflib(q.predicate), to_rdflib(obj)))
     results, report_graph = check(data, shapes, assembled.source_index(), settings)
     return Report(results=[r for _, r in results], graph=report_graph)
 
@@ -47,11 +53,13 @@ def check(
 ) -> tuple[list[tuple[Node, Result]], Graph]:
     """Run pySHACL over ``data`` (changed in place: pySHACL adds nothing without inference)
     and describe each top-level result; returns (focus node, result) pairs and the report.
+    ``data`` should be a :class:`ValidationGraph` (any rdflib graph gives the same results,
+    slower); the patch of :mod:`projectgraph.validate.patches` is on only during the run.
 
     ``sources`` maps a term's value to the first source mentioning it and whether it is
     described there, to point each result at its place.
     """
-    with _prepared_queries():
+    with patches.installed():
         _, report_graph, _ = pyshacl.validate(
             data,
             shacl_graph=shapes,
@@ -69,65 +77,7 @@ def check(
         for r in report_graph.subjects(RDF.type, SH.ValidationResult)
         if r not in details
     ]
-    return results, report_graph  # type: ignore[return-value]
-
-
-class _ParameterList(list):  # type: ignore[type-arg]
-    """pySHACL's list of constraint parameters, with membership by hash instead of by scan."""
-
-    def __init__(self, items: list) -> None:  # type: ignore[type-arg]
-        super().__init__(items)
-        self._members = frozenset(items)
-
-    def __contains__(self, item: object) -> bool:
-        return item in self._members
-
-
-def _fast_parameter_lookup() -> None:
-    """pySHACL asks, for every shape and every focus node, whether each predicate of the shape
-    is a constraint parameter, by scanning a list of some forty IRIs: a fifth of the time on
-    project data. It caches that list on its shape module; we put the same list there with a
-    hashed membership test (same answers). If pySHACL stops reading that attribute, this does
-    nothing."""
-    from pyshacl import shape
-    from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
-
-    if getattr(shape, "CONSTRAINT_PARAMS", None) is None:
-        shape.CONSTRAINT_PARAMS = (  # type: ignore[attr-defined]
-            _ParameterList(ALL_CONSTRAINT_PARAMETERS),
-            CONSTRAINT_PARAMETERS_MAP,
-        )
-
-
-_fast_parameter_lookup()
-
-
-@contextlib.contextmanager
-def _prepared_queries() -> Iterator[None]:
-    """Parse each SPARQL constraint once, not once per focus node.
-
-    pySHACL hands rdflib the same query text for every focus node, and rdflib parses it anew
-    each time: a third of the validation time on project data. A translated query may be
-    evaluated again with other bindings (that is what rdflib's ``prepareQuery`` is for), so
-    translations are kept, for the duration of one validation, by their text.
-    """
-    original = processor.translateQuery
-    translated: dict[tuple[str, str | None, str], object] = {}
-
-    def query(self, text, initBindings=None, initNs=None, base=None, DEBUG=False):  # type: ignore[no-untyped-def]
-        if isinstance(text, str):
-            key = (text, base, repr(sorted((initNs or {}).items())))
-            if key not in translated:
-                translated[key] = original(processor.parseQuery(text), base, initNs)
-            text = translated[key]
-        return processor.evalQuery(self.graph, text, initBindings, base)
-
-    saved = processor.SPARQLProcessor.query
-    processor.SPARQLProcessor.query = query  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        processor.SPARQLProcessor.query = saved  # type: ignore[method-assign]
+    return results, report_graph
 
 
 class _Describer:

@@ -18,9 +18,10 @@ from rdflib.term import Node
 
 from projectgraph.build.partition import Partition, Unit
 from projectgraph.build.prepare import Prepared
-from projectgraph.build.sources import Source
+from projectgraph.build.sources import Source, resource
 from projectgraph.rdf.terms import to_rdflib
 from projectgraph.settings import Settings
+from projectgraph.validate.graph import ValidationGraph
 from projectgraph.validate.report import Result
 from projectgraph.validate.shacl import check, load_shapes
 
@@ -82,7 +83,7 @@ def validate_chunk(tasks: Sequence[UnitTask]) -> list[list[Result]]:
     """Validate several units in one pySHACL run; the results of each unit, in order."""
     state = _state
     assert state is not None, "init_worker first"
-    data = Graph()
+    data = ValidationGraph()
     add = data.add
     for triple in state.reference:
         add(triple)
@@ -199,12 +200,15 @@ class _TermCache(dict):
 def _index(index: dict[str, tuple[Source, bool]], source: Source, quads: list[ox.Quad]) -> None:
     """Add ``source`` to the term index as :meth:`Assembled.source_index` builds it."""
     for q in quads:
-        described = index.get(q.subject.value)
+        subject = resource(q.subject).value
+        described = index.get(subject)
         if described is None or not described[1]:
-            index[q.subject.value] = (source, True)
+            index[subject] = (source, True)
     for q in quads:
-        if not isinstance(q.object, ox.Literal) and q.object.value not in index:
-            index[q.object.value] = (source, False)
+        if not isinstance(q.object, ox.Literal):
+            value = resource(q.object).value
+            if value not in index:
+                index[value] = (source, False)
 
 
 def _nt(node: Node) -> str:
