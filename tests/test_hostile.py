@@ -5,7 +5,8 @@ HTTP clients refuse to send what these cases are made of: CR/LF in a path, bytes
 UTF-8, a 1 MB request line, a Host header with a CR in it). After every case the test asserts:
 
 - the status is the documented one (``status`` in the case file);
-- never a 5xx, unless the case documents one (503: the query was stopped by the timeout);
+- never a 5xx, unless the case documents one (503: the query was stopped by the timeout or
+  the worker's memory limit, and the answer must say which);
 - the response is complete, came within the case's time limit, holds no injected header
   (``Set-Cookie``, ``X-Injected``), no line of ``/etc/passwd`` or of ``pyproject.toml`` and no
   Python traceback;
@@ -54,8 +55,12 @@ CORPUS = Path(__file__).parent / "hostile"
 WORKER_MEMORY = 512  # MiB a query may take beyond the store (the default is 4096)
 QUERY_TIMEOUT = 3.0
 MAX_QUERY_LENGTH = 60_000
-HEALTH_WAIT = 20.0  # seconds a replacement worker may take to be up
-DEFAULT_MAX_SECONDS = 12.0  # a case's answer must come within this (timeout 3 s + margin)
+# Ceilings that catch a hang, not a slow machine: a passing case waits only as long as it takes.
+HEALTH_WAIT = 60.0  # seconds a replacement worker may take to be up
+DEFAULT_MAX_SECONDS = 30.0  # a case's answer must come within this (10 x the query timeout)
+# What a 503 may say: the query timeout or the worker's memory limit stopped the query. Any other
+# 503 (no worker running, all workers busy) is a failure, even where a case documents 503.
+STOPPED = (b"limit and was stopped", b"more memory than a query worker may use")
 
 # The ways a ``query`` is sent to /sparql (the SPARQL 1.1 Protocol's, and the update ones).
 TRANSPORTS = ("get", "form", "update-form", "query-body", "update-body")
@@ -399,7 +404,12 @@ def test_hostile_input(case: Case, hostile_server: Server, listener: Listener) -
 
     assert response.status in expected, f"expected {sorted(expected)}, got {shown}"
     assert response.status < 500 or response.status in expected, shown
-    assert response.complete, f"the answer stopped short: {shown}"
+    if response.status == 503:
+        assert any(s in response.body for s in STOPPED), f"not a timeout or memory stop: {shown}"
+    # A 200 cut short after the query timeout is how a timeout ends an answer already streaming
+    # (test_limits checks it): the same stop as a 503, where a case documents one.
+    cut_by_timeout = 503 in expected and response.seconds >= QUERY_TIMEOUT
+    assert response.complete or cut_by_timeout, f"the answer stopped short: {shown}"
     injected = response.header_names() & INJECTED_HEADERS
     assert not injected, f"injected header(s) {injected}: {shown}"
     for name, value in response.headers:
