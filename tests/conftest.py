@@ -12,9 +12,9 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from projectgraph.pipeline.run import BuildResult, build
+from projectgraph.pipeline.run import BuildResult
 from projectgraph.settings import Settings, load_settings
-from tests.server import Server, projectgraph, start_server
+from tests.server import Server, projectgraph, seed_dist, shipped_build, start_server
 from tests.virtuoso import USER, Virtuoso, available, start_virtuoso
 
 pytest_plugins = ["tests.browser"]  # the browser and tab fixtures
@@ -30,10 +30,10 @@ def repo_settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
-    """A build of the shipped data into a temporary dist/ (the repository is not touched)."""
-    dist = tmp_path_factory.mktemp("session") / "dist"
-    return build(load_settings(REPO, {"dist_dir": dist}), quiet=True)
+def built() -> BuildResult:
+    """A build of the shipped data into a temporary dist/ (the repository is not touched); the
+    same build seeds the servers' dist folders."""
+    return shipped_build()
 
 
 @pytest.fixture(scope="session")
@@ -98,6 +98,8 @@ def publish(
 ) -> subprocess.CompletedProcess[str]:
     """``projectgraph publish`` of the build in ``folder/dist`` (built if missing) to
     ``virtuoso``, with the dba credentials from the environment."""
+    if "--no-build" not in args:
+        seed_dist(folder)  # current for the shipped data: publish does not build it again
     return projectgraph(
         "publish",
         "--root",
