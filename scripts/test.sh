@@ -3,7 +3,11 @@
 # and from Debian: rapper (raptor2-utils), an independent parser the dump tests check against,
 # Chromium, the real browser the page tests drive, and Virtuoso (the binaries of
 # virtuoso-opensource 7, without the packaged system service), the remote store the server
-# suite also runs on, and wrk, the load generator of the load tests. Extra arguments go to pytest (e.g. scripts/test.sh -k dumps).
+# suite also runs on, and wrk, the load generator of the load tests. Then: ruff, the layers
+# contract (lint-imports), mypy, the test suite, and the load tests (marked "load", two minutes,
+# left out of the default run) as a step of their own; every step runs, and the script fails if
+# any did. Extra arguments go to both pytest runs (e.g. scripts/test.sh -k dumps); a load step
+# they select nothing of is not a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +25,26 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
 fi
 
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
-ruff check .
-ruff format --check .
-python3 -m pytest "$@"
+failed=()
+step() {  # one check, timed; a failure is reported at the end and the other checks still run
+    local started=$SECONDS
+    echo "== $*"
+    "$@" || failed+=("$*")
+    echo "== $* ($((SECONDS - started)) s)"
+}
+load_tests() {  # tests/test_load.py unless arguments choose what to run; none chosen is no failure
+    local chosen=("$@")
+    [ $# -gt 0 ] || chosen=(tests/test_load.py)
+    python3 -m pytest -m load "${chosen[@]}" || [ $? = 5 ]
+}
+
+step ruff check .
+step ruff format --check .
+step lint-imports
+step mypy
+step python3 -m pytest "$@"
+step load_tests "$@"
+if [ ${#failed[@]} -gt 0 ]; then
+    printf 'failed: %s\n' "${failed[@]}" >&2
+    exit 1
+fi

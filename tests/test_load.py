@@ -25,9 +25,14 @@ CLIENTS = 50
 MIX = Path(__file__).parent / "load" / "mix.lua"
 REPORT: list[str] = []  # printed by conftest's terminal summary
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("wrk") is None and not os.environ.get("CI"), reason="wrk is not installed"
-)
+# Two minutes by design: marked "load", left out of the default run (pyproject's addopts) and
+# run as their own step of scripts/test.sh (pytest -m load).
+pytestmark = [
+    pytest.mark.load,
+    pytest.mark.skipif(
+        shutil.which("wrk") is None and not os.environ.get("CI"), reason="wrk is not installed"
+    ),
+]
 
 
 def wrk(url: str, seconds: int) -> dict[str, float]:
