@@ -17,6 +17,7 @@ from rich.table import Table
 from projectgraph.errors import Location
 from projectgraph.importers.problems import RecordRejected, Remark, SourceUnreadable
 from projectgraph.importers.profile import import_profile
+from projectgraph.importers.record import ProjectRecord
 from projectgraph.importers.reference import Reference
 from projectgraph.importers.tabular import import_tables, load_mapping
 from projectgraph.importers.write import STATUSES, ImportReport, RecordWriter
@@ -78,7 +79,7 @@ def import_csv(
     report = ImportReport()
     writer = RecordWriter(out, settings.base_iri, report, f"csv --mapping {mapping.name}")
 
-    def write(record, place: Location) -> None:  # type: ignore[no-untyped-def]
+    def write(record: ProjectRecord, place: Location) -> None:
         try:
             writer.write(record, place)
         except RecordRejected as e:

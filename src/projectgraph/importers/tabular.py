@@ -23,6 +23,7 @@ import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from projectgraph.errors import Location
 from projectgraph.importers.problems import RecordRejected, Remark, SourceUnreadable, decode
@@ -270,7 +271,7 @@ class _Reader:
             get.fail("acronym", str(e))
         record = ProjectRecord(
             acronym=acronym, title=get("title", required=True), programme=programme
-        )  # type: ignore[arg-type]
+        )
         record.identifier = get("identifier") or None
         record.start = get.value("start", date)
         record.end = get.value("end", date)
@@ -292,7 +293,7 @@ class _Reader:
             found = self.reference.topics.find(topic)
             if found is None:
                 get.fail("topics", f"{topic!r} is not a topic of data/reference/topics.ttl")
-            record.topics.append(found)  # type: ignore[arg-type]
+            record.topics.append(found)
         rows = [
             (pline, json.loads(cells))
             for pline, cells in self.db.execute(
@@ -372,7 +373,7 @@ class _Reader:
                 organisation.website = url(website)
             except ValueProblem as e:
                 self.remark(Remark(get.place("website"), f"{e}: left out"))
-        return Partner(organisation=organisation, role=role, function=role_text)  # type: ignore[arg-type]
+        return Partner(organisation=organisation, role=role, function=role_text)
 
 
 def _split(text: str) -> list[str]:
@@ -406,5 +407,5 @@ class _Getter:
         except ValueProblem as e:
             self.fail(field, str(e))
 
-    def fail(self, field: str, reason: str) -> None:
+    def fail(self, field: str, reason: str) -> NoReturn:
         raise RecordRejected(self.place(field), reason)

@@ -25,7 +25,7 @@ from projectgraph.rdf.formats import BY_KEY
 from projectgraph.settings import Settings
 from projectgraph.sparql.named import NamedQuery, ParameterError, load_queries, load_query
 from projectgraph.sparql.representations import by_name, representations
-from projectgraph.store.embedded import open_store
+from projectgraph.store.embedded import open_store, serialize_result
 from projectgraph.store.loading import ServedBuild, pinned_store
 
 TABLE = "table"
@@ -110,7 +110,7 @@ def run_local(
         except (SyntaxError, OSError) as e:  # queries parse at load: the engine failed
             raise QueryCommandError(f"{query.name}: the query failed: {e}") from None
         kind = "graph" if isinstance(result, ox.QueryTriples) else "results"
-        body = result.serialize(format=BY_KEY[kind][rep.engine].ox_format)
+        body = serialize_result(result, BY_KEY[kind][rep.engine].ox_format)
     context = json.loads((served.folder / CONTEXT).read_text(encoding="utf-8"))["@context"]
     body, rows = rep.finish(body, context)
     return LocalResult(query, body, rows, served)

@@ -17,9 +17,9 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -116,7 +116,7 @@ class Switcher:
         await old.stop()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
-        message: dict[str, Any] = await receive()
+        message: Message = await receive()
         assert message["type"] == "lifespan.startup"
         try:
             await self.current.start()

@@ -279,8 +279,8 @@ def _header(shown: str, text: str) -> dict[str, Any]:
         header = yaml.safe_load("\n".join(lines)) or {}
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        line = numbers[min(mark.line, len(numbers) - 1)] if mark is not None and numbers else None
-        where = f"{shown}:{line}" if line else shown
+        at = numbers[min(mark.line, len(numbers) - 1)] if mark is not None and numbers else None
+        where = f"{shown}:{at}" if at else shown
         problem = getattr(e, "problem", None) or str(e)
         raise QueryFileError(f"{where}: the #+ header is not valid YAML: {problem}") from None
     if not isinstance(header, dict):

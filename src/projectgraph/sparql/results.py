@@ -13,12 +13,24 @@ import io
 import json
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal, InvalidOperation
+from typing import Any, NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None
+TermWriter = Callable[[Term], Any]  # one term as the format writes it (text or a JSON object)
+
+
+class _Layout(NamedTuple):
+    """How a format writes results: what comes first, a term, a row, between rows, last."""
+
+    head: bytes
+    term: TermWriter
+    row_text: Callable[[Sequence[str], Sequence[Term], TermWriter], str]
+    separator: str
+    tail: bytes
 
 
 BATCH = 1_000  # rows per write when streaming
@@ -63,17 +75,17 @@ def _collect(key: str) -> Callable[..., bytes]:
     return writer
 
 
-def _json_layout(variables: Sequence[str], extra: dict[str, object] | None) -> tuple:  # type: ignore[type-arg]
+def _json_layout(variables: Sequence[str], extra: dict[str, object] | None) -> _Layout:
     head = json.dumps({"vars": list(variables)}, ensure_ascii=False)
     tail = "".join(f",{json.dumps(k)}:{json.dumps(v)}" for k, v in (extra or {}).items())
 
-    def row_text(variables: Sequence[str], row: Sequence[Term], term: Callable) -> str:  # type: ignore[type-arg]
+    def row_text(variables: Sequence[str], row: Sequence[Term], term: TermWriter) -> str:
         return json.dumps(
             {v: term(t) for v, t in zip(variables, row, strict=True) if t is not None},
             ensure_ascii=False,
         )
 
-    return (
+    return _Layout(
         f'{{"head":{head},"results":{{"bindings":['.encode(),
         _json_term,
         row_text,
@@ -105,7 +117,7 @@ def _json_term(term: Term) -> dict[str, object]:
     }
 
 
-def _xml_layout(variables: Sequence[str], _extra: object) -> tuple:  # type: ignore[type-arg]
+def _xml_layout(variables: Sequence[str], _extra: object) -> _Layout:
     head = (
         '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
         + "<head>"
@@ -113,7 +125,7 @@ def _xml_layout(variables: Sequence[str], _extra: object) -> tuple:  # type: ign
         + "</head><results>"
     )
 
-    def row_text(variables: Sequence[str], row: Sequence[Term], term: Callable) -> str:  # type: ignore[type-arg]
+    def row_text(variables: Sequence[str], row: Sequence[Term], term: TermWriter) -> str:
         bindings = "".join(
             f"<binding name={quoteattr(v)}>{term(t)}</binding>"
             for v, t in zip(variables, row, strict=True)
@@ -121,7 +133,7 @@ def _xml_layout(variables: Sequence[str], _extra: object) -> tuple:  # type: ign
         )
         return f"<result>{bindings}</result>"
 
-    return head.encode(), _xml_term, row_text, "", b"</results>\n</sparql>\n"
+    return _Layout(head.encode(), _xml_term, row_text, "", b"</results>\n</sparql>\n")
 
 
 def _xml_term(term: Term) -> str:
@@ -142,7 +154,7 @@ def _xml_term(term: Term) -> str:
     return "<triple>" + "".join(f"<{n}>{_xml_term(t)}</{n}>" for n, t in parts) + "</triple>"
 
 
-def _csv_layout(variables: Sequence[str], _extra: object) -> tuple:  # type: ignore[type-arg]
+def _csv_layout(variables: Sequence[str], _extra: object) -> _Layout:
     """SPARQL 1.1 CSV: plain values (IRIs, lexical forms, _:labels), CRLF line ends."""
 
     def line(values: Sequence[str]) -> str:
@@ -150,10 +162,10 @@ def _csv_layout(variables: Sequence[str], _extra: object) -> tuple:  # type: ign
         csv.writer(buffer, lineterminator="\r\n").writerow(values)
         return buffer.getvalue()
 
-    def row_text(variables: Sequence[str], row: Sequence[Term], term: Callable) -> str:  # type: ignore[type-arg]
+    def row_text(variables: Sequence[str], row: Sequence[Term], term: TermWriter) -> str:
         return line(["" if t is None else term(t) for t in row])
 
-    return line(variables).encode(), _csv_term, row_text, "", b""
+    return _Layout(line(variables).encode(), _csv_term, row_text, "", b"")
 
 
 def _csv_term(term: Term) -> str:
@@ -161,17 +173,18 @@ def _csv_term(term: Term) -> str:
         return f"_:{term.value}"
     if isinstance(term, ox.Triple):
         return str(term)
-    return term.value  # type: ignore[union-attr]
+    assert term is not None, "rows leave unbound values out before they get here"
+    return term.value
 
 
-def _tsv_layout(variables: Sequence[str], _extra: object) -> tuple:  # type: ignore[type-arg]
+def _tsv_layout(variables: Sequence[str], _extra: object) -> _Layout:
     """SPARQL 1.1 TSV: ?variables, then terms in N-Triples syntax."""
 
-    def row_text(variables: Sequence[str], row: Sequence[Term], term: Callable) -> str:  # type: ignore[type-arg]
+    def row_text(variables: Sequence[str], row: Sequence[Term], term: TermWriter) -> str:
         return "\t".join("" if t is None else str(t) for t in row) + "\n"
 
     head = "\t".join(f"?{v}" for v in variables) + "\n"
-    return head.encode(), str, row_text, "", b""
+    return _Layout(head.encode(), str, row_text, "", b"")
 
 
 _STREAMING = {"json": _json_layout, "xml": _xml_layout, "csv": _csv_layout, "tsv": _tsv_layout}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 from pathlib import Path
+from typing import IO, cast
 
 import pyoxigraph as ox
 
@@ -36,4 +37,24 @@ def load_build(store: ox.Store, nquads: str) -> None:
     (the N-Triples dump beside it) into the default graph."""
     store.bulk_load(path=nquads, format=ox.RdfFormat.N_QUADS)
     with gzip.open(Path(nquads).parent / MERGED_DUMP, "rb") as merged:
-        store.bulk_load(merged, format=ox.RdfFormat.N_TRIPLES)
+        # A GzipFile is a binary file; typeshed does not derive it from IO[bytes].
+        store.bulk_load(cast(IO[bytes], merged), format=ox.RdfFormat.N_TRIPLES)
+
+
+QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+
+def serialize_result(
+    result: QueryResult, fmt: ox.QueryResultsFormat | ox.RdfFormat, output: IO[bytes] | None = None
+) -> bytes:
+    """``result`` in ``fmt``: written to ``output`` (then b"" is returned) or returned whole.
+    Solutions and booleans take a results format, triples an RDF format (ValueError if not)."""
+    if isinstance(result, ox.QueryTriples):
+        if not isinstance(fmt, ox.RdfFormat):
+            raise ValueError(f"a graph cannot be written as {fmt}")
+        data = result.serialize(output, format=fmt)
+    else:
+        if not isinstance(fmt, ox.QueryResultsFormat):
+            raise ValueError(f"results cannot be written as {fmt}")
+        data = result.serialize(output, format=fmt)
+    return b"" if data is None else data

@@ -140,7 +140,7 @@ class RemoteQueries:
         self.close()
         local = self.empty.query(text)  # lazy: parsed and planned, nothing evaluated yet
         found = inspect(text)
-        dataset = (self.graph,), (NO_GRAPH,)
+        dataset: tuple[tuple[str, ...], tuple[str, ...]] = (self.graph,), (NO_GRAPH,)
         if default_graph is not None or named_graphs is not None:
             copies = [self.copies.get(g.value) for g in default_graph or ()]
             if found.dataset_clause or named_graphs or not copies or None in copies:

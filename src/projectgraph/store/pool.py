@@ -300,6 +300,7 @@ class WorkerPool:
                 f"all {self.size} query workers stayed busy for {request.timeout:g} s; "
                 "try again later",
             )
+        lease: _Lease  # ended by its own timer if the worker never answers
         lease = _Lease(self, worker, loop.call_at(deadline + 1.0, lambda: lease.end(ok=False)))
         try:
             async with asyncio.timeout_at(deadline):

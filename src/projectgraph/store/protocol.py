@@ -10,7 +10,7 @@ import asyncio
 import json
 import socket
 import struct
-from typing import Any
+from typing import IO, Any, cast
 
 READY = b"R"  # worker -> server, once, after opening the store: {"pid", "isolated"}
 REQUEST = b"Q"  # server -> worker: a QueryRequest as JSON
@@ -95,6 +95,11 @@ class Outbox:
 
     def writable(self) -> bool:
         return True
+
+    def file(self) -> IO[bytes]:
+        """This outbox where a binary file is expected: pyoxigraph's writers only call
+        :meth:`write` and :meth:`flush`, which it has."""
+        return cast(IO[bytes], self)
 
     def _frame_data(self) -> None:
         # At most CHUNK bytes per frame, however much was written at once: the server reads

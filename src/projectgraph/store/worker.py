@@ -26,7 +26,7 @@ from projectgraph.rdf.formats import BY_KEY
 from projectgraph.sparql.inspect import inspect
 from projectgraph.sparql.results import WRITERS, write_json
 from projectgraph.sparql.syntax import syntax_error
-from projectgraph.store.embedded import open_store
+from projectgraph.store.embedded import open_store, serialize_result
 from projectgraph.store.forward import RemoteQueries, RemoteTriples
 from projectgraph.store.protocol import (
     CHUNK,
@@ -85,13 +85,14 @@ def answer(store: ox.Store | RemoteQueries, request: dict[str, Any], out: Outbox
         if isinstance(result, ox.QuerySolutions):
             rows = _write_solutions(result, request, out)
         elif isinstance(result, ox.QueryBoolean):
-            _write_whole(out, result.serialize(format=fmt.ox_format))
+            _write_whole(out, serialize_result(result, fmt.ox_format))
         elif isinstance(result, RemoteTriples):
+            assert isinstance(fmt.ox_format, ox.RdfFormat), "BY_KEY['graph'] holds RDF formats"
             out.send(HEAD, {"truncated": False, "rows": None, "complete": False})
-            ox.serialize(result, out, format=fmt.ox_format)
+            ox.serialize(result, out.file(), format=fmt.ox_format)
         else:
             out.send(HEAD, {"truncated": False, "rows": None, "complete": False})
-            result.serialize(out, format=fmt.ox_format)
+            serialize_result(result, fmt.ox_format, out.file())
     except (BrokenPipeError, ConnectionResetError):
         raise
     except Exception as e:
@@ -111,7 +112,7 @@ def _write_solutions(result: ox.QuerySolutions, request: dict[str, Any], out: Ou
     cap = request["max_rows"]
     if not cap:
         out.send(HEAD, {"truncated": False, "rows": None, "complete": False})
-        result.serialize(out, format=BY_KEY["results"][key].ox_format)
+        serialize_result(result, BY_KEY["results"][key].ox_format, out.file())
         return None
     variables = [v.value for v in result.variables]
     rows = [tuple(solution) for solution in islice(result, cap + 1)]
