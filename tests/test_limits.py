@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,9 @@ import pytest
 from projectgraph.pipeline.run import build
 from projectgraph.settings import load_settings
 from tests.server import Server, start_server
+from tests.test_hostile import expand
 
+HOSTILE = Path(__file__).parent / "hostile"
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 TIMEOUT = 1.5
 # How late a 503 may come after the timeout: a busy machine delays the answer by seconds, a
@@ -150,6 +153,31 @@ def test_a_timeout_while_streaming_cuts_the_response_short(tmp_path: Path) -> No
         assert after.status_code == 200
         log = server.output()
         assert "stopped mid-stream" in log and "Traceback" not in log
+    finally:
+        server.stop()
+
+
+def test_a_query_over_the_memory_limit_is_stopped_and_its_worker_replaced(tmp_path: Path) -> None:
+    """The hostile case cost/concat-doubling (a string doubled 30 times) on a server whose
+    timeout no machine reaches: the worker's memory limit, not the clock, must stop it."""
+    case = tomllib.loads((HOSTILE / "cost" / "concat-doubling.toml").read_text(encoding="utf-8"))
+    server = start_server(
+        tmp_path,
+        "--workers",
+        "1",
+        "--timeout",
+        "600",
+        env={"PROJECTGRAPH_WORKER_MEMORY": "256"},
+    )
+    try:
+        query = expand(case["query"], listener="")
+        response = httpx.post(server.url + "/sparql", data={"query": query}, timeout=600)
+        assert response.status_code == 503, response.text
+        assert "more memory than a query worker may use (256" in response.text
+        engine = replaced(server, 1)
+        assert engine["queries_out_of_memory"] == 1 and engine["query_timeouts"] == 0
+        after = httpx.get(server.url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
+        assert after.status_code == 200
     finally:
         server.stop()
 
