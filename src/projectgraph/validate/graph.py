@@ -18,7 +18,8 @@ class ValidationGraph(Graph):
 
     pySHACL asks the data graph the same query text (a SPARQL constraint, a property-pair
     lookup) for every focus node, with other bindings, and rdflib parses and translates the
-    text anew each time: a third of the validation time on project data. A translated query
+    text anew each time: half the validation time on a 10,000-project synth set (CPU seconds
+    for 6 of its 96 chunks: 31.8 s with a plain graph, 16.3 s with this one). A translated query
     may be evaluated again with other bindings (that is what rdflib's ``prepareQuery`` is
     for), so the translation is kept, for the life of this graph, by the text, the base and
     the prefixes it was translated with. This overrides a public rdflib method in our own

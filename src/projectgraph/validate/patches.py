@@ -16,8 +16,8 @@ from importlib.metadata import version
 
 log = logging.getLogger(__name__)
 
-# The pySHACL releases the patch below was measured on (see TESTED_NOTE in the report of the
-# Layout issue): outside them, pySHACL may read its internals differently.
+# The pySHACL releases the patch below was tested on (with rdflib 7.6.0): outside them,
+# pySHACL may read its internals differently, so validation runs without it.
 TESTED_PYSHACL = frozenset({"0.40.1"})
 
 _MISSING = object()
@@ -56,8 +56,10 @@ def installed() -> Iterator[None]:
     Why: for every shape and every focus node, pySHACL asks of each predicate of the shape
     whether it is a constraint parameter, by scanning a list of some forty IRIs it caches on
     its ``pyshacl.shape`` module as ``CONSTRAINT_PARAMS``. Putting the same list there with a
-    hashed membership test gives the same answers in a fraction of the time (figures in
-    tests/test_validation_patches.py's module docstring). The attribute is restored on exit.
+    hashed membership test gives the same answers faster. Measured (pySHACL 0.40.1, CPU
+    seconds for 6 of the 96 chunks of a 10,000-project synth set): 16.8 s without, 15.2 s
+    with (about a tenth of validation; nothing measurable on the shipped data). The
+    attribute is restored on exit.
     """
     if not supported():
         yield
