@@ -14,12 +14,12 @@ import pyoxigraph as ox
 from projectgraph.build.sources import Source
 from projectgraph.publish.dumps import DUMP_FORMATS, WrittenFile
 from projectgraph.publish.parts import Stats
+from projectgraph.rdf.formats import w3c_format
 from projectgraph.rdf.vocab import (
     DCAT,
     DCT,
     FILE_TYPE_AUTHORITY,
     FOAF,
-    FORMATS,
     IANA_MEDIA_TYPES,
     ONTOLOGY_IRI,
     RDF,
@@ -38,13 +38,6 @@ from projectgraph.settings import Settings
 DATASET_SLUG = "projectgraph"
 MAX_LISTED_GRAPHS = 1_000  # above this, VoID describes the graphs by kind, not one by one
 _TYPE = ox.NamedNode(str(RDF.type))
-_W3C_FORMAT = {
-    "turtle": "Turtle",
-    "jsonld": "JSON-LD",
-    "ntriples": "N-Triples",
-    "trig": "TriG",
-    "nquads": "N-Quads",
-}
 
 
 def dataset_iri(settings: Settings) -> str:
@@ -126,7 +119,7 @@ def describe(
         url = ox.NamedNode(dump_url(settings, fmt.filename))
         distribution = ox.NamedNode(mint(settings.base_iri, "distribution", slugify(fmt.key)))
         d.add(dataset, VOID.dataDump, url)
-        d.add(dataset, VOID.feature, ox.NamedNode(FORMATS[_W3C_FORMAT[fmt.key]]))
+        d.add(dataset, VOID.feature, ox.NamedNode(w3c_format(fmt.media_type)))
         d.add(dataset, DCAT.distribution, distribution)
         d.add(distribution, RDF.type, DCAT.Distribution)
         d.add(distribution, DCT.title, ox.Literal(f"{info.title} ({fmt.label})", language="en"))

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from projectgraph.rdf.vocab import FORMATS
+
 
 @dataclass(frozen=True)
 class Format:
@@ -52,6 +54,27 @@ GRAPH_FORMATS: tuple[Format, ...] = (
     Format("nq", ox.RdfFormat.N_QUADS, (), ("nquads", "n-quads")),
     Format("trig", ox.RdfFormat.TRIG),
 )
+# The W3C's names for formats (https://www.w3.org/ns/formats/), by media type: VoID's
+# void:feature and the service description's sd:resultFormat name formats by these IRIs.
+_W3C_FORMAT_NAMES = {
+    "application/sparql-results+json": "SPARQL_Results_JSON",
+    "application/sparql-results+xml": "SPARQL_Results_XML",
+    "text/csv": "SPARQL_Results_CSV",
+    "text/tab-separated-values": "SPARQL_Results_TSV",
+    "text/turtle": "Turtle",
+    "application/ld+json": "JSON-LD",
+    "application/n-triples": "N-Triples",
+    "application/rdf+xml": "RDF_XML",
+    "application/n-quads": "N-Quads",
+    "application/trig": "TriG",
+}
+
+
+def w3c_format(media_type: str) -> str:
+    """The W3C format IRI of a media type (KeyError for one the W3C list does not name)."""
+    return str(FORMATS) + _W3C_FORMAT_NAMES[media_type]
+
+
 BY_KEY: dict[str, dict[str, Format]] = {
     "results": {f.key: f for f in RESULT_FORMATS},
     "graph": {f.key: f for f in GRAPH_FORMATS},

@@ -10,28 +10,14 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from projectgraph.rdf import vocab
-from projectgraph.rdf.formats import GRAPH_FORMATS, RESULT_FORMATS
+from projectgraph.rdf.formats import GRAPH_FORMATS, RESULT_FORMATS, w3c_format
 from projectgraph.settings import Settings
 from projectgraph.store.loading import ServedBuild
 
 SD = str(vocab.SD)
 VOID = str(vocab.VOID)
-FORMATS = str(vocab.FORMATS)
 RDF_TYPE = ox.NamedNode(str(vocab.RDF.type))
 PREFIXES = vocab.prefixes("sd", "void", "formats", "dct", "rdfs")
-# W3C format IRIs (http://www.w3.org/ns/formats/) of the formats the endpoint writes.
-_W3C = {
-    "json": "SPARQL_Results_JSON",
-    "xml": "SPARQL_Results_XML",
-    "csv": "SPARQL_Results_CSV",
-    "tsv": "SPARQL_Results_TSV",
-    "ttl": "Turtle",
-    "jsonld": "JSON-LD",
-    "nt": "N-Triples",
-    "rdf": "RDF_XML",
-    "nq": "N-Quads",
-    "trig": "TriG",
-}
 
 
 def describe_service(endpoint: str, build: ServedBuild, settings: Settings) -> list[ox.Triple]:
@@ -54,7 +40,7 @@ def describe_service(endpoint: str, build: ServedBuild, settings: Settings) -> l
     add(service, SD + "supportedLanguage", ox.NamedNode(SD + "SPARQL11Query"))
     add(service, SD + "feature", ox.NamedNode(SD + "UnionDefaultGraph"))
     for fmt in (*RESULT_FORMATS, *GRAPH_FORMATS):
-        add(service, SD + "resultFormat", ox.NamedNode(FORMATS + _W3C[fmt.key]))
+        add(service, SD + "resultFormat", ox.NamedNode(w3c_format(fmt.media_type)))
     limits = (
         f"Read-only: SPARQL Update, LOAD and SERVICE are refused. Queries longer than "
         f"{settings.max_query_length} characters are refused; a query is stopped after "
