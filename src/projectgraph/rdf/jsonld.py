@@ -438,8 +438,8 @@ class NodeCompactor:
             p = t.predicate.value
             o = t.object
             value: Any
-            # isinstance with local names: as fast as a type() test, and mypy narrows it.
-            if isinstance(o, literal):
+            # type() is: cheaper than isinstance (no subclasses to allow for), and mypy narrows it.
+            if type(o) is literal:
                 language = o.language
                 if language is None:
                     slot_kind = o.datatype.value
@@ -460,7 +460,7 @@ class NodeCompactor:
                     value = {"@language": extra, "@value": o.value}
                 else:
                     value = {"@value": o.value}
-            elif isinstance(o, named_node):
+            elif type(o) is named_node:
                 iri = o.value
                 if p == RDF_TYPE:
                     compacted = vocab_cache.get(iri)
@@ -479,7 +479,7 @@ class NodeCompactor:
                         value = self._compact_id(iri)
                     if form == _ID_OBJECT:
                         value = {"@id": value}
-            elif isinstance(o, blank_node):
+            elif type(o) is blank_node:
                 value = "_:" + o.value
                 if p == RDF_TYPE:
                     types.append(value)
