@@ -367,7 +367,7 @@ class Settings:
             Kind.TEXT,
             "",
             "With a remote store: the dataset graph whose pointer names each build's version graph "
-            "(empty: <base IRI>/graph/published).",
+            "(empty: {base_iri}/graph/published).",
             SERVER,
             flag="graph",
             check=_check_graph,
