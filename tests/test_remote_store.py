@@ -479,12 +479,18 @@ def test_a_timed_out_query_stops_on_the_store_too(
     )
     assert answer.status_code == 503, answer.text
     assert "limit and was stopped" in answer.text
-    assert time.monotonic() - started < 5 + 3
-    time.sleep(1.5)  # the store's own stop lags its limit a little (measured: 0.5 s)
-    before = cpu_seconds(own_virtuoso.process.pid)
-    time.sleep(2.0)
-    busy = (cpu_seconds(own_virtuoso.process.pid) - before) / 2.0
-    assert busy < 0.3, f"Virtuoso still used {busy:.2f} cores after the query's timeout"
+    # Answered at the limit, not when the query would have ended (hours): a hang detector.
+    assert time.monotonic() - started < 5 + 25
+    # The store's own stop lags its limit a little (measured: 0.5 s, more on a busy machine):
+    # within 30 s it must be idle over a whole 2 s window.
+    deadline = time.monotonic() + 30
+    while True:
+        before = cpu_seconds(own_virtuoso.process.pid)
+        time.sleep(2.0)
+        busy = (cpu_seconds(own_virtuoso.process.pid) - before) / 2.0
+        if busy < 0.3 or time.monotonic() > deadline:
+            break
+    assert busy < 0.3, f"Virtuoso still used {busy:.2f} cores 30 s after the query's timeout"
 
 
 class _Partial(BaseHTTPRequestHandler):
