@@ -18,11 +18,11 @@ from projectgraph.sparql.named import load_queries
 from projectgraph.store.base import QueryEngine
 from projectgraph.store.loading import ServedBuild, store_spec
 from projectgraph.store.pool import WorkerPool
-from projectgraph.web.api import NamedQueryApi
+from projectgraph.web.api.operations import NamedQueryApi
 from projectgraph.web.app import build_metadata
-from projectgraph.web.harvest import Harvest
+from projectgraph.web.harvest.dataset import Harvest
+from projectgraph.web.linked_data.site import Site
 from projectgraph.web.metrics import Metrics
-from projectgraph.web.resources import Site
 
 T = TypeVar("T")
 BASE_URL = "http://testserver"  # what the bare apps answer as (their public base)

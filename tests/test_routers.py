@@ -15,12 +15,12 @@ import pytest
 from projectgraph.rdf.vocab import ONTOLOGY_IRI
 from projectgraph.settings import load_settings
 from projectgraph.store.base import QueryError, QueryOutcome, QueryRequest
+from projectgraph.web.api.routes import api_router
 from projectgraph.web.app import create_app
-from projectgraph.web.routes.api import api_router
-from projectgraph.web.routes.harvest import harvest_router, home_router
-from projectgraph.web.routes.health import health_router
-from projectgraph.web.routes.linked_data import linked_data_router
-from projectgraph.web.routes.sparql import sparql_router
+from projectgraph.web.harvest.routes import harvest_router, home_router
+from projectgraph.web.health import health_router
+from projectgraph.web.linked_data.routes import linked_data_router
+from projectgraph.web.sparql.routes import sparql_router
 from projectgraph.web.terms import object_of, subject_of
 from tests.asgi import BASE_URL, Client, Served, bare
 

@@ -1,5 +1,6 @@
-"""The FastAPI application: the routers of :mod:`projectgraph.web.routes` over one served
-build, its static files, and the middleware of :mod:`projectgraph.web.middleware`."""
+"""The FastAPI application: the routers of each part of the site (``web/sparql/``,
+``web/api/``, ``web/linked_data/``, ``web/harvest/``, ``web/health.py``) over one served build,
+its static files, and the middleware of :mod:`projectgraph.web.middleware`."""
 
 from __future__ import annotations
 
@@ -19,17 +20,17 @@ from projectgraph.sparql.named import load_queries
 from projectgraph.store.base import QueryEngine
 from projectgraph.store.loading import ServedBuild
 from projectgraph.store.pool import WorkerPool
-from projectgraph.web.api import NamedQueryApi
-from projectgraph.web.harvest import Harvest
+from projectgraph.web.api.operations import NamedQueryApi
+from projectgraph.web.api.routes import api_router
+from projectgraph.web.harvest.dataset import Harvest
+from projectgraph.web.harvest.routes import harvest_router, home_router
+from projectgraph.web.health import health_router
+from projectgraph.web.linked_data.routes import linked_data_router
+from projectgraph.web.linked_data.site import Site
 from projectgraph.web.metrics import Metrics
 from projectgraph.web.middleware import add_middleware
 from projectgraph.web.pages import STATIC
-from projectgraph.web.resources import Site
-from projectgraph.web.routes.api import api_router
-from projectgraph.web.routes.harvest import harvest_router, home_router
-from projectgraph.web.routes.health import health_router
-from projectgraph.web.routes.linked_data import linked_data_router
-from projectgraph.web.routes.sparql import sparql_router
+from projectgraph.web.sparql.routes import sparql_router
 
 TITLE = "projectgraph"
 DESCRIPTION = (

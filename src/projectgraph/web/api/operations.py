@@ -10,8 +10,8 @@ The published graph only changes with a new build, so results are cached per (bu
 prepared query, format) in a bounded LRU cache and carry an ETag derived from the same: a
 client revalidating gets 304 without the query running again, and a new build changes every
 tag. Identical requests that arrive together share one run. The OpenAPI side (one operation
-per query, examples) is :mod:`projectgraph.web.api_docs`, the routes are
-:mod:`projectgraph.web.routes.api`.
+per query, examples) is :mod:`projectgraph.web.api.openapi`, the routes are
+:mod:`projectgraph.web.api.routes`.
 """
 
 from __future__ import annotations
@@ -33,13 +33,13 @@ from projectgraph.sparql.representations import Representation, by_name, represe
 from projectgraph.store.base import QueryEngine, QueryError, QueryRequest, ResultTooLarge, read_all
 from projectgraph.store.loading import ServedBuild
 from projectgraph.store.pool import QueryAborted
-from projectgraph.web.api_docs import ApiDocs, describe_parameter
+from projectgraph.web.api.openapi import ApiDocs, describe_parameter
+from projectgraph.web.api.result_cache import CachedResponse, ResultCache
 from projectgraph.web.base import BadHost, NotUtf8, base_map, public_base, query_parameters
 from projectgraph.web.caching import MAX_AGE, etag, not_modified
 from projectgraph.web.errors import HttpError
 from projectgraph.web.errors import error_response as _error_response
 from projectgraph.web.middleware.observe import note_query
-from projectgraph.web.result_cache import CachedResponse, ResultCache
 
 PREFIX = "/api/queries"
 MAX_RESULT_BYTES = 64 * 1024 * 1024  # larger results belong to the SPARQL endpoint or dumps

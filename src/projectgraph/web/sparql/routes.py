@@ -1,4 +1,4 @@
-"""``/sparql``: the SPARQL 1.1 Protocol endpoint (:mod:`projectgraph.web.sparql`), its
+"""``/sparql``: the SPARQL 1.1 Protocol endpoint (:mod:`projectgraph.web.sparql.endpoint`), its
 service description (a GET without a query) and the query page (for browsers)."""
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from projectgraph.settings import Settings
 from projectgraph.sparql.named import NamedQuery
 from projectgraph.store.base import QueryEngine
 from projectgraph.store.loading import ServedBuild
+from projectgraph.web.linked_data.site import Site
 from projectgraph.web.metrics import Metrics
 from projectgraph.web.pages import render
-from projectgraph.web.resources import Site
-from projectgraph.web.service_description import PREFIXES, describe_service
-from projectgraph.web.sparql import SparqlEndpoint
+from projectgraph.web.sparql.endpoint import SparqlEndpoint
+from projectgraph.web.sparql.service_description import PREFIXES, describe_service
 
 DEFAULT_QUERY = """PREFIX eurio: <http://data.europa.eu/s66#>
 SELECT ?project ?acronym ?title WHERE {

@@ -1,12 +1,12 @@
 """The linked-data site: each IRI's 303, its page and data documents, its embeddable
-JSON-LD, the browse lists and the ontology (see :mod:`projectgraph.web.resources`)."""
+JSON-LD, the browse lists and the ontology (see :mod:`projectgraph.web.linked_data.site`)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from projectgraph.web.resources import Site
-from projectgraph.web.routes.documents import add_document_route
+from projectgraph.web.document_routes import add_document_route
+from projectgraph.web.linked_data.site import Site
 
 PROJECT = {"kind": "project", "slug": "clusters3"}  # the examples of the API reference
 

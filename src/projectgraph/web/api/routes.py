@@ -1,4 +1,4 @@
-"""``/api/queries``: the named-query API (:mod:`projectgraph.web.api`), one operation per
+"""``/api/queries``: the named-query API (:mod:`projectgraph.web.api.operations`), one operation per
 query, and its reference: ``/openapi.json`` (with this server in ``servers``, so "Try it out"
 on ``/docs`` works behind a proxy that mounts the site under a prefix) and ``/docs`` (Swagger
 UI from the app's static files: the page needs no CDN)."""
@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from projectgraph.sparql.named import NamedQuery
-from projectgraph.web.api import PREFIX, NamedQueryApi, error_response
+from projectgraph.web.api.operations import PREFIX, NamedQueryApi, error_response
 from projectgraph.web.base import BadHost, public_base
 from projectgraph.web.errors import error_response as document_error
 from projectgraph.web.pages import render

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from projectgraph.rdf.vocab import DCT, EURIO, FOAF, ORG, PG, RDFS, SCHEMA, SKOS
-from projectgraph.web.view import Description
+from projectgraph.web.linked_data.view import Description
 
 CONTEXT = "https://schema.org"
 _TYPES = {  # our classes -> schema.org types

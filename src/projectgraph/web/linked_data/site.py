@@ -41,13 +41,11 @@ from projectgraph.store.base import QueryEngine
 from projectgraph.store.loading import ServedBuild
 from projectgraph.web.base import base_map, public_base
 from projectgraph.web.caching import cached, etag
-from projectgraph.web.descriptions import Describer
 from projectgraph.web.errors import error_response
-from projectgraph.web.jsonld import describe_jsonld, script_json
-from projectgraph.web.pages import render
-from projectgraph.web.terms import subject_of
-from projectgraph.web.urls import DATA_FORMATS, EXTERNAL_KINDS, Urls
-from projectgraph.web.view import (
+from projectgraph.web.linked_data.descriptions import Describer
+from projectgraph.web.linked_data.schema_org import describe_jsonld, script_json
+from projectgraph.web.linked_data.urls import DATA_FORMATS, EXTERNAL_KINDS, Urls
+from projectgraph.web.linked_data.view import (
     Description,
     Terms,
     by_position,
@@ -56,6 +54,8 @@ from projectgraph.web.view import (
     partners,
     vocabulary_labels,
 )
+from projectgraph.web.pages import render
+from projectgraph.web.terms import subject_of
 
 HTML = "text/html"
 # What /id/ negotiates over: HTML first, so browsers and */* get the page.

@@ -7,7 +7,7 @@ from starlette.responses import JSONResponse, Response
 
 from projectgraph.store.base import QueryEngine
 from projectgraph.store.loading import ServedBuild
-from projectgraph.web.api import NamedQueryApi
+from projectgraph.web.api.operations import NamedQueryApi
 from projectgraph.web.metrics import CONTENT_TYPE, Metrics
 
 

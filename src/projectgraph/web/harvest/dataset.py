@@ -23,12 +23,12 @@ from projectgraph.rdf.conneg import negotiate
 from projectgraph.rdf.vocab import DCAT, DCT, EURIO, FOAF, ORG, PG, SCHEMA, VOID
 from projectgraph.web.caching import cached, etag, not_modified
 from projectgraph.web.errors import error_response
-from projectgraph.web.jsonld import dataset, script_json
+from projectgraph.web.linked_data.schema_org import dataset, script_json
+from projectgraph.web.linked_data.site import BROWSE, HTML, OFFERS, Site
+from projectgraph.web.linked_data.urls import DATA_FORMATS
+from projectgraph.web.linked_data.view import Description
 from projectgraph.web.pages import render
-from projectgraph.web.resources import BROWSE, HTML, OFFERS, Site
 from projectgraph.web.terms import subject_of
-from projectgraph.web.urls import DATA_FORMATS
-from projectgraph.web.view import Description
 
 HOME_PROJECTS = 20  # projects listed on the home page
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (the sitemaps.org limit)

@@ -1,11 +1,12 @@
-"""What harvesters and crawlers read, and the home page (see :mod:`projectgraph.web.harvest`)."""
+"""What harvesters and crawlers read, and the home page (see
+:mod:`projectgraph.web.harvest.dataset`)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from projectgraph.web.harvest import Harvest
-from projectgraph.web.routes.documents import add_document_route
+from projectgraph.web.document_routes import add_document_route
+from projectgraph.web.harvest.dataset import Harvest
 
 
 def home_router(harvest: Harvest) -> APIRouter:

@@ -11,8 +11,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from projectgraph.rdf.vocab import EURIO, LABEL_PROPERTIES, ORG, PG, RDF, RDFS, SCHEMA, SKOS
+from projectgraph.web.linked_data.urls import Urls
 from projectgraph.web.terms import Term, object_of, subject_of
-from projectgraph.web.urls import Urls
 
 _TYPE = str(RDF.type)
 _LABELS = [str(p) for p in LABEL_PROPERTIES]

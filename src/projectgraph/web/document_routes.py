@@ -12,8 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from projectgraph.web.base import BadHost
-from projectgraph.web.descriptions import DescribeError
 from projectgraph.web.errors import error_response
+from projectgraph.web.linked_data.descriptions import DescribeError
 
 Handler = Callable[..., Awaitable[Response]]  # (request, **path parameters) -> Response
 

@@ -3,7 +3,7 @@
 Each query is one operation: its parameters with JSON types, defaults, allowed values,
 patterns and bounds; its formats; its SPARQL; and, once the server has run it with its
 defaults at start-up, a real example response with a row schema read off that example. The
-document is served by :mod:`projectgraph.web.routes.api`.
+document is served by :mod:`projectgraph.web.api.routes`.
 """
 
 from __future__ import annotations

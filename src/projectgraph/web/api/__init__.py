@@ -1,0 +1,1 @@
+"""The named-query API at ``/api/queries``, its OpenAPI document and ``/docs``."""
