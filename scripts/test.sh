@@ -4,9 +4,10 @@
 # Chromium, the real browser the page tests drive, and Virtuoso (the binaries of
 # virtuoso-opensource 7, without the packaged system service), the remote store the server
 # suite also runs on, and wrk, the load generator of the load tests. Then: ruff, the layers
-# contract (lint-imports), mypy, the test suite, and the load tests (marked "load", two minutes,
-# left out of the default run) as a step of their own; every step runs, and the script fails if
-# any did. Extra arguments go to both pytest runs (e.g. scripts/test.sh -k dumps); a load step
+# contract (lint-imports), mypy, the test suite (pytest-xdist: a worker process per core, each
+# test file on one worker so its servers start once), and the load tests (marked "load", two
+# minutes, left out of the default run) as a step of their own; every step runs, and the script
+# fails if any did. Extra arguments go to both pytest runs (e.g. scripts/test.sh -k dumps); a load step
 # they select nothing of is not a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,7 +43,7 @@ step ruff check .
 step ruff format --check .
 step lint-imports
 step mypy
-step python3 -m pytest "$@"
+step python3 -m pytest --numprocesses auto --dist loadfile "$@"
 step load_tests "$@"
 if [ ${#failed[@]} -gt 0 ]; then
     printf 'failed: %s\n' "${failed[@]}" >&2

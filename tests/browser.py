@@ -53,14 +53,16 @@ class Tab:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests run last: Playwright's sync API keeps an asyncio loop running in the main
-    thread for the rest of the session, where asyncio.run() in other tests would fail."""
+    """Browser tests run after the others: while Playwright's sync API is open it keeps an
+    asyncio loop running in the main thread, where asyncio.run() in other tests would fail."""
     items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ()))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One Chromium for the session."""
+    """One Chromium for a test module. Not for the session: Playwright's loop would then stay
+    running after the module, and under pytest-xdist another module that calls asyncio.run()
+    may come next on the same worker."""
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), (
