@@ -12,7 +12,6 @@ import contextlib
 import subprocess
 import sys
 import textwrap
-from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -135,8 +134,7 @@ def _same(fast: Report, plain: Report) -> None:
 def test_results_are_the_same_without_the_speed_ups(
     case: Path | None, repo_settings: Settings, shapes: Graph, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not patches.supported():
-        pytest.skip(f"pySHACL {version('pyshacl')} is untested: validation runs unpatched")
+    # On an untested pySHACL only the query cache differs from plain: still compared.
     assembled = assemble(repo_settings, [case] if case else None)
     fast = validate(assembled, repo_settings, shapes)
     _plain(monkeypatch)
