@@ -578,10 +578,26 @@ def test_unsupported_contexts_are_refused(context: dict[str, Any], message: str)
         NodeCompactor(context)
 
 
-def test_an_iri_read_as_a_compact_iri_is_refused() -> None:
-    compactor = NodeCompactor({"ex": "http://example.org/"})
-    with pytest.raises(ValueError, match="compact IRI"):
-        compactor.node(iri("ex:thing"), [])
+def test_an_iri_read_as_a_compact_iri_is_written_in_full() -> None:
+    """An IRI whose scheme is a prefix ("ex:thing" beside "ex") has no compact form: its node
+    resets the context and writes every IRI in full, and reads back as the same triples."""
+    context = {"ex": "http://example.org/", "name": "http://example.org/name"}
+    compactor = NodeCompactor(context)
+    thing = iri("ex:thing")
+    triples = [
+        ox.Triple(thing, iri("http://example.org/name"), lit("v")),
+        ox.Triple(iri("http://example.org/s"), iri("http://example.org/p"), thing),
+    ]
+    nodes = list(compactor.nodes(triples))
+    assert nodes[0] == {"@context": None, "@id": "ex:thing", "http://example.org/name": "v"}
+    assert nodes[1] == {
+        "@context": None,
+        "@id": "http://example.org/s",
+        "http://example.org/p": {"@id": "ex:thing"},
+    }
+    document = json.dumps({"@context": context, "@graph": nodes})
+    read = ox.parse(document.encode(), format=ox.RdfFormat.JSON_LD)
+    assert {q.triple for q in read} == set(triples)
     subject = iri("http://example.org/s")
     assert compactor.node(subject, [ox.Triple(subject, iri("ex://x"), lit("v"))]) == {
         "@id": "ex:s",

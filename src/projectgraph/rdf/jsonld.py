@@ -313,7 +313,9 @@ class NodeCompactor:
             return best
         scheme, _, rest = iri.partition(":")
         if scheme in ctx.defined and not rest.startswith("//"):
-            raise ValueError(f"the IRI {iri} would be read as a compact IRI (prefix {scheme!r})")
+            raise PrefixConfusion(
+                f"the IRI {iri} would be read as a compact IRI (prefix {scheme!r})"
+            )
         return iri
 
     def _key(self, predicate: str) -> str:
@@ -409,7 +411,7 @@ class NodeCompactor:
         for t in triples:
             if t.subject != subject:
                 raise ValueError(f"{t} is not about {subject}")
-        return self._node(subject, triples)
+        return self._node_or_plain(subject, triples)
 
     def nodes(self, triples: Iterable[ox.Triple]) -> Iterator[dict[str, Any]]:
         """One node object per subject of ``triples`` (in any order, repeats allowed), ordered
@@ -422,7 +424,18 @@ class NodeCompactor:
             else:
                 group.append(t)
         for subject in sorted(groups, key=subject_key):
-            yield self._node(subject, groups[subject])
+            yield self._node_or_plain(subject, groups[subject])
+
+    def _node_or_plain(self, subject: AnySubject, triples: list[ox.Triple]) -> dict[str, Any]:
+        """The compacted node; or, when one of its IRIs (``geo:1,2`` beside a ``geo`` prefix)
+        would be read back as a compact IRI, the node with ``"@context": null`` and every IRI
+        written in full: JSON-LD has no escape for such an IRI, and refusing the node would
+        fail a whole data document or dump over one value."""
+        try:
+            return self._node(subject, triples)
+        except PrefixConfusion:
+            node = _plain_compactor()._node(subject, triples)
+            return {"@context": None, **node}
 
     def _node(self, subject: AnySubject, triples: list[ox.Triple]) -> dict[str, Any]:
         # The loop runs once per triple: locals, cached slots and no calls on the common path.
@@ -531,6 +544,17 @@ def shared_compactor(context: dict[str, Any]) -> NodeCompactor:
 
 
 _last: tuple[dict[str, Any], NodeCompactor] | None = None
+
+
+@functools.cache
+def _plain_compactor() -> NodeCompactor:
+    """The compactor of the empty context: every IRI in full, nothing read as a prefix."""
+    return NodeCompactor({})
+
+
+class PrefixConfusion(ValueError):
+    """An IRI whose scheme is a prefix of the context, so its text would be read back as a
+    compact IRI (the JSON-LD API's "IRI confused with prefix")."""
 
 
 @functools.lru_cache(maxsize=8)
