@@ -64,6 +64,7 @@ STANDARD_PREFIXES: dict[str, str] = {
     "rdfs": str(RDFS),
     "xsd": str(XSD),
     "vann": str(VANN),
+    "hydra": "http://www.w3.org/ns/hydra/core#",
     "country": COUNTRY_AUTHORITY,
     "nuts": NUTS_CODE,
 }

@@ -165,6 +165,17 @@ class Settings:
             rule="an absolute http(s) or urn IRI",
         )
     )
+    page_size: int = field(
+        metadata=setting(
+            Kind.INT,
+            100,
+            "Entries a page of the site lists: the links to a resource on its page and in its "
+            "data document (a country's organisations), and the resources of a browse list.",
+            SERVER,
+            low=1,
+            high=10_000,
+        )
+    )
 
     # Queries
     workers: int = field(

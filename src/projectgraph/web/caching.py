@@ -1,12 +1,17 @@
-"""HTTP caching for content that only changes with the build: ETags and 304 answers."""
+"""HTTP caching for content that only changes with the build: ETags and 304 answers, and the
+rendered bytes of documents kept in memory (:func:`kept`), so a repeated request costs no query
+and no rendering."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from email.utils import parsedate_to_datetime
 
 from starlette.requests import Request
 from starlette.responses import Response
+
+from projectgraph.web.api.result_cache import CachedResponse, ResultCache
 
 MAX_AGE = 300  # seconds browsers and proxies may reuse a page or document without asking
 
@@ -45,3 +50,31 @@ def cached(
     if not_modified(request, tag):
         return Response(status_code=304, headers=all_headers)
     return Response(body, media_type=media_type, headers=all_headers)
+
+
+Render = Callable[[], Awaitable[CachedResponse | Response]]
+
+
+async def kept(
+    request: Request, cache: ResultCache, build_id: str, key: tuple[str, ...], render: Render
+) -> Response:
+    """The document ``key`` names in build ``build_id``: 304 when the client's copy is current,
+    else the bytes ``cache`` kept (no query, no rendering), else ``render()``'s, kept for the
+    next request. ``render`` gives the body with its headers (Content-Type among them), or a
+    finished response (an error), which is not kept."""
+    tag = etag(build_id, *key)
+    found = cache.get(build_id, *key)
+    if not_modified(request, tag):
+        headers = {k: v for k, v in (found.headers if found else {}).items() if k != "Content-Type"}
+        return Response(
+            status_code=304,
+            headers={"ETag": tag, "Cache-Control": f"public, max-age={MAX_AGE}", **headers},
+        )
+    if found is None:
+        made = await render()
+        if isinstance(made, Response):
+            return made
+        found = made
+        cache.put(build_id, *key, response=found)
+    headers = dict(found.headers)
+    return cached(request, found.body, headers.pop("Content-Type"), tag, headers)

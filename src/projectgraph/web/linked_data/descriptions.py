@@ -2,24 +2,34 @@
 
 The description of a resource, as its data document serves it: its concise bounded
 description (its triples, and those of its parts: hash IRIs such as ``#total-cost`` and blank
-nodes), the links that point to it (at most :data:`INBOUND_LIMIT`), and the labels of
-everything it links to, so a client can show it without asking again. Pages ask for more
-depth (a project's partners, and the partners' countries) with the same building blocks.
+nodes), one page of the links that point to it (:data:`INBOUND_PAGE` a page, in the store's
+order), and the labels of everything it links to, so a client can show it without asking
+again. Pages ask for more depth (a project's partners, and the partners' countries) with the
+same building blocks.
+
+Every query names its resources as constants in its triple patterns (or in one VALUES block
+joined to a pattern on the subject), so each is a few index look-ups whatever the size of the
+graph: no BIND-then-scan, no FILTER over the graph, no ORDER BY over a resource's fan-in. At
+10,000 projects, ``VALUES ?r {...} VALUES ?p {...} ?r ?p ?l`` took 160-235 ms for the labels
+of a project's neighbours, which the per-property patterns below answer in about 1 ms; sorting
+a country's 1,075 inbound links took 76 ms, and a role's 25,000 took 3-4 s, where the store's
+own order gives the first page in 0.4 ms.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 
 from projectgraph.rdf.vocab import LABEL_PROPERTIES, RDF, SKOS
 from projectgraph.store.base import QueryEngine, QueryError, QueryRequest, read_all
 
-INBOUND_LIMIT = 500  # links *to* a resource in its description (a country has thousands)
+INBOUND_PAGE = 100  # links *to* a resource per page of its description (a country has thousands)
 EXPAND_LIMIT = 2_000  # resources whose own triples a page fetches at one depth
 _TYPE = str(RDF.type)
-_LABELS = " ".join(f"<{p}>" for p in (*LABEL_PROPERTIES, SKOS.notation))
+_LABEL_PROPERTIES = tuple(str(p) for p in (*LABEL_PROPERTIES, SKOS.notation))
 
 
 class DescribeError(Exception):
@@ -28,6 +38,19 @@ class DescribeError(Exception):
     def __init__(self, error: QueryError) -> None:
         super().__init__(error.message)
         self.error = error
+
+
+@dataclass(frozen=True)
+class Described:
+    """A description: its triples, and where its page of inbound links stands."""
+
+    triples: list[ox.Triple]
+    inbound: int  # links to the resource on this page
+    more: bool  # links to the resource continue on the next page
+
+    @property
+    def found(self) -> bool:
+        return bool(self.triples)
 
 
 class Describer:
@@ -67,7 +90,7 @@ class Describer:
         return body.strip().lower() == b"true"
 
     async def select(self, query: str) -> list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]]:
-        """The rows of a SELECT query (unbound variables left out)."""
+        """The rows of a SELECT query, in the engine's order (unbound variables left out)."""
         outcome = await self.engine.execute(
             QueryRequest(query=query, format="json", max_rows=0, timeout=self.timeout)
         )
@@ -84,21 +107,30 @@ class Describer:
         node = _iri(iri)
         return await self.ask(f"ASK {{ {{ {node} ?p ?o }} UNION {{ ?s ?p {node} }} }}")
 
-    async def describe(self, iri: str, depth: int = 1) -> list[ox.Triple]:
-        """The description of ``iri``; ``depth`` > 1 adds the triples of resources it links to,
-        and of theirs, up to that many steps away. Labels of everything are included."""
+    async def describe(
+        self, iri: str, depth: int = 1, page: int = 1, size: int = INBOUND_PAGE
+    ) -> Described:
+        """The description of ``iri`` with page ``page`` of the links to it (``size`` a page);
+        ``depth`` > 1 adds the triples of resources it links to, and of theirs, up to that
+        many steps away. Labels of everything are included."""
         node = _iri(iri)
-        parts = str(ox.Literal(iri + "#"))  # the resource's hash IRIs start with this
+        # The FILTERs test the objects of the resource and of its parts (a few dozen at most).
         triples = await self.construct(
-            f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
-              {{ BIND({node} AS ?s) ?s ?p ?o }}
-              UNION {{ {node} ?h ?s . FILTER(isBlank(?s) || STRSTARTS(STR(?s), {parts})) ?s ?p ?o }}
-              UNION {{ {node} ?h1 ?part . FILTER(isBlank(?part) || STRSTARTS(STR(?part), {parts}))
-                       ?part ?h2 ?s . FILTER(isBlank(?s) || STRSTARTS(STR(?s), {parts})) ?s ?p ?o }}
-              UNION {{ SELECT ?s ?p ?o WHERE {{ BIND({node} AS ?o) ?s ?p ?o }}
-                       LIMIT {INBOUND_LIMIT} }}
+            f"""CONSTRUCT {{ {node} ?p ?o . ?s ?q ?v }} WHERE {{
+              {{ {node} ?p ?o }}
+              UNION {{ {node} ?h ?s . FILTER({_part(iri, "?s")}) ?s ?q ?v }}
+              UNION {{ {node} ?h1 ?part . FILTER({_part(iri, "?part")})
+                       ?part ?h2 ?s . FILTER({_part(iri, "?s")}) ?s ?q ?v }}
             }}"""
         )
+        # In the store's order: stable for a build, and the first page costs the same however
+        # many links there are (an ORDER BY would sort them all on every page).
+        rows = await self.select(
+            f"SELECT ?s ?p WHERE {{ ?s ?p {node} }} OFFSET {(page - 1) * size} LIMIT {size + 1}"
+        )
+        target = ox.NamedNode(iri)
+        inbound = [_inbound(row, target) for row in rows[:size]]
+        triples += inbound
         seen = {iri}
         frontier = _neighbours(triples, seen)
         for _ in range(depth - 1):
@@ -111,29 +143,46 @@ class Describer:
             )
             triples += more
             frontier = _neighbours(more, seen)
-        return _unique(triples + await self.labels(_iris(triples)))
+        triples = _unique(triples + await self.labels(_iris(triples)))
+        return Described(triples, len(inbound), len(rows) > size)
 
     async def labels(self, iris: Iterable[str]) -> list[ox.Triple]:
-        """Label triples (skos:prefLabel, rdfs:label, schema:name, ...) of ``iris``."""
+        """Label triples (skos:prefLabel, rdfs:label, schema:name, ...) of ``iris``: one
+        pattern per label property, each with both ends fixed but the label."""
         iris = sorted(set(iris))
+        template = " ".join(f"?r <{p}> ?l{i} ." for i, p in enumerate(_LABEL_PROPERTIES))
+        branches = " UNION ".join(f"{{ ?r <{p}> ?l{i} }}" for i, p in enumerate(_LABEL_PROPERTIES))
         found: list[ox.Triple] = []
         for start in range(0, len(iris), EXPAND_LIMIT):
             batch = iris[start : start + EXPAND_LIMIT]
             found += await self.construct(
-                f"""CONSTRUCT {{ ?r ?p ?l }} WHERE {{
-                  VALUES ?r {{ {_values(batch)} }} VALUES ?p {{ {_LABELS} }} ?r ?p ?l }}"""
+                f"CONSTRUCT {{ {template} }} "
+                f"WHERE {{ VALUES ?r {{ {_values(batch)} }} {branches} }}"
             )
         return found
 
+    async def members(
+        self, classes: Sequence[str], offset: int = 0, limit: int = 100, extra: str = ""
+    ) -> list[tuple[str, str]]:
+        """(resource, class) of resources typed with one of ``classes``, a page of them in the
+        store's order (stable for a build; an ORDER BY would sort every resource of the class
+        for each page: 0.5-0.75 s a page at 10,000 projects). ``extra`` is a pattern on ?s."""
+        branches = " UNION ".join(
+            f"{{ ?s a {_iri(c)} . BIND({_iri(c)} AS ?c) {extra} }}" for c in classes
+        )
+        rows = await self.select(
+            f"SELECT DISTINCT ?s ?c WHERE {{ {branches} }} OFFSET {int(offset)} LIMIT {int(limit)}"
+        )
+        return [(row["s"].value, row["c"].value) for row in rows if "s" in row and "c" in row]
+
     async def instances(
-        self, classes: Iterable[str], offset: int = 0, limit: int = 100, extra: str = ""
+        self, classes: Sequence[str], offset: int = 0, limit: int = 100, extra: str = ""
     ) -> list[ox.Triple]:
-        """Resources typed with one of ``classes`` (with their labels), ordered by IRI."""
-        query = f"""CONSTRUCT {{ ?s a ?c . ?s ?p ?l }} WHERE {{
-          {{ SELECT DISTINCT ?s ?c WHERE {{ VALUES ?c {{ {_values(classes)} }} ?s a ?c . {extra} }}
-             ORDER BY ?s OFFSET {int(offset)} LIMIT {int(limit)} }}
-          OPTIONAL {{ VALUES ?p {{ {_LABELS} }} ?s ?p ?l }} }}"""
-        return await self.construct(query)
+        """Resources typed with one of ``classes`` (their type and label triples), a page of
+        them as :meth:`members` finds them."""
+        found = await self.members(classes, offset, limit, extra)
+        typed = [ox.Triple(ox.NamedNode(s), ox.NamedNode(_TYPE), ox.NamedNode(c)) for s, c in found]
+        return typed + await self.labels(s for s, _ in found)
 
 
 def _iri(iri: str) -> str:
@@ -141,8 +190,22 @@ def _iri(iri: str) -> str:
     return str(ox.NamedNode(iri))
 
 
+def _part(iri: str, variable: str) -> str:
+    """A test that ``variable`` is a part of ``iri``: a blank node, or one of its hash IRIs."""
+    return f"isBlank({variable}) || STRSTARTS(STR({variable}), {ox.Literal(iri + '#')})"
+
+
 def _values(iris: Iterable[str]) -> str:
     return " ".join(_iri(i) for i in iris)
+
+
+def _inbound(
+    row: dict[str, ox.NamedNode | ox.BlankNode | ox.Literal], target: ox.NamedNode
+) -> ox.Triple:
+    """The triple of one ``?s ?p <target>`` row."""
+    subject, predicate = row["s"], row["p"]
+    assert not isinstance(subject, ox.Literal) and isinstance(predicate, ox.NamedNode)
+    return ox.Triple(subject, predicate, target)
 
 
 def _neighbours(triples: list[ox.Triple], seen: set[str]) -> set[str]:

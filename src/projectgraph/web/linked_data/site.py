@@ -5,11 +5,15 @@ chosen by Accept: ``/page/{kind}/{slug}`` (HTML) or ``/data/{kind}/{slug}.{ttl|j
 Pages embed schema.org JSON-LD, also served alone at ``/embed/{kind}/{slug}.jsonld``. The
 ontology is one document, ``/ontology`` (HTML, or RDF by Accept), that its hash IRIs resolve to.
 Everything is rendered for the request's public base (see :mod:`projectgraph.web.base`).
+
+The links to a resource come a page at a time (``?page=N`` on its page, data document and
+embed; the data document says where its neighbours are with Hydra and ``Link`` headers), so a
+country with thousands of organisations costs what a project costs. What is rendered is kept
+(:data:`RENDERED_ENTRIES`, :data:`RENDERED_BYTES`): a repeated request costs no query.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
 
 import pyoxigraph as ox
@@ -39,12 +43,20 @@ from projectgraph.rdf.vocab import (
 from projectgraph.settings import Settings
 from projectgraph.store.base import QueryEngine
 from projectgraph.store.loading import ServedBuild
+from projectgraph.web.api.result_cache import CachedResponse, ResultCache
 from projectgraph.web.base import base_map, public_base
-from projectgraph.web.caching import cached, etag
+from projectgraph.web.caching import kept
 from projectgraph.web.errors import error_response
-from projectgraph.web.linked_data.descriptions import Describer
+from projectgraph.web.linked_data.descriptions import Described, Describer
 from projectgraph.web.linked_data.schema_org import describe_jsonld, script_json
-from projectgraph.web.linked_data.urls import DATA_FORMATS, EXTERNAL_KINDS, Urls
+from projectgraph.web.linked_data.urls import (
+    BAD_PAGE,
+    DATA_FORMATS,
+    EXTERNAL_KINDS,
+    Pages,
+    Urls,
+    page_number,
+)
 from projectgraph.web.linked_data.view import (
     Description,
     Terms,
@@ -58,6 +70,7 @@ from projectgraph.web.pages import render
 from projectgraph.web.terms import subject_of
 
 HTML = "text/html"
+HTML_TYPE = "text/html; charset=utf-8"
 # What /id/ negotiates over: HTML first, so browsers and */* get the page.
 OFFERS = [HTML, "application/xhtml+xml"] + [t for f in DATA_FORMATS.values() for t in f.media_types]
 # How far a page looks beyond its resource (a project's partners and their countries).
@@ -97,8 +110,10 @@ TEMPLATE_NAMESPACES = {
     "OWL": OWL,
     "PROV": PROV,
 }
-PAGE_SIZE = 100
-_CACHE_SIZE = 1024
+# Rendered pages and documents kept per server process: a country page is some 60 kB, a
+# project's some 10 kB; no one document takes more than an eighth of the bytes.
+RENDERED_ENTRIES = 4096
+RENDERED_BYTES = 64 * 1024 * 1024
 
 
 class Site:
@@ -122,7 +137,9 @@ class Site:
             self._metadata_index.setdefault(subject_of(t).value.split("#")[0], []).append(t)
         self.context = context  # the JSON-LD context of data documents
         self._vocabulary: dict[str, str] | None = None
-        self._descriptions: OrderedDict[tuple[str, int], list[ox.Triple]] = OrderedDict()
+        self.page_size = settings.page_size  # links to a resource, or browse entries, a page
+        # Rendered bytes by (kind of document, public base, resource, format, page).
+        self.rendered = ResultCache(RENDERED_ENTRIES, RENDERED_BYTES)
 
     # --- shared pieces ---------------------------------------------------------------------
 
@@ -144,28 +161,22 @@ class Site:
             self._vocabulary = vocabulary_labels(triples)
         return self._vocabulary
 
-    async def triples(self, iri: str, depth: int) -> list[ox.Triple]:
-        """The (canonical) description of ``iri``: from the build's metadata for the dataset,
-        catalogue and distributions, from the store for everything else. Cached per build."""
-        key = (iri, depth)
-        if key in self._descriptions:
-            self._descriptions.move_to_end(key)
-            return self._descriptions[key]
-        if iri in self._metadata_index:
-            node = ox.NamedNode(iri)
-            found = [*self._metadata_index[iri], *(t for t in self.metadata if t.object == node)]
-            found += await self.describer.labels(
-                {t.object.value for t in found if isinstance(t.object, ox.NamedNode)}
-            )
-        else:
-            found = await self.describer.describe(iri, depth)
-        self._descriptions[key] = found
-        if len(self._descriptions) > _CACHE_SIZE:
-            self._descriptions.popitem(last=False)
-        return found
+    async def described(self, iri: str, depth: int, number: int = 1) -> Described:
+        """The (canonical) description of ``iri`` with page ``number`` of the links to it: from
+        the build's metadata for the dataset, catalogue and distributions (a page of links
+        there, all of them), from the store for everything else."""
+        if iri not in self._metadata_index:
+            return await self.describer.describe(iri, depth, number, self.page_size)
+        node = ox.NamedNode(iri)
+        inbound = [t for t in self.metadata if t.object == node] if number == 1 else []
+        found = [*self._metadata_index[iri], *inbound]
+        found += await self.describer.labels(
+            {t.object.value for t in found if isinstance(t.object, ox.NamedNode)}
+        )
+        return Described(found, len(inbound), more=False)
 
-    async def description(self, iri: str, depth: int, urls: Urls) -> Description:
-        return Description(iri, await self.triples(iri, depth), urls, await self.vocabulary())
+    async def description(self, described: Described, iri: str, urls: Urls) -> Description:
+        return Description(iri, described.triples, urls, await self.vocabulary())
 
     def links(self, urls: Urls, iri: str) -> str:
         """The Link header listing the page and data documents about ``iri``."""
@@ -175,6 +186,17 @@ class Site:
             for key, f in DATA_FORMATS.items()
         ]
         return ", ".join(links)
+
+    def paged(
+        self, request: Request, iri: str, described: Described, number: int
+    ) -> Response | None:
+        """A 404 for a page of links past the last (None when ``described`` is a page)."""
+        if described.found and (number == 1 or described.inbound):
+            return None
+        accept = request.headers.get("accept")
+        if not described.found:
+            return error_response(404, f"nothing is known about {iri}", accept)
+        return error_response(404, f"{iri} has no page {number} of links to it", accept)
 
     def page_context(self, request: Request, urls: Urls, **extra: Any) -> dict[str, Any]:
         """What every page template gets."""
@@ -223,22 +245,35 @@ class Site:
         iri = urls.iri(kind, slug)
         if iri is None:
             return await self.not_found(request, urls)
-        d = await self.description(iri, PAGE_DEPTH.get(kind, 2), urls)
-        if not d.found:
-            return await self.not_found(request, urls)
-        html = render(
-            TEMPLATES.get(kind, "resource.html"),
-            d=d,
-            kind=kind,
-            iri=urls.base.to_public(iri),
-            jsonld=script_json(describe_jsonld(d)),
-            alternates=[(f.media_type, urls.data(iri, key)) for key, f in DATA_FORMATS.items()],
-            **self.page_context(request, urls),
-        )
-        tag = etag(self.build.build_id, "page", urls.base.public, iri)
-        return cached(
-            request, html, "text/html; charset=utf-8", tag, {"Link": self.links(urls, iri)}
-        )
+        number = page_number(request.query_params.get("page"))
+        if number is None:
+            return error_response(400, BAD_PAGE, request.headers.get("accept"))
+
+        async def render_page() -> CachedResponse | Response:
+            assert iri is not None and number is not None  # narrowed above
+            described = await self.described(iri, PAGE_DEPTH.get(kind, 2), number)
+            if not described.found:
+                return await self.not_found(request, urls)
+            missing = self.paged(request, iri, described, number)
+            if missing is not None:
+                return missing
+            d = await self.description(described, iri, urls)
+            pages = Pages(str(urls.page(iri)), number, described.more)
+            html = render(
+                TEMPLATES.get(kind, "resource.html"),
+                d=d,
+                kind=kind,
+                iri=urls.base.to_public(iri),
+                jsonld=script_json(describe_jsonld(d)),
+                alternates=[(f.media_type, urls.data(iri, key)) for key, f in DATA_FORMATS.items()],
+                pages=pages,
+                **self.page_context(request, urls),
+            )
+            link = ", ".join([self.links(urls, iri), *pages.links()])
+            return CachedResponse(html.encode(), {"Content-Type": HTML_TYPE, "Link": link})
+
+        key = ("page", urls.base.public, iri, "html", str(number))
+        return await kept(request, self.rendered, self.build.build_id, key, render_page)
 
     async def data(self, request: Request, kind: str, file: str) -> Response:
         urls = self.urls(request)
@@ -249,20 +284,27 @@ class Site:
             return error_response(
                 404, f"no data document /data/{kind}/{file}", request.headers.get("accept")
             )
-        triples = await self.triples(iri, 1)
-        if not triples:
-            return error_response(
-                404, f"nothing is known about {iri}", request.headers.get("accept")
-            )
-        body = self.serialize(urls, triples, fmt)
-        tag = etag(self.build.build_id, "data", urls.base.public, iri, fmt.key)
-        return cached(
-            request,
-            body,
-            fmt.content_type(),
-            tag,
-            {"Content-Location": str(urls.data(iri, fmt.key)), "Link": self.links(urls, iri)},
-        )
+        number = page_number(request.query_params.get("page"))
+        if number is None:
+            return error_response(400, BAD_PAGE, request.headers.get("accept"))
+
+        async def render_data() -> CachedResponse | Response:
+            assert iri is not None and fmt is not None and number is not None  # narrowed above
+            described = await self.described(iri, 1, number)
+            missing = self.paged(request, iri, described, number)
+            if missing is not None:
+                return missing
+            pages = Pages(str(urls.data(iri, fmt.key)), number, described.more)
+            body = self.serialize(urls, described.triples + pages.hydra(), fmt)
+            headers = {
+                "Content-Type": fmt.content_type(),
+                "Content-Location": pages.here,
+                "Link": ", ".join([self.links(urls, iri), *pages.links()]),
+            }
+            return CachedResponse(body, headers)
+
+        key = ("data", urls.base.public, iri, fmt.key, str(number))
+        return await kept(request, self.rendered, self.build.build_id, key, render_data)
 
     def serialize(self, urls: Urls, triples: list[ox.Triple], fmt: Format) -> bytes:
         """A data document: public IRIs, prefixed Turtle, JSON-LD compacted with our context."""
@@ -284,14 +326,26 @@ class Site:
             return error_response(
                 404, f"no embeddable document /embed/{kind}/{file}", request.headers.get("accept")
             )
-        d = await self.description(iri, PAGE_DEPTH.get(kind, 2), urls)
-        if not d.found:
-            return error_response(
-                404, f"nothing is known about {iri}", request.headers.get("accept")
-            )
-        tag = etag(self.build.build_id, "embed", urls.base.public, iri)
-        body = script_json(describe_jsonld(d))  # escaped the same way as in the page
-        return cached(request, body, "application/ld+json; charset=utf-8", tag)
+        number = page_number(request.query_params.get("page"))
+        if number is None:
+            return error_response(400, BAD_PAGE, request.headers.get("accept"))
+
+        async def render_embed() -> CachedResponse | Response:
+            assert iri is not None and number is not None  # narrowed above
+            described = await self.described(iri, PAGE_DEPTH.get(kind, 2), number)
+            missing = self.paged(request, iri, described, number)
+            if missing is not None:
+                return missing
+            d = await self.description(described, iri, urls)
+            body = script_json(describe_jsonld(d))  # escaped the same way as in the page
+            pages = Pages(f"{urls.base.public}embed/{kind}/{file}", number, described.more)
+            headers = {"Content-Type": "application/ld+json; charset=utf-8"}
+            if pages.paged:
+                headers["Link"] = ", ".join(pages.links())
+            return CachedResponse(body.encode(), headers)
+
+        key = ("embed", urls.base.public, iri, "jsonld", str(number))
+        return await kept(request, self.rendered, self.build.build_id, key, render_embed)
 
     async def ontology(self, request: Request, extension: str = "") -> Response:
         urls = self.urls(request)
@@ -300,7 +354,6 @@ class Site:
             return error_response(
                 404, "this build has no ontology graph", request.headers.get("accept")
             )
-        triples = await self.describer.construct("CONSTRUCT WHERE { ?s ?p ?o }", graph)
         extension = extension.lstrip(".")
         if not extension:
             chosen = negotiate(request.headers.get("accept"), OFFERS)
@@ -315,46 +368,64 @@ class Site:
                 if chosen in (HTML, "application/xhtml+xml")
                 else next(k for k, f in DATA_FORMATS.items() if chosen in f.media_types)
             )
-        headers = {"Vary": "Accept", "Content-Location": f"{urls.base.public}ontology.{extension}"}
-        tag = etag(self.build.build_id, "ontology", urls.base.public, extension)
-        if extension == "html":
-            d = Description(ONTOLOGY_IRI, triples, urls, vocabulary_labels(triples))
-            html = render("ontology.html", d=d, **self.page_context(request, urls))
-            return cached(request, html, "text/html; charset=utf-8", tag, headers)
         fmt = DATA_FORMATS.get(extension)
-        if fmt is None:
+        if fmt is None and extension != "html":
             return error_response(
                 404, f"no ontology document .{extension}", request.headers.get("accept")
             )
-        return cached(request, self.serialize(urls, triples, fmt), fmt.content_type(), tag, headers)
+        headers = {"Vary": "Accept", "Content-Location": f"{urls.base.public}ontology.{extension}"}
+
+        async def render_ontology() -> CachedResponse:
+            assert graph is not None  # narrowed above
+            triples = await self.describer.construct("CONSTRUCT WHERE { ?s ?p ?o }", graph)
+            if fmt is None:
+                d = Description(ONTOLOGY_IRI, triples, urls, vocabulary_labels(triples))
+                html = render("ontology.html", d=d, **self.page_context(request, urls))
+                return CachedResponse(html.encode(), {"Content-Type": HTML_TYPE, **headers})
+            body = self.serialize(urls, triples, fmt)
+            return CachedResponse(body, {"Content-Type": fmt.content_type(), **headers})
+
+        key = ("ontology", urls.base.public, ONTOLOGY_IRI, extension, "1")
+        return await kept(request, self.rendered, self.build.build_id, key, render_ontology)
 
     async def browse(self, request: Request, kind: str) -> Response:
         urls = self.urls(request)
         if kind not in BROWSE:
             return await self.not_found(request, urls)
-        title, classes, extra = BROWSE[kind]
-        try:
-            number = max(int(request.query_params.get("page", "1")), 1)
-        except ValueError:
-            number = 1
-        triples = await self.describer.instances(
-            classes, (number - 1) * PAGE_SIZE, PAGE_SIZE + 1, extra.replace("?x", "?_x")
-        )
-        d = Description("", triples, urls, await self.vocabulary())
-        typed = (t for t in triples if t.predicate.value.endswith("#type"))
-        items = sorted({subject_of(t).value for t in typed})
-        html = render(
-            "list.html",
-            d=d,
-            heading=title,
-            kind=kind,
-            items=items[:PAGE_SIZE],
-            number=number,
-            more=len(items) > PAGE_SIZE,
-            **self.page_context(request, urls),
-        )
-        tag = etag(self.build.build_id, "browse", urls.base.public, kind, str(number))
-        return cached(request, html, "text/html; charset=utf-8", tag)
+        number = page_number(request.query_params.get("page"))
+        if number is None:
+            return error_response(400, BAD_PAGE, request.headers.get("accept"))
+
+        async def render_list() -> CachedResponse | Response:
+            assert number is not None  # narrowed above
+            title, classes, extra = BROWSE[kind]
+            size = self.page_size
+            found = await self.describer.members(
+                classes, (number - 1) * size, size + 1, extra.replace("?x", "?_x")
+            )
+            if number > 1 and not found:
+                return error_response(
+                    404, f"no page {number} of /browse/{kind}", request.headers.get("accept")
+                )
+            listed = [s for s, _ in found[:size]]
+            d = Description("", await self.describer.labels(listed), urls, await self.vocabulary())
+            pages = Pages(f"{urls.base.public}browse/{kind}", number, len(found) > size)
+            html = render(
+                "list.html",
+                d=d,
+                heading=title,
+                kind=kind,
+                items=sorted(listed, key=lambda i: (d.label(i).lower(), i)),
+                pages=pages,
+                **self.page_context(request, urls),
+            )
+            headers = {"Content-Type": HTML_TYPE}
+            if pages.paged:
+                headers["Link"] = ", ".join(pages.links())
+            return CachedResponse(html.encode(), headers)
+
+        key = ("browse", urls.base.public, kind, "html", str(number))
+        return await kept(request, self.rendered, self.build.build_id, key, render_list)
 
     async def not_found(self, request: Request, urls: Urls) -> Response:
         accept = request.headers.get("accept")
