@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import gzip
 import re
+from collections import Counter
+from collections.abc import Iterator
 from html.parser import HTMLParser
+from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
 import pytest
 
-from tests.server import Server
+from projectgraph.rdf.vocab import LABEL_PROPERTIES, SKOS
+from tests.server import Server, start_server
 
 CANONICAL = "https://w3id.org/projectgraph/"
 RESOURCES = [  # one of every kind the data mints
@@ -50,6 +55,14 @@ def canonical_store(dist) -> tuple[ox.Store, list[ox.Triple]]:  # type: ignore[n
     store = ox.Store()
     store.load(path=dist / "projectgraph.nq", format=ox.RdfFormat.N_QUADS)
     return store, [q.triple for q in ox.parse(path=dist / "void.ttl")]
+
+
+@pytest.fixture(scope="module")
+def merged_store(dist: Path) -> ox.Store:
+    """The graph the server describes from: the build's merged graph, as its default graph."""
+    store = ox.Store()
+    store.load(gzip.decompress((dist / "projectgraph.nt.gz").read_bytes()), ox.RdfFormat.N_TRIPLES)
+    return store
 
 
 def public(server: Server, iri: str) -> str:
@@ -357,3 +370,224 @@ def test_pages_are_cacheable(http: httpx.Client) -> None:
     tag = first.headers["etag"]
     again = http.get("/page/project/clusters3", headers={"If-None-Match": tag})
     assert again.status_code == 304 and again.content == b""
+
+
+# --- descriptions, and the links to a resource page by page --------------------------------
+
+HYDRA = "http://www.w3.org/ns/hydra/core#"
+LABELS = [ox.NamedNode(str(p)) for p in (*LABEL_PROPERTIES, SKOS.notation)]
+DESCRIBED = [r for r in RESOURCES if r.split("/")[0] not in ("dataset", "catalog", "distribution")]
+DESCRIBED += ["role/partner", "scheme/topic", "region/ES21", "country/GBR"]
+EXTERNAL = {
+    "region": "http://data.europa.eu/nuts/code/",
+    "country": "http://publications.europa.eu/resource/authority/country/",
+}
+
+
+def canonical_iri(resource: str) -> str:
+    kind, slug = resource.split("/")
+    return EXTERNAL[kind] + slug if kind in EXTERNAL else f"{CANONICAL}id/{resource}"
+
+
+def expected_description(store: ox.Store, iri: str) -> set[ox.Triple]:
+    """What a description holds, read from the graph pattern by pattern: the resource's
+    triples, its parts' (hash IRIs and blank nodes, two steps deep), every link to it, and
+    the labels of every IRI in them."""
+    node = ox.NamedNode(iri)
+
+    def triples(s: ox.NamedNode | ox.BlankNode | None, o: ox.NamedNode | None = None) -> list:
+        return [q.triple for q in store.quads_for_pattern(s, None, o, ox.DefaultGraph())]
+
+    def is_part(term: object) -> bool:
+        return isinstance(term, ox.BlankNode) or (
+            isinstance(term, ox.NamedNode) and term.value.startswith(iri + "#")
+        )
+
+    found = set(triples(node))
+    for part in {t.object for t in triples(node) if is_part(t.object)}:
+        found.update(triples(part))
+        found.update(q for t in triples(part) if is_part(t.object) for q in triples(t.object))
+    found.update(triples(None, node))
+    named = {x for t in found for x in (t.subject, t.object) if isinstance(x, ox.NamedNode)}
+    for term in named:
+        for label in LABELS:
+            found.update(
+                q.triple for q in store.quads_for_pattern(term, label, None, ox.DefaultGraph())
+            )
+    return found
+
+
+def as_public(server: Server, triples: set[ox.Triple]) -> set[ox.Triple]:
+    def term(t):  # type: ignore[no-untyped-def]
+        return ox.NamedNode(public(server, t.value)) if isinstance(t, ox.NamedNode) else t
+
+    return {ox.Triple(term(t.subject), t.predicate, term(t.object)) for t in triples}
+
+
+@pytest.mark.parametrize("resource", DESCRIBED)
+def test_a_data_document_is_the_description_read_pattern_by_pattern(
+    server: Server, http: httpx.Client, merged_store: ox.Store, resource: str
+) -> None:
+    """The same triples as the descriptions had before the queries were rewritten: the seed's
+    largest fan-in (22 links to clusters3, 53 to skos:Concept) fits one page."""
+    response = http.get(f"/data/{resource}.nt")
+    assert response.status_code == 200
+    served = {q.triple for q in ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)}
+    expected = as_public(server, expected_description(merged_store, canonical_iri(resource)))
+    assert served == expected, (served - expected, expected - served)
+    assert 'rel="next"' not in response.headers["link"]
+    assert not any(t.predicate.value.startswith(HYDRA) for t in served)  # one page: no view
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "abc", "1.5", "", "1e3", "01x", "9999999999"])
+def test_a_bad_page_is_400(http: httpx.Client, value: str) -> None:
+    for path in ("/page/project/clusters3", "/data/project/clusters3.ttl", "/browse/project"):
+        response = http.get(path, params={"page": value}, headers={"Accept": "application/json"})
+        assert response.status_code == 400, (path, value)
+        assert "page must be a whole number" in response.json()["message"]
+
+
+def test_a_page_past_the_last_is_404(http: httpx.Client) -> None:
+    for path in (
+        "/page/project/clusters3?page=2",
+        "/data/project/clusters3.ttl?page=2",
+        "/embed/project/clusters3.jsonld?page=2",
+        "/browse/project?page=2",
+        "/data/dataset/projectgraph.ttl?page=2",
+    ):
+        assert http.get(path, headers={"Accept": "application/json"}).status_code == 404, path
+    assert http.get("/data/project/clusters3.ttl?page=1").status_code == 200
+
+
+PAGE_SIZE = 5  # clusters3 has 22 links to it: pages of 5, 5, 5, 5 and 2
+
+
+@pytest.fixture(scope="module")
+def small_pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server over the shipped data with pages of :data:`PAGE_SIZE` links."""
+    folder = tmp_path_factory.mktemp("small-pages")
+    running = start_server(folder, env={"PROJECTGRAPH_PAGE_SIZE": str(PAGE_SIZE)})
+    yield running
+    running.stop()
+
+
+def inbound_links(triples: set[ox.Triple], iri: str) -> list[tuple[str, str]]:
+    return [(t.subject.value, t.predicate.value) for t in triples if t.object == ox.NamedNode(iri)]
+
+
+@pytest.mark.parametrize(
+    ("extension", "fmt"),
+    [
+        ("nt", ox.RdfFormat.N_TRIPLES),
+        ("ttl", ox.RdfFormat.TURTLE),
+        ("jsonld", ox.RdfFormat.JSON_LD),
+        ("rdf", ox.RdfFormat.RDF_XML),
+    ],
+)
+def test_paging_through_the_links_to_a_resource(
+    small_pages: Server, merged_store: ox.Store, extension: str, fmt: ox.RdfFormat
+) -> None:
+    """Following hydra:next (and Link rel="next") from the first page gives every link to the
+    resource once, each page its own triples, until a last page without a next."""
+    iri = f"{small_pages.url}/id/project/clusters3"
+    everything = as_public(
+        small_pages, expected_description(merged_store, CANONICAL + "id/project/clusters3")
+    )
+    first = f"{small_pages.url}/data/project/clusters3.{extension}"
+    url: str | None = first
+    seen: list[tuple[str, str]] = []
+    pages = 0
+    while url:
+        pages += 1
+        response = httpx.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["content-location"] == url
+        triples = {q.triple for q in ox.parse(response.content, format=fmt)}
+        links = inbound_links(triples, iri)
+        assert 0 < len(links) <= PAGE_SIZE
+        seen += links
+        view = ox.NamedNode(url)
+        assert ox.Triple(view, ox.NamedNode(HYDRA + "first"), ox.NamedNode(first)) in triples
+        assert (
+            ox.Triple(
+                view,
+                ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                ox.NamedNode(HYDRA + "PartialCollectionView"),
+            )
+            in triples
+        )
+        previous = [t.object.value for t in triples if t.predicate.value == HYDRA + "previous"]
+        assert previous == (
+            [] if pages == 1 else [first if pages == 2 else f"{first}?page={pages - 1}"]
+        )
+        following = [t.object.value for t in triples if t.predicate.value == HYDRA + "next"]
+        header = re.findall(r'<([^>]+)>; rel="next"', response.headers["link"])
+        assert following == header
+        # The rest of the description is on every page, whole.
+        own = {t for t in everything if t.subject == ox.NamedNode(iri)}
+        assert own <= triples
+        url = following[0] if following else None
+        assert url is None or url == f"{first}?page={pages + 1}"
+    assert pages == 5
+    assert Counter(seen) == Counter(inbound_links(everything, iri))  # each link exactly once
+    assert httpx.get(f"{first}?page=6").status_code == 404
+
+
+def test_paging_through_a_page_and_a_browse_list(
+    small_pages: Server, merged_store: ox.Store
+) -> None:
+    """The HTML pages link to their neighbours (rel next/prev, and in the Link header): the
+    participations in the partner role are shown once each across the role's pages; the
+    browse list pages through every organisation once."""
+    seen: list[str] = []
+    url: str | None = f"{small_pages.url}/page/role/partner"
+    number = 0
+    while url:
+        number += 1
+        page = httpx.get(url)
+        assert page.status_code == 200
+        assert f"Page {number}" in visible_text(page.text)
+        linked_from = page.text.split("<h2>Linked from", 1)[1].split("</section>", 1)[0]
+        seen += re.findall(r'href="[^"]*/page/participation/([^"#]+)"', linked_from)
+        following = re.findall(r'<a href="([^"]+)" rel="next">', page.text)
+        assert following == re.findall(r'<([^>]+)>; rel="next"', page.headers["link"])
+        assert ('rel="prev"' in page.text) == (number > 1)
+        url = following[0] if following else None
+    partners = [
+        q.subject.value.rsplit("/", 1)[1]
+        for q in merged_store.quads_for_pattern(
+            None,
+            ox.NamedNode("http://www.w3.org/ns/org#role"),
+            ox.NamedNode(CANONICAL + "id/role/partner"),
+            ox.DefaultGraph(),
+        )
+    ]
+    links = sum(
+        1
+        for _ in merged_store.quads_for_pattern(
+            None, None, ox.NamedNode(CANONICAL + "id/role/partner"), ox.DefaultGraph()
+        )
+    )
+    assert number == -(-links // PAGE_SIZE) > 1
+    assert sorted(seen) == sorted(partners)
+
+    organisations: list[str] = []
+    url = f"{small_pages.url}/browse/organisation"
+    while url:
+        listing = httpx.get(url)
+        assert listing.status_code == 200
+        found = re.findall(r'href="[^"]*/page/organisation/([^"#]+)"', listing.text)
+        assert 0 < len(found) <= PAGE_SIZE
+        organisations += found
+        following = re.findall(r'<a href="([^"]+)" rel="next">', listing.text)
+        url = following[0] if following else None
+    total = {
+        q.subject.value.rsplit("/", 1)[1]
+        for q in merged_store.quads_for_pattern(
+            None,
+            ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+            ox.NamedNode("http://data.europa.eu/s66#Organisation"),
+            ox.DefaultGraph(),
+        )
+    }
+    assert len(organisations) == len(set(organisations)) and set(organisations) == total

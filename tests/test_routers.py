@@ -14,7 +14,7 @@ import pytest
 
 from projectgraph.rdf.vocab import ONTOLOGY_IRI
 from projectgraph.settings import load_settings
-from projectgraph.store.base import QueryError, QueryOutcome, QueryRequest
+from projectgraph.store.base import QueryEngine, QueryError, QueryOutcome, QueryRequest
 from projectgraph.web.api.routes import api_router
 from projectgraph.web.app import create_app
 from projectgraph.web.harvest.routes import harvest_router, home_router
@@ -269,6 +269,70 @@ def test_linked_data_errors(served: Served, linked: Client) -> None:
     for status, answered in ((504, 504), (400, 503)):
         down = Client(served, bare(linked_data_router(served.site(Failing(status)))))
         assert "failed with" in error(down.get("/page/project/clusters3", headers=JSON), answered)
+
+
+class Counting:
+    """An engine that counts the queries it passes on to ``engine``."""
+
+    def __init__(self, engine: QueryEngine) -> None:
+        self.engine = engine
+        self.queries = 0
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    async def execute(self, request: QueryRequest) -> QueryOutcome:
+        self.queries += 1
+        return await self.engine.execute(request)
+
+    async def probe(self) -> str | None:
+        return await self.engine.probe()
+
+    def health(self) -> dict[str, object]:
+        return self.engine.health()
+
+
+def test_a_repeated_document_costs_no_query(served: Served) -> None:
+    """Pages, data documents, embeds, browse lists and the ontology are rendered once per
+    public base and page; the next request is answered from the kept bytes, the same ones."""
+    engine = Counting(served.engine)
+    site = served.site(engine)
+    client = Client(served, bare(linked_data_router(site)))
+    paths = (
+        "/page/project/clusters3",
+        "/data/project/clusters3.ttl",
+        "/data/project/clusters3.jsonld",
+        "/embed/project/clusters3.jsonld",
+        "/page/country/GBR",
+        "/browse/organisation",
+        "/ontology.ttl",
+    )
+    first = {path: client.get(path) for path in paths}
+    assert all(r.status_code == 200 for r in first.values())
+    asked = engine.queries
+    assert asked >= len(paths)
+    again = {path: client.get(path) for path in paths}
+    assert engine.queries == asked
+    for path in paths:
+        assert again[path].content == first[path].content
+        assert again[path].headers["etag"] == first[path].headers["etag"]
+        assert again[path].headers["content-type"] == first[path].headers["content-type"]
+    tag = first["/page/project/clusters3"].headers["etag"]
+    not_modified = client.get("/page/project/clusters3", headers={"if-none-match": tag})
+    assert not_modified.status_code == 304 and engine.queries == asked
+    # Another public base is another document (its links point elsewhere).
+    proxied = client.get("/data/project/clusters3.nt", headers={"host": "data.example.org"})
+    assert b"http://data.example.org/id/project/clusters3" in proxied.content
+    assert engine.queries > asked
+    # Errors are not kept: a missing resource is asked about each time.
+    for _ in range(2):
+        before = engine.queries
+        error(client.get("/data/project/no-such-project.ttl", headers=JSON), 404)
+        assert engine.queries > before
+    assert len(site.rendered) == len(paths) + 1
 
 
 # --- the harvest router --------------------------------------------------------------------
