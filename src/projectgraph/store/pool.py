@@ -18,7 +18,7 @@ import socket
 import sys
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Coroutine
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from projectgraph.store.base import QueryError, QueryOutcome, QueryRequest, QueryStream
@@ -94,6 +94,10 @@ class _Handoff:
                 return
         self._idle.append(worker)
 
+    def take(self) -> _Worker | None:
+        """An idle worker at once, or None."""
+        return self._idle.popleft() if self._idle else None
+
     async def get(self) -> _Worker:
         """An idle worker, or the next one returned (cancellable by a timeout)."""
         if self._idle:
@@ -105,6 +109,8 @@ class _Handoff:
         except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled():  # handed over just as we gave up
                 self.put(waiter.result())
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(waiter)  # so that ``waiting`` counts the live ones
             raise
 
     def remove(self, worker: _Worker) -> None:
@@ -117,8 +123,9 @@ class _Handoff:
 
     @property
     def waiting(self) -> int:
-        """Queries waiting for a worker."""
-        return sum(1 for w in self._waiters if not w.done())
+        """Queries waiting for a worker (asked under load for every query: a waiter leaves
+        the queue when it is served or gives up, so this is its length)."""
+        return len(self._waiters)
 
 
 class WorkerPool:
@@ -279,66 +286,74 @@ class WorkerPool:
         """Run ``request`` on an idle worker within ``request.timeout`` seconds."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + request.timeout
-        if not len(self._idle) and self._idle.waiting >= self.max_queued:
-            self.busy += 1
-            return QueryError(
-                503,
-                f"all {self.size} query workers are busy and {self.max_queued} queries are "
-                "waiting; try again later",
-            )
-        try:
-            async with asyncio.timeout_at(deadline):
-                worker = await self._idle.get()
-        except TimeoutError:
-            self.busy += 1
-            if not self._all:
+        worker = self._idle.take()
+        if worker is None:
+            if self._idle.waiting >= self.max_queued:
+                self.busy += 1
                 return QueryError(
-                    503, f"no query worker is running ({self.last_error}); try again later"
+                    503,
+                    f"all {self.size} query workers are busy and {self.max_queued} queries are "
+                    "waiting; try again later",
                 )
-            return QueryError(
-                503,
-                f"all {self.size} query workers stayed busy for {request.timeout:g} s; "
-                "try again later",
-            )
-        lease: _Lease  # ended by its own timer if the worker never answers
-        lease = _Lease(self, worker, loop.call_at(deadline + 1.0, lambda: lease.end(ok=False)))
-        try:
-            async with asyncio.timeout_at(deadline):
-                worker.writer.write(json_frame(REQUEST, asdict(request)))
-                kind, payload = await read_frame(worker.reader)
-                if kind != HEAD:
-                    lease.end(ok=kind == ERROR)
-                    return (
-                        _error(payload)
-                        if kind == ERROR
-                        else QueryError(500, "query worker out of step")
+            try:
+                async with asyncio.timeout_at(deadline):
+                    worker = await self._idle.get()
+            except TimeoutError:
+                self.busy += 1
+                if not self._all:
+                    return QueryError(
+                        503, f"no query worker is running ({self.last_error}); try again later"
                     )
-                head = json.loads(payload)
-                # The status is only settled once the first bytes exist: a query that computes
-                # everything before writing (an aggregate) can still get its 503.
-                kind, payload = await read_frame(worker.reader)
-                if kind == DATA and head.get("complete"):
-                    end_kind, end = await read_frame(worker.reader)  # sent with the data
-                    if end_kind == END:
-                        lease.end(ok=True)
-                        return QueryStream(
-                            head["truncated"],
-                            head["rows"],
-                            payload,
-                            _nothing(),
-                            True,
-                            self._ended(end, {}),
-                        )
-                    kind, payload = end_kind, end
-        except TimeoutError:
-            self.timeouts += 1
-            lease.end(ok=False)
-            return QueryError(
-                503, f"the query ran longer than the {request.timeout:g} s limit and was stopped"
-            )
+                return QueryError(
+                    503,
+                    f"all {self.size} query workers stayed busy for {request.timeout:g} s; "
+                    "try again later",
+                )
+        # One timer per query, the lease's: at the deadline it kills the worker, and whatever
+        # is reading from it (here or in _relay) sees the end of its output and reports the
+        # timeout. (A timeout per read as well cost more server time than the point query's
+        # relaying itself.)
+        lease: _Lease
+        lease = _Lease(self, worker, loop.call_at(deadline, lambda: lease.expire()))
+        try:
+            # vars(): the request's fields as they are (asdict copies them deeply, slower).
+            worker.writer.write(json_frame(REQUEST, vars(request)))
+            kind, payload = await read_frame(worker.reader)
+            if kind != HEAD:
+                lease.end(ok=kind == ERROR)
+                return (
+                    _error(payload)
+                    if kind == ERROR
+                    else QueryError(500, "query worker out of step")
+                )
+            head = json.loads(payload)
+            # The status is only settled once the first bytes exist: a query that computes
+            # everything before writing (an aggregate) can still get its 503.
+            kind, payload = await read_frame(worker.reader)
+            if kind == DATA and head.get("complete"):
+                end_kind, end = await read_frame(worker.reader)  # sent with the data
+                if end_kind == END:
+                    lease.end(ok=True)
+                    return QueryStream(
+                        head["truncated"],
+                        head["rows"],
+                        payload,
+                        _nothing(),
+                        True,
+                        self._ended(end, {}),
+                    )
+                kind, payload = end_kind, end
         except (asyncio.IncompleteReadError, ConnectionError):
             lease.end(ok=False)
+            if lease.expired:
+                return QueryError(
+                    503,
+                    f"the query ran longer than the {request.timeout:g} s limit and was stopped",
+                )
             return await self._crashed(worker)
+        except asyncio.CancelledError:
+            lease.end(ok=False)  # nobody waits for this answer any more
+            raise
 
         if kind == ERROR:
             lease.end(ok=True)
@@ -353,7 +368,7 @@ class WorkerPool:
             head["truncated"],
             head["rows"],
             payload,
-            self._relay(lease, deadline, stats),
+            self._relay(lease, stats),
             stats=stats,
         )
 
@@ -379,16 +394,14 @@ class WorkerPool:
             self.observe(float(seconds))
         return stats
 
-    async def _relay(
-        self, lease: _Lease, deadline: float, stats: dict[str, object]
-    ) -> AsyncIterator[bytes]:
+    async def _relay(self, lease: _Lease, stats: dict[str, object]) -> AsyncIterator[bytes]:
         finished = False
         try:
             while True:
-                # The deadline covers reading from the worker only, never the wait for a slow
-                # client to take what was yielded (the lease's timer covers that).
-                async with asyncio.timeout_at(deadline):
-                    kind, payload = await read_frame(lease.worker.reader)
+                # No timeout of its own: the lease's timer stops the worker at the deadline,
+                # whether it is still computing or waiting for a slow client to take what
+                # was yielded, and this read then ends.
+                kind, payload = await read_frame(lease.worker.reader)
                 if kind == DATA:
                     yield payload
                 elif kind == END:
@@ -397,10 +410,9 @@ class WorkerPool:
                     return
                 else:  # ERROR after the first bytes: the response can only be cut short
                     raise QueryAborted(json.loads(payload).get("message", "query failed"))
-        except TimeoutError:
-            self.timeouts += 1
-            raise QueryAborted("the query ran past its time limit while streaming") from None
         except (asyncio.IncompleteReadError, ConnectionError):
+            if lease.expired:
+                raise QueryAborted("the query ran past its time limit while streaming") from None
             crash = await self._crashed(lease.worker)
             raise QueryAborted(f"{crash.message} (while streaming)") from None
         finally:
@@ -411,14 +423,22 @@ class WorkerPool:
 
 class _Lease:
     """A worker lent to one query. It ends exactly once: back to the pool if the query
-    finished cleanly, otherwise killed and replaced. A timer just after the query's deadline
-    ends it in any case, even if nobody ever reads the response."""
+    finished cleanly, otherwise killed and replaced. Its timer, at the query's deadline, ends
+    it in any case (:meth:`expire`), even if nobody ever reads the response."""
 
     def __init__(self, pool: WorkerPool, worker: _Worker, timer: asyncio.TimerHandle) -> None:
         self.pool = pool
         self.worker = worker
         self.timer = timer
         self.done = False
+        self.expired = False  # the deadline passed before the query ended
+
+    def expire(self) -> None:
+        """The deadline: stop the query (its worker is replaced) and count the timeout."""
+        if not self.done:
+            self.expired = True
+            self.pool.timeouts += 1
+            self.end(ok=False)
 
     def end(self, ok: bool) -> None:
         if self.done:
