@@ -10,6 +10,7 @@ The endpoint is read-only: updates and SERVICE are refused before any engine see
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from functools import lru_cache
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
@@ -215,9 +216,30 @@ class SparqlEndpoint:
 
 def _prefers_html(accept: str | None, returns_graph: bool) -> bool:
     """A browser: it names text/html, and likes it at least as much as any data format."""
-    if not explicitly_accepts(accept, "text/html"):
-        return False
-    return negotiate(accept, ["text/html", *offers(returns_graph)]) == "text/html"
+    return _by_accept(accept, returns_graph)[0]
+
+
+MAX_CACHED_ACCEPT = 300  # characters: longer Accept headers are negotiated, not remembered
+
+
+def _by_accept(accept: str | None, returns_graph: bool) -> tuple[bool, str | None]:
+    """For an Accept header: whether it prefers the HTML page, and the media type of the
+    data format it prefers (None: none is acceptable). Clients repeat their header, so the
+    answers are remembered (negotiating took about 25 us of every query's time)."""
+    if accept is not None and len(accept) > MAX_CACHED_ACCEPT:
+        return _negotiate_accept(accept, returns_graph)
+    return _negotiate_cached(accept, returns_graph)
+
+
+def _negotiate_accept(accept: str | None, returns_graph: bool) -> tuple[bool, str | None]:
+    html = (
+        explicitly_accepts(accept, "text/html")
+        and negotiate(accept, ["text/html", *offers(returns_graph)]) == "text/html"
+    )
+    return html, negotiate(accept, offers(returns_graph))
+
+
+_negotiate_cached = lru_cache(maxsize=256)(_negotiate_accept)
 
 
 def _choose_format(
@@ -236,7 +258,7 @@ def _choose_format(
                 406, f"format {requested!r} is not available for {kind}; use one of {names}"
             )
         return fmt, fmt.media_type
-    chosen = negotiate(accept, offers(returns_graph))
+    chosen = _by_accept(accept, returns_graph)[1]
     if chosen is None:
         raise ProtocolError(
             406,
