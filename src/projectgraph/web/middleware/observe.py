@@ -28,6 +28,11 @@ class Observe:
         self.app = app
         self.metrics = metrics
         self.log = log
+        # The labelled series, looked up once each: prometheus_client's labels() takes a lock
+        # and builds a key every time (about 10 us a request). Route templates, methods and
+        # statuses are few, so these stay small.
+        self._counters: dict[tuple[str, str, str], Any] = {}
+        self._latencies: dict[str, Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -54,8 +59,15 @@ class Observe:
     def _record(self, scope: Scope, answer: dict[str, Any], seconds: float) -> None:
         route = getattr(scope.get("route"), "path", None) or "unmatched"
         status = str(answer["status"])
-        self.metrics.requests.labels(route, scope["method"], status).inc()
-        self.metrics.latency.labels(route).observe(seconds)
+        key = (route, scope["method"], status)
+        counter = self._counters.get(key)
+        if counter is None:
+            counter = self._counters[key] = self.metrics.requests.labels(*key)
+        counter.inc()
+        latency = self._latencies.get(route)
+        if latency is None:
+            latency = self._latencies[route] = self.metrics.latency.labels(route)
+        latency.observe(seconds)
         if not self.log or not access_log.isEnabledFor(logging.INFO):
             return
         target = scope.get("path", "")
