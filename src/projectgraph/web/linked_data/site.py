@@ -14,6 +14,7 @@ country with thousands of organisations costs what a project costs. What is rend
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pyoxigraph as ox
@@ -110,8 +111,8 @@ TEMPLATE_NAMESPACES = {
     "OWL": OWL,
     "PROV": PROV,
 }
-# Rendered pages and documents kept per server process: a country page is some 60 kB, a
-# project's some 10 kB; no one document takes more than an eighth of the bytes.
+# Rendered pages and documents kept per server process: a country's page (a page of its
+# links) is some 14 kB, a project's some 8 kB; no one document takes over an eighth of the bytes.
 RENDERED_ENTRIES = 4096
 RENDERED_BYTES = 64 * 1024 * 1024
 
@@ -245,35 +246,36 @@ class Site:
         iri = urls.iri(kind, slug)
         if iri is None:
             return await self.not_found(request, urls)
-        number = page_number(request.query_params.get("page"))
-        if number is None:
-            return error_response(400, BAD_PAGE, request.headers.get("accept"))
-
-        async def render_page() -> CachedResponse | Response:
-            assert iri is not None and number is not None  # narrowed above
-            described = await self.described(iri, PAGE_DEPTH.get(kind, 2), number)
-            if not described.found:
-                return await self.not_found(request, urls)
-            missing = self.paged(request, iri, described, number)
-            if missing is not None:
-                return missing
-            d = await self.description(described, iri, urls)
-            pages = Pages(str(urls.page(iri)), number, described.more)
-            html = render(
-                TEMPLATES.get(kind, "resource.html"),
-                d=d,
-                kind=kind,
-                iri=urls.base.to_public(iri),
-                jsonld=script_json(describe_jsonld(d)),
-                alternates=[(f.media_type, urls.data(iri, key)) for key, f in DATA_FORMATS.items()],
-                pages=pages,
-                **self.page_context(request, urls),
-            )
-            link = ", ".join([self.links(urls, iri), *pages.links()])
-            return CachedResponse(html.encode(), {"Content-Type": HTML_TYPE, "Link": link})
-
+        number = requested_page(request)
+        if isinstance(number, Response):
+            return number
         key = ("page", urls.base.public, iri, "html", str(number))
-        return await kept(request, self.rendered, self.build.build_id, key, render_page)
+        make = partial(self._page, request, urls, kind, iri, number)
+        return await kept(request, self.rendered, self.build.build_id, key, make)
+
+    async def _page(
+        self, request: Request, urls: Urls, kind: str, iri: str, number: int
+    ) -> CachedResponse | Response:
+        described = await self.described(iri, PAGE_DEPTH.get(kind, 2), number)
+        if not described.found:
+            return await self.not_found(request, urls)
+        missing = self.paged(request, iri, described, number)
+        if missing is not None:
+            return missing
+        d = await self.description(described, iri, urls)
+        pages = Pages(str(urls.page(iri)), number, described.more)
+        html = render(
+            TEMPLATES.get(kind, "resource.html"),
+            d=d,
+            kind=kind,
+            iri=urls.base.to_public(iri),
+            jsonld=script_json(describe_jsonld(d)),
+            alternates=[(f.media_type, urls.data(iri, key)) for key, f in DATA_FORMATS.items()],
+            pages=pages,
+            **self.page_context(request, urls),
+        )
+        link = ", ".join([self.links(urls, iri), *pages.links()])
+        return CachedResponse(html.encode(), {"Content-Type": HTML_TYPE, "Link": link})
 
     async def data(self, request: Request, kind: str, file: str) -> Response:
         urls = self.urls(request)
@@ -284,27 +286,28 @@ class Site:
             return error_response(
                 404, f"no data document /data/{kind}/{file}", request.headers.get("accept")
             )
-        number = page_number(request.query_params.get("page"))
-        if number is None:
-            return error_response(400, BAD_PAGE, request.headers.get("accept"))
-
-        async def render_data() -> CachedResponse | Response:
-            assert iri is not None and fmt is not None and number is not None  # narrowed above
-            described = await self.described(iri, 1, number)
-            missing = self.paged(request, iri, described, number)
-            if missing is not None:
-                return missing
-            pages = Pages(str(urls.data(iri, fmt.key)), number, described.more)
-            body = self.serialize(urls, described.triples + pages.hydra(), fmt)
-            headers = {
-                "Content-Type": fmt.content_type(),
-                "Content-Location": pages.here,
-                "Link": ", ".join([self.links(urls, iri), *pages.links()]),
-            }
-            return CachedResponse(body, headers)
-
+        number = requested_page(request)
+        if isinstance(number, Response):
+            return number
         key = ("data", urls.base.public, iri, fmt.key, str(number))
-        return await kept(request, self.rendered, self.build.build_id, key, render_data)
+        make = partial(self._data, request, urls, iri, fmt, number)
+        return await kept(request, self.rendered, self.build.build_id, key, make)
+
+    async def _data(
+        self, request: Request, urls: Urls, iri: str, fmt: Format, number: int
+    ) -> CachedResponse | Response:
+        described = await self.described(iri, 1, number)
+        missing = self.paged(request, iri, described, number)
+        if missing is not None:
+            return missing
+        pages = Pages(str(urls.data(iri, fmt.key)), number, described.more)
+        body = self.serialize(urls, described.triples + pages.hydra(), fmt)
+        headers = {
+            "Content-Type": fmt.content_type(),
+            "Content-Location": pages.here,
+            "Link": ", ".join([self.links(urls, iri), *pages.links()]),
+        }
+        return CachedResponse(body, headers)
 
     def serialize(self, urls: Urls, triples: list[ox.Triple], fmt: Format) -> bytes:
         """A data document: public IRIs, prefixed Turtle, JSON-LD compacted with our context."""
@@ -326,26 +329,27 @@ class Site:
             return error_response(
                 404, f"no embeddable document /embed/{kind}/{file}", request.headers.get("accept")
             )
-        number = page_number(request.query_params.get("page"))
-        if number is None:
-            return error_response(400, BAD_PAGE, request.headers.get("accept"))
-
-        async def render_embed() -> CachedResponse | Response:
-            assert iri is not None and number is not None  # narrowed above
-            described = await self.described(iri, PAGE_DEPTH.get(kind, 2), number)
-            missing = self.paged(request, iri, described, number)
-            if missing is not None:
-                return missing
-            d = await self.description(described, iri, urls)
-            body = script_json(describe_jsonld(d))  # escaped the same way as in the page
-            pages = Pages(f"{urls.base.public}embed/{kind}/{file}", number, described.more)
-            headers = {"Content-Type": "application/ld+json; charset=utf-8"}
-            if pages.paged:
-                headers["Link"] = ", ".join(pages.links())
-            return CachedResponse(body.encode(), headers)
-
+        number = requested_page(request)
+        if isinstance(number, Response):
+            return number
         key = ("embed", urls.base.public, iri, "jsonld", str(number))
-        return await kept(request, self.rendered, self.build.build_id, key, render_embed)
+        make = partial(self._embed, request, urls, kind, iri, number)
+        return await kept(request, self.rendered, self.build.build_id, key, make)
+
+    async def _embed(
+        self, request: Request, urls: Urls, kind: str, iri: str, number: int
+    ) -> CachedResponse | Response:
+        described = await self.described(iri, PAGE_DEPTH.get(kind, 2), number)
+        missing = self.paged(request, iri, described, number)
+        if missing is not None:
+            return missing
+        d = await self.description(described, iri, urls)
+        body = script_json(describe_jsonld(d))  # escaped the same way as in the page
+        pages = Pages(str(urls.embed(iri)), number, described.more)
+        headers = {"Content-Type": "application/ld+json; charset=utf-8"}
+        if pages.paged:
+            headers["Link"] = ", ".join(pages.links())
+        return CachedResponse(body.encode(), headers)
 
     async def ontology(self, request: Request, extension: str = "") -> Response:
         urls = self.urls(request)
@@ -373,59 +377,62 @@ class Site:
             return error_response(
                 404, f"no ontology document .{extension}", request.headers.get("accept")
             )
-        headers = {"Vary": "Accept", "Content-Location": f"{urls.base.public}ontology.{extension}"}
-
-        async def render_ontology() -> CachedResponse:
-            assert graph is not None  # narrowed above
-            triples = await self.describer.construct("CONSTRUCT WHERE { ?s ?p ?o }", graph)
-            if fmt is None:
-                d = Description(ONTOLOGY_IRI, triples, urls, vocabulary_labels(triples))
-                html = render("ontology.html", d=d, **self.page_context(request, urls))
-                return CachedResponse(html.encode(), {"Content-Type": HTML_TYPE, **headers})
-            body = self.serialize(urls, triples, fmt)
-            return CachedResponse(body, {"Content-Type": fmt.content_type(), **headers})
-
         key = ("ontology", urls.base.public, ONTOLOGY_IRI, extension, "1")
-        return await kept(request, self.rendered, self.build.build_id, key, render_ontology)
+        make = partial(self._ontology, request, urls, graph, extension, fmt)
+        return await kept(request, self.rendered, self.build.build_id, key, make)
+
+    async def _ontology(
+        self, request: Request, urls: Urls, graph: str, extension: str, fmt: Format | None
+    ) -> CachedResponse:
+        """The ontology as HTML (``fmt`` None) or in an RDF format."""
+        headers = {"Vary": "Accept", "Content-Location": f"{urls.base.public}ontology.{extension}"}
+        triples = await self.describer.construct("CONSTRUCT WHERE { ?s ?p ?o }", graph)
+        if fmt is None:
+            d = Description(ONTOLOGY_IRI, triples, urls, vocabulary_labels(triples))
+            html = render("ontology.html", d=d, **self.page_context(request, urls))
+            return CachedResponse(html.encode(), {"Content-Type": HTML_TYPE, **headers})
+        body = self.serialize(urls, triples, fmt)
+        return CachedResponse(body, {"Content-Type": fmt.content_type(), **headers})
 
     async def browse(self, request: Request, kind: str) -> Response:
         urls = self.urls(request)
         if kind not in BROWSE:
             return await self.not_found(request, urls)
-        number = page_number(request.query_params.get("page"))
-        if number is None:
-            return error_response(400, BAD_PAGE, request.headers.get("accept"))
-
-        async def render_list() -> CachedResponse | Response:
-            assert number is not None  # narrowed above
-            title, classes, extra = BROWSE[kind]
-            size = self.page_size
-            found = await self.describer.members(
-                classes, (number - 1) * size, size + 1, extra.replace("?x", "?_x")
-            )
-            if number > 1 and not found:
-                return error_response(
-                    404, f"no page {number} of /browse/{kind}", request.headers.get("accept")
-                )
-            listed = [s for s, _ in found[:size]]
-            d = Description("", await self.describer.labels(listed), urls, await self.vocabulary())
-            pages = Pages(f"{urls.base.public}browse/{kind}", number, len(found) > size)
-            html = render(
-                "list.html",
-                d=d,
-                heading=title,
-                kind=kind,
-                items=sorted(listed, key=lambda i: (d.label(i).lower(), i)),
-                pages=pages,
-                **self.page_context(request, urls),
-            )
-            headers = {"Content-Type": HTML_TYPE}
-            if pages.paged:
-                headers["Link"] = ", ".join(pages.links())
-            return CachedResponse(html.encode(), headers)
-
+        number = requested_page(request)
+        if isinstance(number, Response):
+            return number
         key = ("browse", urls.base.public, kind, "html", str(number))
-        return await kept(request, self.rendered, self.build.build_id, key, render_list)
+        make = partial(self._browse, request, urls, kind, number)
+        return await kept(request, self.rendered, self.build.build_id, key, make)
+
+    async def _browse(
+        self, request: Request, urls: Urls, kind: str, number: int
+    ) -> CachedResponse | Response:
+        title, classes, extra = BROWSE[kind]
+        size = self.page_size
+        found = await self.describer.members(
+            classes, (number - 1) * size, size + 1, extra.replace("?x", "?_x")
+        )
+        if number > 1 and not found:
+            return error_response(
+                404, f"no page {number} of /browse/{kind}", request.headers.get("accept")
+            )
+        listed = [s for s, _ in found[:size]]
+        d = Description("", await self.describer.labels(listed), urls, await self.vocabulary())
+        pages = Pages(f"{urls.base.public}browse/{kind}", number, len(found) > size)
+        html = render(
+            "list.html",
+            d=d,
+            heading=title,
+            kind=kind,
+            items=sorted(listed, key=lambda i: (d.label(i).lower(), i)),  # the page's, by name
+            pages=pages,
+            **self.page_context(request, urls),
+        )
+        headers = {"Content-Type": HTML_TYPE}
+        if pages.paged:
+            headers["Link"] = ", ".join(pages.links())
+        return CachedResponse(html.encode(), headers)
 
     async def not_found(self, request: Request, urls: Urls) -> Response:
         accept = request.headers.get("accept")
@@ -441,3 +448,11 @@ class Site:
         if iri in self._metadata_index:
             return True
         return await self.describer.exists(iri)
+
+
+def requested_page(request: Request) -> int | Response:
+    """The page ``?page=`` asks for (1 without it), or the 400 a bad value gets."""
+    number = page_number(request.query_params.get("page"))
+    if number is None:
+        return error_response(400, BAD_PAGE, request.headers.get("accept"))
+    return number

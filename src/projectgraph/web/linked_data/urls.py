@@ -85,6 +85,14 @@ class Urls:
         kind, slug, _ = parts
         return f"{self.base.public}data/{kind}/{slug}.{key}"
 
+    def embed(self, iri: str) -> str | None:
+        """The schema.org JSON-LD of ``iri`` to embed in another site's page."""
+        parts = self.split(iri)
+        if parts is None:
+            return None
+        kind, slug, _ = parts
+        return f"{self.base.public}embed/{kind}/{slug}.jsonld"
+
     def href(self, iri: str) -> str:
         """Where a link to ``iri`` should go: its page here, or the IRI itself."""
         return self.page(iri) or self.base.to_public(iri)
