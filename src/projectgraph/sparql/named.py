@@ -1,7 +1,9 @@
 """Named SPARQL queries: ``queries/*.rq`` files with grlc-style headers and typed parameters.
 
 The header is YAML in ``#+`` comment lines (summary, description, tags, pagination, and a
-``params`` table with description, default, example, values, pattern, minimum, maximum).
+``params`` table with description, default, example, values, pattern, minimum, maximum, and
+``materialize``: how the build computes a parameter's answers once, see
+:mod:`projectgraph.sparql.grouped`).
 Parameters are the query's ``?_name_type`` variables (``?_country_iri``, ``?_min_projects_integer``;
 ``?__name_type`` may stay unbound), as grlc made common. Values are checked against their type
 and constraints and bound as RDF terms (see :mod:`projectgraph.sparql.bind`), never spliced.
@@ -28,7 +30,17 @@ from projectgraph.sparql.syntax import syntax_error
 
 TYPES = ("iri", "string", "integer", "decimal", "date", "boolean")
 _PARAMETER = re.compile(r"[?$](__?)([A-Za-z][A-Za-z0-9_]*?)(?:_(" + "|".join(TYPES) + r"))?\b")
-_KEYS = {"description", "default", "example", "values", "pattern", "minimum", "maximum"}
+_KEYS = {
+    "description",
+    "default",
+    "example",
+    "values",
+    "pattern",
+    "minimum",
+    "maximum",
+    "materialize",
+}
+COMPARES = (">=", ">", "<=", "<")  # a threshold's comparison, parameter on the right
 _SAMPLES: dict[str, ox.NamedNode | ox.Literal] = {
     "iri": ox.NamedNode("urn:x"),
     "string": ox.Literal("x"),
@@ -68,6 +80,22 @@ class ParameterError(ValueError):
 
 
 @dataclass(frozen=True)
+class Materialize:
+    """How the build answers every value of a parameter at once (``materialize`` in the
+    header): a threshold (``column: projects, compare: ">="``: computed at the parameter's
+    bound, rows kept where ``column compare value``) or a text (``contains: name``: computed
+    with the empty text, rows kept whose ``column`` contains the text, case and accents
+    folded)."""
+
+    column: str  # the projected variable the value is compared with, or searched in
+    compare: str | None = None  # one of COMPARES for a threshold; None for a text
+
+    @property
+    def contains(self) -> bool:
+        return self.compare is None
+
+
+@dataclass(frozen=True)
 class Parameter:
     """One parameter of a named query."""
 
@@ -82,6 +110,7 @@ class Parameter:
     pattern: str | None = None
     minimum: float | None = None
     maximum: float | None = None
+    materialize: Materialize | None = None
 
     def term(self, raw: str, base_iri: str) -> ox.NamedNode | ox.Literal:
         """The RDF term for a value given as text, or ParameterError saying why not. Text is
@@ -237,6 +266,12 @@ def load_query(path: Path) -> NamedQuery:
     ):
         raise QueryFileError(f"{shown}: pagination must be a page size (a whole number >= 1)")
     variables = _check_syntax(shown, paginate(text, 1, 1) if pagination else text)
+    for p in parameters.values():
+        if p.materialize and p.materialize.column not in variables:
+            raise QueryFileError(
+                f"{shown}: parameter {p.name}: materialize names {p.materialize.column}, "
+                f"which the query does not project ({', '.join(variables) or 'nothing'})"
+            )
     if parameters:
         try:
             where_group(text)
@@ -314,6 +349,7 @@ def _parameter(shown: str, name: str, kind: str, variable: str, meta: Any) -> Pa
         except re.error as e:
             raise QueryFileError(f"{where}: pattern is not a regular expression: {e}") from None
     default, example = meta.get("default"), meta.get("example")
+    materialize = _materialize(where, kind, meta)
     parameter = Parameter(
         name=name,
         type=kind,
@@ -326,6 +362,7 @@ def _parameter(shown: str, name: str, kind: str, variable: str, meta: Any) -> Pa
         pattern=None if pattern is None else str(pattern),
         minimum=meta.get("minimum"),
         maximum=meta.get("maximum"),
+        materialize=materialize,
     )
     for label, value in (("default", parameter.default), ("example", parameter.example)):
         if value is not None:
@@ -334,6 +371,37 @@ def _parameter(shown: str, name: str, kind: str, variable: str, meta: Any) -> Pa
             except ParameterError as e:
                 raise QueryFileError(f"{where}: the {label} {value!r} {e.reason}") from None
     return parameter
+
+
+def _materialize(where: str, kind: str, meta: dict[str, Any]) -> Materialize | None:
+    """A parameter's ``materialize`` entry, checked against its type and bounds."""
+    entry = meta.get("materialize")
+    if entry is None:
+        return None
+    usage = '{contains: <variable>} or {column: <variable>, compare: ">="}'
+    if not isinstance(entry, dict) or not entry:
+        raise QueryFileError(f"{where}: materialize must be {usage}")
+    unknown = set(entry) - {"contains", "column", "compare"}
+    if unknown:
+        raise QueryFileError(f"{where}: materialize: unknown key(s) {', '.join(sorted(unknown))}")
+    if "contains" in entry:
+        if set(entry) != {"contains"} or not isinstance(entry["contains"], str):
+            raise QueryFileError(f"{where}: materialize must be {usage}")
+        if kind != "string":
+            raise QueryFileError(f"{where}: materialize contains is for a string parameter")
+        return Materialize(entry["contains"].removeprefix("?"))
+    column, compare = entry.get("column"), entry.get("compare")
+    if not isinstance(column, str) or compare not in COMPARES:
+        raise QueryFileError(
+            f"{where}: materialize needs a column and a compare of {', '.join(COMPARES)}"
+        )
+    if kind != "integer":
+        raise QueryFileError(f"{where}: materialize compare is for an integer parameter")
+    bound = "minimum" if compare.startswith(">") else "maximum"
+    if meta.get(bound) is None:
+        # Answers are computed once, at the loosest value a client may ask for.
+        raise QueryFileError(f"{where}: materialize compare {compare} needs a {bound}")
+    return Materialize(column.removeprefix("?"), compare)
 
 
 def _scalar(value: Any) -> str:
