@@ -87,8 +87,10 @@ def build(settings: Settings, quiet: bool = False, workers: int | None = None) -
             raise BuildRefused(report)
         step("writing dumps")
         merged, graphs, prefixes = _parts(job, prepared, parts)
-        published = publish(sources, prepared, graphs, merged, prefixes, report, settings)
-        clock.lap("dumps + describe + switch")
+        published = publish(
+            sources, prepared, graphs, merged, prefixes, report, settings, lap=clock.lap
+        )
+        clock.lap("checksums + switch")
         cache.forget({s.key for s in sources}, clock.units)
     return BuildResult(published, report, clock.stages, clock.reused)
 

@@ -1,4 +1,5 @@
-"""Publish a validated graph: dumps, JSON-LD context, VoID/DCAT, checksums and a manifest."""
+"""Publish a validated graph: dumps, JSON-LD context, VoID/DCAT, the named queries' answers,
+checksums and a manifest."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from projectgraph import __version__
 from projectgraph.build.assemble import triple_key
 from projectgraph.build.prepare import Prepared
 from projectgraph.build.sources import Source, shape_sources
+from projectgraph.publish.answers import ANSWERS, write_answers
 from projectgraph.publish.dist import publish_atomically
 from projectgraph.publish.dumps import WrittenFile, write_dumps, write_file
 from projectgraph.publish.parts import Part, Stats, merge_stats
@@ -19,10 +21,11 @@ from projectgraph.publish.void import describe
 from projectgraph.rdf.serialize import turtle, used_prefixes
 from projectgraph.rdf.vocab import DESCRIPTION_PREFIXES
 from projectgraph.settings import Settings
+from projectgraph.sparql.named import load_queries
 from projectgraph.validate.report import Report
 
 # Bump when what a build writes changes, so servers rebuild a dist made by older code.
-OUTPUT_LAYOUT = 2
+OUTPUT_LAYOUT = 3  # 3: answers.sqlite
 MANIFEST = "build.json"
 CHECKSUMS = "SHA256SUMS"
 CONTEXT = "context.jsonld"
@@ -54,10 +57,12 @@ def load_context(settings: Settings) -> dict[str, object]:
 
 
 def inputs_digest(sources: list[Source], settings: Settings) -> str:
-    """A digest of everything that shapes the output: sources, shapes, context, settings."""
+    """A digest of everything that shapes the output: sources, shapes, context, the named
+    queries (the build answers them), settings."""
     h = hashlib.sha256()
     files = [s.path for s in sources] + [s.path for s in shape_sources(settings)]
     files.append(settings.context)
+    files += sorted(settings.queries_dir.glob("*.rq")) if settings.queries_dir.is_dir() else []
     for path in files:
         name = path.relative_to(settings.root) if path.is_relative_to(settings.root) else path
         h.update(str(name).encode())
@@ -74,12 +79,14 @@ def publish(
     prefixes: dict[str, str],
     report: Report,
     settings: Settings,
+    lap: Callable[[str], None] = lambda stage: None,
 ) -> Published:
     """Write the build into a fresh folder and switch ``dist`` to it atomically.
 
     ``graphs`` reads the named graphs (N-Quads, TriG block) in graph-name order, ``merged`` the
     parts of the merged graph (see :mod:`projectgraph.publish.parts`); both stream, so the
-    build never holds a whole dump in memory.
+    build never holds a whole dump in memory. ``lap(stage)`` is called as each stage ends
+    (``--timings``).
     """
     sources_sha256 = {s.graph: s.sha256() for s in sources}
     graph_sizes = {p.graph: p.quads for p in prepared}
@@ -108,10 +115,15 @@ def publish(
                 used_prefixes(description, DESCRIPTION_PREFIXES),
             ),
         )
-        sums = "".join(
-            f"{f.sha256}  {f.path.name}\n"
-            for f in sorted(files.values(), key=lambda f: f.path.name)
+        lap("dumps + describe")
+        # After the dumps: the answers are computed from the merged graph's dump.
+        answers = write_answers(
+            folder, load_queries(settings.queries_dir), settings.base_iri, stats.triples
         )
+        lap("answers")
+        # The answers are checked and in the build id, but not a published file.
+        checked = [(f.path.name, f.sha256) for f in files.values()] + [(ANSWERS, answers.sha256)]
+        sums = "".join(f"{sha256}  {name}\n" for name, sha256 in sorted(checked))
         write_file(folder / CHECKSUMS, sums.encode())
         manifest.update(
             {
@@ -134,6 +146,16 @@ def publish(
                 "files": {
                     f.path.name: {"sha256": f.sha256, "bytes": f.size}
                     for f in sorted(files.values(), key=lambda f: f.path.name)
+                },
+                "answers": {
+                    "file": ANSWERS,
+                    "sha256": answers.sha256,
+                    "bytes": answers.size,
+                    # Rows, or why not: no times here, so the same inputs give the same id.
+                    "queries": {
+                        name: {k: v for k, v in result.items() if k != "seconds"}
+                        for name, result in sorted(answers.queries.items())
+                    },
                 },
             }
         )

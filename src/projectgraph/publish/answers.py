@@ -1,0 +1,494 @@
+"""Named-query answers computed once per build: ``answers.sqlite`` in the build folder.
+
+A stage of ``publish``: the merged graph (the server's default graph) is loaded into an
+in-memory Oxigraph store and each named query runs once, in the form
+:func:`projectgraph.sparql.grouped.plan` gives it: parameter-free queries whole, an IRI
+parameter's answers for every value in one grouped run, threshold and text parameters at
+their loosest value. The rows go into SQLite (standard library), each as the bytes the
+server writes for it (a SPARQL JSON binding and a plain JSON object), so serving a named
+query is reading rows by (query, key, seq) and joining bytes; texts are found through an
+FTS5 trigram index of their folded form (case and accents), shorter ones by ``instr``.
+
+The queries run in a child process, with a time budget each: Oxigraph cannot cancel a query,
+and a grouped form the engine plans badly must not hold the build for hours. Such a query is
+left to the engine (the listing says ``"materialized": false``); so are graph queries and
+anything :func:`~projectgraph.sparql.grouped.plan` refuses.
+
+The file is part of the build (its checksum is in ``SHA256SUMS`` and the manifest, so in the
+build id) and switched with it. :class:`AnswerFile` reads it, read-only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import json
+import multiprocessing
+import sqlite3
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import IO, cast
+
+import pyoxigraph as ox
+
+from projectgraph.sparql.grouped import Plan, plan
+from projectgraph.sparql.named import NamedQuery
+from projectgraph.sparql.results import Term, plain_rows, rows_json, write_json
+from projectgraph.store.embedded import MERGED_DUMP
+
+ANSWERS = "answers.sqlite"
+LAYOUT = 1  # bump when the tables change: a server reading another layout uses the engine
+BATCH = 2_000  # rows inserted at a time
+TRIGRAM = 3  # texts this long or longer are looked up in the FTS5 trigram index
+# Seconds a query may take at build time: 30 us a triple (265 s at 100,000 projects, 8.85 M
+# triples), at least a minute. The shipped queries take at most 1.4 s at 10,000 projects.
+SECONDS_PER_TRIPLE = 30e-6
+LEAST_BUDGET = 60.0
+# Smaller graphs are answered in this process: a child's start (seconds) would be most of
+# the stage, and no query on them runs long (the slowest shipped one: 2 s at 1,000 projects).
+IN_PROCESS = 100_000
+_SCHEMA = """
+CREATE TABLE layout(version INTEGER NOT NULL);
+CREATE TABLE queries(
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, digest TEXT NOT NULL,
+  materialized INTEGER NOT NULL, reason TEXT NOT NULL, rows INTEGER);
+CREATE TABLE rows(
+  query INTEGER NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL,
+  num, word INTEGER, plain BLOB NOT NULL, tsv BLOB NOT NULL,
+  PRIMARY KEY (query, key, seq)) WITHOUT ROWID;
+CREATE TABLE words(id INTEGER PRIMARY KEY, folded TEXT NOT NULL UNIQUE);
+"""
+_INDEXES = """
+CREATE INDEX rows_word ON rows(query, key, word, num) WHERE word IS NOT NULL;
+CREATE INDEX rows_num ON rows(query, key, num) WHERE num IS NOT NULL;
+CREATE VIRTUAL TABLE words_fts USING fts5(
+  folded, content='words', content_rowid='id', tokenize='trigram case_sensitive 1');
+INSERT INTO words_fts(words_fts) VALUES ('rebuild');
+"""
+
+
+def fold(text: str) -> str:
+    """``text`` as searched: compatibility-decomposed, combining marks dropped, case folded
+    (``Liège`` and ``LIEGE`` are both ``liege``; ``Straße`` is ``strasse``)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    # Case folding can make decomposable characters again (rare): once more.
+    decomposed = unicodedata.normalize("NFKD", bare)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def digest(query: NamedQuery) -> str:
+    """What identifies a query's text: its answers are only used for the same text."""
+    return hashlib.sha256(query.text.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Written:
+    """What the stage wrote: the file, and per query its rows and seconds (or reason)."""
+
+    path: Path
+    sha256: str
+    size: int
+    queries: dict[str, dict[str, object]]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One query for the child: what it runs and how its rows are stored."""
+
+    id: int
+    name: str
+    text: str
+    keys: tuple[str, ...]  # variables whose values split the rows
+    variables: tuple[str, ...]  # the original projection, written in each row
+    number: str | None  # the threshold column
+    word: str | None  # the text column
+
+
+def write_answers(
+    folder: Path, queries: Sequence[NamedQuery], base_iri: str, triples: int
+) -> Written:
+    """Run every materializable query of ``queries`` on the merged graph of the build in
+    ``folder`` and write ``folder/answers.sqlite``."""
+    started = time.perf_counter()
+    path = folder / ANSWERS
+    path.unlink(missing_ok=True)
+    plans = [plan(q, base_iri) for q in queries]
+    outcome: dict[str, dict[str, object]] = {
+        p.query.name: {"materialized": False, "reason": p.reason} for p in plans
+    }
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.executescript(_SCHEMA)
+        db.execute("INSERT INTO layout VALUES (?)", (LAYOUT,))
+        db.commit()
+    jobs = [_job(i, p) for i, p in enumerate(plans, start=1) if p.materialized]
+    if triples <= IN_PROCESS:
+        outcome.update(_answer_jobs(folder / MERGED_DUMP, path, jobs, lambda name: None))
+    else:
+        budget = max(LEAST_BUDGET, SECONDS_PER_TRIPLE * triples)
+        outcome.update(_run_jobs(folder / MERGED_DUMP, path, jobs, budget))
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        for i, p in enumerate(plans, start=1):
+            result = outcome[p.query.name]
+            db.execute(
+                "INSERT INTO queries VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    i,
+                    p.query.name,
+                    digest(p.query),
+                    1 if result["materialized"] else 0,
+                    str(result.get("reason", "")),
+                    result.get("rows"),
+                ),
+            )
+        db.executescript(_INDEXES)
+        db.commit()
+        db.execute("ANALYZE")
+        db.commit()
+        db.execute("VACUUM")  # no free pages left by a query given up on: the same bytes
+    data = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            data.update(block)
+    return Written(
+        path,
+        data.hexdigest(),
+        path.stat().st_size,
+        outcome,
+        round(time.perf_counter() - started, 3),
+    )
+
+
+def _job(id: int, p: Plan) -> _Job:
+    return _Job(
+        id=id,
+        name=p.query.name,
+        text=p.text,
+        keys=tuple(k.variable for k in p.keys),
+        variables=p.query.variables,
+        number=p.threshold.materialize.column if p.threshold and p.threshold.materialize else None,
+        word=p.contains.materialize.column if p.contains and p.contains.materialize else None,
+    )
+
+
+def _run_jobs(
+    dump: Path, path: Path, jobs: list[_Job], budget: float
+) -> Iterator[tuple[str, dict[str, object]]]:
+    """Each job's outcome, from a child process that loads the graph once; a job past the
+    budget is given up on (the child is killed, its transaction rolled back) and a new child
+    takes the rest."""
+    context = multiprocessing.get_context("spawn")
+    while jobs:
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(
+            target=_child,
+            args=(str(dump), str(path), jobs, send),
+            name="projectgraph-answers",
+        )
+        child.start()
+        send.close()
+        running: str | None = None
+        deadline: float | None = None
+        try:
+            while True:
+                wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+                if not receive.poll(wait):
+                    break  # past the budget
+                try:
+                    kind, name, result = receive.recv()
+                except EOFError:
+                    break  # the child died
+                if kind == "start":
+                    running, deadline = name, time.monotonic() + budget
+                else:
+                    running, deadline = None, None
+                    jobs = [j for j in jobs if j.name != name]
+                    yield name, result
+        finally:
+            if child.is_alive():
+                child.kill()
+            child.join()
+            receive.close()
+        if running is None:
+            # Failed outside a query (loading the graph: memory?); its error is on stderr.
+            # The build goes on: the engine answers these queries.
+            for job in jobs:
+                why = f"the answers process failed (exit {child.exitcode})"
+                yield job.name, {"materialized": False, "reason": why}
+            return
+        killed = child.exitcode is not None and child.exitcode < 0
+        why = (
+            f"took more than {budget:.0f} s at build time"
+            if killed
+            else f"the answers process failed on it (exit {child.exitcode})"
+        )
+        yield running, {"materialized": False, "reason": why}
+        jobs = [j for j in jobs if j.name != running]
+
+
+def _answer_jobs(
+    dump: Path, path: Path, jobs: list[_Job], announce: Callable[[str], object]
+) -> Iterator[tuple[str, dict[str, object]]]:
+    """Load the merged graph, then answer each job into the file (``announce`` is told its
+    name first); yields each job's name and outcome."""
+    store = ox.Store()
+    with gzip.open(dump, "rb") as merged:
+        # A GzipFile is a binary file; typeshed does not derive it from IO[bytes].
+        store.bulk_load(cast(IO[bytes], merged), format=ox.RdfFormat.N_TRIPLES)
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
+        db.execute("PRAGMA synchronous = OFF")  # a crashed build is thrown away whole
+        words = dict(db.execute("SELECT folded, id FROM words").fetchall())
+        for job in jobs:
+            announce(job.name)
+            started = time.perf_counter()
+            db.execute("BEGIN")
+            try:
+                rows = _answer(store, db, job, words)
+            except _Unbound as e:
+                db.execute("ROLLBACK")
+                words = dict(db.execute("SELECT folded, id FROM words").fetchall())
+                yield job.name, {"materialized": False, "reason": str(e)}
+                continue
+            db.execute("COMMIT")
+            seconds = round(time.perf_counter() - started, 3)
+            yield job.name, {"materialized": True, "rows": rows, "seconds": seconds}
+
+
+def _child(dump: str, path: str, jobs: list[_Job], report: Connection) -> None:
+    """In the child process: :func:`_answer_jobs`, each job announced before it runs."""
+    for name, result in _answer_jobs(
+        Path(dump), Path(path), jobs, lambda name: report.send(("start", name, None))
+    ):
+        report.send(("done", name, result))
+    report.close()
+
+
+class _Unbound(ValueError):
+    """A row leaves a parameter unbound: its answer is not the same as with it bound."""
+
+
+@dataclass(frozen=True)
+class _Field:
+    """A TSV field (a term as the writer wrote it), read once for all the rows it is in."""
+
+    term: Term
+    plain: str  # its value in a plain JSON row
+
+
+def _answer(store: ox.Store, db: sqlite3.Connection, job: _Job, words: dict[str, int]) -> int:
+    """Run one job and insert its rows; the number of rows. The rows are written as TSV by
+    pyoxigraph, as the query workers write them (one line a row, terms escape their line
+    breaks and tabs); each distinct field is read back as a term once."""
+    solutions = store.query(job.text)
+    assert isinstance(solutions, ox.QuerySolutions)
+    tsv = solutions.serialize(format=ox.QueryResultsFormat.TSV)
+    assert tsv is not None
+    lines = tsv.split(b"\n")[1:-1]  # between the header and the last line end
+    del tsv
+    seqs: dict[str, int] = {}
+    fields: dict[bytes, _Field] = {}
+    found: dict[bytes, int] = {}  # a text's word id, by its field
+    names = [json.dumps(v, ensure_ascii=False) for v in job.variables]
+    # The keys are projected first, then the query's own variables.
+    first = len(job.keys)
+    number = first + job.variables.index(job.number) if job.number else None
+    text = first + job.variables.index(job.word) if job.word else None
+    for start in range(0, len(lines), BATCH):
+        batch = [line.split(b"\t") for line in lines[start : start + BATCH]]
+        _read_fields({f for row in batch for f in row if f} - fields.keys(), fields)
+        rows = []
+        for row in batch:
+            parts = []
+            for variable, field in zip(job.keys, row, strict=False):
+                term = fields[field].term if field else None
+                if not isinstance(term, ox.NamedNode):
+                    raise _Unbound(f"?{variable} is not an IRI in every row")
+                parts.append(term.value)
+            key = " ".join(parts)
+            seq = seqs.get(key, 0)
+            seqs[key] = seq + 1
+            plain = [
+                f"{name}: {fields[field].plain}"
+                for name, field in zip(names, row[first:], strict=True)
+                if field
+            ]
+            word = None
+            searched = row[text] if text is not None else b""
+            term = fields[searched].term if searched else None
+            if isinstance(term, ox.Literal | ox.NamedNode):
+                word = found.get(searched)
+                if word is None:
+                    word = found[searched] = _word(db, words, fold(term.value))
+            amount = row[number] if number is not None else b""
+            rows.append(
+                (
+                    job.id,
+                    key,
+                    seq,
+                    _number(fields[amount].term) if amount else None,
+                    word,
+                    ("{" + ", ".join(plain) + "}").encode(),
+                    b"\t".join(row[first:]),  # the line without the keys
+                )
+            )
+        db.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    return sum(seqs.values())
+
+
+def _read_fields(new: set[bytes], fields: dict[bytes, _Field]) -> None:
+    """Add each TSV field of ``new`` to ``fields``, with its term and its value in a plain
+    JSON row as the server converts it (``plain_rows`` reads it, ``rows_json`` writes a row of
+    one variable as ``[{"v": value}]``)."""
+    ordered = list(new)
+    tsv = b"?v\n" + b"".join(field + b"\n" for field in ordered)
+    parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+    assert isinstance(parsed, ox.QuerySolutions)
+    terms = [solution[0] for solution in parsed]
+    plain = plain_rows(write_json(["v"], [(t,) for t in terms]))
+    for field, term, row in zip(ordered, terms, plain, strict=True):
+        value = rows_json([row]).decode()[len('[{"v": ') : -len("}]\n")]
+        fields[field] = _Field(term, value)
+
+
+def _word(db: sqlite3.Connection, words: dict[str, int], folded: str) -> int:
+    """The id of a folded text, added to the words table when new."""
+    word = words.get(folded)
+    if word is None:
+        word = words[folded] = len(words) + 1
+        db.execute("INSERT INTO words VALUES (?, ?)", (word, folded))
+    return word
+
+
+def _number(term: Term) -> int | float | None:
+    """A threshold column's value as SQLite compares it (None when it is not a number)."""
+    if not isinstance(term, ox.Literal):
+        return None
+    try:
+        return int(term.value)
+    except ValueError:
+        try:
+            return float(term.value)
+        except ValueError:
+            return None
+
+
+# ---- reading ----
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A query's entry in the file."""
+
+    id: int
+    digest: str
+    materialized: bool
+    reason: str
+    rows: int | None
+
+
+class AnswerFile:
+    """A build's ``answers.sqlite``, read-only; connections are kept for reuse across the
+    threads that read (``immutable``: the file never changes once the build is published)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._idle: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        with self.connection() as db:
+            (version,) = db.execute("SELECT version FROM layout").fetchone()
+            if version != LAYOUT:
+                raise ValueError(f"{path}: layout {version}, not {LAYOUT}")
+            self.queries = {
+                name: Stored(id, digest, bool(materialized), reason, rows)
+                for id, name, digest, materialized, reason, rows in db.execute(
+                    "SELECT id, name, digest, materialized, reason, rows FROM queries"
+                )
+            }
+
+    @classmethod
+    def open(cls, folder: Path) -> AnswerFile | None:
+        """The answers of the build in ``folder``; None when it has none (an older build)
+        or they are unreadable."""
+        path = folder / ANSWERS
+        if not path.is_file():
+            return None
+        try:
+            return cls(path)
+        except (sqlite3.Error, ValueError, TypeError):
+            return None
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        """A read-only connection, for this thread until the block ends."""
+        with self._lock:
+            db = self._idle.pop() if self._idle else None
+        if db is None:
+            uri = f"{self.path.resolve().as_uri()}?mode=ro&immutable=1"
+            db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        try:
+            yield db
+        finally:
+            with self._lock:
+                self._idle.append(db)
+
+    def close(self) -> None:
+        """Close the idle connections."""
+        with self._lock:
+            while self._idle:
+                self._idle.pop().close()
+
+    def rows(
+        self,
+        query: int,
+        key: str,
+        column: str,
+        *,
+        threshold: tuple[str, int] | None = None,
+        text: str | None = None,
+        offset: int = 0,
+        limit: int = -1,
+    ) -> list[bytes]:
+        """Stored rows of ``query`` for ``key`` in their order, as ``column`` bytes (``plain``:
+        a JSON object, ``tsv``: a SPARQL TSV line without its end): those whose number passes
+        ``threshold`` (comparison, value) and whose text contains ``text`` (folded), from
+        ``offset``, at most ``limit`` (-1: all)."""
+        assert column in ("plain", "tsv")
+        folded = fold(text) if text else ""
+        at = "query = ? AND key = ?"
+        with self.connection() as db:
+            if threshold is None and not folded:
+                # Unfiltered: a page is a range of places, by the primary key.
+                sql = f"SELECT {column} FROM rows WHERE {at} AND seq >= ? AND seq < ? ORDER BY seq"
+                end = offset + limit if limit >= 0 else 1 << 62
+                return [row[0] for row in db.execute(sql, (query, key, offset, end))]
+            # Filtered: the places that pass, from a narrow index alone (not the rows: a
+            # scan of the rows in order reads every byte of them), then those rows.
+            where, args = [at], [query, key]
+            if len(folded) >= TRIGRAM:
+                # One FTS5 string: the text is searched as it is, never read as a query.
+                where.append("word IN (SELECT rowid FROM words_fts WHERE words_fts MATCH ?)")
+                args.append('"' + folded.replace('"', '""') + '"')
+            elif folded:
+                where.append("word IN (SELECT id FROM words WHERE instr(folded, ?) > 0)")
+                args.append(folded)
+            if threshold is not None:
+                compare, value = threshold
+                assert compare in (">=", ">", "<=", "<")
+                where.append(f"num {compare} ?")
+                args.append(value)
+            index = "rows_word" if folded else "rows_num"
+            sql = f"SELECT seq FROM rows INDEXED BY {index} WHERE {' AND '.join(where)}"
+            places = sorted(seq for (seq,) in db.execute(sql, args))
+            chosen = places[offset : offset + limit if limit >= 0 else None]
+            sql = (
+                f"SELECT {column} FROM rows WHERE {at} "
+                "AND seq IN (SELECT value FROM json_each(?)) ORDER BY seq"
+            )
+            return [row[0] for row in db.execute(sql, (query, key, json.dumps(chosen)))]
