@@ -245,7 +245,8 @@ def test_etag_304_and_cache(http: httpx.Client, server: Server) -> None:
     assert second.headers["etag"] == tag
     build_id = http.get("/health").json()["build_id"]
     assert tag.startswith(f'W/"{build_id}-')  # weak: the same for the gzipped body
-    assert first.headers["x-cache"] == "miss" and second.headers["x-cache"] == "hit"
+    # Read from the build's answers, then from the cache.
+    assert first.headers["x-cache"] == "materialized" and second.headers["x-cache"] == "hit"
     assert second.content == first.content
     revalidated = http.get(
         "/api/queries/organisations-by-name", params=params, headers={"If-None-Match": tag}
@@ -363,6 +364,14 @@ def same_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
+def restarted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Another server process on the shipped build, with the session server's row cap."""
+    running = start_server(tmp_path_factory.mktemp("restarted"), "--max-rows", str(SERVER_MAX_ROWS))
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
 def edited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A build of the project with an edited title."""
     root = copy_project(tmp_path_factory.mktemp("edited"), edit_title=True)
@@ -372,15 +381,17 @@ def edited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def test_tags_survive_a_restart_but_not_a_change_of_queries(
-    http: httpx.Client, same_build: Server
+    http: httpx.Client, restarted: Server, same_build: Server
 ) -> None:
     """Same build, same settings: a client's ETag stays valid on another server process.
-    Other query files: the listing's tag changes although the build did not."""
-    with httpx.Client(base_url=same_build.url, timeout=30) as other:
-        assert other.get("/health").json()["build_id"] == http.get("/health").json()["build_id"]
+    Other query files: another build (its answers hold theirs), so other tags."""
+    with httpx.Client(base_url=restarted.url, timeout=30) as again:
+        assert again.get("/health").json()["build_id"] == http.get("/health").json()["build_id"]
         mine = http.get("/api/queries/projects")
-        theirs = other.get("/api/queries/projects", headers={"If-None-Match": mine.headers["etag"]})
+        theirs = again.get("/api/queries/projects", headers={"If-None-Match": mine.headers["etag"]})
         assert theirs.status_code == 304
+    with httpx.Client(base_url=same_build.url, timeout=30) as other:
+        assert other.get("/health").json()["build_id"] != http.get("/health").json()["build_id"]
         listing = http.get("/api/queries")
         other_listing = other.get(
             "/api/queries", headers={"If-None-Match": listing.headers["etag"]}
@@ -463,7 +474,7 @@ def test_the_cache_stays_within_its_bound(same_build: Server) -> None:
         stats = client.get("/health").json()["query_cache"]
         assert stats["max_entries"] == 2 and stats["entries"] == 2
         again = client.get("/api/queries/organisations-by-name", params={"text": "a"})
-        assert again.headers["x-cache"] == "miss"  # evicted: least recently used
+        assert again.headers["x-cache"] == "materialized"  # evicted: least recently used
         assert (
             client.get("/api/queries/organisations-by-name", params={"text": "a"}).headers[
                 "x-cache"

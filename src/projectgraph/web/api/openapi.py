@@ -87,9 +87,10 @@ class ApiDocs:
         headers = {
             "ETag": {"description": "Changes with the build.", "schema": {"type": "string"}},
             "X-Cache": {
-                "description": "hit: from the result cache; miss: run now; shared: run for "
-                "an identical request that came at the same time.",
-                "schema": {"type": "string", "enum": ["hit", "miss", "shared"]},
+                "description": "materialized: computed by the build, read now; hit: from "
+                "the result cache; miss: run now; shared: run for an identical request that "
+                "came at the same time.",
+                "schema": {"type": "string", "enum": ["materialized", "hit", "miss", "shared"]},
             },
         }
         if query.pagination:
@@ -138,6 +139,7 @@ class ApiDocs:
                                             "type": "array",
                                             "items": {"type": "object"},
                                         },
+                                        "materialized": {"type": "boolean"},
                                         "sparql": {"type": "string"},
                                     },
                                     "required": ["name", "summary", "url", "returns"],

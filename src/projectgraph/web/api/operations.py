@@ -6,7 +6,9 @@ published context for CONSTRUCT/DESCRIBE), or any SPARQL result or RDF format by
 ``format``. Parameter values are checked against their declared type and bound as RDF terms
 (:mod:`projectgraph.sparql.bind`); a bad value gets 422 naming the parameter and the reason.
 
-The published graph only changes with a new build, so results are cached per (build,
+Most answers were computed by the build (:mod:`projectgraph.web.api.materialized`): they are
+read from the build folder, the engine answers the others. The published graph only changes
+with a new build, so results are cached per (build,
 prepared query, format) in a bounded LRU cache and carry an ETag derived from the same: a
 client revalidating gets 304 without the query running again, and a new build changes every
 tag. Identical requests that arrive together share one run. The OpenAPI side (one operation
@@ -33,6 +35,7 @@ from projectgraph.sparql.representations import Representation, by_name, represe
 from projectgraph.store.base import QueryEngine, QueryError, QueryRequest, ResultTooLarge, read_all
 from projectgraph.store.loading import ServedBuild
 from projectgraph.store.pool import QueryAborted
+from projectgraph.web.api.materialized import Materialized
 from projectgraph.web.api.openapi import ApiDocs, describe_parameter
 from projectgraph.web.api.result_cache import CachedResponse, ResultCache
 from projectgraph.web.base import BadHost, NotUtf8, base_map, public_base, query_parameters
@@ -98,6 +101,7 @@ class NamedQueryApi:
         self.build = build
         self.queries = {q.name: q for q in queries}
         self.context = context
+        self.materialized = Materialized(build.folder, self.queries, settings.base_iri)
         self.cache = ResultCache(settings.cache_entries, settings.cache_megabytes * 1024 * 1024)
         self.docs = ApiDocs(self.queries, build.build_id)
         self.warmed = False
@@ -142,6 +146,7 @@ class NamedQueryApi:
             "pagination": query.pagination,
             "parameters": [describe_parameter(p) for p in query.parameters],
             "formats": {rep.key: rep.media_type for rep in representations(query.returns_graph)},
+            "materialized": self.materialized.covers(query),
             "sparql": query.text,
         }
 
@@ -175,7 +180,7 @@ class NamedQueryApi:
         if not_modified(request, tag):
             return Response(status_code=304, headers=headers)
         try:
-            answer, how = await self.answer(query, text, rep)
+            answer, how = await self.answer(query, text, rep, given, page)
         except ApiError as e:
             return error_response(e.status, e.message, accept, e.details)
         headers["X-Cache"] = how
@@ -188,15 +193,34 @@ class NamedQueryApi:
         )
 
     async def answer(
-        self, query: NamedQuery, text: str, rep: Representation
+        self,
+        query: NamedQuery,
+        text: str,
+        rep: Representation,
+        given: dict[str, str] | None = None,
+        page: int | None = None,
     ) -> tuple[CachedResponse, str]:
-        """The response body from the cache (``hit``), from a run another request started
-        (``shared``), or from a run of its own (``miss``). The run is a task of its own, so
-        a client that goes away stops no one else's answer."""
+        """The response body from the cache (``hit``), from the build's answers
+        (``materialized``; ``text`` is ``query`` prepared with ``given`` and ``page``), from
+        a run another request started (``shared``), or from a run of its own (``miss``). The
+        run is a task of its own, so a client that goes away stops no one else's answer."""
         key = (text, rep.key)
         cached = self.cache.get(self.build.build_id, *key)
         if cached is not None:
             return cached, "hit"
+        if self.materialized.covers(query):
+            # SQLite reads block: not on the event loop (a large answer takes milliseconds).
+            answer = await asyncio.to_thread(
+                self.materialized.answer, query, given or {}, page, rep, self._cap(query)
+            )
+            if len(answer.body) > MAX_RESULT_BYTES:
+                raise ApiError(
+                    503,
+                    f"the result is larger than {MAX_RESULT_BYTES} bytes: run the query at "
+                    "the SPARQL endpoint, or use the dumps",
+                )
+            self.cache.put(self.build.build_id, *key, response=answer)
+            return answer, "materialized"
         how = "shared"
         task = self._running.get(key)
         if task is None:
@@ -219,9 +243,7 @@ class NamedQueryApi:
 
     async def execute(self, query: NamedQuery, text: str, rep: Representation) -> CachedResponse:
         """Run a prepared query and produce the response body (ApiError if it fails)."""
-        cap = self.settings.max_rows
-        if query.pagination:
-            cap = min(cap, query.pagination) if cap else query.pagination
+        cap = self._cap(query)
         outcome = await self.engine.execute(
             QueryRequest(
                 query=text,
@@ -252,9 +274,17 @@ class NamedQueryApi:
             body, headers, outcome.rows if counted is None else counted, outcome.stats
         )
 
+    def _cap(self, query: NamedQuery) -> int:
+        """The most rows an answer of ``query`` holds: ``max_rows``, or a page (0: no cap)."""
+        cap = self.settings.max_rows
+        if query.pagination:
+            cap = min(cap, query.pagination) if cap else query.pagination
+        return cap
+
     async def warm(self) -> None:
-        """Run every query with its defaults once: the results become the examples of the
-        API reference, and the first requests for the defaults are answered from the cache."""
+        """Answer every query with its defaults once: the answers become the examples of the
+        API reference. Materialized answers are read from the build; the engine runs the
+        others (their first requests for the defaults are then answered from the cache)."""
         for query in self.queries.values():
             rep = representations(query.returns_graph)[0]
             try:
