@@ -9,10 +9,11 @@ server writes for it (a SPARQL JSON binding and a plain JSON object), so serving
 query is reading rows by (query, key, seq) and joining bytes; texts are found through an
 FTS5 trigram index of their folded form (case and accents), shorter ones by ``instr``.
 
-The queries run in a child process, with a time budget each: Oxigraph cannot cancel a query,
-and a grouped form the engine plans badly must not hold the build for hours. Such a query is
-left to the engine (the listing says ``"materialized": false``); so are graph queries and
-anything :func:`~projectgraph.sparql.grouped.plan` refuses.
+On a larger graph the queries run in a child process that loads the graph once and runs each
+query in a fork of itself, with a time budget: Oxigraph cannot cancel a query, and a grouped
+form the engine plans badly must not hold the build for hours. Such a query is left to the
+engine (the listing says ``"materialized": false``); so are graph queries and anything
+:func:`~projectgraph.sparql.grouped.plan` refuses.
 
 The file is part of the build (its checksum is in ``SHA256SUMS`` and the manifest, so in the
 build id) and switched with it. :class:`AnswerFile` reads it, read-only.
@@ -25,11 +26,13 @@ import gzip
 import hashlib
 import json
 import multiprocessing
+import os
+import signal
 import sqlite3
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -130,7 +133,7 @@ def write_answers(
         db.commit()
     jobs = [_job(i, p) for i, p in enumerate(plans, start=1) if p.materialized]
     if triples <= IN_PROCESS:
-        outcome.update(_answer_jobs(folder / MERGED_DUMP, path, jobs, lambda name: None))
+        outcome.update(_answer_jobs(folder / MERGED_DUMP, path, jobs))
     else:
         budget = max(LEAST_BUDGET, SECONDS_PER_TRIPLE * triples)
         outcome.update(_run_jobs(folder / MERGED_DUMP, path, jobs, budget))
@@ -152,7 +155,8 @@ def write_answers(
         db.commit()
         db.execute("ANALYZE")
         db.commit()
-        db.execute("VACUUM")  # no free pages left by a query given up on: the same bytes
+    # The same inputs give the same bytes: the rows come in one order, and a query given up
+    # on leaves nothing (its transaction's pages and the file's size are rolled back).
     data = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -181,93 +185,102 @@ def _job(id: int, p: Plan) -> _Job:
 def _run_jobs(
     dump: Path, path: Path, jobs: list[_Job], budget: float
 ) -> Iterator[tuple[str, dict[str, object]]]:
-    """Each job's outcome, from a child process that loads the graph once; a job past the
-    budget is given up on (the child is killed, its transaction rolled back) and a new child
-    takes the rest."""
-    context = multiprocessing.get_context("spawn")
-    while jobs:
-        receive, send = context.Pipe(duplex=False)
-        child = context.Process(
-            target=_child,
-            args=(str(dump), str(path), jobs, send),
-            name="projectgraph-answers",
-        )
-        child.start()
-        send.close()
-        running: str | None = None
-        deadline: float | None = None
-        try:
-            while True:
-                wait = None if deadline is None else max(0.0, deadline - time.monotonic())
-                if not receive.poll(wait):
-                    break  # past the budget
-                try:
-                    kind, name, result = receive.recv()
-                except EOFError:
-                    break  # the child died
-                if kind == "start":
-                    running, deadline = name, time.monotonic() + budget
-                else:
-                    running, deadline = None, None
-                    jobs = [j for j in jobs if j.name != name]
-                    yield name, result
-        finally:
-            if child.is_alive():
-                child.kill()
-            child.join()
-            receive.close()
-        if running is None:
-            # Failed outside a query (loading the graph: memory?); its error is on stderr.
-            # The build goes on: the engine answers these queries.
-            for job in jobs:
-                why = f"the answers process failed (exit {child.exitcode})"
-                yield job.name, {"materialized": False, "reason": why}
-            return
-        killed = child.exitcode is not None and child.exitcode < 0
-        why = (
-            f"took more than {budget:.0f} s at build time"
-            if killed
-            else f"the answers process failed on it (exit {child.exitcode})"
-        )
-        yield running, {"materialized": False, "reason": why}
-        jobs = [j for j in jobs if j.name != running]
+    """Each job's outcome, from a child process that loads the graph once and runs each job
+    in a fork of itself, within ``budget`` seconds."""
+    context = multiprocessing.get_context("spawn")  # a fresh process: no threads to fork
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_child, args=(str(dump), str(path), jobs, budget, send), name="projectgraph-answers"
+    )
+    child.start()
+    send.close()
+    try:
+        while jobs:
+            try:
+                name, result = receive.recv()
+            except EOFError:
+                break  # the child died: its error is on stderr
+            jobs = [j for j in jobs if j.name != name]
+            yield name, result
+    finally:
+        child.join()
+        receive.close()
+    # Failed outside a query (loading the graph: memory?). The build goes on: the engine
+    # answers these queries.
+    for job in jobs:
+        why = f"the answers process failed (exit {child.exitcode})"
+        yield job.name, {"materialized": False, "reason": why}
+
+
+def _child(dump: str, path: str, jobs: list[_Job], budget: float, report: Connection) -> None:
+    """In the child process: :func:`_answer_jobs`, each job in a fork within ``budget``."""
+    for name, result in _answer_jobs(Path(dump), Path(path), jobs, budget):
+        report.send((name, result))
+    report.close()
 
 
 def _answer_jobs(
-    dump: Path, path: Path, jobs: list[_Job], announce: Callable[[str], object]
+    dump: Path, path: Path, jobs: list[_Job], budget: float | None = None
 ) -> Iterator[tuple[str, dict[str, object]]]:
-    """Load the merged graph, then answer each job into the file (``announce`` is told its
-    name first); yields each job's name and outcome."""
+    """Load the merged graph, then answer each job into the file; yields each job's name and
+    outcome. With a ``budget``, each job runs in a fork of this process (the graph is shared,
+    copy on write), ended when it takes longer: Oxigraph cannot stop a query, and a query
+    the engine plans badly must not hold the build for hours, nor cost the graph's loading
+    again."""
     store = ox.Store()
     with gzip.open(dump, "rb") as merged:
         # A GzipFile is a binary file; typeshed does not derive it from IO[bytes].
         store.bulk_load(cast(IO[bytes], merged), format=ox.RdfFormat.N_TRIPLES)
+    for job in jobs:
+        if budget is None:
+            yield job.name, _answer_one(store, path, job)
+        else:
+            yield job.name, _forked(store, path, job, budget)
+
+
+def _forked(store: ox.Store, path: Path, job: _Job, budget: float) -> dict[str, object]:
+    """:func:`_answer_one` in a fork, killed past ``budget`` seconds (its transaction is
+    rolled back by the next writer, as SQLite does with a hot journal)."""
+    receive, send = multiprocessing.Pipe(duplex=False)
+    pid = os.fork()
+    if pid == 0:  # the fork: answer, report, leave without running the parent's exit code
+        receive.close()
+        try:
+            send.send(_answer_one(store, path, job))
+        except BaseException as e:
+            send.send({"materialized": False, "reason": f"failed at build time: {e}"})
+        finally:
+            os._exit(0)
+    send.close()
+    try:
+        if receive.poll(budget):
+            try:
+                return cast(dict[str, object], receive.recv())
+            except EOFError:
+                pass
+        else:
+            os.kill(pid, signal.SIGKILL)
+            return {"materialized": False, "reason": f"took more than {budget:.0f} s at build time"}
+    finally:
+        _, status = os.waitpid(pid, 0)
+        receive.close()
+    return {"materialized": False, "reason": f"failed at build time (status {status})"}
+
+
+def _answer_one(store: ox.Store, path: Path, job: _Job) -> dict[str, object]:
+    """Answer one job into the file, in one transaction."""
+    started = time.perf_counter()
     with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
         db.execute("PRAGMA synchronous = OFF")  # a crashed build is thrown away whole
         words = dict(db.execute("SELECT folded, id FROM words").fetchall())
-        for job in jobs:
-            announce(job.name)
-            started = time.perf_counter()
-            db.execute("BEGIN")
-            try:
-                rows = _answer(store, db, job, words)
-            except _Unbound as e:
-                db.execute("ROLLBACK")
-                words = dict(db.execute("SELECT folded, id FROM words").fetchall())
-                yield job.name, {"materialized": False, "reason": str(e)}
-                continue
-            db.execute("COMMIT")
-            seconds = round(time.perf_counter() - started, 3)
-            yield job.name, {"materialized": True, "rows": rows, "seconds": seconds}
-
-
-def _child(dump: str, path: str, jobs: list[_Job], report: Connection) -> None:
-    """In the child process: :func:`_answer_jobs`, each job announced before it runs."""
-    for name, result in _answer_jobs(
-        Path(dump), Path(path), jobs, lambda name: report.send(("start", name, None))
-    ):
-        report.send(("done", name, result))
-    report.close()
+        db.execute("BEGIN")
+        try:
+            rows = _answer(store, db, job, words)
+        except _Unbound as e:
+            db.execute("ROLLBACK")
+            return {"materialized": False, "reason": str(e)}
+        db.execute("COMMIT")
+    return {"materialized": True, "rows": rows, "seconds": round(time.perf_counter() - started, 3)}
 
 
 class _Unbound(ValueError):
