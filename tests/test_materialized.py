@@ -63,7 +63,7 @@ class Case:
         """The parameter values the answers file holds rows for."""
         with sqlite3.connect(self.folder / ANSWERS) as db:
             found = db.execute(
-                "SELECT DISTINCT key FROM rows JOIN queries ON queries.id = rows.query "
+                "SELECT DISTINCT key FROM blocks JOIN queries ON queries.id = blocks.query "
                 "WHERE queries.name = ?",
                 (query.name,),
             )
@@ -205,6 +205,31 @@ def test_every_text(case: Case) -> None:
         assert not Counter(engine(case, query, {"text": text})) - Counter(got), text
     found = materialized(case, query, {"text": bare})[0]
     assert accented[0] in {row[1].value for row in found}, "found without its accents"
+
+
+def test_any_run_of_rows_is_cut_out_of_the_blocks(synthetic: Path) -> None:
+    """Rows are kept in blocks of 128: every window of a key's rows, across block ends,
+    is those rows, in TSV and plain JSON alike."""
+    stored = answers.AnswerFile(synthetic / ANSWERS)
+    query = stored.queries["organisations-by-name"].id
+    with stored.connection() as db:
+        key = db.execute(
+            "SELECT key FROM blocks WHERE query = ? GROUP BY key ORDER BY count(*) DESC",
+            (query,),
+        ).fetchone()[0]
+    whole = b"".join(stored.read(query, key, "tsv").parts).splitlines(keepends=True)
+    objects = b", ".join(stored.read(query, key, "plain").parts)
+    assert len(whole) > answers.BLOCK  # more than one block
+    for offset in (0, 1, 127, 128, 129, 200, len(whole) - 1, len(whole), len(whole) + 5):
+        for limit in (1, 2, 50, 127, 128, 129, 300, -1):
+            end = offset + limit if limit >= 0 else len(whole)
+            found = stored.read(query, key, "tsv", offset=offset, limit=limit)
+            assert b"".join(found.parts) == b"".join(whole[offset:end]), (offset, limit)
+            assert (found.count, found.more) == (len(whole[offset:end]), len(whole) > end)
+            plain = stored.read(query, key, "plain", offset=offset, limit=limit)
+            assert plain.count == found.count
+            if plain.count:
+                assert b", ".join(plain.parts) in objects
 
 
 def test_an_edited_query_is_left_to_the_engine(case: Case) -> None:

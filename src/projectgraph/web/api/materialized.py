@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from projectgraph.publish.answers import AnswerFile, digest
+from projectgraph.publish.answers import PLAIN, AnswerFile, digest
 from projectgraph.rdf.formats import BY_KEY
 from projectgraph.sparql.grouped import Plan, plan
 from projectgraph.sparql.named import NamedQuery
@@ -59,40 +59,38 @@ class Materialized:
         cap) as the engine would send it."""
         assert self.file is not None
         started = time.perf_counter()
-        found, id = self._plans[query.name]
+        planned, id = self._plans[query.name]
         terms = {
             p.name: p.term(str(given.get(p.name, p.default)), self.base_iri)
             for p in query.parameters
         }
         threshold = None
-        if found.threshold and found.threshold.materialize:
-            value = int(terms[found.threshold.name].value)
-            threshold = (str(found.threshold.materialize.compare), value)
-        # One row past the cap says whether the answer was cut (as the query workers read).
-        offset, limit = 0, cap + 1 if cap else -1
+        if planned.threshold and planned.threshold.materialize:
+            value = int(terms[planned.threshold.name].value)
+            threshold = (str(planned.threshold.materialize.compare), value)
+        offset, limit = 0, cap or -1
         if query.pagination:  # a page is the query's LIMIT: the cap is at most that
             cap = min(cap, query.pagination) if cap else query.pagination
-            offset, limit = query.pagination * ((page or 1) - 1), min(query.pagination, cap + 1)
-        rows = self.file.rows(
+            offset, limit = query.pagination * ((page or 1) - 1), cap
+        found = self.file.read(
             id,
-            " ".join(terms[k.name].value for k in found.keys),
+            " ".join(terms[k.name].value for k in planned.keys),
             "plain" if rep.convert == "rows" else "tsv",
             threshold=threshold,
-            text=terms[found.contains.name].value if found.contains else None,
+            text=terms[planned.contains.name].value if planned.contains else None,
             offset=offset,
             limit=limit,
         )
-        truncated = bool(cap) and len(rows) > cap
-        if truncated:
-            rows = rows[:cap]
-        body = self._body(query, rep, rows, cap if truncated else None)
+        # Cut: rows past the cap (a page is only cut by a cap smaller than the page).
+        truncated = found.more and (not query.pagination or cap < query.pagination)
+        body = self._body(query, rep, found.parts, cap if truncated else None)
         headers: dict[str, str] = {}
         if truncated and not query.pagination:
             headers["X-SPARQL-MaxRows"] = str(cap)
             headers["X-Result-Truncated"] = f"true; only the first {cap} rows were returned"
         seconds = round(time.perf_counter() - started, 6)
-        stats: dict[str, object] = {"seconds": seconds, "rows": len(rows)}
-        return CachedResponse(body, headers, len(rows), stats)
+        stats: dict[str, object] = {"seconds": seconds, "rows": found.count}
+        return CachedResponse(body, headers, found.count, stats)
 
     @staticmethod
     def _body(query: NamedQuery, rep: Representation, rows: list[bytes], cap: int | None) -> bytes:
@@ -100,8 +98,8 @@ class Materialized:
         are, other formats written from them by pyoxigraph; ``cap`` says where the answer was
         cut (SPARQL JSON says so in one more member)."""
         if rep.convert == "rows":
-            return b"[" + b", ".join(rows) + b"]\n"  # as sparql.results.rows_json writes
-        tsv = WRITERS["tsv"](query.variables, []) + b"".join(row + b"\n" for row in rows)
+            return b"[" + PLAIN.join(rows) + b"]\n"  # as sparql.results.rows_json writes
+        tsv = WRITERS["tsv"](query.variables, []) + b"".join(rows)
         if rep.engine == "tsv":
             return tsv
         solutions = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
