@@ -8,6 +8,7 @@ from projectgraph.settings import Settings
 from projectgraph.web.metrics import Metrics
 from projectgraph.web.middleware.compression import CompressExceptDumps
 from projectgraph.web.middleware.cors import add_cors
+from projectgraph.web.middleware.gone import StopWhenGone
 from projectgraph.web.middleware.hardening import HardeningHeaders
 from projectgraph.web.middleware.hosts import AllowedHosts
 from projectgraph.web.middleware.observe import Observe
@@ -15,9 +16,11 @@ from projectgraph.web.middleware.ratelimit import RateLimit
 
 
 def add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
-    """Wrap ``app``, innermost first: compression, the rate limit, allowed hosts, hardening
-    headers (on every answer, refusals too), the access log and metrics (which see every
-    status), and CORS outermost (its preflight answers need nothing else)."""
+    """Wrap ``app``, innermost first: stopping the work of a request whose client has gone,
+    compression, the rate limit, allowed hosts, hardening headers (on every answer, refusals
+    too), the access log and metrics (which see every status), and CORS outermost (its
+    preflight answers need nothing else)."""
+    app.add_middleware(StopWhenGone)
     app.add_middleware(CompressExceptDumps, minimum_size=1024)
     app.add_middleware(
         RateLimit,
