@@ -517,7 +517,12 @@ class AnswerFile:
             # Filtered: the places that pass, from a narrow index alone (not the rows: a
             # scan of the rows in order reads every byte of them), then those rows.
             where, args = ["query = ? AND key = ?"], [query, key]
-            if len(folded) >= TRIGRAM:
+            if "\x00" in folded:
+                # FTS5 and instr() stop at a NUL (C strings): compare the words here instead.
+                found = [i for i, w in db.execute("SELECT id, folded FROM words") if folded in w]
+                where.append("word IN (SELECT value FROM json_each(?))")
+                args.append(json.dumps(found))
+            elif len(folded) >= TRIGRAM:
                 # One FTS5 string: the text is searched as it is, never read as a query.
                 where.append("word IN (SELECT rowid FROM words_fts WHERE words_fts MATCH ?)")
                 args.append('"' + folded.replace('"', '""') + '"')
