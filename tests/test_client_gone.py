@@ -2,8 +2,8 @@
 
 One worker: a slow query holds it while two point queries wait their turn. The waiting
 clients hang up: their queries leave the queue without running (no worker is replaced for
-them). Then the slow query's client hangs up: its worker is stopped and replaced at once,
-not when the query would have timed out. Every check is on the server's own counters; the
+them). Then the slow query's client hangs up: after a moment's grace its worker is stopped and
+replaced, long before the query would have timed out. Every check is on the server's own counters; the
 polls only bound a hang.
 """
 

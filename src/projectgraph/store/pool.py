@@ -36,6 +36,7 @@ from projectgraph.store.protocol import (
 log = logging.getLogger("projectgraph.store")
 
 STARTUP_TIMEOUT = 300.0  # loading a large dump into memory takes a while
+ABANDONED_GRACE = 1.0  # seconds a query whose client left may run on before it is stopped
 
 
 @dataclass(frozen=True)
@@ -352,7 +353,7 @@ class WorkerPool:
                 )
             return await self._crashed(worker)
         except asyncio.CancelledError:
-            lease.end(ok=False)  # nobody waits for this answer any more
+            self._abandon(lease)  # nobody waits for this answer any more
             raise
 
         if kind == ERROR:
@@ -395,7 +396,7 @@ class WorkerPool:
         return stats
 
     async def _relay(self, lease: _Lease, stats: dict[str, object]) -> AsyncIterator[bytes]:
-        finished = False
+        finished = broken = False
         try:
             while True:
                 # No timeout of its own: the lease's timer stops the worker at the deadline,
@@ -409,16 +410,42 @@ class WorkerPool:
                     self._ended(payload, stats)
                     return
                 else:  # ERROR after the first bytes: the response can only be cut short
+                    broken = True
                     raise QueryAborted(json.loads(payload).get("message", "query failed"))
         except (asyncio.IncompleteReadError, ConnectionError):
+            broken = True
             if lease.expired:
                 raise QueryAborted("the query ran past its time limit while streaming") from None
             crash = await self._crashed(lease.worker)
             raise QueryAborted(f"{crash.message} (while streaming)") from None
         finally:
-            # A client that went away, a timeout or an error leaves the worker mid-query:
-            # it is replaced. A finished query returns the worker to the pool.
-            lease.end(ok=finished)
+            # A finished query returns the worker to the pool; a timeout or an error leaves
+            # it mid-query: it is replaced. A reader that stopped (the client went away)
+            # leaves the query to finish on its own for a moment.
+            if finished or broken:
+                lease.end(ok=finished)
+            else:
+                self._abandon(lease)
+
+    def _abandon(self, lease: _Lease) -> None:
+        """Nobody reads the answer of this running query any more (its client left). Most
+        queries are done in a millisecond: its worker reads on to the end for at most
+        :data:`ABANDONED_GRACE` seconds and is kept, since a replacement costs a process
+        start and the store's opening; a query still running then is stopped."""
+        if not lease.done:
+            self._background(self._drain(lease))
+
+    async def _drain(self, lease: _Lease) -> None:
+        try:
+            async with asyncio.timeout(ABANDONED_GRACE):
+                while not lease.done:
+                    kind, _ = await read_frame(lease.worker.reader)
+                    if kind in (END, ERROR):
+                        lease.end(ok=True)
+        except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            lease.end(ok=False)  # no-op once ended above
 
 
 class _Lease:

@@ -6,9 +6,10 @@ work that hurts: a load generator that stops, or impatient clients that give up 
 left dozens of queries queued in the pool, and every later query waited behind them (point
 queries measured at 318 req/s right after a run of slow data documents, against 640-850 on
 their own, 100,000 projects). Here a request's task is cancelled when the server reports the
-client gone: a query still waiting for a worker leaves the queue, one running stops and its
-worker is replaced (store.pool). The request is counted and logged as 499, the status nginx
-gave this case; nothing is sent, there is nobody to send it to.
+client gone: a query still waiting for a worker leaves the queue, one running may finish
+within a moment (most take a millisecond) and is stopped otherwise (store.pool). The request
+is counted and logged as 499, the status nginx gave this case; nothing is sent, there is
+nobody to send it to.
 """
 
 from __future__ import annotations
