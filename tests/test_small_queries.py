@@ -14,14 +14,17 @@ import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO, Any, cast
 
 import httpx
 import pyoxigraph as ox
 import pytest
 
+from projectgraph.store.embedded import open_store
 from tests.server import Server, start_server
 
 MAX_ROWS = 3
+GRAPHS = "https://w3id.org/projectgraph/graph/data/"
 # Five rows of awkward terms: a TSV line per row only if every term escapes its line breaks.
 AWKWARD = """SELECT ?x ?y WHERE { VALUES (?x ?y) {
   ("line\\nbreak\\r\\nand\\ttab \\"quoted\\" \\\\ back" "dé"@fr-be)
@@ -115,7 +118,7 @@ def test_point_queries_give_pyoxigraphs_rows(capped: Server, dist: Path) -> None
     worker serves one after another): the same rows as the build's store in-process."""
     store = ox.Store()
     with gzip.open(dist / "projectgraph.nt.gz", "rb") as merged:  # the served default graph
-        store.bulk_load(merged, format=ox.RdfFormat.N_TRIPLES)
+        store.bulk_load(cast(IO[bytes], merged), format=ox.RdfFormat.N_TRIPLES)
     projects = [
         row[0]
         for row in store.query(
@@ -141,3 +144,59 @@ def expected_on(store: ox.Store, query: str, limit: int | None = None) -> list[t
     assert isinstance(result, ox.QuerySolutions)
     rows = [tuple(row) for row in result]
     return rows if limit is None else rows[:limit]
+
+
+DATASET_QUERIES = [
+    ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", {}),
+    ("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", {}),
+    (
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+        {"default-graph-uri": [GRAPHS + "reference/roles", GRAPHS + "reference/topics"]},
+    ),
+    (
+        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+        {"named-graph-uri": GRAPHS + "reference/topics"},
+    ),
+    (f"SELECT (COUNT(*) AS ?n) FROM <{GRAPHS}reference/topics> WHERE {{ ?s ?p ?o }}", {}),
+    (
+        f"SELECT (COUNT(*) AS ?n) FROM NAMED <{GRAPHS}reference/roles> "
+        "WHERE { GRAPH ?g { ?s ?p ?o } }",
+        {},
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def on_disk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("on-disk")
+    running = start_server(folder, "--store", str(folder / "store"))
+    yield running
+    running.stop()
+
+
+@pytest.mark.parametrize(("query", "dataset"), DATASET_QUERIES)
+def test_the_compacted_store_on_disk_has_the_same_dataset(
+    on_disk: Server, dist: Path, query: str, dataset: dict[str, Any]
+) -> None:
+    """The store loaded and compacted on disk answers FROM, FROM NAMED, GRAPH and the
+    protocol's dataset as the in-memory store loaded from the same build does."""
+    assert "loaded the on-disk store" in on_disk.output()
+    response = httpx.get(on_disk.url + "/sparql", params={"query": query, **dataset}, timeout=30)
+    assert response.status_code == 200, response.text
+    served = response.json()["results"]["bindings"][0]["n"]["value"]
+    memory = open_store("memory", str(dist / "projectgraph.nq"))
+    defaults = dataset.get("default-graph-uri")
+    named = dataset.get("named-graph-uri")
+    options: dict[str, object] = {}
+    if defaults or named:
+        options["default_graph"] = [ox.NamedNode(g) for g in _listed(defaults)]
+        options["named_graphs"] = [ox.NamedNode(g) for g in _listed(named)]
+    result = memory.query(query, **options)  # type: ignore[arg-type]  # lists of NamedNode
+    assert isinstance(result, ox.QuerySolutions)
+    assert served == next(iter(result))["n"].value
+
+
+def _listed(value: object) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)  # type: ignore[call-overload]

@@ -25,7 +25,9 @@ from projectgraph.store.embedded import load_build
 from projectgraph.store.pool import StoreSpec
 
 DUMP = "projectgraph.nq"  # the dataset dump with one named graph per source
-STORE_LAYOUT = 2  # 2: the merged graph in the default graph; older stores are loaded anew
+# 2: the merged graph in the default graph; 3: compacted after loading. Older stores are loaded
+# anew.
+STORE_LAYOUT = 3
 KEEP_STORES = 2  # the current build's store and the one before (a running server may use it)
 
 
@@ -116,9 +118,14 @@ def _load(root: Path, build: ServedBuild, target: Path, marker: Path) -> None:
 
 
 def bulk_load(dump: str, folder: str) -> None:
-    """Load an N-Quads dump into a new on-disk store at ``folder`` and close it."""
+    """Load an N-Quads dump into a new on-disk store at ``folder``, compact it and close it."""
     store = ox.Store(folder)
     load_build(store, dump)
+    # The bulk loader leaves its sorted runs as overlapping files (99 at 100,000 projects,
+    # 21 at 10,000), and a lookup must search each of them: a point query then cost twice
+    # what it costs at 10,000 projects. Compacting them once (76 s at 100,000 projects, on a
+    # busy machine) takes a third off every lookup (323 -> 212 us a point query in-process).
+    store.optimize()
     store.flush()
     del store  # closes RocksDB before the folder is renamed
     gc.collect()
