@@ -182,7 +182,19 @@ def test_every_threshold(case: Case) -> None:
         assert all(int(row[2].value) >= least for row in rows)
 
 
-FTS_SYNTAX = ['"a" OR b*', "agen*", "NEAR(a b)", "a AND b", "^in", "u-b", "(", "%", "_", "a\x00b", "ag\x00"]
+FTS_SYNTAX = [
+    '"a" OR b*',
+    "agen*",
+    "NEAR(a b)",
+    "a AND b",
+    "^in",
+    "u-b",
+    "(",
+    "%",
+    "_",
+    "a\x00b",
+    "ag\x00",
+]
 
 
 def test_every_text(case: Case) -> None:
