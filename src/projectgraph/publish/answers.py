@@ -535,16 +535,21 @@ class AnswerFile:
                 where.append(f"num {compare} ?")
                 args.append(value)
             index = "rows_word" if folded else "rows_num"
-            sql = f"SELECT seq FROM rows INDEXED BY {index} WHERE {' AND '.join(where)}"
-            places = sorted(seq for (seq,) in db.execute(sql, args))
-            end = offset + limit if limit >= 0 else len(places)
+            # One more than asked for says whether more follow.
+            sql = (
+                f"SELECT seq FROM rows INDEXED BY {index} WHERE {' AND '.join(where)} "
+                "ORDER BY seq LIMIT ? OFFSET ?"
+            )
+            args += [limit + 1 if limit >= 0 else -1, offset]
+            places = [seq for (seq,) in db.execute(sql, args)]
+            more = 0 <= limit < len(places)
             sql = (
                 f"SELECT {column} FROM rows WHERE query = ? AND key = ? "
                 "AND seq IN (SELECT value FROM json_each(?)) ORDER BY seq"
             )
-            chosen = json.dumps(places[offset:end])
+            chosen = json.dumps(places[:limit] if more else places)
             parts = [row for (row,) in db.execute(sql, (query, key, chosen))]
-            return Found(parts, len(parts), len(places) > end)
+            return Found(parts, len(parts), more)
 
 
 @dataclass(frozen=True)
