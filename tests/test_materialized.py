@@ -260,6 +260,19 @@ def test_a_build_without_answers_covers_nothing(tmp_path: Path, dist: Path) -> N
     assert not Materialized(tmp_path / "build", QUERIES, BASE).covers(QUERIES["projects"])
 
 
+def test_without_fts5_trigrams_texts_are_the_engines(
+    dist: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copy(dist / "projectgraph.nt.gz", tmp_path)
+    monkeypatch.setattr(answers, "trigram_search", lambda: False)
+    written = answers.write_answers(tmp_path, list(QUERIES.values()), BASE, 1_000)
+    assert not written.queries["organisations-by-name"]["materialized"]
+    assert "trigram" in str(written.queries["organisations-by-name"]["reason"])
+    found = Materialized(tmp_path, QUERIES, BASE)
+    covered = {name for name, q in QUERIES.items() if found.covers(q)}
+    assert covered == set(QUERIES) - {"project-summary", "organisations-by-name"}
+
+
 SLOW = """#+ summary: Slow on purpose (every triple with every other, twice)
 SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }
 """

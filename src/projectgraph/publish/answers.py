@@ -22,6 +22,7 @@ build id) and switched with it. :class:`AnswerFile` reads it, read-only.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
 import hashlib
 import json
@@ -80,10 +81,24 @@ _INDEXES = """
 CREATE UNIQUE INDEX blocks_at ON blocks(query, key, first);
 CREATE INDEX rows_word ON rows(query, key, word, num) WHERE word IS NOT NULL;
 CREATE INDEX rows_num ON rows(query, key, num) WHERE num IS NOT NULL;
+"""
+_SEARCH = """
 CREATE VIRTUAL TABLE words_fts USING fts5(
   folded, content='words', content_rowid='id', tokenize='trigram case_sensitive 1');
 INSERT INTO words_fts(words_fts) VALUES ('rebuild');
 """
+
+
+@functools.cache
+def trigram_search() -> bool:
+    """Whether this SQLite has FTS5 with the trigram tokenizer (SQLite 3.34 and later,
+    built with FTS5): without it, text parameters are left to the engine."""
+    try:
+        with contextlib.closing(sqlite3.connect(":memory:")) as db:
+            db.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize='trigram case_sensitive 1')")
+    except sqlite3.OperationalError:
+        return False
+    return True
 
 
 def fold(text: str) -> str:
@@ -141,7 +156,17 @@ def write_answers(
         db.executescript(_SCHEMA)
         db.execute("INSERT INTO layout VALUES (?)", (LAYOUT,))
         db.commit()
-    jobs = [_job(i, p) for i, p in enumerate(plans, start=1) if p.materialized]
+    searchable = trigram_search()
+    if not searchable:
+        for p in plans:
+            if p.materialized and p.contains:
+                why = f"SQLite {sqlite3.sqlite_version} has no FTS5 trigram tokenizer (3.34+)"
+                outcome[p.query.name] = {"materialized": False, "reason": why}
+    jobs = [
+        _job(i, p)
+        for i, p in enumerate(plans, start=1)
+        if p.materialized and (searchable or not p.contains)
+    ]
     if triples <= IN_PROCESS:
         outcome.update(_answer_jobs(folder / MERGED_DUMP, path, jobs))
     else:
@@ -161,7 +186,7 @@ def write_answers(
                     result.get("rows"),
                 ),
             )
-        db.executescript(_INDEXES)
+        db.executescript(_INDEXES + (_SEARCH if searchable else ""))
         db.commit()
         db.execute("ANALYZE")
         db.commit()
