@@ -4,10 +4,12 @@ A stage of ``publish``: the merged graph (the server's default graph) is loaded 
 in-memory Oxigraph store and each named query runs once, in the form
 :func:`projectgraph.sparql.grouped.plan` gives it: parameter-free queries whole, an IRI
 parameter's answers for every value in one grouped run, threshold and text parameters at
-their loosest value. The rows go into SQLite (standard library), each as the bytes the
-server writes for it (a SPARQL JSON binding and a plain JSON object), so serving a named
-query is reading rows by (query, key, seq) and joining bytes; texts are found through an
-FTS5 trigram index of their folded form (case and accents), shorter ones by ``instr``.
+their loosest value. The rows go into SQLite (standard library) as the bytes the server
+sends (a plain JSON object, and the TSV line pyoxigraph writes, from which the other formats
+are written), in blocks of consecutive rows of one key, so serving a named query is reading
+a few blocks by (query, key, first row) and joining slices of bytes. Rows a threshold or a
+text filters are also kept one by one; texts are found through an FTS5 trigram index of
+their folded form (case and accents), shorter ones by ``instr``.
 
 On a larger graph the queries run in a child process that loads the graph once and runs each
 query in a fork of itself, with a time budget: Oxigraph cannot cancel a query, and a grouped
@@ -118,7 +120,7 @@ def digest(query: NamedQuery) -> str:
 
 @dataclass(frozen=True)
 class Written:
-    """What the stage wrote: the file, and per query its rows and seconds (or reason)."""
+    """What the stage wrote: the file, and per query its rows and seconds (or why not)."""
 
     path: Path
     sha256: str
