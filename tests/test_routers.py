@@ -17,6 +17,7 @@ from projectgraph.settings import load_settings
 from projectgraph.store.base import QueryEngine, QueryError, QueryOutcome, QueryRequest
 from projectgraph.web.api.routes import api_router
 from projectgraph.web.app import create_app
+from projectgraph.web.harvest.dataset import COUNTED
 from projectgraph.web.harvest.routes import harvest_router, home_router
 from projectgraph.web.health import health_router
 from projectgraph.web.linked_data.routes import linked_data_router
@@ -349,6 +350,26 @@ def test_home_void_and_catalogue(served: Served, harvest: Client) -> None:
     assert set(turtle(harvest.get("/catalog", headers=TURTLE))) == set(void)
     catalogue = harvest.get("/catalog", headers=HTML)
     assert catalogue.status_code == 200 and "projectgraph.ttl" in catalogue.text
+
+
+def test_home_counts_are_the_graphs(served: Served) -> None:
+    """The home page's counts, read from the build's VoID, are what the graph holds."""
+    harvest = served.harvest()
+    assert harvest.partition_counts(), "the build's VoID has class partitions"
+    counts = served.run(harvest.counts())
+    for label, cls in COUNTED.items():
+        rows = served.run(
+            harvest.site.describer.select(f"SELECT (COUNT(DISTINCT ?s) AS ?n) {{ ?s a <{cls}> }}")
+        )
+        assert counts[label] == int(rows[0]["n"].value), label
+    assert counts["projects"] == 1 and counts["organisations"] > 5
+    # Without VoID's partitions (an older build), the graph is counted by a query.
+    bare_harvest = served.harvest()
+    bare_harvest.site.metadata = [
+        t for t in bare_harvest.site.metadata if "#class-" not in subject_of(t).value
+    ]
+    assert bare_harvest.partition_counts() == {}
+    assert served.run(bare_harvest.counts()) == counts
 
 
 def test_dumps_and_context(served: Served, harvest: Client) -> None:
