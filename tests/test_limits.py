@@ -134,6 +134,28 @@ def test_on_disk_store_is_reused_after_a_restart(tmp_path: Path) -> None:
         second.stop()
 
 
+def test_a_large_build_is_served_from_an_on_disk_store_beside_dist(tmp_path: Path) -> None:
+    """With no --store, a build over memory_store_triples goes into .dist-store (here every
+    build is "large": the bound is 0); the seed, under the default bound, stays in memory."""
+    env = {"PROJECTGRAPH_MEMORY_STORE_TRIPLES": "0"}
+    server = start_server(tmp_path, env=env)
+    try:
+        assert "loaded the on-disk store" in server.output()
+        assert httpx.get(server.url + "/health").json()["engine"]["store"] == "disk"
+        store = tmp_path / ".dist-store"
+        assert [p for p in store.iterdir() if p.name.endswith(".loaded")], "no finished store"
+        answer = httpx.get(server.url + "/sparql", params={"query": "ASK { ?s ?p ?o }"})
+        assert answer.json()["boolean"]
+    finally:
+        server.stop()
+    default = start_server(tmp_path)
+    try:
+        assert "in-memory store" in default.output()
+        assert httpx.get(default.url + "/health").json()["engine"]["store"] == "memory"
+    finally:
+        default.stop()
+
+
 def test_a_timeout_while_streaming_cuts_the_response_short(tmp_path: Path) -> None:
     """Once 200 and the first bytes are out, a timeout can only abort the transfer: the client
     must see an error (no final chunk), never a complete-looking short result."""

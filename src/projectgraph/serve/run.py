@@ -105,7 +105,7 @@ def run(
 def generation(settings: Settings, served: ServedBuild, metrics: Metrics) -> Generation:
     """An app for ``served`` with its engine, its store pinned until the generation stops."""
     from projectgraph.serve.switch import Generation
-    from projectgraph.store.loading import pinned_store
+    from projectgraph.store.loading import chosen_store_dir, pinned_store
     from projectgraph.store.remote_engine import RemoteEngine
     from projectgraph.web.app import create_app
 
@@ -117,7 +117,10 @@ def generation(settings: Settings, served: ServedBuild, metrics: Metrics) -> Gen
         else:
             # Pinned, so later builds do not prune what the workers read (a replacement worker
             # must still find the dump or store).
-            spec, how = pins.enter_context(pinned_store(served, settings.store))
+            store_dir = chosen_store_dir(
+                settings.store, served, settings.dist_dir, settings.memory_store_triples
+            )
+            spec, how = pins.enter_context(pinned_store(served, store_dir))
     except BaseException:
         pins.close()
         raise

@@ -144,12 +144,25 @@ class Settings:
             Kind.TEXT,
             "",
             "Folder of the on-disk Oxigraph store, reused across restarts, or the http(s) URL of a "
-            "remote SPARQL store's query endpoint (see publish); empty: an in-memory store loaded "
-            "at start.",
+            "remote SPARQL store's query endpoint (see publish); empty: in memory up to "
+            "memory_store_triples, else on disk in .{dist}-store beside the dist folder.",
             SERVER,
             flag="store",
             check=check_store,
             rule="a folder or an http(s) URL with a host",
+        )
+    )
+    memory_store_triples: int = field(
+        metadata=setting(
+            Kind.INT,
+            250_000,
+            "With no store given: a build of up to this many triples is loaded in memory by each "
+            "worker at every start; a larger one goes into an on-disk store beside the dist "
+            "folder, loaded once, opened in milliseconds by every worker and restart (0: always "
+            "on disk).",
+            SERVER,
+            low=0,
+            high=10_000_000_000,
         )
     )
     store_url: str | None = None  # derived: a remote store's query endpoint (then store is None)

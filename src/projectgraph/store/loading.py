@@ -54,6 +54,28 @@ class ServedBuild:
         return next((g for g, info in graphs.items() if info.get("kind") == "ontology"), None)
 
 
+def default_store_dir(dist: Path) -> Path:
+    """Where a large build's on-disk store goes when no store is given: ``.{dist}-store``
+    beside the ``dist`` link (as its builds are in ``.{dist}-builds``)."""
+    return dist.parent / f".{dist.name}-store"
+
+
+def chosen_store_dir(
+    store_dir: Path | None, build: ServedBuild, dist: Path, memory_triples: int
+) -> Path | None:
+    """The on-disk store to serve ``build`` from: ``store_dir`` when given; else, for a build
+    of more than ``memory_triples`` triples, :func:`default_store_dir`; else None (in memory).
+
+    Every worker loads an in-memory store anew at every start (100,000 projects: minutes and
+    gigabytes each), where an on-disk one is loaded once and then opened in milliseconds."""
+    if store_dir is not None:
+        return store_dir
+    triples = build.manifest.get("triples")
+    if isinstance(triples, int) and triples > memory_triples:
+        return default_store_dir(dist)
+    return None
+
+
 def store_spec(build: ServedBuild, store_dir: Path | None) -> tuple[StoreSpec, str]:
     """How workers open ``build`` (in memory from its dump, or the on-disk store), and a
     sentence saying what was done to get there."""
