@@ -1,46 +1,112 @@
-"""A resource with a large fan-in in real headless Chromium: a country's page shows its
-organisations a page at a time, and clicking "Next" to the end shows each of them once.
+"""A resource with a large fan-in in real headless Chromium: a country with thousands of
+organisations shows them a page at a time, and clicking "Next" to the end shows each of them once.
 
-The synthetic set is small enough to build in a test (800 projects: about 95 organisations in
-its largest country, as the synth draws countries by their H2020 shares); the server lists 20
-links a page (the ``page_size`` setting), so they take several pages, as a country's thousands
-do at the default of 100.
+The data come in by the real importer path: the test writes a CORDIS-style export (``project.csv``
+and ``organization.csv``, ``;``-separated, quoted, byte-order mark, decimal commas) in which
+:data:`ORGANISATIONS` organisations are in Luxembourg, :data:`PER_PROJECT` to a project, with a
+coordinator elsewhere (Germany, France, Belgium); the first participant of each project after the
+first also takes part in the one before (one organisation, two projects, one link), and every
+:data:`UNKEYED`-th has no PIC (one organisation by name and country). ``projectgraph import csv
+--mapping cordis`` turns it into records and ``projectgraph build --project`` builds them (about
+46,000 triples: a few seconds, where a synthetic set with a country this large would take a
+minute). The server keeps its default page size (the ``page_size`` setting, 100), so the country
+takes :data:`ORGANISATIONS` / 100 pages.
 """
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 
+from projectgraph.settings import SETTINGS
 from tests.browser import Tab
 from tests.server import REPO, Server, projectgraph, start_server
 
-PROJECTS = 800
-PAGE_SIZE = 20
+ORGANISATIONS = 2_500  # in Luxembourg
+PER_PROJECT = 20  # Luxembourg's participants in each project
+UNKEYED = 50  # every UNKEYED-th organisation has no PIC: keyed by its name and country
+PAGE_SIZE = next(s.default for s in SETTINGS if s.name == "page_size")  # not set: the default
 EURIO = "http://data.europa.eu/s66#"
 COUNTRY = "http://publications.europa.eu/resource/authority/country/"
+PROJECT_COLUMNS = [
+    "id", "acronym", "status", "title", "startDate", "endDate", "totalCost", "ecMaxContribution",
+    "frameworkProgramme", "fundingScheme", "objective",
+]  # fmt: skip
+PARTNER_COLUMNS = [
+    "projectID", "projectAcronym", "organisationID", "name", "shortName", "SME", "city",
+    "country", "nutsCode", "organizationURL", "order", "role", "ecContribution",
+]  # fmt: skip
+COORDINATORS = [("DE", "FORSCHUNGSZENTRUM", "GMBH"), ("FR", "INSTITUT", "SAS"), ("BE", "CENTRUM", "NV")]  # fmt: skip
+
+
+def luxembourg(number: int) -> tuple[str, str]:
+    """The PIC (empty for every :data:`UNKEYED`-th) and name of Luxembourg's organisation
+    ``number``."""
+    pic = "" if number % UNKEYED == UNKEYED - 1 else str(700_000_000 + number)
+    kind = ("SOCIÉTÉ D'ÉTUDES", "UNIVERSITÉ", "CENTRE DE RECHERCHE", "STARTUP")[number % 4]
+    return pic, f"{kind} LUXEMBOURGEOISE N° {number:04d} S.À R.L."
+
+
+def write_export(folder: Path) -> int:
+    """Write ``project.csv`` and ``organization.csv`` in the layout of the CORDIS open-data
+    export into ``folder``; return how many projects."""
+    folder.mkdir(parents=True)
+    projects = -(-ORGANISATIONS // PER_PROJECT)
+    with (folder / "project.csv").open("w", encoding="utf-8-sig", newline="") as f:
+        rows = csv.writer(f, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\n")
+        rows.writerow(PROJECT_COLUMNS)
+        for p in range(projects):
+            rows.writerow([
+                str(950_000 + p), f"LUXFAN{p:03d}", "SIGNED", f"Many partners, part {p}",
+                "2021-01-01", "2024-12-31", f"{2_000_000 + p},50", f"{1_500_000 + p},25", "H2020",
+                "CSA", f"Project {p} has {PER_PROJECT} partners in Luxembourg.\nA second line.",
+            ])  # fmt: skip
+    with (folder / "organization.csv").open("w", encoding="utf-8-sig", newline="") as f:
+        rows = csv.writer(f, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\n")
+        rows.writerow(PARTNER_COLUMNS)
+        for p in range(projects):
+            key, acronym = str(950_000 + p), f"LUXFAN{p:03d}"
+            code, kind, form = COORDINATORS[p % len(COORDINATORS)]
+            rows.writerow([
+                key, acronym, str(800_000_000 + p), f"{kind} {p:03d} {form}", "", "false", "",
+                code, "", "", "1", "coordinator", "500000,00",
+            ])  # fmt: skip
+            members = range(p * PER_PROJECT, min(ORGANISATIONS, (p + 1) * PER_PROJECT))
+            shared = [p * PER_PROJECT + PER_PROJECT] if p + 1 < projects else []
+            for order, number in enumerate([*members, *shared], start=2):
+                pic, name = luxembourg(number)
+                rows.writerow([
+                    key, acronym, pic, name, f"L{number:04d}", "true", "Luxembourg", "LU", "",
+                    f"https://org{number}.example.lu", str(order), "participant", "50000,00",
+                ])  # fmt: skip
+    return projects
 
 
 @pytest.fixture(scope="module")
-def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A server over a synthetic build of :data:`PROJECTS` projects, :data:`PAGE_SIZE` a page."""
+def luxembourg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server, at the default page size, over a build of the imported export."""
     folder = tmp_path_factory.mktemp("fan-in")
-    records = folder / "records"
-    made = projectgraph(
-        "synth", "--root", str(REPO), "--projects", str(PROJECTS), "--seed", "2",
-        "--out", str(records), "-q",
+    export, records = folder / "export", folder / "records"
+    projects = write_export(export)
+    imported = projectgraph(
+        "import", "csv", "--mapping", "cordis", str(export / "project.csv"),
+        str(export / "organization.csv"), "--out", str(records), "--strict", "-q",
+        "--root", str(REPO),
     )  # fmt: skip
-    assert made.returncode == 0, made.stderr
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    assert len(list(records.glob("*.ttl"))) == projects
     built = projectgraph(
         "build", "--root", str(REPO), "--project", str(records), "--dist", str(folder / "dist"),
         "-q",
     )  # fmt: skip
     assert built.returncode == 0, built.stderr
-    server = start_server(folder, "--no-build", env={"PROJECTGRAPH_PAGE_SIZE": str(PAGE_SIZE)})
+    server = start_server(folder, "--no-build")
     yield server
     server.stop()
 
@@ -61,12 +127,17 @@ def largest_country(server: Server) -> tuple[str, int]:
     return row["country"]["value"].removeprefix(COUNTRY), int(row["n"]["value"])
 
 
-def test_paging_through_a_countrys_organisations(synthetic: Server, tab: Tab) -> None:
-    code, count = largest_country(synthetic)
-    assert count > 3 * PAGE_SIZE  # several pages: the point of the test
+def test_paging_through_a_countrys_thousands_of_organisations(
+    luxembourg_server: Server, tab: Tab
+) -> None:
+    code, count = largest_country(luxembourg_server)
+    # The import made one organisation of each (a shared one once, an unkeyed one too).
+    assert (code, count) == ("LUX", ORGANISATIONS)
+    assert PAGE_SIZE == 100 and count >= 20 * PAGE_SIZE  # thousands, twenty pages or more
     page = tab.page
-    page.goto(f"{synthetic.url}/page/country/{code}")
+    page.goto(f"{luxembourg_server.url}/page/country/{code}")
     heading = page.locator("h1").inner_text()
+    assert heading == "Luxembourg"
     listed = page.locator(
         'section:has(h2:has-text("Organisations and regions here")) li a[href*="/page/organisation/"]'
     )
@@ -75,25 +146,32 @@ def test_paging_through_a_countrys_organisations(synthetic: Server, tab: Tab) ->
     while True:
         expect(page.locator("h1")).to_have_text(heading)
         expect(page.locator("nav.pages")).to_contain_text(f"Page {number}")
+        expect(page.locator("h2", has_text="Organisations and regions here")).to_contain_text(
+            f"(page {number})"
+        )
         found = [str(a.get_attribute("href")) for a in listed.all()]
-        assert 0 < len(found) <= PAGE_SIZE
         seen += found
         following = page.get_by_role("link", name="Next", exact=True)
         if not following.count():
             expect(page.locator("nav.pages")).to_contain_text("the last")
+            assert 0 < len(found) <= PAGE_SIZE
             break
+        assert len(found) == PAGE_SIZE, f"page {number}: {len(found)} organisations"
         assert page.get_by_role("link", name="Previous", exact=True).count() == (number > 1)
         following.click()
         number += 1
         page.wait_for_url(re.compile(rf"/page/country/{code}\?page={number}$"))
-    assert len(seen) == len(set(seen)) == count
+    assert len(seen) == len(set(seen)) == count, (len(seen), len(set(seen)), count)
     assert number == -(-count // PAGE_SIZE)  # every link to the country is an organisation's
-    assert all(href.startswith(f"{synthetic.url}/page/organisation/") for href in seen)
+    assert all(href.startswith(f"{luxembourg_server.url}/page/organisation/") for href in seen)
+    # One past the last page is not found.
+    after = httpx.get(f"{luxembourg_server.url}/page/country/{code}?page={number + 1}", timeout=60)
+    assert after.status_code == 404
 
 
-def test_a_countrys_data_document_pages_by_hydra(synthetic: Server) -> None:
-    code, count = largest_country(synthetic)
-    url: str | None = f"{synthetic.url}/data/country/{code}.nt"
+def test_a_countrys_data_document_pages_by_hydra(luxembourg_server: Server) -> None:
+    code, count = largest_country(luxembourg_server)
+    url: str | None = f"{luxembourg_server.url}/data/country/{code}.nt"
     organisations: set[str] = set()
     pages = 0
     while url:
