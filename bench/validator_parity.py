@@ -1,7 +1,9 @@
 """pyshacl-turbo against pySHACL as the unit validator: same results? how much faster?
 
-Run: ``python -m bench.validator_parity [--every N] [--work DIR]`` (about 5 minutes, one
-core). Writes bench/results/VALIDATOR_PARITY.md and bench/results/validator_parity.json.
+Run: ``pip install pyshacl-turbo==0.6.5`` (not a dependency of the project: it is measured
+here, not used), then ``python -m bench.validator_parity [--every N] [--work DIR]`` (about 5
+minutes, one core). Writes bench/results/VALIDATOR_PARITY.md and
+bench/results/validator_parity.json.
 
 Method. Both validators get the same shapes graph (:func:`projectgraph.validate.shacl.load_shapes`)
 and the same data, with the settings :func:`projectgraph.validate.shacl.check` uses
