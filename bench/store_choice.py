@@ -46,6 +46,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from bench.endpoint import table
+from bench.suite import folder_bytes
 from projectgraph.store.embedded import load_build
 from projectgraph.store.loading import DUMP, bulk_load
 
@@ -66,11 +67,6 @@ def status_mib(field: str) -> float:
         if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def folder_bytes(folder: Path) -> int:
-    """Bytes of the files under ``folder``."""
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
 def point_queries(store: ox.Store, samples: int, union: bool) -> dict[str, float]:
