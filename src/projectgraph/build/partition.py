@@ -91,7 +91,7 @@ def partition(prepared: Sequence[Prepared], kinds: Sequence[str]) -> Partition:
         for i in sources:
             p = prepared[i]
             for block in _blocks_of(p, node):
-                lines.update(_triple_lines(p.block_bytes(block)))
+                lines.update(triple_lines(p.block_bytes(block)))
         data = b"".join(sorted(lines))
         shared[node] = data
         objects = {
@@ -161,7 +161,7 @@ def _blocks_of(p: Prepared, node: str) -> list:
     return [b for b in p.blocks if b.subject == node]
 
 
-def _triple_lines(nquads: bytes) -> list[bytes]:
+def triple_lines(nquads: bytes) -> list[bytes]:
     """N-Quads lines of one named graph as N-Triples lines (the graph name dropped)."""
     out = []
     for line in nquads.splitlines():

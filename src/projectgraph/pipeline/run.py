@@ -39,7 +39,6 @@ from projectgraph.publish.parts import (
 )
 from projectgraph.rdf.vocab import SH, all_prefixes, parse_base
 from projectgraph.settings import Settings
-from projectgraph.validate import patches
 from projectgraph.validate.report import Report, Result
 from projectgraph.validate.shacl import load_shapes
 from projectgraph.validate.units import UnitTask, chunks, init_worker, merge, validate_chunk
@@ -214,7 +213,6 @@ def _validate(job: _Job, prepared: Sequence[Prepared], parts: Partition) -> Repo
     ]
     first = {node: sources[i] for node, i in parts.first_source.items()}
     initargs = (settings, [(sources[i], prepared[i].nquads) for i in reference], parts, first)
-    patches.supported()  # decided (and said, when untested) here once, not in each worker
     with cache.transaction():
         for group, found in zip(
             groups, run(validate_chunk, tasks, workers, init_worker, initargs), strict=True

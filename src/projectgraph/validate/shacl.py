@@ -50,7 +50,7 @@ SourceIndex = Mapping[str, tuple[Source, bool]]
 
 def check(
     data: Graph, shapes: Graph, sources: SourceIndex, settings: Settings
-) -> tuple[list[tuple[Node, Result]], Graph]:
+) -> tuple[list[tuple[Node | None, Result]], Graph]:
     """Run pySHACL over ``data`` (changed in place: pySHACL adds nothing without inference)
     and describe each top-level result; returns (focus node, result) pairs and the report.
     ``data`` should be a :class:`ValidationGraph` (any rdflib graph gives the same results,
@@ -68,16 +68,23 @@ def check(
             allow_infos=True,
             inplace=True,
         )
+    return describe(report_graph, data, shapes, sources, settings), report_graph
+
+
+def describe(
+    report_graph: Graph, data: Graph, shapes: Graph, sources: SourceIndex, settings: Settings
+) -> list[tuple[Node | None, Result]]:
+    """Each top-level result of a SHACL report as (focus node, :class:`Result`), with the
+    focus node's label and the place in the sources (``data`` is the validated graph)."""
     prefixes = all_prefixes(settings.base_iri) | {"pgsh": SHAPES_NS, "sh": str(SH)}
     describer = _Describer(data, report_graph, shapes, sources, settings, prefixes)
     # Results nested under sh:detail (why an sh:node failed) belong to their parent result.
     details = set(report_graph.objects(None, SH.detail))
-    results = [
+    return [
         (report_graph.value(r, SH.focusNode), describer.result(r))
         for r in report_graph.subjects(RDF.type, SH.ValidationResult)
         if r not in details
     ]
-    return results, report_graph
 
 
 class _Describer:

@@ -1,7 +1,8 @@
 """Validate a partitioned dataset unit by unit, in parallel, reusing the results of units that
 did not change; the report equals whole-graph validation (see :mod:`projectgraph.build.partition`).
 
-Units are validated in chunks: one pySHACL run over the reference data and several units
+Units are validated in chunks (by pyshacl-turbo, see :mod:`projectgraph.validate.native`):
+one run over the reference data and several units
 costs far less than one run per unit, and units never see into each other (that is what the
 partition guarantees), so each result is credited to the units whose data decides it and
 cached per unit.
@@ -13,19 +14,20 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
+from pyshacl_turbo import CompiledShapes
 from rdflib import BNode, Graph, URIRef
 from rdflib.term import Node
 
-from projectgraph.build.partition import Partition, Unit
+from projectgraph.build.partition import Partition, Unit, triple_lines
 from projectgraph.build.prepare import Prepared
 from projectgraph.build.sources import Source, resource
-from projectgraph.rdf.terms import to_rdflib
 from projectgraph.settings import Settings
-from projectgraph.validate.graph import ValidationGraph
+from projectgraph.validate import native
+from projectgraph.validate.native import compile_shapes
 from projectgraph.validate.report import Result
-from projectgraph.validate.shacl import check, load_shapes
+from projectgraph.validate.shacl import describe, load_shapes
 
-CHUNK_TRIPLES = 20_000  # units per pySHACL run: at most about this many triples
+CHUNK_TRIPLES = 20_000  # units per SHACL engine run: at most about this many triples
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,8 @@ class UnitTask:
 class _WorkerState:
     settings: Settings
     shapes: Graph
-    reference: list[tuple[Node, Node, Node]]
+    compiled: CompiledShapes
+    reference: bytes  # N-Triples
     reference_index: dict[str, tuple[Source, bool]]
     reference_subjects: frozenset[str]
     shared: dict[str, bytes]
@@ -60,18 +63,15 @@ def init_worker(
 ) -> None:
     """Load what every unit shares: shapes, reference data, shared descriptions."""
     global _state
-    triples = []
     index: dict[str, tuple[Source, bool]] = {}
     for source, data in reference:
-        quads = list(ox.parse(data, format=ox.RdfFormat.N_QUADS))
-        _index(index, source, quads)
-        triples += [
-            (to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)) for q in quads
-        ]
+        _index(index, source, list(ox.parse(data, format=ox.RdfFormat.N_QUADS)))
+    shapes = load_shapes(settings)
     _state = _WorkerState(
         settings=settings,
-        shapes=load_shapes(settings),
-        reference=triples,
+        shapes=shapes,
+        compiled=compile_shapes(shapes),
+        reference=b"".join(line for _, data in reference for line in triple_lines(data)),
         reference_index=index,
         reference_subjects=partition.reference_subjects,
         shared=partition.shared,
@@ -80,29 +80,27 @@ def init_worker(
 
 
 def validate_chunk(tasks: Sequence[UnitTask]) -> list[list[Result]]:
-    """Validate several units in one pySHACL run; the results of each unit, in order."""
+    """Validate several units in one run of the SHACL engine; the results of each unit, in
+    order."""
     state = _state
     assert state is not None, "init_worker first"
-    data = ValidationGraph()
-    add = data.add
-    for triple in state.reference:
-        add(triple)
-    term = _TermCache()
-    loaded: list[list[tuple[Source, list[ox.Quad]]]] = []
-    added_shared: set[str] = set()
+    lines = [state.reference]
     for task in tasks:
-        mine = []
-        for source, blob in zip(task.sources, task.nquads, strict=True):
-            quads = list(ox.parse(blob, format=ox.RdfFormat.N_QUADS))
-            mine.append((source, quads))
-            for q in quads:
-                add((term(q.subject), term(q.predicate), term(q.object)))
-        for node in task.shared:
-            if node not in added_shared:  # units of one chunk often share an organisation
-                added_shared.add(node)
-                for t in ox.parse(state.shared[node], format=ox.RdfFormat.N_TRIPLES):
-                    add((term(t.subject), term(t.predicate), term(t.object)))
-        loaded.append(mine)
+        for blob in task.nquads:
+            lines += triple_lines(blob)
+        lines += [state.shared[node] for node in task.shared]
+    # each triple once: units of one chunk often share an organisation's description
+    data = b"".join(dict.fromkeys(b"".join(lines).splitlines(keepends=True)))
+    report_graph = native.report(data, state.compiled)
+    if report_graph is None:
+        return [[] for _ in tasks]
+    loaded = [
+        [
+            (source, list(ox.parse(blob, format=ox.RdfFormat.N_QUADS)))
+            for source, blob in zip(task.sources, task.nquads, strict=True)
+        ]
+        for task in tasks
+    ]
 
     def places() -> dict[str, tuple[Source, bool]]:  # only needed when something is found
         index = dict(state.reference_index)
@@ -113,9 +111,9 @@ def validate_chunk(tasks: Sequence[UnitTask]) -> list[list[Result]]:
                 index[_value(node)] = (state.first_source[node], True)
         return index
 
-    found, _ = check(data, state.shapes, _Lazy(places), state.settings)
-    if not found:
-        return [[] for _ in tasks]
+    found = describe(
+        report_graph, native.rdflib_data(data), state.shapes, _Lazy(places), state.settings
+    )
     mentioned = [
         {str(t) for _, quads in mine for q in quads for t in (q.subject, q.object)}
         for mine in loaded
@@ -185,18 +183,6 @@ class _Lazy(Mapping[str, tuple[Source, bool]]):
         return len(self._get())
 
 
-class _TermCache(dict):
-    """rdflib terms by pyoxigraph term: IRIs repeat a lot (predicates, classes, roles)."""
-
-    def __call__(self, node: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
-        if isinstance(node, ox.Literal):
-            return to_rdflib(node)
-        found = self.get(node)
-        if found is None:
-            found = self[node] = to_rdflib(node)
-        return found
-
-
 def _index(index: dict[str, tuple[Source, bool]], source: Source, quads: list[ox.Quad]) -> None:
     """Add ``source`` to the term index as :meth:`Assembled.source_index` builds it."""
     for q in quads:
@@ -211,7 +197,7 @@ def _index(index: dict[str, tuple[Source, bool]], source: Source, quads: list[ox
                 index[value] = (source, False)
 
 
-def _nt(node: Node) -> str:
+def _nt(node: Node | None) -> str:
     if isinstance(node, URIRef):
         return f"<{node}>"
     if isinstance(node, BNode):
