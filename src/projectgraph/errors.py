@@ -2,7 +2,8 @@
 
 Exit codes (also in the README): 0 done (warnings allowed), 1 the data does not conform to the
 shapes, 2 bad input (unreadable or malformed source, bad settings, bad arguments), 3 a remote
-SPARQL store failed (unreachable, refused the credentials, timed out, answered an error).
+SPARQL store failed (unreachable, refused the credentials, timed out, answered an error), 4 the
+Dask cluster a build ran on failed (no scheduler at the address, it went away, no workers).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ EXIT_OK = 0
 EXIT_NONCONFORMING = 1
 EXIT_BAD_INPUT = 2
 EXIT_STORE = 3
+EXIT_CLUSTER = 4
 
 
 @dataclass(frozen=True)
@@ -68,3 +70,10 @@ class NonConformingError(ProjectGraphError):
     """The graph violates the shapes; publishing is refused."""
 
     exit_code = EXIT_NONCONFORMING
+
+
+class ClusterError(ProjectGraphError):
+    """The Dask cluster a build runs on (``build --cluster``) cannot be used or failed: one line
+    names the scheduler's address and what happened; nothing was published."""
+
+    exit_code = EXIT_CLUSTER

@@ -5,26 +5,71 @@ reference data) already loaded, where ``spawn`` would pay seconds of imports per
 pickle the data. Workers only compute and return; they never print or take the parent's
 locks, so forking a parent whose progress display runs a thread is safe. Small work (see
 :func:`worth_processes`) runs in this process with the same functions.
+
+Inside :func:`cluster`, the same tasks go to the workers of a Dask distributed cluster instead
+(:mod:`projectgraph.pipeline.cluster`); Dask is imported only then.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from projectgraph.errors import ClusterError, ProjectGraphError
+
+if TYPE_CHECKING:
+    from projectgraph.pipeline.cluster import Cluster
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 SMALL_WORK = 20_000  # quads: below this, a build stage runs in this process
 
+_cluster: Cluster | None = None  # where run() sends its tasks, inside cluster()
+
 
 def default_workers() -> int:
-    """One worker per CPU this process may use."""
+    """One worker per CPU this process may use; inside :func:`cluster`, one per thread of the
+    cluster's workers, at least two (a stage worth distributing goes even to a one-thread
+    cluster: one worker means this process)."""
+    if _cluster is not None:
+        return max(2, _cluster.threads)
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+@contextlib.contextmanager
+def cluster(address: str, paths: Sequence[Path] = ()) -> Iterator[None]:
+    """Inside the block, :func:`run` sends its tasks to the Dask scheduler at ``address``
+    (``tcp://host:8786``) instead of local processes; empty: local, as without the block.
+
+    Connecting checks that every worker runs this projectgraph and can read ``paths`` (the
+    project and source folders); any failure raises :class:`~projectgraph.errors.ClusterError`.
+    """
+    global _cluster
+    if not address:
+        yield
+        return
+    try:
+        from projectgraph.pipeline.cluster import connect  # Dask only when a cluster is used
+    except ImportError as error:
+        raise ClusterError(
+            f"cluster {address}: Dask distributed is not installed here ({error}); "
+            "pip install 'projectgraph[cluster]'"
+        ) from None
+
+    with connect(address, paths) as connected:
+        previous, _cluster = _cluster, connected
+        try:
+            yield
+        finally:
+            _cluster = previous
 
 
 def worth_processes(quads: int, workers: int) -> int:
@@ -39,11 +84,16 @@ def run(
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
 ) -> Iterator[R]:
-    """``function`` over ``tasks``, results in task order, in ``workers`` processes (1: here)."""
+    """``function`` over ``tasks``, results in task order, in ``workers`` processes (1: here),
+    or on the cluster inside :func:`cluster`; ``initializer(*initargs)`` runs first in each
+    process that runs tasks."""
     if workers <= 1 or len(tasks) <= 1:
         if initializer is not None:
             initializer(*initargs)
         yield from map(function, tasks)
+        return
+    if _cluster is not None:
+        yield from _cluster.map(function, tasks, initializer, initargs)
         return
     # Forked workers share the parent's memory until they write to it, and the garbage
     # collector writes to every object it scans: frozen objects are never scanned, so the
@@ -59,6 +109,41 @@ def run(
         ) as pool:
             # Small batches: steady progress, and no worker idles at the end for long.
             chunksize = max(1, min(16, len(tasks) // (workers * 8)))
-            yield from pool.map(function, tasks, chunksize=chunksize)
+            yield from pool.map(functools.partial(carrying, function), tasks, chunksize=chunksize)
     finally:
         gc.unfreeze()
+
+
+def carrying(function: Callable[[T], R], task: T) -> R:
+    """``function(task)``, its :class:`ProjectGraphError` made to cross a process boundary.
+
+    Such errors take other arguments than their message (a :class:`SourceError` its location),
+    which pickle's default for exceptions does not replay: unpickling one in the parent failed,
+    and a malformed source in a large build ended in ``BrokenProcessPool`` instead of its
+    ``file:line:column`` message.
+    """
+    try:
+        return function(task)
+    except ProjectGraphError as error:
+        raise _Carried(error) from None
+
+
+class _Carried(Exception):
+    """Pickles as the error it carries, rebuilt from its class, arguments and attributes."""
+
+    def __init__(self, error: ProjectGraphError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        error = self.error
+        return (_rebuilt, (type(error), error.args, dict(vars(error))))
+
+
+def _rebuilt(
+    kind: type[ProjectGraphError], args: tuple[Any, ...], state: dict[str, Any]
+) -> ProjectGraphError:
+    error = kind.__new__(kind, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
