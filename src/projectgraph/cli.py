@@ -34,6 +34,7 @@ from projectgraph.errors import (
 )
 from projectgraph.importers.run import import_csv, import_profiles, print_report
 from projectgraph.importers.write import ImportReport
+from projectgraph.pipeline import parallel
 from projectgraph.pipeline.current import ensure_build
 from projectgraph.pipeline.parallel import default_workers
 from projectgraph.pipeline.run import BuildRefused, build, display_stages, validate_sources
@@ -240,7 +241,7 @@ def _fail(error: ProjectGraphError) -> typer.Exit:
     return typer.Exit(error.exit_code)
 
 
-@settings_command(app, "build", flags=("dist_dir",), project=True)
+@settings_command(app, "build", flags=("dist_dir", "cluster"), project=True)
 def build_command(
     settings: Settings,
     workers: WorkersOption = None,
@@ -250,7 +251,8 @@ def build_command(
     quiet: QuietOption = False,
 ) -> None:
     """Validate the graph and publish dumps, VoID/DCAT and checksums into dist/."""
-    result = build(settings, quiet=quiet, workers=workers)
+    with parallel.cluster(settings.cluster, _cluster_paths(settings)):
+        result = build(settings, quiet=quiet, workers=workers)
     report, published = result.report, result.published
     if report.counts["Warning"] or report.counts["Info"]:
         sys.stdout.write(report.to_text())
@@ -263,7 +265,13 @@ def build_command(
         typer.echo(display_stages(result))
 
 
-@settings_command(app, "validate", project=True)
+def _cluster_paths(settings: Settings, paths: list[Path] | None = None) -> list[Path]:
+    """What the workers of a --cluster build read: the project and its source folders."""
+    found = [settings.root, settings.ontology, settings.shapes_dir, settings.reference_dir]
+    return [p.absolute() for p in [*found, *settings.project_dirs, *(paths or [])]]
+
+
+@settings_command(app, "validate", flags=("cluster",), project=True)
 def validate_command(
     settings: Settings,
     paths: Annotated[
@@ -289,7 +297,8 @@ def validate_command(
     if whole or output_format == ReportFormat.ttl:
         report = run_validation(assemble(settings, paths or None), settings)
     else:
-        report = validate_sources(settings, paths or None, workers=workers)
+        with parallel.cluster(settings.cluster, _cluster_paths(settings, paths)):
+            report = validate_sources(settings, paths or None, workers=workers)
     render = {
         ReportFormat.text: report.to_text,
         ReportFormat.json: report.to_json,

@@ -42,6 +42,7 @@ import distributed
 from distributed.client import FutureCancelledError
 from distributed.comm import CommClosedError
 from distributed.core import rpc
+from distributed.security import Security
 
 import projectgraph
 from projectgraph.errors import ClusterError
@@ -254,7 +255,8 @@ def _scheduler_at(address: str) -> None:
     fails to start hangs for its timeout again when it is collected)."""
 
     async def identity() -> dict[str, Any]:
-        async with rpc(address, timeout=CONNECT_TIMEOUT) as scheduler:
+        tls = Security().get_connection_args("client")  # Dask's configuration, as the client
+        async with rpc(address, timeout=CONNECT_TIMEOUT, connection_args=tls) as scheduler:
             return await asyncio.wait_for(scheduler.identity(), CONNECT_TIMEOUT)
 
     try:

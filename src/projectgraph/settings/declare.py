@@ -208,6 +208,31 @@ def trimmed(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(v.strip() for v in values if v.strip())
 
 
+def check_cluster(address: str) -> str:
+    """A Dask scheduler's address, or empty; ``host`` is read as ``tcp://host:8786`` (Dask's
+    default scheme and port)."""
+    given = address = address.strip()
+    if not address:
+        return address
+    if "://" not in address:
+        address = f"tcp://{address}"
+    parts = urlsplit(address)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if (
+        not re.fullmatch(r"[a-z][a-z0-9+.-]*", parts.scheme)
+        or not parts.hostname
+        or port == -1
+        or parts.path.strip("/")
+    ):
+        raise SettingsError(
+            f"cluster {given!r} is not a Dask scheduler address such as tcp://host:8786"
+        )
+    return address if port is not None else f"{address.rstrip('/')}:8786"
+
+
 def check_store(value: str) -> str:
     if re.match(r"https?://", value, re.IGNORECASE):
         check_url(value)

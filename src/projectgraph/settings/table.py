@@ -14,6 +14,7 @@ from projectgraph.settings.declare import (
     Kind,
     Setting,
     check_base_iri,
+    check_cluster,
     check_endpoints,
     check_graph,
     check_host_patterns,
@@ -106,6 +107,18 @@ class Settings:
     )
     queries_dir: Path = field(
         metadata=setting(Kind.PATH, "queries", "Folder of named SPARQL queries (*.rq).", DATA)
+    )
+    cluster: str = field(
+        metadata=setting(
+            Kind.TEXT,
+            "",
+            "Address of a Dask scheduler (tcp://host:8786) whose workers run the stages of "
+            "build and validate (docs/cluster.md); empty: processes on this machine.",
+            DATA,
+            flag="cluster",
+            check=check_cluster,
+            rule="a Dask scheduler address such as tcp://host:8786 (a host alone: port 8786)",
+        )
     )
 
     # Server
