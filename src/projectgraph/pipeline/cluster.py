@@ -89,18 +89,22 @@ class Cluster:
                     shared = self._scatter(initargs)
                 while len(pending) < window and done + len(pending) < len(batches):
                     k = done + len(pending)
-                    pending.append(
-                        self.client.submit(
+                    try:
+                        submitted = self.client.submit(
                             run_batch,
                             function,
                             batches[k],
                             initializer,
                             token,
                             shared,
-                            key=f"{name}-{token}-{k}",
+                            key=f"{name}-{token}-{resubmits}-{k}",
                             pure=False,
                         )
-                    )
+                    except Exception as error:
+                        if self.client.status == "running":
+                            raise
+                        raise self._failure(error) from None
+                    pending.append(submitted)
                 future = pending[0]
                 try:
                     results = self._result(future)
@@ -115,6 +119,8 @@ class Cluster:
                         ) from None
                     self.client.cancel(list(pending))
                     pending.clear()
+                    if shared is not None:
+                        shared.release()
                     shared = None
                     continue
                 pending.popleft()
@@ -134,6 +140,10 @@ class Cluster:
             [future] = self.client.scatter([initargs], broadcast=True, hash=False)
         except (OSError, TimeoutError) as error:
             raise self._failure(error) from None
+        except Exception as error:
+            if self.client.status == "running":
+                raise  # the initargs themselves (cannot be pickled)
+            raise self._failure(error) from None
         return future
 
     def _result(self, future: distributed.Future) -> list[Any]:
@@ -145,7 +155,7 @@ class Cluster:
                 return future.result(timeout=POLL)
             except TimeoutError:
                 if future.done():
-                    raise self._failure(None) from None  # not the wait: the connection
+                    raise  # the task's own error
             except FutureCancelledError as error:
                 if error.reason == "scheduler-connection-lost" or self.client.status != "running":
                     raise self._failure(error) from None
@@ -175,7 +185,7 @@ class Cluster:
             info = self.client.sync(
                 self.client.scheduler.identity, callback_timeout=CONNECT_TIMEOUT
             )
-        except (OSError, TimeoutError) as error:
+        except Exception as error:  # OSError, TimeoutError, a closed connection pool
             raise self._failure(error) from None
         return len(info.get("workers", {}))
 
