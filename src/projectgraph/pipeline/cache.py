@@ -14,9 +14,11 @@ import contextlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from projectgraph.build.partition import triple_lines
 from projectgraph.build.prepare import Block, Prepared
 from projectgraph.errors import Location
 from projectgraph.validate.report import Result
@@ -166,6 +168,42 @@ class BuildCache:
                 f"DELETE FROM {table} WHERE {column} = ?",
                 [(g,) for g in gone],
             )
+
+
+@dataclass(frozen=True)
+class CachedGraph:
+    """The merged graph of a build's sources, read from the cache (their prepared N-Quads as
+    N-Triples lines), for another process: a build's answers start loading it while the
+    dumps are still being written."""
+
+    path: Path
+    sources: tuple[tuple[str, str], ...]  # (key, fingerprint) of each source
+
+    def __call__(self) -> Iterator[bytes]:
+        db = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True)
+        try:
+            chunk: list[bytes] = []
+            size = 0
+            for key, fingerprint in self.sources:
+                row = db.execute(
+                    "SELECT nquads FROM prepared WHERE key = ? AND fingerprint = ?",
+                    (key, fingerprint),
+                ).fetchone()
+                if row is None:
+                    raise LookupError(f"the build cache has no preparation of {key}")
+                lines = triple_lines(row[0])
+                chunk += lines
+                size += len(row[0])
+                if size >= CHUNK_BYTES:
+                    yield b"".join(chunk)
+                    chunk, size = [], 0
+            if chunk:
+                yield b"".join(chunk)
+        finally:
+            db.close()
+
+
+CHUNK_BYTES = 16 << 20
 
 
 def _prepared_from_row(key: str, fingerprint: str, nquads: bytes, summary: str) -> Prepared:

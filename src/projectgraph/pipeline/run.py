@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -25,9 +27,10 @@ from projectgraph.build.prepare import Prepared, fingerprint, prepare, used_name
 from projectgraph.build.sources import Source, discover, shape_sources
 from projectgraph.errors import NonConformingError
 from projectgraph.files import exclusive_lock
-from projectgraph.pipeline.cache import CACHE_FILE, BuildCache
+from projectgraph.pipeline.cache import CACHE_FILE, BuildCache, CachedGraph
 from projectgraph.pipeline.parallel import default_workers, run, worth_processes
 from projectgraph.progress import progress
+from projectgraph.publish.answers import Background
 from projectgraph.publish.dist import builds_dir
 from projectgraph.publish.manifest import Published, load_context, publish
 from projectgraph.publish.parts import (
@@ -39,6 +42,7 @@ from projectgraph.publish.parts import (
 )
 from projectgraph.rdf.vocab import SH, all_prefixes, parse_base
 from projectgraph.settings import Settings
+from projectgraph.sparql.named import load_queries
 from projectgraph.validate.report import Report, Result
 from projectgraph.validate.shacl import load_shapes
 from projectgraph.validate.units import UnitTask, chunks, init_worker, merge, validate_chunk
@@ -79,19 +83,49 @@ def build(settings: Settings, quiet: bool = False, workers: int | None = None) -
         step("partitioning")
         parts = partition(prepared, [s.kind for s in sources])
         clock.lap("partition")
-        step("validating")
-        report = _validate(job, prepared, parts)
-        clock.lap("validate")
-        if not report.conforms:
-            raise BuildRefused(report)
-        step("writing dumps")
-        merged, graphs, prefixes = _parts(job, prepared, parts)
-        published = publish(
-            sources, prepared, graphs, merged, prefixes, report, settings, lap=clock.lap
-        )
+        answers = _start_answers(job, prepared)
+        try:
+            step("validating")
+            report = _validate(job, prepared, parts)
+            clock.lap("validate")
+            if not report.conforms:
+                raise BuildRefused(report)
+            step("writing dumps")
+            merged, graphs, prefixes = _parts(job, prepared, parts)
+            published = publish(
+                sources,
+                prepared,
+                graphs,
+                merged,
+                prefixes,
+                report,
+                settings,
+                lap=clock.lap,
+                answers=answers.result,
+            )
+        finally:
+            answers.cancel()  # when the build failed; else the file was moved into the build
         clock.lap("checksums + switch")
         cache.forget({s.key for s in sources}, clock.units)
     return BuildResult(published, report, clock.stages, clock.reused)
+
+
+def _start_answers(job: _Job, prepared: Sequence[Prepared]) -> Background:
+    """Start answering the named queries, on the merged graph read from the cache, while
+    validation and the dumps go on (see :class:`~projectgraph.publish.answers.Background`)."""
+    cache_path = job.cache.path
+    assert cache_path is not None, "a build always has a cache file"
+    settings = job.settings
+    folder = builds_dir(settings.dist_dir)
+    for stale in folder.glob(".answers-*.sqlite"):  # a killed build's; we hold the cache lock
+        stale.unlink(missing_ok=True)
+    handle, name = tempfile.mkstemp(prefix=".answers-", suffix=".sqlite", dir=folder)
+    os.close(handle)
+    graph = CachedGraph(cache_path, tuple((p.key, p.fingerprint) for p in prepared))
+    # The merged graph has at most as many triples as the sources' quads.
+    triples = sum(p.quads for p in prepared)
+    queries = load_queries(settings.queries_dir)
+    return Background(Path(name), queries, settings.base_iri, triples, graph)
 
 
 def validate_sources(

@@ -36,11 +36,12 @@ import struct
 import threading
 import time
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import IO, cast
+from typing import cast
 
 import pyoxigraph as ox
 
@@ -129,6 +130,79 @@ class Written:
     seconds: float
 
 
+GraphSource = Callable[[], Iterable[bytes]]
+"""Gives a graph as chunks of whole N-Triples lines (a triple may come more than once); a
+picklable object, as it is sent to the child process that loads the graph."""
+
+CHUNK = 16 << 20  # bytes of N-Triples loaded at a time
+
+
+@dataclass(frozen=True)
+class DumpGraph:
+    """The graph of a gzipped N-Triples dump."""
+
+    path: Path
+
+    def __call__(self) -> Iterator[bytes]:
+        with gzip.open(self.path, "rb") as dump:
+            while chunk := dump.read(CHUNK):
+                yield chunk + dump.readline()  # up to a line's end
+
+
+class Background:
+    """:func:`answer_graph` run in a thread while the build goes on: the queries run in
+    their own process, so the build's other stages and the answers share the machine's
+    cores instead of taking turns. :meth:`result` waits for the file; :meth:`cancel` stops
+    the work and removes what it wrote."""
+
+    def __init__(
+        self,
+        path: Path,
+        queries: Sequence[NamedQuery],
+        base_iri: str,
+        triples: int,
+        graph: GraphSource,
+    ) -> None:
+        self.path = path
+        self._child: BaseProcess | None = None
+        self._outcome: Written | BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._run,
+            args=(queries, base_iri, triples, graph),
+            name="projectgraph-answers",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def _run(
+        self, queries: Sequence[NamedQuery], base_iri: str, triples: int, graph: GraphSource
+    ) -> None:
+        try:
+            self._outcome = answer_graph(
+                self.path, queries, base_iri, triples, graph, self._started
+            )
+        except BaseException as e:  # handed to whoever waits for the result
+            self._outcome = e
+
+    def _started(self, child: BaseProcess) -> None:
+        self._child = child
+
+    def result(self) -> Written:
+        """The written file, once the queries are done (their error, if they failed)."""
+        self._thread.join()
+        if isinstance(self._outcome, BaseException):
+            raise self._outcome
+        assert self._outcome is not None
+        return self._outcome
+
+    def cancel(self) -> None:
+        """Stop the queries if they still run, and remove the file."""
+        if self._thread.is_alive() and self._child is not None:
+            self._child.kill()
+        self._thread.join()
+        self.path.unlink(missing_ok=True)
+
+
 @dataclass(frozen=True)
 class _Job:
     """One query for the child: what it runs and how its rows are stored."""
@@ -146,9 +220,25 @@ def write_answers(
     folder: Path, queries: Sequence[NamedQuery], base_iri: str, triples: int
 ) -> Written:
     """Run every materializable query of ``queries`` on the merged graph of the build in
-    ``folder`` and write ``folder/answers.sqlite``."""
+    ``folder`` (its N-Triples dump) and write ``folder/answers.sqlite``."""
+    return answer_graph(
+        folder / ANSWERS, queries, base_iri, triples, DumpGraph(folder / MERGED_DUMP)
+    )
+
+
+def answer_graph(
+    path: Path,
+    queries: Sequence[NamedQuery],
+    base_iri: str,
+    triples: int,
+    graph: GraphSource,
+    started_child: Callable[[BaseProcess], None] = lambda child: None,
+) -> Written:
+    """Run every materializable query of ``queries`` on the merged graph ``graph`` gives
+    (``triples``: about how many, which decides where queries run and their time budget)
+    and write the answers file ``path``. ``started_child`` is given the child process the
+    queries run in, when they run in one (so it can be stopped)."""
     started = time.perf_counter()
-    path = folder / ANSWERS
     path.unlink(missing_ok=True)
     plans = [plan(q, base_iri) for q in queries]
     outcome: dict[str, dict[str, object]] = {
@@ -170,10 +260,10 @@ def write_answers(
         if p.materialized and (searchable or not p.contains)
     ]
     if triples <= IN_PROCESS:
-        outcome.update(_answer_jobs(folder / MERGED_DUMP, path, jobs))
+        outcome.update(_answer_jobs(graph, path, jobs))
     else:
         budget = max(LEAST_BUDGET, SECONDS_PER_TRIPLE * triples)
-        outcome.update(_run_jobs(folder / MERGED_DUMP, path, jobs, budget))
+        outcome.update(_run_jobs(graph, path, jobs, budget, started_child))
     with contextlib.closing(sqlite3.connect(path)) as db:
         for i, p in enumerate(plans, start=1):
             result = outcome[p.query.name]
@@ -220,16 +310,21 @@ def _job(id: int, p: Plan) -> _Job:
 
 
 def _run_jobs(
-    dump: Path, path: Path, jobs: list[_Job], budget: float
+    graph: GraphSource,
+    path: Path,
+    jobs: list[_Job],
+    budget: float,
+    started_child: Callable[[BaseProcess], None],
 ) -> Iterator[tuple[str, dict[str, object]]]:
     """Each job's outcome, from a child process that loads the graph once and runs each job
     in a fork of itself, within ``budget`` seconds."""
     context = multiprocessing.get_context("spawn")  # a fresh process: no threads to fork
     receive, send = context.Pipe(duplex=False)
     child = context.Process(
-        target=_child, args=(str(dump), str(path), jobs, budget, send), name="projectgraph-answers"
+        target=_child, args=(graph, str(path), jobs, budget, send), name="projectgraph-answers"
     )
     child.start()
+    started_child(child)
     send.close()
     try:
         while jobs:
@@ -249,15 +344,17 @@ def _run_jobs(
         yield job.name, {"materialized": False, "reason": why}
 
 
-def _child(dump: str, path: str, jobs: list[_Job], budget: float, report: Connection) -> None:
+def _child(
+    graph: GraphSource, path: str, jobs: list[_Job], budget: float, report: Connection
+) -> None:
     """In the child process: :func:`_answer_jobs`, each job in a fork within ``budget``."""
-    for name, result in _answer_jobs(Path(dump), Path(path), jobs, budget):
+    for name, result in _answer_jobs(graph, Path(path), jobs, budget):
         report.send((name, result))
     report.close()
 
 
 def _answer_jobs(
-    dump: Path, path: Path, jobs: list[_Job], budget: float | None = None
+    graph: GraphSource, path: Path, jobs: list[_Job], budget: float | None = None
 ) -> Iterator[tuple[str, dict[str, object]]]:
     """Load the merged graph, then answer each job into the file; yields each job's name and
     outcome. With a ``budget``, each job runs in a fork of this process (the graph is shared,
@@ -265,9 +362,8 @@ def _answer_jobs(
     the engine plans badly must not hold the build for hours, nor cost the graph's loading
     again."""
     store = ox.Store()
-    with gzip.open(dump, "rb") as merged:
-        # A GzipFile is a binary file; typeshed does not derive it from IO[bytes].
-        store.bulk_load(cast(IO[bytes], merged), format=ox.RdfFormat.N_TRIPLES)
+    for chunk in graph():
+        store.bulk_load(chunk, format=ox.RdfFormat.N_TRIPLES)
     for job in jobs:
         if budget is None:
             yield job.name, _answer_one(store, path, job)

@@ -3,8 +3,10 @@ checksums and a manifest."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +15,7 @@ from projectgraph import __version__
 from projectgraph.build.assemble import triple_key
 from projectgraph.build.prepare import Prepared
 from projectgraph.build.sources import Source, shape_sources
-from projectgraph.publish.answers import ANSWERS, write_answers
+from projectgraph.publish.answers import ANSWERS, Written, write_answers
 from projectgraph.publish.dist import publish_atomically
 from projectgraph.publish.dumps import WrittenFile, write_dumps, write_file
 from projectgraph.publish.parts import Part, Stats, merge_stats
@@ -80,13 +82,15 @@ def publish(
     report: Report,
     settings: Settings,
     lap: Callable[[str], None] = lambda stage: None,
+    answers: Callable[[], Written] | None = None,
 ) -> Published:
     """Write the build into a fresh folder and switch ``dist`` to it atomically.
 
     ``graphs`` reads the named graphs (N-Quads, TriG block) in graph-name order, ``merged`` the
     parts of the merged graph (see :mod:`projectgraph.publish.parts`); both stream, so the
     build never holds a whole dump in memory. ``lap(stage)`` is called as each stage ends
-    (``--timings``).
+    (``--timings``). ``answers`` waits for the named queries' answers computed elsewhere
+    (the build starts them early); without it they are computed here, from the dump.
     """
     sources_sha256 = {s.graph: s.sha256() for s in sources}
     graph_sizes = {p.graph: p.quads for p in prepared}
@@ -116,13 +120,17 @@ def publish(
             ),
         )
         lap("dumps + describe")
-        # After the dumps: the answers are computed from the merged graph's dump.
-        answers = write_answers(
-            folder, load_queries(settings.queries_dir), settings.base_iri, stats.triples
-        )
+        if answers is None:  # computed from the merged graph's dump
+            written = write_answers(
+                folder, load_queries(settings.queries_dir), settings.base_iri, stats.triples
+            )
+        else:  # computed while the dumps were written: moved into the build
+            written = answers()
+            os.replace(written.path, folder / ANSWERS)
+            written = dataclasses.replace(written, path=folder / ANSWERS)
         lap("answers")
         # The answers are checked and in the build id, but not a published file.
-        checked = [(f.path.name, f.sha256) for f in files.values()] + [(ANSWERS, answers.sha256)]
+        checked = [(f.path.name, f.sha256) for f in files.values()] + [(ANSWERS, written.sha256)]
         sums = "".join(f"{sha256}  {name}\n" for name, sha256 in sorted(checked))
         write_file(folder / CHECKSUMS, sums.encode())
         manifest.update(
@@ -149,12 +157,12 @@ def publish(
                 },
                 "answers": {
                     "file": ANSWERS,
-                    "sha256": answers.sha256,
-                    "bytes": answers.size,
+                    "sha256": written.sha256,
+                    "bytes": written.size,
                     # Rows, or why not: no times here, so the same inputs give the same id.
                     "queries": {
                         name: {k: v for k, v in result.items() if k != "seconds"}
-                        for name, result in sorted(answers.queries.items())
+                        for name, result in sorted(written.queries.items())
                     },
                 },
             }
