@@ -84,15 +84,19 @@ def partition(prepared: Sequence[Prepared], kinds: Sequence[str]) -> Partition:
             for j in more.get(node, [owners[node]] if node in owners else []):
                 groups.union(i, REFERENCE if kinds[j] in ("ontology", "reference") else j)
 
+    # Each shared node's lines, from every source describing it (each source's N-Quads
+    # decompressed once).
+    described: dict[str, set[bytes]] = {node: set() for node in more}
+    for i in sorted({i for sources in more.values() for i in sources}):
+        p = prepared[i]
+        nquads = p.nquads
+        for block in p.blocks:
+            if block.subject in described:
+                described[block.subject].update(triple_lines(nquads[block.start : block.end]))
     shared: dict[str, bytes] = {}
     shared_objects: dict[str, set[str]] = {}
     for node, sources in more.items():
-        lines: set[bytes] = set()
-        for i in sources:
-            p = prepared[i]
-            for block in _blocks_of(p, node):
-                lines.update(triple_lines(p.block_bytes(block)))
-        data = b"".join(sorted(lines))
+        data = b"".join(sorted(described.pop(node)))
         shared[node] = data
         objects = {
             str(t.object)
@@ -155,10 +159,6 @@ def _closure(nodes: set[str], objects: dict[str, set[str]]) -> tuple[str, ...]:
                 seen.add(m)
                 todo.append(m)
     return tuple(sorted(seen))
-
-
-def _blocks_of(p: Prepared, node: str) -> list:
-    return [b for b in p.blocks if b.subject == node]
 
 
 def triple_lines(nquads: bytes) -> list[bytes]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +24,11 @@ from projectgraph.build.prepare import Block, Prepared
 from projectgraph.errors import Location
 from projectgraph.validate.report import Result
 
-CACHE_FILE = "cache-1.sqlite"  # the number changes with the tables' layout
+CACHE_FILE = "cache-2.sqlite"  # the number changes with the tables' layout (2: packed)
+OLD_CACHE_FILES = ("cache-1.sqlite",)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS prepared (
-    key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, nquads BLOB NOT NULL, summary TEXT NOT NULL
+    key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, packed BLOB NOT NULL, summary TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS parts (
     key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, trig BLOB NOT NULL, data BLOB NOT NULL
@@ -84,7 +86,7 @@ class BuildCache:
         if self._db is None:
             return None
         row = self._db.execute(
-            "SELECT nquads, summary FROM prepared WHERE key = ? AND fingerprint = ?",
+            "SELECT packed, summary FROM prepared WHERE key = ? AND fingerprint = ?",
             (key, fingerprint),
         ).fetchone()
         return None if row is None else _prepared_from_row(key, fingerprint, row[0], row[1])
@@ -103,7 +105,7 @@ class BuildCache:
         }
         self._db.execute(
             "INSERT OR REPLACE INTO prepared VALUES (?, ?, ?, ?)",
-            (prepared.key, prepared.fingerprint, prepared.nquads, json.dumps(summary)),
+            (prepared.key, prepared.fingerprint, prepared.packed, json.dumps(summary)),
         )
 
     # -- published parts -------------------------------------------------------------------
@@ -186,14 +188,14 @@ class CachedGraph:
             size = 0
             for key, fingerprint in self.sources:
                 row = db.execute(
-                    "SELECT nquads FROM prepared WHERE key = ? AND fingerprint = ?",
+                    "SELECT packed FROM prepared WHERE key = ? AND fingerprint = ?",
                     (key, fingerprint),
                 ).fetchone()
                 if row is None:
                     raise LookupError(f"the build cache has no preparation of {key}")
-                lines = triple_lines(row[0])
-                chunk += lines
-                size += len(row[0])
+                nquads = zlib.decompress(row[0])
+                chunk += triple_lines(nquads)
+                size += len(nquads)
                 if size >= CHUNK_BYTES:
                     yield b"".join(chunk)
                     chunk, size = [], 0
@@ -206,13 +208,13 @@ class CachedGraph:
 CHUNK_BYTES = 16 << 20
 
 
-def _prepared_from_row(key: str, fingerprint: str, nquads: bytes, summary: str) -> Prepared:
+def _prepared_from_row(key: str, fingerprint: str, packed: bytes, summary: str) -> Prepared:
     s = json.loads(summary)
     return Prepared(
         key=key,
         graph=s["graph"],
         fingerprint=fingerprint,
-        nquads=bytes(nquads),
+        packed=bytes(packed),
         quads=s["quads"],
         entailed=s["entailed"],
         blocks=tuple(Block(b[0], b[1], b[2]) for b in s["blocks"]),

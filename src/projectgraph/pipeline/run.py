@@ -13,6 +13,7 @@ import hashlib
 import os
 import tempfile
 import time
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,7 @@ from projectgraph.build.prepare import Prepared, fingerprint, prepare, used_name
 from projectgraph.build.sources import Source, discover, shape_sources
 from projectgraph.errors import NonConformingError
 from projectgraph.files import exclusive_lock
-from projectgraph.pipeline.cache import CACHE_FILE, BuildCache, CachedGraph
+from projectgraph.pipeline.cache import CACHE_FILE, OLD_CACHE_FILES, BuildCache, CachedGraph
 from projectgraph.pipeline.parallel import default_workers, run, worth_processes
 from projectgraph.progress import progress
 from projectgraph.publish.answers import Background
@@ -148,6 +149,9 @@ def _cache(settings: Settings) -> Iterator[BuildCache]:
     folder = builds_dir(settings.dist_dir)
     folder.mkdir(parents=True, exist_ok=True)
     with exclusive_lock(folder, ".cache.lock"):
+        for old in OLD_CACHE_FILES:  # an earlier layout's, never read again
+            for path in folder.glob(f"{old}*"):  # with its -wal and -shm files
+                path.unlink(missing_ok=True)
         cache = BuildCache(folder / CACHE_FILE)
         try:
             yield cache
@@ -237,7 +241,7 @@ def _validate(job: _Job, prepared: Sequence[Prepared], parts: Partition) -> Repo
         [
             UnitTask(
                 sources=tuple(sources[i] for i in todo_units[k].members),
-                nquads=tuple(prepared[i].nquads for i in todo_units[k].members),
+                packed=tuple(prepared[i].packed for i in todo_units[k].members),
                 shared=todo_units[k].shared,
                 with_reference=todo_units[k].with_reference,
             )
@@ -274,8 +278,8 @@ def _init_parts(prefixes: dict[str, str], context: dict[str, object], uri_space:
 
 
 def _make_part(task: tuple[bytes, frozenset[str]]) -> tuple[bytes, bytes]:
-    nquads, excluded = task
-    quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
+    packed, excluded = task
+    quads = list(ox.parse(zlib.decompress(packed), format=ox.RdfFormat.N_QUADS))
     part = make_part(
         quads,
         excluded,
@@ -305,7 +309,7 @@ def _parts(
         part_fingerprint(p.fingerprint, ex, extra) for p, ex in zip(prepared, excluded, strict=True)
     ]
     todo = [i for i, s in enumerate(sources) if not cache.has_part(s.key, prints[i])]
-    tasks = [(prepared[i].nquads, excluded[i]) for i in todo]
+    tasks = [(prepared[i].packed, excluded[i]) for i in todo]
     workers = worth_processes(sum(prepared[i].quads for i in todo), job.workers)
     with cache.transaction():
         for i, (trig, data) in zip(

@@ -10,6 +10,7 @@ cached per unit.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -35,7 +36,7 @@ class UnitTask:
     """What a worker needs to validate one unit."""
 
     sources: tuple[Source, ...]
-    nquads: tuple[bytes, ...]
+    packed: tuple[bytes, ...]  # each source's N-Quads, as Prepared.packed holds them
     shared: tuple[str, ...]
     with_reference: bool
 
@@ -85,8 +86,9 @@ def validate_chunk(tasks: Sequence[UnitTask]) -> list[list[Result]]:
     state = _state
     assert state is not None, "init_worker first"
     lines = [state.reference]
-    for task in tasks:
-        for blob in task.nquads:
+    graphs = [[zlib.decompress(blob) for blob in task.packed] for task in tasks]
+    for task, blobs in zip(tasks, graphs, strict=True):
+        for blob in blobs:
             lines += triple_lines(blob)
         lines += [state.shared[node] for node in task.shared]
     # each triple once: units of one chunk often share an organisation's description
@@ -97,9 +99,9 @@ def validate_chunk(tasks: Sequence[UnitTask]) -> list[list[Result]]:
     loaded = [
         [
             (source, list(ox.parse(blob, format=ox.RdfFormat.N_QUADS)))
-            for source, blob in zip(task.sources, task.nquads, strict=True)
+            for source, blob in zip(task.sources, blobs, strict=True)
         ]
-        for task in tasks
+        for task, blobs in zip(tasks, graphs, strict=True)
     ]
 
     def places() -> dict[str, tuple[Source, bool]]:  # only needed when something is found
