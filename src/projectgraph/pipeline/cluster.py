@@ -135,13 +135,19 @@ class Cluster:
                     shared.release()
 
     def _scatter(self, initargs: tuple[Any, ...]) -> distributed.Future:
-        """The initializer's arguments on every worker: sent once, copied worker to worker."""
+        """The initializer's arguments on every worker: sent once, copied worker to worker
+        (after waiting for a worker, when the last ones died with the previous copies)."""
+        if self.client.status != "running":
+            raise self._failure(None)
         try:
+            self.client.wait_for_workers(1, timeout=NO_WORKERS_TIMEOUT)
             [future] = self.client.scatter([initargs], broadcast=True, hash=False)
-        except (OSError, TimeoutError) as error:
-            raise self._failure(error) from None
+        except TimeoutError:
+            if self.client.status != "running":
+                raise self._failure(None) from None
+            raise self._no_workers() from None
         except Exception as error:
-            if self.client.status == "running":
+            if self.client.status == "running" and not isinstance(error, OSError):
                 raise  # the initargs themselves (cannot be pickled)
             raise self._failure(error) from None
         return future
@@ -172,10 +178,7 @@ class Cluster:
             elif alone_since is None:
                 alone_since = time.monotonic()
             elif time.monotonic() - alone_since > NO_WORKERS_TIMEOUT:
-                raise ClusterError(
-                    f"cluster {self.address}: no workers for {NO_WORKERS_TIMEOUT:.0f} s "
-                    "mid-build; nothing was published"
-                )
+                raise self._no_workers()
 
     def _workers(self) -> int:
         """How many workers the scheduler has now (asking it, within CONNECT_TIMEOUT)."""
@@ -183,11 +186,17 @@ class Cluster:
             raise self._failure(None)
         try:
             info = self.client.sync(
-                self.client.scheduler.identity, callback_timeout=CONNECT_TIMEOUT
+                self.client.scheduler.identity, n_workers=0, callback_timeout=CONNECT_TIMEOUT
             )
         except Exception as error:  # OSError, TimeoutError, a closed connection pool
             raise self._failure(error) from None
-        return len(info.get("workers", {}))
+        return int(info["n_workers"])
+
+    def _no_workers(self) -> ClusterError:
+        return ClusterError(
+            f"cluster {self.address}: no workers for {NO_WORKERS_TIMEOUT:.0f} s mid-build; "
+            "nothing was published"
+        )
 
     def _failure(self, error: BaseException | None) -> ClusterError:
         reason = f" ({_reason(error)})" if error is not None else ""
