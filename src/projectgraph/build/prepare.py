@@ -81,8 +81,12 @@ def prepare(
 ) -> Prepared:
     """Parse ``source`` (raising SourceError with file:line:col), entail, and summarise it."""
     quads = read(source, base_iri)
+    unique = set(quads)
     added = entail(quads, *alignments) if source.kind != "ontology" else []
-    ordered = sorted(set(quads) | set(added), key=triple_key)
+    unique.update(added)
+    # Each quad's sort key once: its N-Triples strings serve the summary below too.
+    keyed = sorted(((triple_key(q), q) for q in unique), key=_first)
+    ordered = [q for _, q in keyed]
     data = ox.serialize(ordered, format=ox.RdfFormat.N_QUADS)
     assert data is not None, "with no output file, serialize returns the bytes"
     blocks: list[Block] = []
@@ -90,38 +94,38 @@ def prepare(
     objects: set[str] = set()
     inverse: set[str] = set()
     iris: set[str] = set()
+    predicates: set[str] = set()
     start = end = 0
     current = None
-    for quad, line_end in zip(ordered, _line_ends(data), strict=True):
-        subject = str(quad.subject)
+    for ((subject, _, predicate, obj), quad), line_end in zip(keyed, _line_ends(data), strict=True):
         if subject != current:
             if current is not None:
                 blocks.append(Block(current, start, end))
                 start = end
             current = subject
             subjects.add(subject)
+            if subject[0] == "<":
+                iris.add(subject[1:-1])
         end = line_end
-        obj = quad.object
-        if isinstance(obj, ox.Literal):
-            iris.add(obj.datatype.value)
+        predicates.add(predicate)
+        if obj[0] == '"':  # a literal
+            iris.add(quad.object.datatype.value)  # type: ignore[union-attr]
         else:
-            if isinstance(obj, ox.NamedNode):
-                iris.add(obj.value)
-            objects.add(str(obj))
-            if quad.predicate.value in inverse_predicates:
-                inverse.add(str(obj))
-        iris.add(quad.predicate.value)
-        if isinstance(quad.subject, ox.NamedNode):
-            iris.add(quad.subject.value)
+            if obj[0] == "<":
+                iris.add(obj[1:-1])
+            objects.add(obj)
+            if predicate in inverse_predicates:
+                inverse.add(obj)
     if current is not None:
         blocks.append(Block(current, start, end))
+    iris |= predicates
     return Prepared(
         key=source.key,
         graph=source.graph,
         fingerprint=fingerprint,
         packed=pack(data),
         quads=len(ordered),
-        entailed=len(ordered) - len(set(quads)),
+        entailed=len(added),
         blocks=tuple(blocks),
         objects=tuple(sorted(objects - subjects)),
         inverse_objects=tuple(sorted(inverse)),
@@ -146,6 +150,10 @@ def used_namespaces(namespaces: set[str], prefixes: dict[str, str]) -> dict[str,
     return {
         p: ns for p, ns in prefixes.items() if any(n.startswith(ns) and n != ns for n in namespaces)
     }
+
+
+def _first(item: tuple[tuple[str, int, str, str], ox.Quad]) -> tuple[str, int, str, str]:
+    return item[0]
 
 
 def _line_ends(data: bytes) -> list[int]:

@@ -8,6 +8,7 @@ whose syntax errors carry line and column; typed literals are then checked (pyox
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import warnings
@@ -98,9 +99,24 @@ def read(source: Source, base_iri: str) -> list[ox.Quad]:
         raise SourceError(Location(source.path, e.lineno, e.offset), _syntax_message(e)) from None
     except OSError as e:
         raise SourceError(Location(source.path), e.strerror or str(e)) from None
-    _refuse_triple_terms(triples, source, base_iri)
-    _check_literals(triples, source, base_iri)
-    if any(
+    # One pass over the triples finds what needs a closer look: typed literals to check,
+    # blank nodes or triple terms (types compared exactly: pyoxigraph's are final).
+    typed: list[ox.Triple] = []
+    unusual = False
+    for t in triples:
+        o = t.object
+        kind = type(o)
+        if kind is ox.Literal:
+            datatype = o.datatype.value
+            if datatype.startswith(_XSD) and datatype not in _UNCHECKED_DATATYPES:
+                typed.append(t)
+        elif kind is not ox.NamedNode or type(t.subject) is not ox.NamedNode:
+            unusual = True
+    if unusual:
+        _refuse_triple_terms(triples, source, base_iri)
+    if typed:
+        _check_literals(typed, source, base_iri)
+    if unusual and any(
         isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in triples
     ):
         triples = _stable_blank_nodes(triples, source)
@@ -184,16 +200,14 @@ def _refuse_triple_terms(triples: list[ox.Triple], source: Source, base_iri: str
 
 
 def _check_literals(triples: list[ox.Triple], source: Source, base_iri: str) -> None:
+    """Raise on the first ill-typed literal of ``triples`` (whose objects are XSD-typed
+    literals of checked datatypes)."""
     bad: list[tuple[ox.Triple, ox.Literal]] = []
     with _quiet_rdflib():
         for t in triples:
             o = t.object
-            if (
-                isinstance(o, ox.Literal)
-                and o.datatype.value.startswith(_XSD)
-                and o.datatype.value not in _UNCHECKED_DATATYPES
-                and _ill_typed(o)
-            ):
+            assert isinstance(o, ox.Literal)
+            if _ill_typed_form(o.value, o.datatype.value):
                 bad.append((t, o))
         if not bad:
             return
@@ -212,9 +226,10 @@ def _check_literals(triples: list[ox.Triple], source: Source, base_iri: str) -> 
     )
 
 
-def _ill_typed(literal: ox.Literal) -> bool:
-    """Whether rdflib finds the lexical form invalid for its XSD datatype."""
-    converted = to_rdflib(literal)
+@functools.lru_cache(maxsize=1 << 16)  # dates, flags and codes repeat from record to record
+def _ill_typed_form(value: str, datatype: str) -> bool:
+    """Whether rdflib finds the lexical form ``value`` invalid for the XSD ``datatype``."""
+    converted = to_rdflib(ox.Literal(value, datatype=ox.NamedNode(datatype)))
     return isinstance(converted, Literal) and bool(converted.ill_typed)
 
 
