@@ -11,9 +11,10 @@ a few blocks by (query, key, first row) and joining slices of bytes. Rows a thre
 text filters are also kept one by one; texts are found through an FTS5 trigram index of
 their folded form (case and accents), shorter ones by ``instr``.
 
-On a larger graph the queries run in a child process that loads the graph once and runs each
-query in a fork of itself, with a time budget: Oxigraph cannot cancel a query, and a grouped
-form the engine plans badly must not hold the build for hours. Such a query is left to the
+On a larger graph the queries run in a child process that loads the graph once and runs them
+one by one, each with a time budget: Oxigraph cannot cancel a query, and a grouped form the
+engine plans badly must not hold the build for hours, so the child is killed and a new one
+takes the queries left. A query past its budget is left to the
 engine (the listing says ``"materialized": false``); so are graph queries and anything
 :func:`~projectgraph.sparql.grouped.plan` refuses.
 
@@ -29,8 +30,6 @@ import gzip
 import hashlib
 import json
 import multiprocessing
-import os
-import signal
 import sqlite3
 import struct
 import threading
@@ -41,7 +40,6 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import cast
 
 import pyoxigraph as ox
 
@@ -165,6 +163,7 @@ class Background:
     ) -> None:
         self.path = path
         self._child: BaseProcess | None = None
+        self._cancelled = False
         self._outcome: Written | BaseException | None = None
         self._thread = threading.Thread(
             target=self._run,
@@ -186,6 +185,8 @@ class Background:
 
     def _started(self, child: BaseProcess) -> None:
         self._child = child
+        if self._cancelled:  # cancelled while the last one was being replaced
+            child.kill()
 
     def result(self) -> Written:
         """The written file, once the queries are done (their error, if they failed)."""
@@ -197,6 +198,7 @@ class Background:
 
     def cancel(self) -> None:
         """Stop the queries if they still run, and remove the file."""
+        self._cancelled = True
         if self._thread.is_alive() and self._child is not None:
             self._child.kill()
         self._thread.join()
@@ -316,88 +318,86 @@ def _run_jobs(
     budget: float,
     started_child: Callable[[BaseProcess], None],
 ) -> Iterator[tuple[str, dict[str, object]]]:
-    """Each job's outcome, from a child process that loads the graph once and runs each job
-    in a fork of itself, within ``budget`` seconds."""
+    """Each job's outcome, from a child process that loads the graph once and runs the jobs
+    one after the other, each within ``budget`` seconds: Oxigraph cannot stop a query, so a
+    child whose query takes longer is killed (its transaction is rolled back by the next
+    writer, as SQLite does with a hot journal), and a new child loads the graph again for
+    the jobs left. The queries run in the child itself, not in forks of it: a fork's memory
+    counts twice for the operating system's accounting of the build (RSS)."""
     context = multiprocessing.get_context("spawn")  # a fresh process: no threads to fork
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_child, args=(graph, str(path), jobs, budget, send), name="projectgraph-answers"
-    )
-    child.start()
-    started_child(child)
-    send.close()
-    try:
-        while jobs:
+    while jobs:
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(
+            target=_child, args=(graph, str(path), jobs, send), name="projectgraph-answers"
+        )
+        child.start()
+        started_child(child)
+        send.close()
+        try:
             try:
-                name, result = receive.recv()
+                receive.recv()  # the graph is loaded: from here on, each job has its budget
             except EOFError:
-                break  # the child died: its error is on stderr
-            jobs = [j for j in jobs if j.name != name]
-            yield name, result
-    finally:
-        child.join()
-        receive.close()
-    # Failed outside a query (loading the graph: memory?). The build goes on: the engine
-    # answers these queries.
+                break  # the child died loading the graph (memory?): its error is on stderr
+            while jobs:
+                job = jobs[0]
+                if not receive.poll(budget):
+                    child.kill()
+                    jobs = jobs[1:]
+                    yield (
+                        job.name,
+                        {
+                            "materialized": False,
+                            "reason": f"took more than {budget:.0f} s at build time",
+                        },
+                    )
+                    break  # a new child for the rest
+                try:
+                    name, result = receive.recv()
+                except EOFError:
+                    child.join()
+                    jobs = jobs[1:]
+                    why = f"failed at build time (the answers process exited {child.exitcode})"
+                    yield job.name, {"materialized": False, "reason": why}
+                    break
+                jobs = jobs[1:]
+                yield name, result
+        finally:
+            child.join()
+            receive.close()
+    # The build goes on: the engine answers what was not materialized.
     for job in jobs:
         why = f"the answers process failed (exit {child.exitcode})"
         yield job.name, {"materialized": False, "reason": why}
 
 
-def _child(
-    graph: GraphSource, path: str, jobs: list[_Job], budget: float, report: Connection
-) -> None:
-    """In the child process: :func:`_answer_jobs`, each job in a fork within ``budget``."""
-    for name, result in _answer_jobs(graph, Path(path), jobs, budget):
-        report.send((name, result))
+def _child(graph: GraphSource, path: str, jobs: list[_Job], report: Connection) -> None:
+    """In the child process: load the graph, say so, then answer each job and report it."""
+    store = _load(graph)
+    report.send("loaded")
+    for job in jobs:
+        try:
+            result = _answer_one(store, Path(path), job)
+        except Exception as e:
+            result = {"materialized": False, "reason": f"failed at build time: {e}"}
+        report.send((job.name, result))
     report.close()
 
 
-def _answer_jobs(
-    graph: GraphSource, path: Path, jobs: list[_Job], budget: float | None = None
-) -> Iterator[tuple[str, dict[str, object]]]:
-    """Load the merged graph, then answer each job into the file; yields each job's name and
-    outcome. With a ``budget``, each job runs in a fork of this process (the graph is shared,
-    copy on write), ended when it takes longer: Oxigraph cannot stop a query, and a query
-    the engine plans badly must not hold the build for hours, nor cost the graph's loading
-    again."""
+def _load(graph: GraphSource) -> ox.Store:
     store = ox.Store()
     for chunk in graph():
         store.bulk_load(chunk, format=ox.RdfFormat.N_TRIPLES)
+    return store
+
+
+def _answer_jobs(
+    graph: GraphSource, path: Path, jobs: list[_Job]
+) -> Iterator[tuple[str, dict[str, object]]]:
+    """Load the merged graph, then answer each job into the file, here; yields each job's
+    name and outcome."""
+    store = _load(graph)
     for job in jobs:
-        if budget is None:
-            yield job.name, _answer_one(store, path, job)
-        else:
-            yield job.name, _forked(store, path, job, budget)
-
-
-def _forked(store: ox.Store, path: Path, job: _Job, budget: float) -> dict[str, object]:
-    """:func:`_answer_one` in a fork, killed past ``budget`` seconds (its transaction is
-    rolled back by the next writer, as SQLite does with a hot journal)."""
-    receive, send = multiprocessing.Pipe(duplex=False)
-    pid = os.fork()
-    if pid == 0:  # the fork: answer, report, leave without running the parent's exit code
-        receive.close()
-        try:
-            send.send(_answer_one(store, path, job))
-        except BaseException as e:
-            send.send({"materialized": False, "reason": f"failed at build time: {e}"})
-        finally:
-            os._exit(0)
-    send.close()
-    try:
-        if receive.poll(budget):
-            try:
-                return cast(dict[str, object], receive.recv())
-            except EOFError:
-                pass
-        else:
-            os.kill(pid, signal.SIGKILL)
-            return {"materialized": False, "reason": f"took more than {budget:.0f} s at build time"}
-    finally:
-        _, status = os.waitpid(pid, 0)
-        receive.close()
-    return {"materialized": False, "reason": f"failed at build time (status {status})"}
+        yield job.name, _answer_one(store, path, job)
 
 
 def _answer_one(store: ox.Store, path: Path, job: _Job) -> dict[str, object]:
