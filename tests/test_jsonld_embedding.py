@@ -72,7 +72,8 @@ def test_project_page_yields_a_project(http: httpx.Client, server: Server) -> No
     [document] = extract(http, "/page/project/clusters3")
     [project] = jsonld.expand(document)
     assert project["@type"] == [SCHEMA + "Project"]
-    assert project["@id"] == server.url + "/id/project/clusters3"
+    assert project["@id"] == "https://w3id.org/projectgraph/id/project/clusters3"  # canonical
+    assert first(project, "url") == "https://w3id.org/projectgraph/page/project/clusters3"
     assert (
         first(project, "name")
         == "Leveraging Cluster Policies for successful implementation of RIS3"

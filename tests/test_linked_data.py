@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -65,30 +66,13 @@ def merged_store(dist: Path) -> ox.Store:
     return store
 
 
-def public(server: Server, iri: str) -> str:
-    """The IRI as the server writes it: minted IRIs on its base, vocabulary unchanged."""
-    if iri.startswith(CANONICAL + "ontology"):
-        return iri
-    return iri.replace(CANONICAL, server.url + "/")
-
-
-def own_triples(
-    source: tuple[ox.Store, list[ox.Triple]], server: Server, iri: str
-) -> set[ox.Triple]:
-    """The resource's triples in the build, with the server's public IRIs."""
+def own_triples(source: tuple[ox.Store, list[ox.Triple]], iri: str) -> set[ox.Triple]:
+    """The resource's triples in the build: canonical IRIs, as a data document names them
+    whatever host served it."""
     store, metadata = source
     subject = ox.NamedNode(iri)
-    stated = [q.triple for q in store.quads_for_pattern(subject, None, None)]
-    stated += [t for t in metadata if t.subject == subject]
-    found = set()
-    for t in stated:
-        obj = (
-            ox.NamedNode(public(server, t.object.value))
-            if isinstance(t.object, ox.NamedNode)
-            else t.object
-        )
-        found.add(ox.Triple(ox.NamedNode(public(server, iri)), t.predicate, obj))
-    return found
+    found = {q.triple for q in store.quads_for_pattern(subject, None, None)}
+    return found | {t for t in metadata if t.subject == subject}
 
 
 @pytest.mark.parametrize("resource", RESOURCES)
@@ -122,7 +106,7 @@ def test_dereference(
         return
     assert target.headers["content-location"] == location
     triples = {q.triple for q in ox.parse(target.content, format=fmt[1])}
-    expected = own_triples(canonical_store, server, iri)
+    expected = own_triples(canonical_store, iri)
     assert expected and expected <= triples
 
 
@@ -132,7 +116,7 @@ def test_description_carries_parts_inbound_links_and_labels(
     response = http.get("/data/project/clusters3.nt")
     triples = {q.triple for q in ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)}
     subjects = {t.subject.value for t in triples}
-    project = f"{server.url}/id/project/clusters3"
+    project = CANONICAL + "id/project/clusters3"
     assert {
         project + "#total-cost",
         project + "#grant",
@@ -146,7 +130,7 @@ def test_description_carries_parts_inbound_links_and_labels(
     )
     # labels of what it links to, so a client needs no second request
     label = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
-    topic = ox.NamedNode(f"{server.url}/id/topic/cluster-policy-design")
+    topic = ox.NamedNode(CANONICAL + "id/topic/cluster-policy-design")
     assert (
         ox.Triple(
             topic, label, ox.Literal("Design and deployment of Cluster Policies", language="en")
@@ -223,10 +207,59 @@ def test_reference_concepts_dereference(http: httpx.Client) -> None:
     assert '"Coordinator"@en' in response.text
 
 
-# --- base rewriting --------------------------------------------------------------------------
+# --- canonical IRIs, local links ----------------------------------------------------------
 
 
-def test_a_proxy_gives_public_iris(http: httpx.Client) -> None:
+def rdf_iris(document: bytes, fmt: ox.RdfFormat) -> set[str]:
+    """Every IRI a document's triples name, in any position."""
+    return {
+        term.value
+        for q in ox.parse(document, format=fmt)
+        for term in (q.subject, q.predicate, q.object)
+        if isinstance(term, ox.NamedNode)
+    }
+
+
+def embedded_ids(html: str) -> set[str]:
+    """The ``@id`` and ``url`` values of a page's embedded JSON-LD."""
+    found: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            found.update(v for k, v in node.items() if k in ("@id", "url") and isinstance(v, str))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for script in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S):
+        walk(json.loads(script))
+    return found
+
+
+def test_a_data_document_from_127_0_0_1_names_canonical_iris(
+    server: Server, http: httpx.Client
+) -> None:
+    """What a data document names is what SPARQL knows: a triple pattern on the IRI read from
+    the document finds the resource (it found nothing when documents named the local host)."""
+    document = http.get("/data/project/clusters3.ttl")
+    iris = rdf_iris(document.content, ox.RdfFormat.TURTLE)
+    assert CANONICAL + "id/project/clusters3" in iris
+    assert not any(i.startswith(server.url) for i in iris)
+    query = f"SELECT (COUNT(*) AS ?n) {{ <{CANONICAL}id/project/clusters3> ?p ?o }}"
+    answer = http.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"})
+    assert int(answer.text.split()[1]) > 10
+    page = http.get("/page/project/clusters3")
+    ids = embedded_ids(page.text)
+    assert CANONICAL + "id/project/clusters3" in ids
+    assert CANONICAL + "page/project/clusters3" in ids  # url: the page at the canonical base
+    assert not any(i.startswith(server.url) for i in ids)
+    assert f'href="{server.url}/page/organisation/' in page.text  # links stay local
+    assert f"<code>{CANONICAL}id/project/clusters3</code>" in page.text  # the identifier shown
+
+
+def test_behind_a_proxy_links_are_public_and_rdf_canonical(http: httpx.Client) -> None:
     headers = {
         "X-Forwarded-Host": "data.example.eu",
         "X-Forwarded-Proto": "https",
@@ -234,10 +267,25 @@ def test_a_proxy_gives_public_iris(http: httpx.Client) -> None:
     }
     response = http.get("/id/project/clusters3", headers=headers)
     assert response.headers["location"] == "https://data.example.eu/data/project/clusters3.ttl"
-    document = http.get("/data/project/clusters3.ttl", headers=headers)
-    subjects = {q.subject.value for q in ox.parse(document.content, format=ox.RdfFormat.TURTLE)}
-    assert "https://data.example.eu/id/project/clusters3" in subjects
-    assert not any(s.startswith(CANONICAL) or s.startswith("http://127.0.0.1") for s in subjects)
+    assert "<https://data.example.eu/page/project/clusters3>" in response.headers["link"]
+    for path, fmt in (
+        ("/data/project/clusters3.ttl", ox.RdfFormat.TURTLE),
+        ("/data/project/clusters3.jsonld", ox.RdfFormat.JSON_LD),
+        ("/data/project/clusters3.rdf", ox.RdfFormat.RDF_XML),
+        ("/ontology.ttl", ox.RdfFormat.TURTLE),
+    ):
+        document = http.get(path, headers=headers)
+        assert document.status_code == 200, path
+        iris = rdf_iris(document.content, fmt)
+        assert not any("data.example.eu" in i or "127.0.0.1" in i for i in iris), path
+    assert CANONICAL + "id/project/clusters3" in rdf_iris(
+        http.get("/data/project/clusters3.ttl", headers=headers).content, ox.RdfFormat.TURTLE
+    )
+    page = http.get("/page/project/clusters3", headers={**headers, "Accept": "text/html"})
+    assert 'href="https://data.example.eu/page/organisation/' in page.text
+    assert not any("data.example.eu" in i for i in embedded_ids(page.text))
+    embed = http.get("/embed/project/clusters3.jsonld", headers=headers)
+    assert embed.json()["@id"] == CANONICAL + "id/project/clusters3"
 
 
 def test_at_the_canonical_base_iris_are_canonical(http: httpx.Client) -> None:
@@ -417,13 +465,6 @@ def expected_description(store: ox.Store, iri: str) -> set[ox.Triple]:
     return found
 
 
-def as_public(server: Server, triples: set[ox.Triple]) -> set[ox.Triple]:
-    def term(t):  # type: ignore[no-untyped-def]
-        return ox.NamedNode(public(server, t.value)) if isinstance(t, ox.NamedNode) else t
-
-    return {ox.Triple(term(t.subject), t.predicate, term(t.object)) for t in triples}
-
-
 @pytest.mark.parametrize("resource", DESCRIBED)
 def test_a_data_document_is_the_description_read_pattern_by_pattern(
     server: Server, http: httpx.Client, merged_store: ox.Store, resource: str
@@ -433,7 +474,7 @@ def test_a_data_document_is_the_description_read_pattern_by_pattern(
     response = http.get(f"/data/{resource}.nt")
     assert response.status_code == 200
     served = {q.triple for q in ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)}
-    expected = as_public(server, expected_description(merged_store, canonical_iri(resource)))
+    expected = expected_description(merged_store, canonical_iri(resource))
     assert served == expected, (served - expected, expected - served)
     assert 'rel="next"' not in response.headers["link"]
     assert not any(t.predicate.value.startswith(HYDRA) for t in served)  # one page: no view
@@ -487,13 +528,17 @@ def inbound_links(triples: set[ox.Triple], iri: str) -> list[tuple[str, str]]:
 def test_paging_through_the_links_to_a_resource(
     small_pages: Server, merged_store: ox.Store, extension: str, fmt: ox.RdfFormat
 ) -> None:
-    """Following hydra:next (and Link rel="next") from the first page gives every link to the
-    resource once, each page its own triples, until a last page without a next."""
-    iri = f"{small_pages.url}/id/project/clusters3"
-    everything = as_public(
-        small_pages, expected_description(merged_store, CANONICAL + "id/project/clusters3")
-    )
+    """Following Link rel="next" from the first page gives every link to the resource once,
+    each page its own triples, until a last page without a next; the body's Hydra view names
+    the same pages at the canonical base (the header is what a client here follows)."""
+    iri = CANONICAL + "id/project/clusters3"
+    everything = expected_description(merged_store, iri)
     first = f"{small_pages.url}/data/project/clusters3.{extension}"
+    canonical_first = f"{CANONICAL}data/project/clusters3.{extension}"
+
+    def canonical(url: str) -> str:
+        return url.replace(small_pages.url + "/", CANONICAL)
+
     url: str | None = first
     seen: list[tuple[str, str]] = []
     pages = 0
@@ -506,8 +551,10 @@ def test_paging_through_the_links_to_a_resource(
         links = inbound_links(triples, iri)
         assert 0 < len(links) <= PAGE_SIZE
         seen += links
-        view = ox.NamedNode(url)
-        assert ox.Triple(view, ox.NamedNode(HYDRA + "first"), ox.NamedNode(first)) in triples
+        view = ox.NamedNode(canonical(url))
+        assert (
+            ox.Triple(view, ox.NamedNode(HYDRA + "first"), ox.NamedNode(canonical_first)) in triples
+        )
         assert (
             ox.Triple(
                 view,
@@ -518,11 +565,13 @@ def test_paging_through_the_links_to_a_resource(
         )
         previous = [t.object.value for t in triples if t.predicate.value == HYDRA + "previous"]
         assert previous == (
-            [] if pages == 1 else [first if pages == 2 else f"{first}?page={pages - 1}"]
+            []
+            if pages == 1
+            else [canonical_first if pages == 2 else f"{canonical_first}?page={pages - 1}"]
         )
-        following = [t.object.value for t in triples if t.predicate.value == HYDRA + "next"]
-        header = re.findall(r'<([^>]+)>; rel="next"', response.headers["link"])
-        assert following == header
+        following = re.findall(r'<([^>]+)>; rel="next"', response.headers["link"])
+        hydra_next = [t.object.value for t in triples if t.predicate.value == HYDRA + "next"]
+        assert hydra_next == [canonical(u) for u in following]
         # The rest of the description is on every page, whole.
         own = {t for t in everything if t.subject == ox.NamedNode(iri)}
         assert own <= triples

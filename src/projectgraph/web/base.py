@@ -1,11 +1,13 @@
-"""The canonical base IRI, mapped to wherever the server answers.
+"""The canonical base IRI, and the public base a request reached the server at.
 
-Resources are minted under the configured base (``https://w3id.org/projectgraph/id/...``). A
-server on localhost, or behind a proxy under another name, must still give working links, so
-every page and data document is written with the *public* base of the request: the scheme and
-host the client used (``X-Forwarded-Proto``/``-Host``/``-Prefix`` when a trusted proxy sent the
-request). When the server runs at the canonical base the mapping is the identity. The SPARQL
-endpoint is not rewritten: it speaks canonical IRIs, as the dumps do.
+Resources are minted under the configured base (``https://w3id.org/projectgraph/id/...``), and
+every RDF representation names them so whatever host served it: data documents, the JSON-LD
+embedded in pages, VoID and DCAT say what the dumps and SPARQL say, so an IRI read from any of
+them finds the resource in the endpoint. Only what a browser follows is local: HTML links, the
+``Location`` of a 303 and ``Link`` headers use the *public* base of the request, the scheme and
+host the client used (``X-Forwarded-Proto``/``-Host``/``-Prefix`` when a trusted proxy sent
+the request), so a server on localhost or behind a proxy under another name can be browsed. A
+deployment under its own domain sets ``base_iri`` to it.
 """
 
 from __future__ import annotations

@@ -82,7 +82,7 @@ class Harvest:
             )
         fmt = next(f for f in DATA_FORMATS.values() if chosen in f.media_types)
         urls = self.site.urls(request)
-        body = self.site.serialize(urls, self.description(request), fmt)
+        body = self.site.serialize(self.description(request), fmt)
         tag = etag(self.site.build.build_id, "void", urls.base.public, fmt.key)
         return cached(request, body, fmt.content_type(), tag, {"Vary": "Accept"})
 

@@ -3,7 +3,8 @@
 Search engines and partner sites read schema.org, not EURIO or ORG, so each page says what its
 subject is in schema.org terms: Project (members as OrganizationRole, funding as MonetaryGrant,
 areaServed, about), Organization, Place, DefinedTerm, Event, CreativeWork, and Dataset for the
-catalogue. IRIs are the public ones of the request, like every link on the page.
+catalogue. Like every RDF representation, it names canonical IRIs whatever host served the
+page: ``@id`` is the resource's IRI, ``url`` its page at the canonical base.
 """
 
 from __future__ import annotations
@@ -186,19 +187,19 @@ def script_json(document: dict[str, Any]) -> str:
 
 
 def _base(d: Description, iri: str, kind: str) -> dict[str, Any]:
-    node: dict[str, Any] = {"@type": kind, "@id": d.urls.base.to_public(iri), "name": d.label(iri)}
-    page = d.urls.page(iri)
+    node: dict[str, Any] = {"@type": kind, "@id": iri, "name": d.label(iri)}
+    page = d.urls.canonical.page(iri)
     if page:
         node["url"] = page
     return node
 
 
 def _ref(d: Description, iri: str, kind: str) -> dict[str, Any]:
-    return {"@type": kind, "@id": d.urls.base.to_public(iri), "name": d.label(iri)}
+    return {"@type": kind, "@id": iri, "name": d.label(iri)}
 
 
-def _regions_of(d: Description, public_iri: str) -> list[str]:
-    return d.iris(d.urls.base.to_canonical(public_iri), str(EURIO.hasNUTSCode))
+def _regions_of(d: Description, iri: str) -> list[str]:
+    return d.iris(iri, str(EURIO.hasNUTSCode))
 
 
 def _amount(d: Description, iri: str) -> dict[str, Any]:

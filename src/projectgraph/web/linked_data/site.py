@@ -137,6 +137,7 @@ class Site:
         for t in metadata:
             self._metadata_index.setdefault(subject_of(t).value.split("#")[0], []).append(t)
         self.context = context  # the JSON-LD context of data documents
+        self._prefixes = all_prefixes(settings.base_iri)
         self._vocabulary: dict[str, str] | None = None
         self.page_size = settings.page_size  # links to a resource, or browse entries, a page
         # Rendered bytes by (kind of document, public base, resource, format, page).
@@ -268,7 +269,7 @@ class Site:
             TEMPLATES.get(kind, "resource.html"),
             d=d,
             kind=kind,
-            iri=urls.base.to_public(iri),
+            iri=iri,
             jsonld=script_json(describe_jsonld(d)),
             alternates=[(f.media_type, urls.data(iri, key)) for key, f in DATA_FORMATS.items()],
             pages=pages,
@@ -301,7 +302,9 @@ class Site:
         if missing is not None:
             return missing
         pages = Pages(str(urls.data(iri, fmt.key)), number, described.more)
-        body = self.serialize(urls, described.triples + pages.hydra(), fmt)
+        # The Hydra view names the canonical document, like every IRI of the body.
+        view = Pages(str(urls.canonical.data(iri, fmt.key)), number, described.more)
+        body = self.serialize(described.triples + view.hydra(), fmt)
         headers = {
             "Content-Type": fmt.content_type(),
             "Content-Location": pages.here,
@@ -309,15 +312,16 @@ class Site:
         }
         return CachedResponse(body, headers)
 
-    def serialize(self, urls: Urls, triples: list[ox.Triple], fmt: Format) -> bytes:
-        """A data document: public IRIs, prefixed Turtle, JSON-LD compacted with our context."""
-        public = sorted(set(urls.base.triples(triples)), key=triple_key)
+    def serialize(self, triples: list[ox.Triple], fmt: Format) -> bytes:
+        """A data document: canonical IRIs whatever host served it (the IRIs the dumps and
+        SPARQL name), prefixed Turtle, JSON-LD compacted with our context."""
+        ordered = sorted(set(triples), key=triple_key)
         if fmt.key == "jsonld":
-            return compact_jsonld(public, self.context)
+            return compact_jsonld(ordered, self.context)
         if fmt.key == "ttl":
-            return turtle(public, used_prefixes(public, all_prefixes(urls.base.public.rstrip("/"))))
+            return turtle(ordered, used_prefixes(ordered, self._prefixes))
         assert isinstance(fmt.ox_format, ox.RdfFormat)  # DATA_FORMATS are graph formats
-        body = ox.serialize(public, format=fmt.ox_format)
+        body = ox.serialize(ordered, format=fmt.ox_format)
         assert body is not None  # without an output file, serialize returns the bytes
         return body
 
@@ -391,7 +395,7 @@ class Site:
             d = Description(ONTOLOGY_IRI, triples, urls, vocabulary_labels(triples))
             html = render("ontology.html", d=d, **self.page_context(request, urls))
             return CachedResponse(html.encode(), {"Content-Type": HTML_TYPE, **headers})
-        body = self.serialize(urls, triples, fmt)
+        body = self.serialize(triples, fmt)
         return CachedResponse(body, {"Content-Type": fmt.content_type(), **headers})
 
     async def browse(self, request: Request, kind: str) -> Response:

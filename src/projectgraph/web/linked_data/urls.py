@@ -40,9 +40,19 @@ DATA_FORMATS: dict[str, Format] = {
 
 @dataclass(frozen=True)
 class Urls:
-    """URL building for one request's public base."""
+    """URL building for one request's public base.
+
+    HTML links and HTTP headers use the public base, so a server reached at another host can
+    be browsed; RDF names the canonical IRIs whatever host served it (:attr:`canonical`)."""
 
     base: BaseMap
+
+    @property
+    def canonical(self) -> Urls:
+        """The same URLs at the canonical base: what RDF representations name."""
+        if self.base.identity:
+            return self
+        return Urls(BaseMap(self.base.canonical, self.base.canonical))
 
     def iri(self, kind: str, slug: str) -> str | None:
         """The IRI a page or data path names, or None if the path cannot name one."""
