@@ -139,6 +139,73 @@ def test_description_carries_parts_inbound_links_and_labels(
     )
 
 
+def test_every_iri_the_void_publishes_dereferences(server: Server, http: httpx.Client) -> None:
+    """Each IRI under our base that the served VoID names (dataset, catalogue, distributions,
+    named graphs, dumps, endpoint, publisher), and the ontology's version IRI, answers on this
+    server: RDF by Accept (200, or 303 to a 200), and a page for a browser."""
+    void = http.get("/.well-known/void", headers={"Accept": "application/n-triples"})
+    ontology = http.get("/ontology", headers={"Accept": "application/n-triples"})
+    versions = [
+        q.object.value
+        for q in ox.parse(ontology.content, format=ox.RdfFormat.N_TRIPLES)
+        if q.predicate.value == "http://www.w3.org/2002/07/owl#versionIRI"
+    ]
+    iris = {
+        i.split("#")[0]
+        for i in rdf_iris(void.content, ox.RdfFormat.N_TRIPLES) | set(versions)
+        if i.startswith(CANONICAL.rstrip("/"))
+    }
+    assert {CANONICAL + "graph/data/projects/clusters3", CANONICAL + "ontology/0.1.0"} <= iris
+    failed = []
+    for iri in sorted(iris):
+        url = server.url + iri[len(CANONICAL.rstrip("/")) :]
+        for accept in ("text/turtle", "text/html"):
+            response = http.get(url, headers={"Accept": accept})
+            if response.status_code == 303:
+                response = http.get(response.headers["location"], headers={"Accept": accept})
+            if response.status_code != 200:
+                failed.append((iri, accept, response.status_code))
+    assert not failed
+
+
+def test_a_named_graph_is_its_triples(server: Server, http: httpx.Client, dist: Path) -> None:
+    """``/graph/...`` answers the graph's triples (what FROM <graph> reads), by Accept or
+    extension, and a page; a graph the build does not have is 404. A remote store holds the
+    merged graph only: there the RDF is what the VoID says of the graph."""
+    iri = CANONICAL + "graph/data/projects/clusters3"
+    store = ox.Store()
+    if server.backend == "virtuoso":
+        store.load(path=dist / "void.ttl", format=ox.RdfFormat.TURTLE)
+        expected = {
+            q.triple
+            for q in store.quads_for_pattern(None, None, None)
+            if q.subject.value.split("#")[0] == iri
+        }
+        assert len(expected) > 3
+    else:
+        store.load(path=dist / "projectgraph.nq", format=ox.RdfFormat.N_QUADS)
+        found = store.quads_for_pattern(None, None, None, ox.NamedNode(iri))
+        expected = {q.triple for q in found}
+        assert len(expected) > 100
+    for path, accept, fmt in (
+        ("/graph/data/projects/clusters3", "text/turtle", ox.RdfFormat.TURTLE),
+        ("/graph/data/projects/clusters3", "application/ld+json", ox.RdfFormat.JSON_LD),
+        ("/graph/data/projects/clusters3.nt", "*/*", ox.RdfFormat.N_TRIPLES),
+    ):
+        response = http.get(path, headers={"Accept": accept})
+        assert response.status_code == 200, path
+        served = {q.triple for q in ox.parse(response.content, format=fmt)}
+        if server.backend == "virtuoso":  # the description, with labels and links to it
+            assert expected <= served, path
+        else:
+            assert served == expected, path
+    page = http.get("/graph/data/projects/clusters3", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and f"<code>{iri}</code>" in page.text
+    assert f'href="{server.url}/graph/data/projects/clusters3.ttl"' in page.text
+    assert http.get("/graph/data/projects/nothing-here").status_code == 404
+    assert http.get("/ontology/0.0.1", headers={"Accept": "text/turtle"}).status_code == 404
+
+
 def test_regions_and_countries_have_pages_and_data(http: httpx.Client) -> None:
     for path in ("/page/region/ES21", "/page/country/ESP", "/page/region/HU321"):
         page = http.get(path)

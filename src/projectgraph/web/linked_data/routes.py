@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from projectgraph.web.document_routes import add_document_route
+from projectgraph.web.linked_data.graphs import GraphDocuments
 from projectgraph.web.linked_data.site import Site
 
 PROJECT = {"kind": "project", "slug": "clusters3"}  # the examples of the API reference
@@ -47,4 +48,11 @@ def linked_data_router(site: Site) -> APIRouter:
     )
     add_document_route(router, "/ontology", site.ontology, "The ontology (HTML or RDF by Accept)")
     add_document_route(router, "/ontology{extension:path}", site.ontology)
+    add_document_route(
+        router,
+        "/graph/{key:path}",
+        GraphDocuments(site),
+        "A named graph: its triples (RDF by Accept or extension) or its page",
+        examples={"key": "data/projects/clusters3"},
+    )
     return router

@@ -139,6 +139,7 @@ class Site:
         self.context = context  # the JSON-LD context of data documents
         self._prefixes = all_prefixes(settings.base_iri)
         self._vocabulary: dict[str, str] | None = None
+        self._version: str | None = None  # the ontology's version IRI, "" for none
         self.page_size = settings.page_size  # links to a resource, or browse entries, a page
         # Rendered bytes by (kind of document, public base, resource, format, page).
         self.rendered = ResultCache(RENDERED_ENTRIES, RENDERED_BYTES)
@@ -162,6 +163,16 @@ class Site:
             triples = await self.describer.construct(query, graph) if graph else []
             self._vocabulary = vocabulary_labels(triples)
         return self._vocabulary
+
+    async def ontology_version(self, graph: str) -> str | None:
+        """The ontology's owl:versionIRI (fetched once per server)."""
+        if self._version is None:
+            version = "<http://www.w3.org/2002/07/owl#versionIRI>"
+            query = f"CONSTRUCT {{ ?o {version} ?v }} WHERE {{ ?o {version} ?v }}"
+            found = await self.describer.construct(query, graph)
+            versions = [t.object.value for t in found if isinstance(t.object, ox.NamedNode)]
+            self._version = versions[0] if versions else ""
+        return self._version or None
 
     async def described(self, iri: str, depth: int, number: int = 1) -> Described:
         """The (canonical) description of ``iri`` with page ``number`` of the links to it: from
@@ -362,6 +373,15 @@ class Site:
             return error_response(
                 404, "this build has no ontology graph", request.headers.get("accept")
             )
+        if extension.startswith("/"):  # the version IRI: the current version is served
+            version = await self.ontology_version(graph)
+            if ONTOLOGY_IRI + extension != version:
+                return error_response(
+                    404,
+                    f"no ontology {ONTOLOGY_IRI + extension}: this build has {version}",
+                    request.headers.get("accept"),
+                )
+            extension = ""
         extension = extension.lstrip(".")
         if not extension:
             chosen = negotiate(request.headers.get("accept"), OFFERS)
