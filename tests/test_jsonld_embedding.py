@@ -79,8 +79,8 @@ def test_project_page_yields_a_project(http: httpx.Client, server: Server) -> No
         == "Leveraging Cluster Policies for successful implementation of RIS3"
     )
     assert first(project, "alternateName") == "CLUSTERS3"
-    assert first(project, "startDate") == "2016-04-01"
-    assert first(project, "endDate") == "2020-03-31"
+    assert first(project, "foundingDate") == "2016-04-01"
+    assert first(project, "dissolutionDate") == "2020-03-31"
     members = project[SCHEMA + "member"]
     assert len(members) == 10
     organisations = {first(m[SCHEMA + "member"][0], "name") for m in members}
@@ -94,7 +94,7 @@ def test_project_page_yields_a_project(http: httpx.Client, server: Server) -> No
     assert first(grant[SCHEMA + "funder"][0], "name") == "Interreg Europe"
     areas = {first(a, "name") for a in project[SCHEMA + "areaServed"]}
     assert {"País Vasco", "Northern Ireland", "Hajdú-Bihar"} <= areas
-    assert len(project[SCHEMA + "about"]) == 6
+    assert len(project[SCHEMA + "keywords"]) == 6
 
 
 def test_home_and_catalogue_describe_the_dataset(http: httpx.Client) -> None:

@@ -2,9 +2,13 @@
 
 Search engines and partner sites read schema.org, not EURIO or ORG, so each page says what its
 subject is in schema.org terms: Project (members as OrganizationRole, funding as MonetaryGrant,
-areaServed, about), Organization, Place, DefinedTerm, Event, CreativeWork, and Dataset for the
-catalogue. Like every RDF representation, it names canonical IRIs whatever host served the
-page: ``@id`` is the resource's IRI, ``url`` its page at the canonical base.
+areaServed, keywords), Organization, Place, DefinedTerm, Event, CreativeWork, and Dataset for
+the catalogue. Every property is used within schema.org's ``domainIncludes`` (checked against
+the vocabulary in tests/test_schema_org_terms.py): a Project is an Organization, so its dates
+are ``foundingDate``/``dissolutionDate`` and its topics ``keywords``; schema.org has no
+property for an organisation's total budget, so the total cost is on the page and in the data,
+not here. Like every RDF representation, the JSON-LD names canonical IRIs whatever host served
+the page: ``@id`` is the resource's IRI, ``url`` its page at the canonical base.
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ def describe_jsonld(d: Description) -> dict[str, Any]:
         node = organisation(d, d.subject, with_projects=True)
     elif types & {str(EURIO.AdministrativeArea), str(EURIO.Country)}:
         node = place(d, d.subject)
+    elif str(SCHEMA.Event) in types:  # entailed for every subclass at build time
+        node = event(d, d.subject, with_organizer=True)
     else:
         node = thing(d, d.subject)
     return {"@context": CONTEXT, **node}
@@ -53,8 +59,8 @@ def project(d: Description, iri: str) -> dict[str, Any]:
     if acronym and d.text(acronym, str(EURIO.shortForm)):
         node["alternateName"] = d.text(acronym, str(EURIO.shortForm))
     _put(node, "description", d.text(iri, str(PG.objective)))
-    _put(node, "startDate", d.text(iri, str(EURIO.startDate)))
-    _put(node, "endDate", d.text(iri, str(EURIO.endDate)))
+    _put(node, "foundingDate", d.text(iri, str(EURIO.startDate)))
+    _put(node, "dissolutionDate", d.text(iri, str(EURIO.endDate)))
     _put(node, "image", d.text(iri, str(SCHEMA.image)))
     programmes = [
         _ref(d, p, "FundingScheme") for p in d.iris(iri, str(EURIO.hasFundingSchemeProgramme))
@@ -69,17 +75,6 @@ def project(d: Description, iri: str) -> dict[str, Any]:
         _put(item, "funder", programmes)
         grants.append(item)
     _put(node, "funding", grants)
-    total = _first(d.iris(iri, str(EURIO.hasTotalCost)))
-    if total:
-        value = _amount_value(d, total)
-        node["additionalProperty"] = [
-            {
-                "@type": "PropertyValue",
-                "name": "Total budget",
-                "value": value["value"],
-                "unitText": value.get("currency"),
-            }
-        ]
     members: list[dict[str, Any]] = []
     for membership in d.iris(iri, str(EURIO.hasInvolvedParty)) or d.referrers(
         str(ORG.organization), iri
@@ -96,24 +91,33 @@ def project(d: Description, iri: str) -> dict[str, Any]:
             )
     _put(node, "member", members)
     areas = {r: place(d, r) for m in members for r in _regions_of(d, m["member"]["@id"])}
-    for event in d.iris(iri, str(PG.hasEvent)):
-        for location in d.iris(event, str(SCHEMA.location)):
+    for held in d.iris(iri, str(PG.hasEvent)):
+        for location in d.iris(held, str(SCHEMA.location)):
             areas.setdefault(location, place(d, location))
     _put(node, "areaServed", list(areas.values()))
-    _put(node, "about", [term(d, t) for t in d.iris(iri, str(DCT.subject))])
-    events = []
-    for event in d.iris(iri, str(PG.hasEvent)):
-        item = _base(d, event, "Event")
-        locations = [place(d, loc) for loc in d.iris(event, str(SCHEMA.location))]
-        _put(item, "location", locations[0] if len(locations) == 1 else locations)
-        events.append(item)
-    _put(node, "event", events)
+    _put(node, "keywords", [term(d, t) for t in d.iris(iri, str(DCT.subject))])
+    _put(node, "event", [event(d, e) for e in d.iris(iri, str(PG.hasEvent))])
     works = [
         thing(d, w) for w in d.iris(iri, str(EURIO.hasResult)) + d.iris(iri, str(PG.hasNewsletter))
     ]
     _put(node, "subjectOf", works)
     accounts = [d.text(a, str(SCHEMA.url)) for a in d.iris(iri, str(FOAF.account))]
     _put(node, "sameAs", [a for a in accounts if a])
+    return node
+
+
+def event(d: Description, iri: str, with_organizer: bool = False) -> dict[str, Any]:
+    """An Event as Google's guidance reads it: its dates when the data states them (the
+    seed's seminars have none: no date is made up), its location, its organising project."""
+    node = _base(d, iri, "Event")
+    _put(node, "description", d.text(iri, str(DCT.description)))
+    _put(node, "startDate", d.text(iri, str(SCHEMA.startDate)))
+    _put(node, "endDate", d.text(iri, str(SCHEMA.endDate)))
+    locations = [place(d, location) for location in d.iris(iri, str(SCHEMA.location))]
+    _put(node, "location", locations[0] if len(locations) == 1 else locations)
+    if with_organizer:
+        projects = d.referrers(str(PG.hasEvent), iri)
+        _put(node, "organizer", [_ref(d, p, "Project") for p in projects])
     return node
 
 
