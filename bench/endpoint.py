@@ -73,7 +73,7 @@ AGGREGATES: dict[str, str] = {
 SELECT ?country (COUNT(DISTINCT ?org) AS ?partners) WHERE {
   ?membership a org:Membership ;
               org:member ?org .
-  ?org eurio:hasEUCountryCode ?c .
+  ?org eurio:hasSite/pg:country ?c .
   ?c skos:prefLabel ?country .
   FILTER (lang(?country) = "en")
 }
@@ -85,7 +85,7 @@ SELECT ?programme ?year (COUNT(?project) AS ?projects) (SUM(?total) AS ?totalCos
        (SUM(?eu) AS ?euContribution) (SUM(?eu) / SUM(?total) AS ?rate) WHERE {
   ?project a eurio:Project ;
            eurio:startDate ?start ;
-           eurio:hasFundingSchemeProgramme/eurio:title ?programme ;
+           eurio:isFundedBy/eurio:hasFundingSchemeProgramme/eurio:title ?programme ;
            eurio:hasTotalCost/eurio:value ?total ;
            eurio:isFundedBy/eurio:hasFundingAmount/eurio:value ?eu .
   BIND (YEAR(?start) AS ?year)
@@ -96,7 +96,7 @@ ORDER BY ?programme ?year
     "cluster organisations per country": """
 SELECT ?country (COUNT(?org) AS ?clusterOrganisations) WHERE {
   ?org pg:isClusterOrganisation true ;
-       eurio:hasEUCountryCode/skos:notation ?country .
+       eurio:hasSite/pg:country/skos:notation ?country .
 }
 GROUP BY ?country
 ORDER BY DESC(?clusterOrganisations) ?country
@@ -115,9 +115,9 @@ ORDER BY DESC(?projects) ?topic
     "co-partnership country pairs": """
 SELECT ?a ?b (COUNT(DISTINCT ?project) AS ?projects) WHERE {
   ?m1 org:organization ?project ;
-      org:member/eurio:hasEUCountryCode/skos:notation ?a .
+      org:member/eurio:hasSite/pg:country/skos:notation ?a .
   ?m2 org:organization ?project ;
-      org:member/eurio:hasEUCountryCode/skos:notation ?b .
+      org:member/eurio:hasSite/pg:country/skos:notation ?b .
   FILTER (?a < ?b)
 }
 GROUP BY ?a ?b
@@ -140,7 +140,7 @@ SELECT ?countries (COUNT(?project) AS ?projects) WHERE {
   {
     SELECT ?project (COUNT(DISTINCT ?c) AS ?countries) WHERE {
       ?project a eurio:Project ;
-               eurio:hasInvolvedParty/eurio:isRoleOf/eurio:hasEUCountryCode ?c .
+               eurio:hasInvolvedParty/eurio:isRoleOf/eurio:hasSite/pg:country ?c .
     }
     GROUP BY ?project
   }

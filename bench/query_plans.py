@@ -102,11 +102,11 @@ PREFIX pg: <https://w3id.org/projectgraph/ontology#>
 # parameter's name picks the query.
 PICKS = {
     "project": "SELECT ?v (COUNT(?m) AS ?n) { ?m org:organization ?v } GROUP BY ?v",
-    "country": "SELECT ?v (COUNT(?m) AS ?n) { ?o eurio:hasEUCountryCode ?v . ?m org:member ?o }"
+    "country": "SELECT ?v (COUNT(?m) AS ?n) { ?o eurio:hasSite/pg:country ?v . ?m org:member ?o }"
     " GROUP BY ?v",
-    "programme": "SELECT ?v (COUNT(?p) AS ?n) { ?p eurio:hasFundingSchemeProgramme ?v }"
-    " GROUP BY ?v",
-    "region": "SELECT ?v (COUNT(*) AS ?n) { { ?o eurio:hasNUTSCode ?v . ?m org:member ?o }"
+    "programme": "SELECT ?v (COUNT(?p) AS ?n) {"
+    " ?p eurio:isFundedBy/eurio:hasFundingSchemeProgramme ?v } GROUP BY ?v",
+    "region": "SELECT ?v (COUNT(*) AS ?n) { { ?o eurio:hasSite/pg:region ?v . ?m org:member ?o }"
     " UNION { ?e schema:location ?v } } GROUP BY ?v",
     "topic": "SELECT ?v (COUNT(?p) AS ?n) { ?p dct:subject ?v } GROUP BY ?v",
     "scheme": "SELECT ?v (COUNT(?c) AS ?n) { ?c skos:inScheme ?v } GROUP BY ?v",

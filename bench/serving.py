@@ -107,11 +107,12 @@ WARMUP = 3  # requests on the connection before the one-by-one samples (not coun
 
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 EURIO = "http://data.europa.eu/s66#"
+PG = "https://w3id.org/projectgraph/ontology#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 # Lines of the N-Quads dump that give the benchmark its samples: predicate -> pool.
 POOL_PREDICATES = {
-    f"<{EURIO}hasEUCountryCode>": "country",
-    f"<{EURIO}hasNUTSCode>": "region",
+    f"<{PG}country>": "country",  # on organisations' sites
+    f"<{PG}region>": "region",
     f"<{EURIO}hasFundingSchemeProgramme>": "programme",
     "<http://purl.org/dc/terms/subject>": "topic",
     f"<{SKOS}inScheme>": "scheme",

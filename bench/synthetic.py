@@ -52,8 +52,12 @@ SKOS_CONCEPT = ox.NamedNode("http://www.w3.org/2004/02/skos/core#Concept")
 EURIO = "http://data.europa.eu/s66#"
 EURIO_COUNTRY = ox.NamedNode(EURIO + "Country")
 EURIO_PROJECT = ox.NamedNode(EURIO + "Project")
-COUNTRY_CODE = ox.NamedNode(EURIO + "hasEUCountryCode")
-NUTS_CODE = ox.NamedNode(EURIO + "hasNUTSCode")
+PG = "https://w3id.org/projectgraph/ontology#"
+# An organisation's country and region are on its site (<organisation#site>), and entailed as
+# eurio:hasGeographicalLocation too.
+COUNTRY_CODE = ox.NamedNode(PG + "country")
+NUTS_CODE = ox.NamedNode(PG + "region")
+LOCATION = ox.NamedNode(EURIO + "hasGeographicalLocation")
 VALUE = ox.NamedNode(EURIO + "value")
 START = ox.NamedNode(EURIO + "startDate")
 END = ox.NamedNode(EURIO + "endDate")
@@ -64,7 +68,7 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_BOOLEAN = ox.NamedNode(XSD + "boolean")
 XSD_DATE = ox.NamedNode(XSD + "date")
 XSD_DECIMAL = ox.NamedNode(XSD + "decimal")
-XSD_INTEGER = ox.NamedNode(XSD + "integer")
+XSD_NON_NEGATIVE = ox.NamedNode(XSD + "nonNegativeInteger")
 
 # The durations of Horizon consortia (months), drawn uniformly: a copy varies the seed project.
 _DURATIONS = tuple(DURATION_WEIGHTS["horizon"])
@@ -202,9 +206,10 @@ class _Copier:
         out: list[ox.Quad] = []
         for q in t.quads:
             s, p, o = q.subject, q.predicate, q.object
-            if p == COUNTRY_CODE:
+            moved = s in country and country[s] != self.original_country[s]
+            if p == COUNTRY_CODE or (p == LOCATION and o == self.original_country.get(s)):
                 o = country[s]
-            elif p == NUTS_CODE and s in country and country[s] != self.original_country[s]:
+            elif p in (NUTS_CODE, LOCATION) and moved:
                 continue  # the region belongs to the country the organisation no longer has
             elif p.value.endswith("#isClusterOrganisation") and s in cluster:
                 o = ox.Literal("true" if cluster[s] else "false", datatype=XSD_BOOLEAN)
@@ -215,7 +220,7 @@ class _Copier:
             elif s == t.project and p == END:
                 o = ox.Literal(f"{end_year:04d}-{end_month:02d}-{end_day:02d}", datatype=XSD_DATE)
             elif s == t.project and p == DURATION:
-                o = ox.Literal(str(months), datatype=XSD_INTEGER)
+                o = ox.Literal(str(months), datatype=XSD_NON_NEGATIVE)
             elif isinstance(s, ox.NamedNode) and s.value.rsplit("#", 1)[-1] in amounts:
                 amount = amounts[s.value.rsplit("#", 1)[-1]]
                 if p == VALUE:

@@ -46,15 +46,15 @@ def line_of(root: Path, needle: str) -> int:
 
 MALFORMED = [
     pytest.param(
-        "    eurio:duration 48 ;",
-        "    eurio:duration 48 ;; oops",
+        '    eurio:duration "48"^^xsd:nonNegativeInteger ;',
+        '    eurio:duration "48"^^xsd:nonNegativeInteger ;; oops',
         "oops",
         "is not a valid predicate",
         id="turtle-syntax",
     ),
     pytest.param(
-        "    eurio:duration 48 ;",
-        "    foo:duration 48 ;",
+        '    eurio:duration "48"^^xsd:nonNegativeInteger ;',
+        '    foo:duration "48"^^xsd:nonNegativeInteger ;',
         "foo:duration",
         "prefix foo: has not been declared",
         id="unknown-prefix",
@@ -128,7 +128,9 @@ def test_failure_while_writing_leaves_dist_and_no_temporaries(
     assert run("build", "--root", root, "-q")[0] == 0
     before = snapshot(project_copy / "dist")
     break_record(
-        project_copy, "    eurio:duration 48 ;", "    eurio:duration 49 ;"
+        project_copy,
+        '    eurio:duration "48"^^xsd:nonNegativeInteger ;',
+        '    eurio:duration "49"^^xsd:nonNegativeInteger ;',
     )  # a valid change
 
     def explode(*args: object, **kwargs: object) -> None:
@@ -146,7 +148,11 @@ def test_second_build_switches_dist_and_keeps_previous_build(project_copy: Path)
     root = str(project_copy)
     assert run("build", "--root", root, "-q")[0] == 0
     first = os.readlink(project_copy / "dist")
-    break_record(project_copy, "    eurio:duration 48 ;", "    eurio:duration 49 ;")
+    break_record(
+        project_copy,
+        '    eurio:duration "48"^^xsd:nonNegativeInteger ;',
+        '    eurio:duration "49"^^xsd:nonNegativeInteger ;',
+    )
     assert run("build", "--root", root, "-q")[0] == 0
     second = os.readlink(project_copy / "dist")
     assert first != second

@@ -188,7 +188,9 @@ def plant(records: Path, into: Path) -> Path:
     planted = {
         files[0]: f'project:{files[0].stem} eurio:title "Second title"@en .',
         files[1]: f"<id/project/{files[1].stem}#eu-contribution> eurio:value 999999999999.00 .",
-        files[2]: f"{organisation[1]} eurio:hasEUCountryCode country:MLT .",
+        files[
+            2
+        ]: f"<id/organisation/{organisation[1].split(':')[1]}#site> pg:country country:MLT .",
         files[3]: 'organisation:planted-nowhere a eurio:Organisation ; skos:prefLabel "Nowhere" .',
     }
     for path, text in planted.items():

@@ -122,7 +122,8 @@ def test_jsonld_is_compacted_with_the_published_context(dist: Path) -> None:
         "@value": "Leveraging Cluster Policies for successful implementation of RIS3",
     }
     assert project["startDate"] == "2016-04-01"
-    assert project["programme"] == "https://w3id.org/projectgraph/id/programme/interreg-europe"
+    grant = next(n for n in document["@graph"] if n["@id"] == project["fundedBy"])
+    assert grant["programme"] == "https://w3id.org/projectgraph/id/programme/interreg-europe"
     assert "eurio:Project" in project["@type"]
     assert not any(key.startswith("http") for node in document["@graph"] for key in node)
 

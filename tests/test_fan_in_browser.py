@@ -33,6 +33,7 @@ PER_PROJECT = 20  # Luxembourg's participants in each project
 UNKEYED = 50  # every UNKEYED-th organisation has no PIC: keyed by its name and country
 PAGE_SIZE = next(s.default for s in SETTINGS if s.name == "page_size")  # not set: the default
 EURIO = "http://data.europa.eu/s66#"
+PG = "https://w3id.org/projectgraph/ontology#"
 COUNTRY = "http://publications.europa.eu/resource/authority/country/"
 PROJECT_COLUMNS = [
     "id", "acronym", "status", "title", "startDate", "endDate", "totalCost", "ecMaxContribution",
@@ -114,7 +115,7 @@ def luxembourg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serv
 def largest_country(server: Server) -> tuple[str, int]:
     """The country code with the most organisations, and how many, by SPARQL over /sparql."""
     query = f"""SELECT ?country (COUNT(DISTINCT ?o) AS ?n) WHERE {{
-        ?o a <{EURIO}Organisation> ; <{EURIO}hasEUCountryCode> ?country
+        ?o a <{EURIO}Organisation> ; <{EURIO}hasSite>/<{PG}country> ?country
     }} GROUP BY ?country ORDER BY DESC(?n) LIMIT 1"""
     answer = httpx.post(
         server.url + "/sparql",
@@ -182,8 +183,7 @@ def test_a_countrys_data_document_pages_by_hydra(luxembourg_server: Server) -> N
         organisations |= {
             line.split(" ", 1)[0]
             for line in lines
-            if f"<{EURIO}hasEUCountryCode> <{COUNTRY}{code}>" in line
-            and "/id/organisation/" in line
+            if f"<{PG}country> <{COUNTRY}{code}>" in line and "/id/organisation/" in line
         }
         hydra = re.findall(r"<http://www.w3.org/ns/hydra/core#next> <([^>]+)>", response.text)
         following = re.findall(r'<([^>]+)>; rel="next"', response.headers["link"])

@@ -82,7 +82,7 @@ def test_sparql_counts_equal_the_csv_module_counts(imported: Path) -> None:
         return int(next(iter(store.query(query)))["n"].value)
 
     prefixes = """PREFIX eurio: <http://data.europa.eu/s66#> PREFIX org: <http://www.w3.org/ns/org#>
-        PREFIX dct: <http://purl.org/dc/terms/>"""
+        PREFIX dct: <http://purl.org/dc/terms/> PREFIX pg: <https://w3id.org/projectgraph/ontology#>"""
     assert one(f"{prefixes} SELECT (COUNT(?p) AS ?n) WHERE {{ ?p a eurio:Project }}") == len(
         projects
     )
@@ -96,7 +96,7 @@ def test_sparql_counts_equal_the_csv_module_counts(imported: Path) -> None:
         row["code"].value: int(row["n"].value)
         for row in store.query(
             f"""{prefixes} SELECT ?code (COUNT(?m) AS ?n) WHERE {{
-                ?m org:member/eurio:hasEUCountryCode/eurio:hasISOCountryCode ?code }}
+                ?m org:member/eurio:hasSite/pg:country/pg:isoAlpha2 ?code }}
             GROUP BY ?code"""
         )
     }

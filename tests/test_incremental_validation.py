@@ -78,7 +78,7 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # Across records: an organisation several records describe gets a second country in one
     # record and a second cluster flag value in another (sh:maxCount over the union).
     first, second = orgs[shared[0]][0], orgs[shared[0]][1]
-    _append(first, f"<{shared[0]}> eurio:hasEUCountryCode country:MLT .")
+    _append(first, f"<{shared[0]}#site> pg:country country:MLT .")
     _append(second, f"<{shared[0]}> pg:isClusterOrganisation true, false .")
     # A participation filed in another project's record: that project gets a second
     # coordinator (an inverse path that crosses records).
@@ -92,7 +92,8 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _append(
         files[11],
         "organisation:planted-lonely a eurio:Organisation, org:Organization ;\n"
-        '    skos:prefLabel "Lonely Ltd" ; eurio:hasEUCountryCode country:BEL .',
+        '    skos:prefLabel "Lonely Ltd" ; eurio:hasSite <id/organisation/planted-lonely#site> .\n'
+        "<id/organisation/planted-lonely#site> a eurio:Site ; pg:country country:BEL .",
     )
     _append(
         files[12],

@@ -227,7 +227,7 @@ def test_real_build_keys_and_values(nodes: list[dict[str, Any]]) -> None:
     project = by_id["https://w3id.org/projectgraph/id/project/clusters3"]
     assert project["@type"] == ["eurio:Project", "org:OrganizationalCollaboration"]
     assert project["startDate"] == "2016-04-01"  # xsd:date is the term's coercion
-    assert project["duration"] == "48"  # xsd:integer, still a string
+    assert project["duration"] == "48"  # xsd:nonNegativeInteger, still a string
     # eurio:title has no language in the context: the term holds the expanded value
     assert project["title"] == {
         "@language": "en",
@@ -302,7 +302,7 @@ def case_triples() -> list[ox.Triple]:
         # lexical forms that a number or a normalisation would change
         t(S, iri(EURIO + "value"), lit("1.50", XSD + "decimal")),
         t(S, iri(EURIO + "value"), lit("007", XSD + "integer")),
-        t(S, iri(EURIO + "duration"), lit("007", XSD + "integer")),
+        t(S, iri(EURIO + "duration"), lit("007", XSD + "nonNegativeInteger")),
         t(S, iri(PG + "isClusterOrganisation"), lit("1", XSD + "boolean")),
         t(S, iri(PG + "flag"), lit("0", XSD + "boolean")),
         t(S, iri(PG + "count"), lit("+10", XSD + "integer")),
@@ -320,7 +320,7 @@ def case_triples() -> list[ox.Triple]:
         t(S, iri(SCHEMA), lit("predicate is a namespace")),
         # types: compact IRIs, a term, no prefix, a namespace, a blank node, a literal
         t(S, iri(RDF + "type"), iri(EURIO + "Project")),
-        t(S, iri(RDF + "type"), iri(EURIO + "hasEUCountryCode")),
+        t(S, iri(RDF + "type"), iri(PG + "country")),
         t(S, iri(RDF + "type"), iri(OTHER + "Class")),
         t(S, iri(RDF + "type"), iri(SCHEMA)),
         t(S, iri(RDF + "type"), B2),

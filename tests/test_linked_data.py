@@ -66,6 +66,19 @@ def merged_store(dist: Path) -> ox.Store:
     return store
 
 
+def by_value(triples: set[ox.Triple]) -> set[ox.Triple]:
+    """The triples with each xsd:nonNegativeInteger as the xsd:integer of the same number, as
+    Oxigraph's store keeps it (the expected triples come from one; Virtuoso keeps the type)."""
+    integer = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+
+    def value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> object:
+        if isinstance(term, ox.Literal) and term.datatype.value.endswith("#nonNegativeInteger"):
+            return ox.Literal(term.value, datatype=integer)
+        return term
+
+    return {ox.Triple(t.subject, t.predicate, value(t.object)) for t in triples}  # type: ignore[arg-type]
+
+
 def own_triples(source: tuple[ox.Store, list[ox.Triple]], iri: str) -> set[ox.Triple]:
     """The resource's triples in the build: canonical IRIs, as a data document names them
     whatever host served it."""
@@ -105,8 +118,8 @@ def test_dereference(
         assert target.headers["content-type"].startswith("text/html")
         return
     assert target.headers["content-location"] == location
-    triples = {q.triple for q in ox.parse(target.content, format=fmt[1])}
-    expected = own_triples(canonical_store, iri)
+    triples = by_value({q.triple for q in ox.parse(target.content, format=fmt[1])})
+    expected = by_value(own_triples(canonical_store, iri))
     assert expected and expected <= triples
 
 
@@ -507,7 +520,7 @@ def canonical_iri(resource: str) -> str:
 def expected_description(store: ox.Store, iri: str) -> set[ox.Triple]:
     """What a description holds, read from the graph pattern by pattern: the resource's
     triples, its parts' (hash IRIs and blank nodes, two steps deep), every link to it, and
-    the labels of every IRI in them."""
+    the labels of every IRI in them and of the resource of each part that links to it."""
     node = ox.NamedNode(iri)
 
     def triples(s: ox.NamedNode | ox.BlankNode | None, o: ox.NamedNode | None = None) -> list:
@@ -522,8 +535,14 @@ def expected_description(store: ox.Store, iri: str) -> set[ox.Triple]:
     for part in {t.object for t in triples(node) if is_part(t.object)}:
         found.update(triples(part))
         found.update(q for t in triples(part) if is_part(t.object) for q in triples(t.object))
-    found.update(triples(None, node))
+    inbound = triples(None, node)
+    found.update(inbound)
     named = {x for t in found for x in (t.subject, t.object) if isinstance(x, ox.NamedNode)}
+    named |= {
+        ox.NamedNode(t.subject.value.partition("#")[0])
+        for t in inbound
+        if isinstance(t.subject, ox.NamedNode) and "#" in t.subject.value
+    }
     for term in named:
         for label in LABELS:
             found.update(
@@ -540,7 +559,7 @@ def test_a_data_document_is_the_description_read_pattern_by_pattern(
     largest fan-in (22 links to clusters3, 53 to skos:Concept) fits one page."""
     response = http.get(f"/data/{resource}.nt")
     assert response.status_code == 200
-    served = {q.triple for q in ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)}
+    served = by_value({q.triple for q in ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)})
     expected = expected_description(merged_store, canonical_iri(resource))
     assert served == expected, (served - expected, expected - served)
     assert 'rel="next"' not in response.headers["link"]
@@ -567,7 +586,9 @@ def test_a_page_past_the_last_is_404(http: httpx.Client) -> None:
     assert http.get("/data/project/clusters3.ttl?page=1").status_code == 200
 
 
-PAGE_SIZE = 5  # clusters3 has 22 links to it: pages of 5, 5, 5, 5 and 2
+# clusters3 has 22 links to it from 11 participations (org:organization and eurio:isInvolvedIn
+# each): pages of 5, 5 and 1 participations, each with both its links.
+PAGE_SIZE = 5
 
 
 @pytest.fixture(scope="module")
@@ -596,7 +617,8 @@ def test_paging_through_the_links_to_a_resource(
     small_pages: Server, merged_store: ox.Store, extension: str, fmt: ox.RdfFormat
 ) -> None:
     """Following Link rel="next" from the first page gives every link to the resource once,
-    each page its own triples, until a last page without a next; the body's Hydra view names
+    a page at most PAGE_SIZE resources linking here with all their links, until a last page
+    without a next; the body's Hydra view names
     the same pages at the canonical base (the header is what a client here follows)."""
     iri = CANONICAL + "id/project/clusters3"
     everything = expected_description(merged_store, iri)
@@ -616,7 +638,7 @@ def test_paging_through_the_links_to_a_resource(
         assert response.headers["content-location"] == url
         triples = {q.triple for q in ox.parse(response.content, format=fmt)}
         links = inbound_links(triples, iri)
-        assert 0 < len(links) <= PAGE_SIZE
+        assert 0 < len({s for s, _ in links}) <= PAGE_SIZE
         seen += links
         view = ox.NamedNode(canonical(url))
         assert (
@@ -644,9 +666,9 @@ def test_paging_through_the_links_to_a_resource(
         assert own <= triples
         url = following[0] if following else None
         assert url is None or url == f"{first}?page={pages + 1}"
-    assert pages == 5
+    assert pages == 3
     assert Counter(seen) == Counter(inbound_links(everything, iri))  # each link exactly once
-    assert httpx.get(f"{first}?page=6").status_code == 404
+    assert httpx.get(f"{first}?page=4").status_code == 404
 
 
 def test_paging_through_a_page_and_a_browse_list(

@@ -248,9 +248,12 @@ def test_summary_graph_over_http_and_cli(http: httpx.Client, cli_args: list[str]
             ]
 
         assert objects(PROJECT, SCHEMA + "name") == [TITLE]
-        assert objects(PROJECT, SCHEMA + "startDate") == ["2016-04-01"]
-        assert objects(PROJECT, SCHEMA + "endDate") == ["2020-03-31"]
-        topics = objects(PROJECT, "http://purl.org/dc/terms/subject")
+        # schema.org's Project is an Organization: its dates are founding and dissolution
+        assert objects(PROJECT, SCHEMA + "foundingDate") == ["2016-04-01"]
+        assert objects(PROJECT, SCHEMA + "dissolutionDate") == ["2020-03-31"]
+        [programme] = objects(PROJECT, SCHEMA + "funder")
+        assert objects(programme, SCHEMA + "name") == ["Interreg Europe"]
+        topics = objects(PROJECT, SCHEMA + "keywords")
         assert sorted(n for t in topics for n in objects(t, SCHEMA + "name")) == sorted(TOPICS)
         members = objects(PROJECT, SCHEMA + "member")
         roles = Counter(r for m in members for r in objects(m, SCHEMA + "roleName"))

@@ -81,5 +81,6 @@ def test_entailment_publishes_standard_terms_for_our_own(repo_settings: Settings
     # Counted by hand from the record: 6 seminars -> schema:Event; 2 publications -> 3 types
     # each; 1 newsletter -> schema:Periodical; 2 phases -> prov:Activity; 4 description texts
     # -> dct:description; 2 pg:hasPhase -> dct:hasPart; 7 pg:hasEvent -> schema:event;
-    # 1 pg:hasNewsletter -> schema:subjectOf.
-    assert assembled.entailed == 6 + 2 * 3 + 1 + 2 + 4 + 2 + 7 + 1
+    # 1 pg:hasNewsletter -> schema:subjectOf; 9 pg:country and 7 pg:region on the partners'
+    # sites -> eurio:hasGeographicalLocation.
+    assert assembled.entailed == 6 + 2 * 3 + 1 + 2 + 4 + 2 + 7 + 1 + 9 + 7

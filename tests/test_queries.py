@@ -147,6 +147,7 @@ def test_a_query_without_header_still_loads(tmp_path: Path) -> None:
 
 NAMES = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX eurio: <http://data.europa.eu/s66#>
+PREFIX pg: <https://w3id.org/projectgraph/ontology#>
 """
 COUNTRY = "http://publications.europa.eu/resource/authority/country/ESP"
 
@@ -157,7 +158,7 @@ COUNTRY = "http://publications.europa.eu/resource/authority/country/ESP"
         # A subquery that does not select the parameter: the value still reaches it.
         (
             "SELECT ?name WHERE { { SELECT ?name WHERE {\n"
-            "  ?o a eurio:Organisation ; eurio:hasEUCountryCode ?_c_iri ; skos:prefLabel ?name } } }\n",
+            "  ?o a eurio:Organisation ; eurio:hasSite/pg:country ?_c_iri ; skos:prefLabel ?name } } }\n",
             [
                 "TCI Network-The Competitiveness Institute",
                 "Tecnalia Research & Innovation Foundation",
@@ -166,13 +167,13 @@ COUNTRY = "http://publications.europa.eu/resource/authority/country/ESP"
         # With LIMIT inside: the value applies before the limit, as if written in the query.
         (
             "SELECT ?name WHERE { { SELECT ?name ?_c_iri WHERE {\n"
-            "  ?o a eurio:Organisation ; eurio:hasEUCountryCode ?_c_iri ; skos:prefLabel ?name } ORDER BY ?name LIMIT 1 } }\n",
+            "  ?o a eurio:Organisation ; eurio:hasSite/pg:country ?_c_iri ; skos:prefLabel ?name } ORDER BY ?name LIMIT 1 } }\n",
             ["TCI Network-The Competitiveness Institute"],
         ),
         # EXISTS in the SELECT list opens no WHERE group: the row goes to the real one.
         (
             "SELECT ?name (EXISTS { ?o skos:prefLabel ?name } AS ?named) WHERE {\n"
-            "  ?o a eurio:Organisation ; eurio:hasEUCountryCode ?_c_iri ; skos:prefLabel ?name }\n",
+            "  ?o a eurio:Organisation ; eurio:hasSite/pg:country ?_c_iri ; skos:prefLabel ?name }\n",
             [
                 "TCI Network-The Competitiveness Institute",
                 "Tecnalia Research & Innovation Foundation",

@@ -18,7 +18,7 @@ INVALID = Path(__file__).parent / "data" / "invalid"
 CASES = sorted(INVALID.glob("*.ttl"))
 # The one result the shipped record deserves: the page gives the coordinator no country.
 DOCUMENTED_WARNING = (
-    "Warning | eurio:hasEUCountryCode | MinCountConstraintComponent | "
+    "Warning | eurio:hasSite/pg:country | MinCountConstraintComponent | "
     "organisation:spri-basque-country-business-development-agency"
 )
 

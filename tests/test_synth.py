@@ -239,7 +239,7 @@ def test_values_are_within_their_documented_ranges(
         """SELECT ?p ?start ?end ?months ?total ?eu ?programme {
             ?p a eurio:Project ; eurio:startDate ?start ; eurio:endDate ?end ; eurio:duration ?months ;
                eurio:hasTotalCost/eurio:value ?total ; eurio:isFundedBy/eurio:hasFundingAmount/eurio:value ?eu ;
-               eurio:hasFundingSchemeProgramme ?programme }""",
+               eurio:isFundedBy/eurio:hasFundingSchemeProgramme ?programme }""",
     )
     assert len(rows) == 2000
     programmes: Counter[str] = Counter()
@@ -267,7 +267,7 @@ def test_countries_regions_and_cluster_flags(
     assert (
         count(
             store,
-            "SELECT (COUNT(DISTINCT ?o) AS ?n) { ?o a eurio:Organisation FILTER NOT EXISTS { ?o eurio:hasEUCountryCode ?c } }",
+            "SELECT (COUNT(DISTINCT ?o) AS ?n) { ?o a eurio:Organisation FILTER NOT EXISTS { ?o eurio:hasSite/pg:country ?c } }",
         )
         == 0
     )
@@ -276,7 +276,7 @@ def test_countries_regions_and_cluster_flags(
             c.rsplit("/", 1)[-1]: int(n)
             for c, n in select(
                 store,
-                "SELECT ?c (COUNT(?m) AS ?n) { ?m org:member/eurio:hasEUCountryCode ?c } GROUP BY ?c",
+                "SELECT ?c (COUNT(?m) AS ?n) { ?m org:member/eurio:hasSite/pg:country ?c } GROUP BY ?c",
             )
         }
     )
@@ -287,11 +287,9 @@ def test_countries_regions_and_cluster_flags(
     regions = ox.Store()
     regions.load(path=repo_settings.reference_dir / "regions.ttl", format=ox.RdfFormat.TURTLE)
     region_country = dict(
-        select(
-            regions, "SELECT ?r ?c { ?r a eurio:AdministrativeArea ; eurio:hasEUCountryCode ?c }"
-        )
+        select(regions, "SELECT ?r ?c { ?r a eurio:AdministrativeArea ; pg:inCountry ?c }")
     )
-    placed = select(store, "SELECT ?r ?c { ?o eurio:hasNUTSCode ?r ; eurio:hasEUCountryCode ?c }")
+    placed = select(store, "SELECT ?r ?c { ?o eurio:hasSite [ pg:region ?r ; pg:country ?c ] }")
     assert placed
     assert all(region_country[r] == c for r, c in placed)
     flags = Counter(

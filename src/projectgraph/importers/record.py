@@ -44,6 +44,14 @@ from projectgraph.rdf.vocab import (
 
 # Records are written like the hand-written ones: rdf:type as "a", so without the rdf prefix.
 _PREFIXES = {p: ns for p, ns in STANDARD_PREFIXES.items() if p != "rdf"}
+_NON_NEGATIVE = ox.NamedNode(str(XSD.nonNegativeInteger))  # EURIO's range of eurio:duration
+# eurio:roleLabel takes one of five values (an owl:oneOf in EURIO 2.4); our roles by notation
+# onto them. The role as the source words it is the participation's org:role.
+EURIO_ROLE_LABELS = {
+    "coordinator": "coordinator",
+    "participant": "participant",
+    "thirdParty": "third party",
+}
 
 
 @dataclass
@@ -197,23 +205,26 @@ def record_triples(record: ProjectRecord, base_iri: str) -> list[ox.Triple]:
     g.text(acronym, EURIO.shortForm, record.acronym, english=False)
     if record.identifier:
         g.text(project, EURIO.identifier, record.identifier, english=False)
-    g.add(project, EURIO.hasFundingSchemeProgramme, programme)
     if record.start:
         g.add(project, EURIO.startDate, record.start)
     if record.end:
         g.add(project, EURIO.endDate, record.end)
     if record.start and record.end:
-        g.add(project, EURIO.duration, months(record.start, record.end))
+        duration = str(months(record.start, record.end))
+        g.add(project, EURIO.duration, ox.Literal(duration, datatype=_NON_NEGATIVE))
     if record.total_cost is not None:
         cost = g.iri("project", slug, "total-cost")
         g.add(project, EURIO.hasTotalCost, cost)
         _amount(g, cost, record.total_cost, record.total_cost_text)
+    # EURIO funds a project by a grant, and the grant is awarded under the programme: the
+    # grant is stated even when the source gives no amount, for the programme's sake.
+    grant = g.iri("project", slug, "grant")
+    g.add(project, EURIO.isFundedBy, grant)
+    g.add(grant, RDF.type, EURIO.Grant)
+    g.text(grant, RDFS.label, f"EU contribution to {record.acronym}")
+    g.add(grant, EURIO.hasFundingSchemeProgramme, programme)
     if record.eu_contribution is not None:
-        grant, amount = g.iri("project", slug, "grant"), g.iri("project", slug, "eu-contribution")
-        g.add(project, EURIO.isFundedBy, grant)
-        g.add(grant, RDF.type, EURIO.Grant)
-        g.text(grant, RDFS.label, f"EU contribution to {record.acronym}")
-        g.add(grant, EURIO.hasFundingSchemeProgramme, programme)
+        amount = g.iri("project", slug, "eu-contribution")
         g.add(grant, EURIO.hasFundingAmount, amount)
         _amount(g, amount, record.eu_contribution, record.eu_contribution_text)
     for prop, text in sorted(record.texts.items()):
@@ -281,10 +292,15 @@ def _partner(
             g.text(org, SKOS.altLabel, o.short_name, english=False)
         if o.identifier:
             g.text(org, DCT.identifier, o.identifier, english=False)
-        if o.country:
-            g.add(org, EURIO.hasEUCountryCode, o.country.iri)
-        if o.region:
-            g.add(org, EURIO.hasNUTSCode, o.region.iri)
+        if o.country or o.region:  # EURIO places an organisation by its site
+            site = g.iri("organisation", o.slug, "site")
+            g.add(org, EURIO.hasSite, site)
+            g.add(site, RDF.type, EURIO.Site)
+            g.text(site, RDFS.label, f"Site of {o.name}", english=False)
+            if o.country:
+                g.add(site, PG.country, o.country.iri)
+            if o.region:
+                g.add(site, PG.region, o.region.iri)
         if o.notes:
             g.text(org, SKOS.editorialNote, " ".join(o.notes))
         if o.cluster is not None:
@@ -309,7 +325,8 @@ def _partner(
         g.text(node, SKOS.editorialNote, partner.note)
     g.add(node, EURIO.isInvolvedIn, project)
     g.add(node, EURIO.isRoleOf, org)
-    g.text(node, EURIO.roleLabel, partner.function, english=False)
+    label = EURIO_ROLE_LABELS.get(partner.role.notation, "partner")
+    g.text(node, EURIO.roleLabel, label, english=False)
 
 
 def _provenance(g: _Graph, project: ox.NamedNode, record: ProjectRecord, src: SourceInput) -> None:

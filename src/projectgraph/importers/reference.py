@@ -17,7 +17,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from projectgraph.rdf.formats import SOURCE_FORMATS
-from projectgraph.rdf.vocab import COUNTRY_AUTHORITY, EURIO, NUTS_CODE, SKOS, parse_base
+from projectgraph.rdf.vocab import COUNTRY_AUTHORITY, EURIO, NUTS_CODE, PG, SKOS, parse_base
 from projectgraph.settings import Settings
 
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -115,11 +115,11 @@ class Reference:
             types = p.get(_RDF_TYPE, [])
             code = (p.get(notation) or [""])[0]
             if iri.startswith(COUNTRY_AUTHORITY) and str(EURIO.Country) in types:
-                iso2 = (p.get(str(EURIO.hasISOCountryCode)) or [""])[0]
+                iso2 = (p.get(str(PG.isoAlpha2)) or [""])[0]
                 concept = Concept(iri, _english(p.get(pref, [])), code)
                 self.countries.add(concept, *labels, code, iso2)
             elif iri.startswith(NUTS_CODE):
-                country = (p.get(str(EURIO.hasEUCountryCode)) or [""])[0]
+                country = (p.get(str(PG.inCountry)) or [""])[0]
                 self.regions.add(
                     Concept(iri, p[pref][0] if p.get(pref) else code, code, country), *labels, code
                 )

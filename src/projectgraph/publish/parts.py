@@ -23,12 +23,12 @@ import pyoxigraph as ox
 from projectgraph.build.assemble import triple_key
 from projectgraph.rdf.jsonld import node_json, shared_compactor
 from projectgraph.rdf.serialize import rdf_bytes, turtle
-from projectgraph.rdf.vocab import EURIO, RDF
+from projectgraph.rdf.vocab import EURIO, PG, RDF
 
-PARTS_LAYOUT = 1  # bump when a part's content changes, so cached parts are remade
+PARTS_LAYOUT = 2  # bump when a part's content changes, so cached parts are remade
 _TYPE = str(RDF.type)
 _START, _END = str(EURIO.startDate), str(EURIO.endDate)
-_COUNTRY, _PROJECT = str(EURIO.hasEUCountryCode), str(EURIO.Project)
+_COUNTRY, _PROJECT = str(PG.country), str(EURIO.Project)  # an organisation site's country
 
 
 @dataclass

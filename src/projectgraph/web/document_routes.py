@@ -80,7 +80,7 @@ def add_document_route(
                     "schema": {"type": "string"},
                     **({"example": examples[parameter]} if parameter in examples else {}),
                 }
-                for parameter in re.findall(r"{(\w+)}", path)
+                for parameter in re.findall(r"{(\w+)(?::\w+)?}", path)
             ]
         },
     )

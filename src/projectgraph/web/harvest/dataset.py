@@ -245,7 +245,7 @@ class Harvest:
                 SELECT DISTINCT ?s WHERE {{
                   {{ ?s a ?type .
                      FILTER(isIRI(?s) && STRSTARTS(STR(?s), {prefix}) && !CONTAINS(STR(?s), "#")) }}
-                  UNION {{ ?x <{EURIO.hasNUTSCode}>|<{SCHEMA.location}>|<{EURIO.hasEUCountryCode}>
+                  UNION {{ ?x <{PG.region}>|<{SCHEMA.location}>|<{PG.country}>|<{PG.inCountry}>
                            ?s }}
                 }} ORDER BY ?s""")
             self._sitemap = [row["s"].value for row in rows]

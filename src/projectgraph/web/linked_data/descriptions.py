@@ -2,10 +2,11 @@
 
 The description of a resource, as its data document serves it: its concise bounded
 description (its triples, and those of its parts: hash IRIs such as ``#total-cost`` and blank
-nodes), one page of the links that point to it (:data:`INBOUND_PAGE` a page, in the store's
-order), and the labels of everything it links to, so a client can show it without asking
-again. Pages ask for more depth (a project's partners, and the partners' countries) with the
-same building blocks.
+nodes), one page of the resources that link to it (:data:`INBOUND_PAGE` a page, in the store's
+order, each with all its links to it: an organisation's site names its country as pg:country
+and as eurio:hasGeographicalLocation, and is one entry), and the labels of everything it links
+to, so a client can show it without asking again. Pages ask for more depth (a project's
+partners, and the partners' countries) with the same building blocks.
 
 Every query names its resources as constants in its triple patterns (or in one VALUES block
 joined to a pattern on the subject), so each is a few index look-ups whatever the size of the
@@ -26,7 +27,7 @@ import pyoxigraph as ox
 from projectgraph.rdf.vocab import LABEL_PROPERTIES, RDF, SKOS
 from projectgraph.store.base import QueryEngine, QueryError, QueryRequest, read_all
 
-INBOUND_PAGE = 100  # links *to* a resource per page of its description (a country has thousands)
+INBOUND_PAGE = 100  # resources linking *to* a resource per page (a country has thousands)
 EXPAND_LIMIT = 2_000  # resources whose own triples a page fetches at one depth
 _TYPE = str(RDF.type)
 _LABELS = ", ".join(f"<{p}>" for p in (*LABEL_PROPERTIES, SKOS.notation))
@@ -126,10 +127,13 @@ class Describer:
         # In the store's order: stable for a build, and the first page costs the same however
         # many links there are (an ORDER BY would sort them all on every page).
         rows = await self.select(
-            f"SELECT ?s ?p WHERE {{ ?s ?p {node} }} OFFSET {(page - 1) * size} LIMIT {size + 1}"
+            f"SELECT ?s ?p WHERE {{ {{ SELECT DISTINCT ?s WHERE {{ ?s ?_p {node} }} "
+            f"OFFSET {(page - 1) * size} LIMIT {size + 1} }} ?s ?p {node} }}"
         )
+        linking = list(dict.fromkeys(str(row["s"]) for row in rows))
+        kept = set(linking[:size])
         target = ox.NamedNode(iri)
-        inbound = [_inbound(row, target) for row in rows[:size]]
+        inbound = [_inbound(row, target) for row in rows if str(row["s"]) in kept]
         triples += inbound
         seen = {iri}
         frontier = _neighbours(triples, seen)
@@ -138,13 +142,25 @@ class Describer:
                 break
             batch = sorted(frontier)[:EXPAND_LIMIT]
             seen.update(batch)
+            # Each neighbour with its hash parts (an organisation's #site): a part is read
+            # with its resource, as the resource's own description reads it.
             more = await self.construct(
-                f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {_values(batch)} }} ?s ?p ?o }}"
+                f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?r {{ {_values(batch)} }}
+                  {{ ?r ?p ?o BIND(?r AS ?s) }}
+                  UNION {{ ?r ?h ?s . FILTER(STRSTARTS(STR(?s), CONCAT(STR(?r), "#")))
+                           ?s ?p ?o }}
+                }}"""
             )
             triples += more
             frontier = _neighbours(more, seen)
-        triples = _unique(triples + await self.labels(_iris(triples)))
-        return Described(triples, len(inbound), len(rows) > size)
+        # A part linking here (an organisation's #site to its region) is named by its resource.
+        wholes = {
+            t.subject.value.partition("#")[0]
+            for t in inbound
+            if isinstance(t.subject, ox.NamedNode) and "#" in t.subject.value
+        }
+        triples = _unique(triples + await self.labels(_iris(triples) | wholes))
+        return Described(triples, len(inbound), len(linking) > size)
 
     async def labels(self, iris: Iterable[str]) -> list[ox.Triple]:
         """Label triples (skos:prefLabel, rdfs:label, schema:name, ...) of ``iris``: each

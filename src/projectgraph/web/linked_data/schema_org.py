@@ -63,7 +63,9 @@ def project(d: Description, iri: str) -> dict[str, Any]:
     _put(node, "dissolutionDate", d.text(iri, str(EURIO.endDate)))
     _put(node, "image", d.text(iri, str(SCHEMA.image)))
     programmes = [
-        _ref(d, p, "FundingScheme") for p in d.iris(iri, str(EURIO.hasFundingSchemeProgramme))
+        _ref(d, p, "FundingScheme")
+        for grant in d.iris(iri, str(EURIO.isFundedBy))
+        for p in d.iris(grant, str(EURIO.hasFundingSchemeProgramme))
     ]
     _put(node, "funder", programmes)
     grants = []
@@ -123,10 +125,10 @@ def event(d: Description, iri: str, with_organizer: bool = False) -> dict[str, A
 
 def organisation(d: Description, iri: str, with_projects: bool = False) -> dict[str, Any]:
     node = _base(d, iri, "Organization")
-    country = _first(d.iris(iri, str(EURIO.hasEUCountryCode)))
+    country = _first(d.located(iri, str(PG.country)))
     if country:
         node["address"] = {"@type": "PostalAddress", "addressCountry": d.label(country)}
-    _put(node, "areaServed", [place(d, r) for r in d.iris(iri, str(EURIO.hasNUTSCode))])
+    _put(node, "areaServed", [place(d, r) for r in d.located(iri, str(PG.region))])
     _put(node, "url", d.text(iri, str(FOAF.homepage)) or node.get("url"))
     if with_projects:
         roles = []
@@ -149,7 +151,7 @@ def place(d: Description, iri: str) -> dict[str, Any]:
     kind = "Country" if str(EURIO.Country) in d.types(iri) else "AdministrativeArea"
     node = _base(d, iri, kind)
     _put(node, "identifier", d.text(iri, str(SKOS.notation)))
-    country = _first(d.iris(iri, str(EURIO.hasEUCountryCode)))
+    country = _first(d.iris(iri, str(PG.inCountry)))
     if country:
         node["containedInPlace"] = _ref(d, country, "Country")
     return node
@@ -203,7 +205,7 @@ def _ref(d: Description, iri: str, kind: str) -> dict[str, Any]:
 
 
 def _regions_of(d: Description, iri: str) -> list[str]:
-    return d.iris(iri, str(EURIO.hasNUTSCode))
+    return d.located(iri, str(PG.region))
 
 
 def _amount(d: Description, iri: str) -> dict[str, Any]:

@@ -100,6 +100,19 @@ class Description:
         rows = [(p, self.label(p), self.referrers(p, subject)) for p in self.into.get(subject, {})]
         return sorted(rows, key=lambda r: r[1].lower())
 
+    def located(self, subject: str, predicate: str) -> list[str]:
+        """Where an organisation is, through its sites (eurio:hasSite): the objects of
+        ``predicate`` (pg:country, pg:region) on each of them."""
+        sites = self.iris(subject, str(EURIO.hasSite))
+        return list(dict.fromkeys(x for site in sites for x in self.iris(site, predicate)))
+
+    def sited(self, predicate: str, place: str | None = None) -> list[str]:
+        """The organisations with a site at ``place`` (the described resource by default) by
+        ``predicate``: a site is a hash part of its organisation's IRI."""
+        sites = self.referrers(predicate, place)
+        owners = dict.fromkeys(site.partition("#")[0] for site in sites)
+        return sorted(owners, key=self.label)
+
     def parts(self) -> list[str]:
         """The hash-IRI parts of the described resource (#total-cost, #grant, ...)."""
         prefix = self.subject + "#"
@@ -121,8 +134,8 @@ def partners(d: Description, project: str) -> list[dict[str, Any]]:
                 "organisation": member,
                 "roles": roles,
                 "described": d.iris(membership, str(PG.describedRole)),
-                "countries": d.iris(member, str(EURIO.hasEUCountryCode)) if member else [],
-                "regions": d.iris(member, str(EURIO.hasNUTSCode)) if member else [],
+                "countries": d.located(member, str(PG.country)) if member else [],
+                "regions": d.located(member, str(PG.region)) if member else [],
                 "cluster": d.text(member, str(PG.isClusterOrganisation)) if member else None,
             }
         )
