@@ -128,7 +128,7 @@ def test_on_disk_store_is_reused_after_a_restart(tmp_path: Path) -> None:
         count = httpx.get(
             second.url + "/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
         )
-        assert count.json()["results"]["bindings"][0]["n"]["value"] == "1195"
+        assert count.json()["results"]["bindings"][0]["n"]["value"] == "1268"
         assert httpx.get(second.url + "/health").json()["engine"]["store"] == "disk"
     finally:
         second.stop()

@@ -28,7 +28,8 @@ from tests.asgi import BASE_URL, Client, Served, bare
 REPO = Path(__file__).resolve().parents[1]
 MAX_ROWS = 500
 MAX_QUERY = 20_000
-PROJECT = f"{BASE_URL}/id/project/clusters3"  # the canonical IRI, as this base serves it
+PROJECT = f"{BASE_URL}/id/project/clusters3"  # the IRI at this base: where links go
+CANONICAL_PROJECT = "https://w3id.org/projectgraph/id/project/clusters3"  # what RDF names
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -208,7 +209,7 @@ def test_dereference_is_a_303_by_accept(linked: Client) -> None:
 def test_data_documents_are_public_and_cached(served: Served, linked: Client) -> None:
     document = linked.get("/data/project/clusters3.ttl")
     triples = turtle(document)
-    assert ox.NamedNode(PROJECT) in {t.subject for t in triples}  # mapped to this base
+    assert ox.NamedNode(CANONICAL_PROJECT) in {t.subject for t in triples}  # RDF: canonical
     assert document.headers["content-location"] == f"{BASE_URL}/data/project/clusters3.ttl"
     tag = document.headers["etag"]
     assert tag.startswith(f'W/"{served.build.build_id}-')
@@ -216,7 +217,7 @@ def test_data_documents_are_public_and_cached(served: Served, linked: Client) ->
     assert again.status_code == 304 and again.content == b""
     as_jsonld = linked.get("/data/project/clusters3.jsonld").json()
     assert "@context" in as_jsonld
-    assert PROJECT in {node.get("@id") for node in as_jsonld.get("@graph", [as_jsonld])}
+    assert CANONICAL_PROJECT in {node.get("@id") for node in as_jsonld.get("@graph", [as_jsonld])}
     as_nt = linked.get("/data/project/clusters3.nt")
     parsed = ox.parse(as_nt.content, format=ox.RdfFormat.N_TRIPLES)
     assert {q.triple for q in parsed} == set(triples)
@@ -229,7 +230,7 @@ def test_pages_embeds_and_browse_lists(linked: Client) -> None:
     assert '<script type="application/ld+json">' in page.text
     embed = linked.get("/embed/project/clusters3.jsonld")
     assert embed.headers["content-type"] == "application/ld+json; charset=utf-8"
-    assert embed.json()["@id"] == PROJECT
+    assert embed.json()["@id"] == CANONICAL_PROJECT
     listing = linked.get("/browse/project")
     assert listing.status_code == 200
     assert f"{BASE_URL}/page/project/clusters3" in listing.text
@@ -324,9 +325,11 @@ def test_a_repeated_document_costs_no_query(served: Served) -> None:
     tag = first["/page/project/clusters3"].headers["etag"]
     not_modified = client.get("/page/project/clusters3", headers={"if-none-match": tag})
     assert not_modified.status_code == 304 and engine.queries == asked
-    # Another public base is another document (its links point elsewhere).
+    # Another public base is another document (its Link header points elsewhere), though
+    # its RDF names the same canonical IRIs.
     proxied = client.get("/data/project/clusters3.nt", headers={"host": "data.example.org"})
-    assert b"http://data.example.org/id/project/clusters3" in proxied.content
+    assert "<http://data.example.org/page/project/clusters3>" in proxied.headers["link"]
+    assert CANONICAL_PROJECT.encode() in proxied.content
     assert engine.queries > asked
     # Errors are not kept: a missing resource is asked about each time.
     for _ in range(2):
@@ -504,6 +507,7 @@ def test_create_app_composes_every_router_and_the_middleware(served: Served) -> 
         "/embed/{kind}/{file}",
         "/browse/{kind}",
         "/ontology",
+        "/graph/{key}",
         "/.well-known/void",
         "/catalog",
         "/dumps/{name}",

@@ -25,7 +25,7 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT ?name ?role WHERE {{ ?m org:organization <{PROJECT}> ; org:member/skos:prefLabel ?name ;
                              org:role/skos:prefLabel ?role }} ORDER BY ?name"""
 CONSTRUCT = f"CONSTRUCT {{ <{PROJECT}> ?p ?o }} WHERE {{ <{PROJECT}> ?p ?o }}"
-TOTAL_TRIPLES = 1195
+TOTAL_TRIPLES = 1268
 
 
 def results(response: httpx.Response, fmt: ox.QueryResultsFormat) -> list[dict[str, str]]:
