@@ -3,7 +3,8 @@
 # and from Debian: rapper (raptor2-utils), an independent parser the dump tests check against,
 # Chromium, the real browser the page tests drive, and Virtuoso (the binaries of
 # virtuoso-opensource 7, without the packaged system service), the remote store the server
-# suite also runs on, and wrk, the load generator of the load tests. Then: ruff, the layers
+# suite also runs on, wrk, the load generator of the load tests, and a Java runtime for HermiT,
+# the OWL reasoner that checks the data with EURIO. Then: ruff, the layers
 # contract (lint-imports), mypy, the test suite (pytest-xdist: a worker process per core, each
 # test file on one worker so its servers start once), and the load tests (marked "load", two
 # minutes, left out of the default run) as a step of their own; every step runs, and the script
@@ -17,6 +18,7 @@ command -v rapper >/dev/null || apt_packages+=(raptor2-utils)
 [ -x /usr/bin/chromium ] || apt_packages+=(chromium)
 command -v virtuoso-t >/dev/null || apt_packages+=(virtuoso-opensource-7-bin)
 command -v wrk >/dev/null || apt_packages+=(wrk)
+command -v java >/dev/null || apt_packages+=(default-jre-headless)
 if [ ${#apt_packages[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" = 0 ] || sudo="sudo"

@@ -186,7 +186,7 @@ def plant(records: Path, into: Path) -> Path:
     organisation = re.search(r"org:member (organisation:[\w-]+)", files[2].read_text())
     assert organisation, "a synthetic record names its members"
     planted = {
-        files[0]: f'project:{files[0].stem} eurio:title "Second title"@en .',
+        files[0]: f'project:{files[0].stem} eurio:title "Second title" .',
         files[1]: f"<id/project/{files[1].stem}#eu-contribution> eurio:value 999999999999.00 .",
         files[
             2

@@ -117,10 +117,7 @@ def test_jsonld_is_compacted_with_the_published_context(dist: Path) -> None:
     assert document["@context"] == context
     assert context == json.loads((REPO / "ontology" / "context.jsonld").read_text())["@context"]
     project = next(n for n in document["@graph"] if n["@id"].endswith("/id/project/clusters3"))
-    assert project["title"] == {
-        "@language": "en",
-        "@value": "Leveraging Cluster Policies for successful implementation of RIS3",
-    }
+    assert project["title"] == "Leveraging Cluster Policies for successful implementation of RIS3"
     assert project["startDate"] == "2016-04-01"
     grant = next(n for n in document["@graph"] if n["@id"] == project["fundedBy"])
     assert grant["programme"] == "https://w3id.org/projectgraph/id/programme/interreg-europe"

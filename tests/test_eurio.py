@@ -2,15 +2,18 @@
 ``eurio:`` class and property it uses is EURIO's, every ``eurio:`` statement is within the
 property's ``rdfs:domain`` and ``rdfs:range`` (classes with their EURIO and our ontology's
 super-classes, unions, datatypes, the enumeration of ``eurio:roleLabel``), and no two values
-are given where EURIO allows one (functional properties, disjoint classes)."""
+are given where EURIO allows one (functional properties, disjoint classes); and an OWL 2
+reasoner (HermiT) finds EURIO, our ontology and the data consistent together."""
 
 from __future__ import annotations
 
 import gzip
+import subprocess
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
+import owlready2
 import rdflib
 from rdflib import OWL, RDF, RDFS, XSD
 from rdflib.collection import Collection
@@ -151,3 +154,32 @@ def test_the_check_finds_what_eurio_does_not_allow(repo_settings: Settings) -> N
         "p has two values of functional identifier",
         "roleLabel Partner of m, outside its range",
     ]
+
+
+def hermit(graph: rdflib.Graph, folder: Path) -> subprocess.CompletedProcess[str]:
+    """HermiT (the OWL 2 DL reasoner owlready2 ships) asked whether ``graph`` is consistent.
+    xsd:date is not in the OWL 2 datatype map: HermiT is told to ignore such datatypes (their
+    values still count for cardinalities)."""
+    path = folder / "checked.owl"
+    graph.serialize(path, format="xml", encoding="utf-8")
+    jars = Path(owlready2.__file__).parent / "hermit"
+    command = ["java", "-Xmx1g", "-cp", f"{jars}:{jars}/HermiT.jar"]
+    command += ["org.semanticweb.HermiT.cli.CommandLine", "--consistency"]
+    command += ["--ignoreUnsupportedDatatypes", path.as_uri()]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300)
+
+
+def test_an_owl_reasoner_finds_eurio_our_ontology_and_the_data_consistent(
+    dist: Path, repo_settings: Settings, tmp_path: Path
+) -> None:
+    """EURIO 2.4, the projectgraph ontology and the published data together, by HermiT; and
+    the same with one statement EURIO forbids (a language-tagged project title, where EURIO
+    says xsd:string) is found inconsistent, so the check can fail."""
+    ontology = rdflib.Graph().parse(repo_settings.ontology, format="turtle")
+    everything = eurio() + ontology + published(dist)
+    checked = hermit(everything, tmp_path)
+    assert checked.returncode == 0, checked.stderr[-2000:]
+    project = rdflib.URIRef("https://w3id.org/projectgraph/id/project/clusters3")
+    everything.add((project, EURIO.title, rdflib.Literal("A title", lang="en")))
+    broken = hermit(everything, tmp_path)
+    assert broken.returncode != 0 and "InconsistentOntologyException" in broken.stderr

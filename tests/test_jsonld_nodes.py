@@ -228,11 +228,8 @@ def test_real_build_keys_and_values(nodes: list[dict[str, Any]]) -> None:
     assert project["@type"] == ["eurio:Project", "org:OrganizationalCollaboration"]
     assert project["startDate"] == "2016-04-01"  # xsd:date is the term's coercion
     assert project["duration"] == "48"  # xsd:nonNegativeInteger, still a string
-    # eurio:title has no language in the context: the term holds the expanded value
-    assert project["title"] == {
-        "@language": "en",
-        "@value": "Leveraging Cluster Policies for successful implementation of RIS3",
-    }
+    # eurio:title is a plain string (EURIO's range on a project): the term holds it as is
+    assert project["title"] == "Leveraging Cluster Policies for successful implementation of RIS3"
     assert all(isinstance(v, str) for n in nodes for v in scalars(n)), "a JSON number or boolean"
 
 

@@ -198,7 +198,7 @@ def record_triples(record: ProjectRecord, base_iri: str) -> list[ox.Triple]:
     g.add(project, RDF.type, ORG.OrganizationalCollaboration)
     if record.label:
         g.text(project, RDFS.label, record.label)
-    g.text(project, EURIO.title, record.title)
+    g.text(project, EURIO.title, record.title, english=False)  # EURIO: an xsd:string
     acronym = g.iri("project", slug, "acronym")
     g.add(project, EURIO.hasAcronym, acronym)
     g.add(acronym, RDF.type, EURIO.Acronym)

@@ -41,7 +41,7 @@ CASES = (
     Case(
         "missing-title",
         "the project's eurio:title is removed",
-        '    eurio:title "Leveraging Cluster Policies for successful implementation of RIS3"@en ;\n',
+        '    eurio:title "Leveraging Cluster Policies for successful implementation of RIS3" ;\n',
         "",
         ("Violation | eurio:title | MinCountConstraintComponent | project:clusters3",),
     ),
@@ -63,6 +63,13 @@ CASES = (
             "Violation | eurio:isFundedBy/eurio:hasFundingSchemeProgramme | MinCountConstraintComponent | project:clusters3",
             "Violation | eurio:hasFundingSchemeProgramme | MinCountConstraintComponent | project:clusters3#grant",
         ),
+    ),
+    Case(
+        "title-with-language",
+        "the project's title carries a language tag (EURIO's titles are plain strings)",
+        '    eurio:title "Leveraging Cluster Policies for successful implementation of RIS3" ;',
+        '    eurio:title "Leveraging Cluster Policies for successful implementation of RIS3"@en ;',
+        ("Violation | eurio:title | DatatypeConstraintComponent | project:clusters3",),
     ),
     Case(
         "unknown-programme",
