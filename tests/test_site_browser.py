@@ -69,8 +69,8 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     record = root / "data" / "projects" / "clusters3.ttl"
     text = record.read_text(encoding="utf-8")
     text = text.replace(
-        'eurio:title "Leveraging Cluster Policies for successful implementation of RIS3"@en',
-        f"eurio:title {json.dumps(HOSTILE_TITLE)}@en",
+        'eurio:title "Leveraging Cluster Policies for successful implementation of RIS3"',
+        f"eurio:title {json.dumps(HOSTILE_TITLE)}",
     )
     text = text.replace(
         'pg:objective """CLUSTERS3 main objective',
