@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import re
 from email.utils import formatdate
+from urllib.robotparser import RobotFileParser
 
 import httpx
 import pyoxigraph as ox
@@ -29,8 +30,17 @@ def void(http: httpx.Client) -> rdflib.Graph:
     return rdflib.Graph().parse(data=response.text, format="turtle")
 
 
+CANONICAL = "https://w3id.org/projectgraph/"
+
+
 def dataset(server: Server) -> rdflib.URIRef:
-    return rdflib.URIRef(server.url + "/id/dataset/projectgraph")
+    """The dataset's IRI: canonical, whatever host served the VoID."""
+    return rdflib.URIRef(CANONICAL + "id/dataset/projectgraph")
+
+
+def local(server: Server, iri: object) -> str:
+    """Where a canonical IRI is fetched from this test server."""
+    return str(iri).replace(CANONICAL, server.url + "/")
 
 
 def test_void_describes_the_dataset_as_served(
@@ -38,20 +48,21 @@ def test_void_describes_the_dataset_as_served(
 ) -> None:
     ds = dataset(server)
     assert (ds, rdflib.RDF.type, VOID.Dataset) in void
-    assert void.value(ds, VOID.sparqlEndpoint) == rdflib.URIRef(server.url + "/sparql")
+    assert void.value(ds, VOID.sparqlEndpoint) == rdflib.URIRef(CANONICAL + "sparql")
     assert (
         str(void.value(ds, VOID.uriSpace)) == "https://w3id.org/projectgraph/id/"
     )  # the canonical IRIs of the data
-    assert void.value(ds, VOID.exampleResource) == rdflib.URIRef(
-        server.url + "/id/project/clusters3"
-    )
+    example = void.value(ds, VOID.exampleResource)
+    assert example == rdflib.URIRef(CANONICAL + "id/project/clusters3")
+    assert str(example).startswith(str(void.value(ds, VOID.uriSpace)))
+    assert not any(server.url in str(term) for triple in void for term in triple)
     triples = int(void.value(ds, VOID.triples))
     dump = http.get("/dumps/projectgraph.nt.gz")
     assert len(gzip.decompress(dump.content).splitlines()) == triples
     vocabularies = {str(v) for v in void.objects(ds, VOID.vocabulary)}
     assert {"http://data.europa.eu/s66#", "http://www.w3.org/ns/org#"} <= vocabularies
     for link in void.objects(ds, VOID.dataDump):
-        assert http.head(str(link)).status_code == 200
+        assert http.head(local(server, link)).status_code == 200
 
 
 def test_void_in_other_formats(http: httpx.Client) -> None:
@@ -71,7 +82,7 @@ def test_catalogue_distributions_match_the_files(
     catalog = http.get("/catalog", headers={"Accept": "text/turtle"})
     graph = rdflib.Graph().parse(data=catalog.text, format="turtle")
     ds = dataset(server)
-    catalogue = rdflib.URIRef(server.url + "/id/catalog/projectgraph")
+    catalogue = rdflib.URIRef(CANONICAL + "id/catalog/projectgraph")
     assert (catalogue, rdflib.RDF.type, DCAT.Catalog) in graph and (
         catalogue,
         DCAT.dataset,
@@ -90,7 +101,7 @@ def test_catalogue_distributions_match_the_files(
             graph.value(distribution, DCAT.mediaType) is not None
             and graph.value(distribution, DCT.license) is not None
         )
-        body = http.get(url).content
+        body = http.get(local(server, url)).content
         assert int(graph.value(distribution, DCAT.byteSize)) == len(body)
         checksum = graph.value(graph.value(distribution, SPDX.checksum), SPDX.checksumValue)
         assert str(checksum) == hashlib.sha256(body).hexdigest()
@@ -178,6 +189,20 @@ def test_sitemap_lists_every_page_and_each_answers(http: httpx.Client, server: S
         assert http.get(url, headers={"Accept": "text/html"}).status_code == 200, url
 
 
-def test_robots(http: httpx.Client, server: Server) -> None:
+def test_robots_allows_what_the_sitemap_lists(http: httpx.Client, server: Server) -> None:
+    """A crawler reading robots.txt (Python's parser) may fetch every page the sitemap lists,
+    and no query, API answer or the endpoint's page (which the sitemap does not list)."""
     text = http.get("/robots.txt").text
-    assert f"Sitemap: {server.url}/sitemap.xml" in text and "Disallow: /sparql" in text
+    assert f"Sitemap: {server.url}/sitemap.xml" in text
+    robots = RobotFileParser()
+    robots.parse(text.splitlines())
+    listed: list[str] = []
+    for url in re.findall(r"<loc>([^<]+)</loc>", http.get("/sitemap.xml").text):
+        if re.search(r"/sitemap-\d+\.xml$", url):  # an index names its sitemaps
+            listed += re.findall(r"<loc>([^<]+)</loc>", httpx.get(url).text)
+        else:
+            listed.append(url)
+    assert f"{server.url}/catalog" in listed and f"{server.url}/sparql" not in listed
+    assert [u for u in listed if not robots.can_fetch("*", u)] == []
+    for refused in ("/sparql?query=SELECT%20*%20%7B%3Fs%20%3Fp%20%3Fo%7D", "/api/queries/projects"):
+        assert not robots.can_fetch("*", server.url + refused), refused

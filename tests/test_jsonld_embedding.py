@@ -103,8 +103,20 @@ def test_home_and_catalogue_describe_the_dataset(http: httpx.Client) -> None:
         assert dataset["@type"] == [SCHEMA + "Dataset"]
         downloads = dataset[SCHEMA + "distribution"]
         assert len(downloads) == 5
-        assert all(str(first(d, "contentUrl")).startswith(str(http.base_url)) for d in downloads)
+        dumps = "https://w3id.org/projectgraph/dumps/"  # RDF names canonical IRIs
+        assert all(str(first(d, "contentUrl")).startswith(dumps) for d in downloads)
         assert first(dataset, "temporalCoverage") == "2016-04-01/2020-03-31"
+        # Google's Dataset guidance: creator, identifier, version, includedInDataCatalog
+        [creator] = dataset[SCHEMA + "creator"]
+        assert creator["@id"] == "https://w3id.org/projectgraph/id/agent/publisher"
+        assert first(creator, "name") == "projectgraph"
+        assert (
+            first(dataset, "identifier") == "https://w3id.org/projectgraph/id/dataset/projectgraph"
+        )
+        assert first(dataset, "version") == http.get("/health").json()["build_id"]
+        [catalogue] = dataset[SCHEMA + "includedInDataCatalog"]
+        assert catalogue["@id"] == "https://w3id.org/projectgraph/id/catalog/projectgraph"
+        assert catalogue["@type"] == [SCHEMA + "DataCatalog"]
 
 
 def test_embed_endpoint_serves_the_same_document_with_cors(http: httpx.Client) -> None:

@@ -63,7 +63,9 @@ def describe(
     d = _Triples()
     dataset = ox.NamedNode(dataset_iri(settings))
     catalog = ox.NamedNode(mint(settings.base_iri, "catalog", DATASET_SLUG))
-    publisher = ox.NamedNode(info.publisher_url)
+    # The publisher is an agent of ours (it dereferences here, as RDF); its web site is
+    # publisher_url, which may be anywhere.
+    publisher = ox.NamedNode(mint(settings.base_iri, "agent", "publisher"))
     licence = ox.NamedNode(info.licence)
     uri_space = f"{parse_base(settings.base_iri)}id/"
 
@@ -76,6 +78,7 @@ def describe(
     d.add(catalog, DCAT.dataset, dataset)
     d.add(publisher, RDF.type, FOAF.Agent)
     d.add(publisher, FOAF.name, ox.Literal(info.publisher_name))
+    d.add(publisher, FOAF.homepage, ox.NamedNode(info.publisher_url))
 
     for t in (VOID.Dataset, DCAT.Dataset):
         d.add(dataset, RDF.type, t)

@@ -60,17 +60,19 @@ class Harvest:
         self._sitemap: list[str] | None = None
 
     def description(self, request: Request) -> list[ox.Triple]:
-        """VoID + DCAT of the build, with the endpoint, for this request's public base."""
-        urls = self.site.urls(request)
+        """VoID + DCAT of the build, with the endpoint: canonical IRIs whatever host served it
+        (what the dumps and SPARQL name; only the HTML page's links are local)."""
+        canonical = self.site.urls(request).base.canonical
         dataset_node = ox.NamedNode(dataset_iri(self.site.settings))
-        endpoint = ox.NamedNode(urls.base.public + "sparql")
         extra = [
-            ox.Triple(dataset_node, ox.NamedNode(str(VOID.sparqlEndpoint)), endpoint),
             ox.Triple(
-                dataset_node, ox.NamedNode(str(DCAT.landingPage)), ox.NamedNode(urls.base.canonical)
+                dataset_node,
+                ox.NamedNode(str(VOID.sparqlEndpoint)),
+                ox.NamedNode(canonical + "sparql"),
             ),
+            ox.Triple(dataset_node, ox.NamedNode(str(DCAT.landingPage)), ox.NamedNode(canonical)),
         ]
-        return urls.base.triples(self.site.metadata + extra)
+        return self.site.metadata + extra
 
     async def void(self, request: Request) -> Response:
         """VoID (RDF by Accept, Turtle by default: harvesters ask for */*)."""
@@ -81,9 +83,8 @@ class Harvest:
                 406, "VoID is available as Turtle, JSON-LD, N-Triples, RDF/XML", None
             )
         fmt = next(f for f in DATA_FORMATS.values() if chosen in f.media_types)
-        urls = self.site.urls(request)
         body = self.site.serialize(self.description(request), fmt)
-        tag = etag(self.site.build.build_id, "void", urls.base.public, fmt.key)
+        tag = etag(self.site.build.build_id, "void", fmt.key)
         return cached(request, body, fmt.content_type(), tag, {"Vary": "Accept"})
 
     async def catalog(self, request: Request) -> Response:
@@ -95,7 +96,7 @@ class Harvest:
             return await self.void(request)
         urls = self.site.urls(request)
         triples = self.description(request)
-        d = Description(urls.base.to_public(dataset_iri(self.site.settings)), triples, urls, {})
+        d = Description(dataset_iri(self.site.settings), triples, urls, {})
         html = render(
             "catalog.html",
             d=d,
@@ -127,13 +128,24 @@ class Harvest:
             start = d.text(period.value, str(DCAT.startDate))
             end = d.text(period.value, str(DCAT.endDate))
         publisher = d.value(iri, str(DCT.publisher))
+        creator = (
+            {
+                "@type": "Organization",
+                "@id": publisher.value,
+                "name": d.text(publisher.value, str(FOAF.name)),
+                "url": d.text(publisher.value, str(FOAF.homepage)),
+            }
+            if publisher
+            else None
+        )
+        catalogues = d.referrers(str(DCAT.dataset), iri)
         return dataset(
             {
                 "@id": iri,
                 "name": d.text(iri, str(DCT.title)),
                 "description": d.text(iri, str(DCT.description)),
                 "license": d.text(iri, str(DCT.license)),
-                "url": d.urls.base.public,
+                "url": d.urls.base.canonical,
                 "keywords": [k.value for k in d.values(iri, str(DCAT.keyword))],
                 "isAccessibleForFree": True,
                 "temporalCoverage": f"{start}/{end}" if start and end else None,
@@ -141,13 +153,14 @@ class Harvest:
                     {"@type": "Country", "@id": c, "name": d.label(c)}
                     for c in d.iris(iri, str(DCT.spatial))
                 ],
-                "publisher": {
-                    "@type": "Organization",
-                    "@id": publisher.value,
-                    "name": d.text(publisher.value, str(FOAF.name)),
-                }
-                if publisher
-                else None,
+                "publisher": creator,
+                "creator": creator,  # Google's Dataset guidance asks for a creator
+                "identifier": iri,
+                "version": self.site.build.build_id,
+                "includedInDataCatalog": [
+                    {"@type": "DataCatalog", "@id": c, "name": d.text(c, str(DCT.title))}
+                    for c in catalogues
+                ],
                 "distribution": distributions,
             }
         )
@@ -216,7 +229,7 @@ class Harvest:
         """What the dataset is, how big, and every way in."""
         urls = self.site.urls(request)
         triples = self.description(request)
-        d = Description(urls.base.to_public(dataset_iri(self.site.settings)), triples, urls, {})
+        d = Description(dataset_iri(self.site.settings), triples, urls, {})
         projects = await self.site.describer.instances([str(EURIO.Project)], 0, HOME_PROJECTS + 1)
         listed = Description("", projects, urls, {})
         project_iris = sorted({subject_of(t).value for t in projects}, key=listed.label)
@@ -251,7 +264,6 @@ class Harvest:
             self._sitemap = [row["s"].value for row in rows]
         pages = [
             urls.base.public,
-            urls.base.public + "sparql",
             urls.base.public + "catalog",
             urls.base.public + "ontology",
         ]
@@ -281,6 +293,8 @@ class Harvest:
 
     async def robots(self, request: Request) -> Response:
         public = self.site.urls(request).base.public
+        # Queries are not for crawlers (every /sparql?query=... a crawl of the graph), so
+        # neither is the endpoint's page: the sitemap does not list it.
         text = (
             "User-agent: *\nDisallow: /sparql\nDisallow: /api/\nAllow: /\n"
             f"Sitemap: {public}sitemap.xml\n"
