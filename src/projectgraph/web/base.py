@@ -15,14 +15,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import overload
 from urllib.parse import unquote_plus
 
-import pyoxigraph as ox
 from starlette.requests import Request
 
 from projectgraph.rdf.vocab import ONTOLOGY_IRI, parse_base
-from projectgraph.web.terms import Node, Term, object_of, subject_of
 
 _HOST = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$")
 _PREFIX = re.compile(r"^(/[A-Za-z0-9._~%!$&'()*+,;=:@-]+)*$")
@@ -60,26 +57,6 @@ class BaseMap:
         if not self.identity and url.startswith(self.public) and not url.startswith(ONTOLOGY_IRI):
             return self.canonical + url[len(self.public) :]
         return url
-
-    @overload
-    def term(self, term: Node) -> Node: ...
-    @overload
-    def term(self, term: Term) -> Term: ...
-    def term(self, term: Term) -> Term:
-        """The term as this request's client should follow it (IRIs only change)."""
-        if isinstance(term, ox.NamedNode) and not self.identity:
-            mapped = self.to_public(term.value)
-            return term if mapped == term.value else ox.NamedNode(mapped)
-        return term
-
-    def triples(self, triples: list[ox.Triple]) -> list[ox.Triple]:
-        """Rewrite subjects and objects (predicates and types are vocabulary, left alone)."""
-        if self.identity:
-            return triples
-        return [
-            ox.Triple(self.term(subject_of(t)), t.predicate, self.term(object_of(t)))
-            for t in triples
-        ]
 
 
 def public_base(request: Request, trusted_proxies: tuple[str, ...]) -> str:
