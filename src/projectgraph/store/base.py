@@ -22,6 +22,7 @@ class QueryRequest:
     named_graphs: tuple[str, ...] | None = None  # protocol named-graph-uri
     max_rows: int = 0  # 0 = no cap (SELECT only)
     timeout: float = 30.0  # seconds for the whole query, streaming included
+    base_iri: str | None = None  # relative IRIs resolve against it (the endpoint's URL)
 
 
 @dataclass(frozen=True)

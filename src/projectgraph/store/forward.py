@@ -31,7 +31,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from projectgraph.sparql.inspect import inspect, without_comments
+from projectgraph.sparql.inspect import inspect, tokens, without_comments
 
 
 class RemoteTriples:
@@ -99,6 +99,8 @@ class _Body(io.RawIOBase):
 
 
 TIMEOUT_PARAMETER = "timeout"  # Virtuoso's per-query limit, in milliseconds
+# How Oxigraph names a function it does not know, when it plans a query that calls one.
+UNKNOWN_FUNCTION = re.compile(r"custom function <([^>]+)> is not supported")
 
 
 class RemoteQueries:
@@ -125,10 +127,13 @@ class RemoteQueries:
         default_graph: list[ox.NamedNode] | None = None,
         named_graphs: list[ox.NamedNode] | None = None,
         timeout: float | None = None,
+        base_iri: str | None = None,
     ) -> Any:
         """Parse ``text`` (SyntaxError as pyoxigraph raises it), then run it on the store,
         asking it to stop after ``timeout`` seconds; raises
-        :class:`~projectgraph.store.client.StoreError` when the store fails."""
+        :class:`~projectgraph.store.client.StoreError` when the store fails. Relative IRIs
+        resolve against ``base_iri``: the store gets it as a BASE before the query's own
+        prologue, unless the query has a BASE of its own."""
         from projectgraph.store.client import (
             N_TRIPLES,
             NO_GRAPH,
@@ -138,7 +143,24 @@ class RemoteQueries:
         )
 
         self.close()
-        local = self.empty.query(text)  # lazy: parsed and planned, nothing evaluated yet
+        try:  # lazy: parsed and planned, nothing evaluated yet
+            local = self.empty.query(text, base_iri=base_iri)
+        except SyntaxError:
+            raise
+        except Exception as e:
+            unknown = UNKNOWN_FUNCTION.search(str(e))
+            if unknown is None:
+                raise
+            raise StoreError(
+                f"the query calls <{unknown[1]}>, a function the remote store is not known to "
+                "evaluate: leave it out, or query the embedded store, which evaluates it as an "
+                "expression error",
+                status=400,
+            ) from None
+        if base_iri and not any(
+            kind == "name" and word.upper() == "BASE" for kind, word, _, _ in tokens(text)
+        ):  # Virtuoso takes one BASE: the query's own, else the endpoint's, on line 1
+            text = f"BASE {ox.NamedNode(base_iri)} {text}"
         found = inspect(text)
         dataset: tuple[tuple[str, ...], tuple[str, ...]] = (self.graph,), (NO_GRAPH,)
         if default_graph is not None or named_graphs is not None:

@@ -26,7 +26,7 @@ from projectgraph.rdf.formats import BY_KEY
 from projectgraph.sparql.inspect import inspect
 from projectgraph.sparql.syntax import syntax_error
 from projectgraph.store.embedded import open_store, serialize_result
-from projectgraph.store.forward import RemoteQueries, RemoteTriples
+from projectgraph.store.forward import UNKNOWN_FUNCTION, RemoteQueries, RemoteTriples
 from projectgraph.store.protocol import (
     CHUNK,
     END,
@@ -40,6 +40,7 @@ from projectgraph.store.protocol import (
 )
 
 QUERY_STACK = 1 << 30  # bytes of address space for the query thread's stack (1 GiB)
+MAX_UNKNOWN_FUNCTIONS = 64  # distinct unknown functions one query may call
 
 
 def isolate_network() -> bool:
@@ -59,7 +60,7 @@ def answer(store: ox.Store | RemoteQueries, request: dict[str, Any], out: Outbox
         if isinstance(store, RemoteQueries):
             result = store.query(request["query"], **_dataset(request), timeout=request["timeout"])
         else:
-            result = store.query(request["query"], **_dataset(request))
+            result = _embedded_query(store, request)
     except SyntaxError as e:
         out.send(ERROR, _syntax_error(e))
         return
@@ -183,8 +184,37 @@ def _write_whole(
     out.write(body)
 
 
+def _embedded_query(store: ox.Store, request: dict[str, Any]) -> Any:
+    """The query on the embedded store. A call to a function the engine does not know is,
+    as SPARQL says of any expression that cannot be evaluated, an error in that expression
+    (BIND leaves the variable unbound, FILTER drops the solution), not a failed query:
+    Oxigraph refuses such a query when it plans it, naming the function, so each one it names
+    is given a definition that has no value, and the query is planned again."""
+    unknown: dict[ox.NamedNode, Any] = {}
+    while True:
+        try:
+            return store.query(request["query"], **_dataset(request), custom_functions=unknown)
+        except SyntaxError:
+            raise
+        except Exception as e:
+            name = UNKNOWN_FUNCTION.search(str(e))
+            if name is None or len(unknown) >= MAX_UNKNOWN_FUNCTIONS:
+                raise
+            function = ox.NamedNode(name[1])
+            if function in unknown:
+                raise
+            unknown[function] = _no_value
+
+
+def _no_value(*_arguments: object) -> None:
+    """An unknown function's value: none (an expression error)."""
+    return None
+
+
 def _dataset(request: dict[str, Any]) -> dict[str, Any]:
     options: dict[str, Any] = {}
+    if request.get("base_iri"):
+        options["base_iri"] = request["base_iri"]
     if request.get("default_graphs") is not None:
         options["default_graph"] = [ox.NamedNode(g) for g in request["default_graphs"]]
     if request.get("named_graphs") is not None:

@@ -23,7 +23,7 @@ from projectgraph.rdf.formats import Format, by_media_type, by_name, formats_for
 from projectgraph.settings import Settings
 from projectgraph.sparql.inspect import inspect
 from projectgraph.store.base import QueryEngine, QueryError, QueryRequest, QueryStream
-from projectgraph.web.base import NotUtf8, query_parameters
+from projectgraph.web.base import BadHost, NotUtf8, public_base, query_parameters
 from projectgraph.web.errors import HttpError, error_response
 from projectgraph.web.metrics import Metrics
 from projectgraph.web.middleware.observe import note_query
@@ -145,6 +145,10 @@ class SparqlEndpoint:
             # answer that no format fits something that has no results.
             fmt, media_type = formats_for(False)[0], formats_for(False)[0].media_type
         default_graphs, named_graphs = _dataset(params)
+        try:  # relative IRIs resolve against the endpoint, as the client reached it
+            endpoint = public_base(request, self.settings.trusted_proxies) + "sparql"
+        except BadHost as e:
+            raise ProtocolError(400, str(e)) from None
         outcome = await self.engine.execute(
             QueryRequest(
                 query=query,
@@ -153,6 +157,7 @@ class SparqlEndpoint:
                 timeout=self.settings.query_timeout,
                 default_graphs=default_graphs,
                 named_graphs=named_graphs,
+                base_iri=endpoint,
             )
         )
         if isinstance(outcome, QueryError):
