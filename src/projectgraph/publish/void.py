@@ -35,6 +35,49 @@ from projectgraph.rdf.vocab import (
 )
 from projectgraph.settings import Settings
 
+DCATAP = "http://data.europa.eu/r5r/"
+VCARD = "http://www.w3.org/2006/vcard/ns#"
+SKOS_CONCEPT = "http://www.w3.org/2004/02/skos/core#Concept"
+SKOS_PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
+DATA_THEMES = "http://publications.europa.eu/resource/authority/data-theme"
+STABLE = "http://publications.europa.eu/resource/authority/planned-availability/STABLE"
+# DCAT-AP 3.0.1's range classes for the values it expects typed (SEMIC's range shapes): each
+# value of such a property is stated to be of its class, as DCAT-AP harvesters check.
+RANGE_CLASSES = {
+    str(DCT.license): str(DCT.LicenseDocument),
+    str(DCT.spatial): str(DCT.Location),
+    str(DCAT.mediaType): str(DCT.MediaType),
+    str(DCAT.compressFormat): str(DCT.MediaType),
+    str(DCT["format"]): str(DCT.MediaTypeOrExtent),
+    str(DCT.language): str(DCT.LinguisticSystem),
+    str(DCT.conformsTo): str(DCT.Standard),
+    str(DCAT.landingPage): str(FOAF.Document),
+    str(DCAT.theme): SKOS_CONCEPT,
+    str(DCAT.themeTaxonomy): "http://www.w3.org/2004/02/skos/core#ConceptScheme",
+    str(SPDX.algorithm): str(SPDX.ChecksumAlgorithm),
+    DCATAP + "availability": SKOS_CONCEPT,
+    # SEMIC's shapes ask for these as rdfs:Resource, stated (they do no RDFS inference)
+    str(DCAT.endpointURL): str(RDFS.Resource),
+    str(DCAT.endpointDescription): str(RDFS.Resource),
+}
+# The EU data themes (the Publications Office's authority table), with their English labels:
+# DCAT-AP asks a theme for its label, and the theme table for its title.
+DATA_THEME_LABELS = {
+    "AGRI": "Agriculture, fisheries, forestry and food",
+    "ECON": "Economy and finance",
+    "EDUC": "Education, culture and sport",
+    "ENER": "Energy",
+    "ENVI": "Environment",
+    "GOVE": "Government and public sector",
+    "HEAL": "Health",
+    "INTR": "International issues",
+    "JUST": "Justice, legal system and public safety",
+    "OP_DATPRO": "Provisional data",
+    "REGI": "Regions and cities",
+    "SOCI": "Population and society",
+    "TECH": "Science and technology",
+    "TRAN": "Transport",
+}
 DATASET_SLUG = "projectgraph"
 MAX_LISTED_GRAPHS = 1_000  # above this, VoID describes the graphs by kind, not one by one
 _TYPE = ox.NamedNode(str(RDF.type))
@@ -76,6 +119,9 @@ def describe(
     d.add(catalog, DCT.license, licence)
     d.add(catalog, DCT.language, ox.NamedNode(info.language))
     d.add(catalog, DCAT.dataset, dataset)
+    d.add(catalog, FOAF.homepage, ox.NamedNode(parse_base(settings.base_iri)))
+    d.add(catalog, DCT.issued, ox.Literal(info.issued, datatype=ox.NamedNode(str(XSD.date))))
+    d.add(catalog, DCAT.themeTaxonomy, ox.NamedNode(DATA_THEMES))
     d.add(publisher, RDF.type, FOAF.Agent)
     d.add(publisher, FOAF.name, ox.Literal(info.publisher_name))
     d.add(publisher, FOAF.homepage, ox.NamedNode(info.publisher_url))
@@ -89,10 +135,19 @@ def describe(
     d.add(dataset, DCT.issued, ox.Literal(info.issued, datatype=ox.NamedNode(str(XSD.date))))
     d.add(dataset, DCT.language, ox.NamedNode(info.language))
     d.add(dataset, DCT.conformsTo, ox.NamedNode(ONTOLOGY_IRI))
+    contact = ox.NamedNode(dataset.value + "#contact")
+    d.add(dataset, DCAT.contactPoint, contact)
+    d.add(contact, RDF.type, VCARD + "Kind")
+    d.add(contact, VCARD + "fn", ox.Literal(info.publisher_name))
+    d.add(contact, VCARD + "hasURL", ox.NamedNode(info.publisher_url))
     for keyword in info.keywords:
         d.add(dataset, DCAT.keyword, ox.Literal(keyword, language="en"))
+    d.add(ox.NamedNode(DATA_THEMES), DCT.title, ox.Literal("Data theme", language="en"))
     for theme in info.themes:
         d.add(dataset, DCAT.theme, ox.NamedNode(theme))
+        label = DATA_THEME_LABELS.get(theme.removeprefix(DATA_THEMES + "/"))
+        if label:
+            d.add(ox.NamedNode(theme), SKOS_PREF_LABEL, ox.Literal(label, language="en"))
 
     d.add(dataset, VOID.uriSpace, ox.Literal(uri_space))
     d.add(dataset, VOID.triples, _integer(stats.triples))
@@ -117,6 +172,7 @@ def describe(
         d.add(dataset, VOID.exampleResource, ox.NamedNode(stats.first_project))
     _coverage(d, dataset, stats)
 
+    d.add(ox.NamedNode(STABLE), SKOS_PREF_LABEL, ox.Literal("stable", language="en"))
     for fmt in DUMP_FORMATS:
         written = dumps[fmt.key]
         url = ox.NamedNode(dump_url(settings, fmt.filename))
@@ -126,6 +182,12 @@ def describe(
         d.add(dataset, DCAT.distribution, distribution)
         d.add(distribution, RDF.type, DCAT.Distribution)
         d.add(distribution, DCT.title, ox.Literal(f"{info.title} ({fmt.label})", language="en"))
+        d.add(
+            distribution,
+            DCT.description,
+            ox.Literal(f"The whole dataset as one {fmt.label} file.", language="en"),
+        )
+        d.add(distribution, DCATAP + "availability", ox.NamedNode(STABLE))
         d.add(distribution, DCAT.accessURL, url)
         d.add(distribution, DCAT.downloadURL, url)
         d.add(distribution, DCAT.mediaType, ox.NamedNode(IANA_MEDIA_TYPES + fmt.media_type))
@@ -140,9 +202,10 @@ def describe(
         d.add(distribution, DCAT.byteSize, _integer(written.size, XSD.nonNegativeInteger))
         _checksum(d, distribution, written.sha256)
 
+    _services(d, dataset, settings)
     if len(sources) > MAX_LISTED_GRAPHS:
         _subsets_by_kind(d, dataset, sources, graph_sizes)
-        return d.triples
+        return _typed(d.triples)
     for source in sources:
         subset = ox.NamedNode(source.graph)
         _subset(d, dataset, subset, f"Graph of {source.path.name} ({source.kind})")
@@ -157,7 +220,45 @@ def describe(
         )
         d.add(subset, VOID.triples, _integer(graph_sizes[source.graph]))
         _checksum(d, subset, sources_sha256[source.graph])
-    return d.triples
+    return _typed(d.triples)
+
+
+def _services(d: _Triples, dataset: ox.NamedNode, settings: Settings) -> None:
+    """The SPARQL endpoint and the named-query API as DCAT data services serving the dataset
+    (what data.europa.eu reads to list an API)."""
+    base = parse_base(settings.base_iri)
+    services = (
+        ("sparql", "SPARQL 1.1 endpoint", base + "sparql", base + "sparql"),
+        ("api", "Named-query API (JSON, CSV, RDF)", base + "api/queries", base + "openapi.json"),
+    )
+    for slug, title, endpoint, description in services:
+        service = ox.NamedNode(mint(settings.base_iri, "service", slug))
+        d.add(service, RDF.type, DCAT.DataService)
+        d.add(service, DCT.title, ox.Literal(title, language="en"))
+        d.add(service, DCAT.endpointURL, ox.NamedNode(endpoint))
+        d.add(service, DCAT.endpointDescription, ox.NamedNode(description))
+        d.add(service, DCAT.servesDataset, dataset)
+        d.add(service, DCT.license, ox.NamedNode(settings.dataset.licence))
+
+
+def _typed(triples: list[ox.Triple]) -> list[ox.Triple]:
+    """``triples`` with the DCAT-AP range class of each value that has one (once each)."""
+    typed = {
+        (t.object.value, RANGE_CLASSES[t.predicate.value])
+        for t in triples
+        if t.predicate.value in RANGE_CLASSES and isinstance(t.object, ox.NamedNode)
+    }
+    stated = {
+        (t.subject.value, t.object.value)
+        for t in triples
+        if t.predicate == _TYPE
+        and isinstance(t.subject, ox.NamedNode)
+        and isinstance(t.object, ox.NamedNode)
+    }
+    return triples + [
+        ox.Triple(ox.NamedNode(value), _TYPE, ox.NamedNode(cls))
+        for value, cls in sorted(typed - stated)
+    ]
 
 
 def _subsets_by_kind(

@@ -103,6 +103,7 @@ RESOURCE_KINDS = (
     "dataset",
     "catalog",
     "distribution",
+    "service",
 )
 
 # Properties that give a resource its display label, best first.

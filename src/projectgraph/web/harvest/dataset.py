@@ -30,6 +30,7 @@ from projectgraph.web.linked_data.view import Description
 from projectgraph.web.pages import render
 from projectgraph.web.terms import subject_of
 
+_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 HOME_PROJECTS = 20  # projects listed on the home page
 SITEMAP_LIMIT = 50_000  # URLs per sitemap file (the sitemaps.org limit)
 # Media types of the files a build publishes.
@@ -71,6 +72,7 @@ class Harvest:
                 ox.NamedNode(canonical + "sparql"),
             ),
             ox.Triple(dataset_node, ox.NamedNode(str(DCAT.landingPage)), ox.NamedNode(canonical)),
+            ox.Triple(ox.NamedNode(canonical), _TYPE, ox.NamedNode(str(FOAF.Document))),
         ]
         return self.site.metadata + extra
 

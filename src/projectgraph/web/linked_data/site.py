@@ -40,6 +40,7 @@ from projectgraph.rdf.vocab import (
     SCHEMA,
     SKOS,
     all_prefixes,
+    parse_base,
 )
 from projectgraph.settings import Settings
 from projectgraph.store.base import QueryEngine
@@ -132,10 +133,15 @@ class Site:
         self.build = build
         self.describer = Describer(engine, settings.query_timeout)
         self.metadata = metadata  # VoID/DCAT of the build: the dataset, catalogue, distributions
-        # Metadata triples by the resource they describe (hash parts with their resource).
+        # Metadata triples by the resource they describe (hash parts with their resource):
+        # ours only; what the metadata says of others' IRIs (a country as a dct:Location,
+        # a licence) is in VoID, and their pages come from the store.
         self._metadata_index: dict[str, list[ox.Triple]] = {}
+        own = parse_base(settings.base_iri)
         for t in metadata:
-            self._metadata_index.setdefault(subject_of(t).value.split("#")[0], []).append(t)
+            subject = subject_of(t).value.split("#")[0]
+            if subject.startswith(own):
+                self._metadata_index.setdefault(subject, []).append(t)
         self.context = context  # the JSON-LD context of data documents
         self._prefixes = all_prefixes(settings.base_iri)
         self._vocabulary: dict[str, str] | None = None
