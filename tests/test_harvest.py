@@ -206,3 +206,27 @@ def test_robots_allows_what_the_sitemap_lists(http: httpx.Client, server: Server
     assert [u for u in listed if not robots.can_fetch("*", u)] == []
     for refused in ("/sparql?query=SELECT%20*%20%7B%3Fs%20%3Fp%20%3Fo%7D", "/api/queries/projects"):
         assert not robots.can_fetch("*", server.url + refused), refused
+
+
+def test_the_dumps_folder_is_an_index(http: httpx.Client, dist) -> None:  # type: ignore[no-untyped-def]
+    """``/dumps/`` lists every published file with its size and checksum (HTML), and is the
+    catalogue's distributions as RDF by Accept."""
+    page = http.get("/dumps/", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    for name in ("projectgraph.ttl", "projectgraph.nt.gz", "projectgraph.nq"):
+        body = (dist / name).read_bytes()
+        assert f'dumps/{name}">{name}</a>' in page.text
+        assert f"{len(body):,} bytes" in page.text
+        assert hashlib.sha256(body).hexdigest() in page.text
+    assert http.get("/dumps", headers={"Accept": "text/html"}).text == page.text
+    rdf = http.get("/dumps/", headers={"Accept": "text/turtle"})
+    graph = rdflib.Graph().parse(data=rdf.text, format="turtle")
+    urls = {str(u) for u in graph.objects(None, DCAT.downloadURL)}
+    assert "https://w3id.org/projectgraph/dumps/projectgraph.nt.gz" in urls and len(urls) == 5
+    sizes = {
+        str(u): int(graph.value(d, DCAT.byteSize))
+        for d, u in graph.subject_objects(DCAT.downloadURL)
+    }
+    assert sizes["https://w3id.org/projectgraph/dumps/projectgraph.ttl"] == len(
+        (dist / "projectgraph.ttl").read_bytes()
+    )

@@ -510,6 +510,7 @@ def test_create_app_composes_every_router_and_the_middleware(served: Served) -> 
         "/graph/{key}",
         "/.well-known/void",
         "/catalog",
+        "/dumps/",
         "/dumps/{name}",
         "/context.jsonld",
         "/sitemap.xml",

@@ -173,6 +173,34 @@ class Harvest:
         assert isinstance(files, dict)
         return [(name, info["bytes"], info["sha256"]) for name, info in sorted(files.items())]
 
+    async def dumps_index(self, request: Request) -> Response:
+        """``/dumps/``: the build's files with their sizes and checksums, as an HTML page or,
+        by Accept, as the DCAT distributions of the catalogue (RDF)."""
+        chosen = negotiate(request.headers.get("accept"), OFFERS)
+        if chosen is None:
+            return error_response(406, "the list of files is available as HTML and RDF", None)
+        if chosen not in (HTML, "application/xhtml+xml"):
+            fmt = next(f for f in DATA_FORMATS.values() if chosen in f.media_types)
+            described = self.description(request)
+            distributions = {
+                t.object.value
+                for t in described
+                if t.predicate.value == str(DCAT.distribution)
+                and isinstance(t.object, ox.NamedNode)
+            }
+            triples = [t for t in described if subject_of(t).value.split("#")[0] in distributions]
+            tag = etag(self.site.build.build_id, "dumps", fmt.key)
+            body = self.site.serialize(triples, fmt)
+            return cached(request, body, fmt.content_type(), tag, {"Vary": "Accept"})
+        urls = self.site.urls(request)
+        files = [
+            (name, DUMP_TYPES.get(_suffix(name), "text/plain").split(";")[0], size, sha256)
+            for name, size, sha256 in self.files()
+        ]
+        html = render("dumps.html", files=files, **self.site.page_context(request, urls))
+        tag = etag(self.site.build.build_id, "dumps", urls.base.public)
+        return cached(request, html, "text/html; charset=utf-8", tag, {"Vary": "Accept"})
+
     async def dump(self, request: Request, name: str) -> Response:
         """One published file, by name; only files the manifest lists exist here."""
         known = {n: (size, sha) for n, size, sha in self.files()}
@@ -191,8 +219,7 @@ class Harvest:
         }
         if not_modified(request, tag, modified):
             return Response(status_code=304, headers=headers)
-        suffix = ".gz" if name.endswith(".gz") else Path(name).suffix
-        media_type = DUMP_TYPES.get(suffix, "text/plain; charset=utf-8")
+        media_type = DUMP_TYPES.get(_suffix(name), "text/plain; charset=utf-8")
         return FileResponse(path, media_type=media_type, headers=headers, filename=None)
 
     def partition_counts(self) -> dict[str, int]:
@@ -302,3 +329,8 @@ class Harvest:
             f"Sitemap: {public}sitemap.xml\n"
         )
         return Response(text, media_type="text/plain; charset=utf-8")
+
+
+def _suffix(name: str) -> str:
+    """The suffix a file's media type goes by (``.gz`` for any gzipped file)."""
+    return ".gz" if name.endswith(".gz") else Path(name).suffix

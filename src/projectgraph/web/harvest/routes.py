@@ -24,6 +24,10 @@ def harvest_router(harvest: Harvest) -> APIRouter:
     add_document_route(router, "/.well-known/void", harvest.void, "VoID and DCAT-AP description")
     add_document_route(router, "/catalog", harvest.catalog, "The DCAT-AP catalogue page")
     add_document_route(
+        router, "/dumps/", harvest.dumps_index, "The published files: sizes, checksums (HTML, DCAT)"
+    )
+    add_document_route(router, "/dumps", harvest.dumps_index)
+    add_document_route(
         router,
         "/dumps/{name}",
         harvest.dump,
