@@ -44,13 +44,8 @@ class Reading:
         self.schema = eurio() + ontology
 
     def supers(self, kind: Node) -> set[Node]:
-        found, frontier = {kind}, [kind]
-        while frontier:
-            for parent in self.schema.objects(frontier.pop(), RDFS.subClassOf):
-                if isinstance(parent, rdflib.URIRef) and parent not in found:
-                    found.add(parent)
-                    frontier.append(parent)
-        return found
+        """``kind`` and every class above it."""
+        return set(self.schema.transitive_objects(kind, RDFS.subClassOf))
 
     def classes_of(self, node: Node) -> set[Node]:
         return set().union(*(self.supers(k) for k in self.data.objects(node, RDF.type)))

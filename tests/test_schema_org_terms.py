@@ -20,22 +20,15 @@ import pytest
 import rdflib
 from rdflib.namespace import RDF, RDFS
 
+from tests.test_jsonld_embedding import PAGES as EMBEDDED_PAGES
+
 SCHEMA = rdflib.Namespace("https://schema.org/")
 VOCABULARY = Path(__file__).parent / "data" / "schema-org" / "schemaorg-current-https-30.0.ttl.gz"
 KEYWORDS = {"@context", "@type", "@id"}
+# Every page type the embedding tests read, and a participation and an embed besides.
 PAGES = [
-    "/",
-    "/catalog",
-    "/page/project/clusters3",
-    "/page/organisation/invest-northern-ireland",
+    *EMBEDDED_PAGES,
     "/page/participation/clusters3-tecnalia-research-innovation-foundation",
-    "/page/region/UKN0",
-    "/page/country/LVA",
-    "/page/topic/cluster-internationalisation",
-    "/page/event/clusters3-seminar-itc1",
-    "/page/publication/clusters3-peer-reviews-report",
-    "/page/programme/interreg-europe",
-    "/page/role/coordinator",
     "/embed/project/clusters3.jsonld",
 ]
 
@@ -50,14 +43,7 @@ class Vocabulary:
 
     def supertypes(self, kind: rdflib.URIRef) -> set[rdflib.URIRef]:
         """``kind`` and every class above it (DataType members are classes too)."""
-        found = {kind}
-        frontier = [kind]
-        while frontier:
-            for parent in self.graph.objects(frontier.pop(), RDFS.subClassOf):
-                if isinstance(parent, rdflib.URIRef) and parent not in found:
-                    found.add(parent)
-                    frontier.append(parent)
-        return found
+        return set(self.graph.transitive_objects(kind, RDFS.subClassOf))  # type: ignore[arg-type]
 
     def domains(self, prop: rdflib.URIRef) -> set[rdflib.URIRef]:
         return {d for d in self.graph.objects(prop, SCHEMA.domainIncludes)}  # type: ignore[misc]
