@@ -24,7 +24,7 @@ from projectgraph.rdf.vocab import DCAT, DCT, EURIO, FOAF, ORG, PG, SCHEMA, VOID
 from projectgraph.web.caching import cached, etag, not_modified
 from projectgraph.web.errors import error_response
 from projectgraph.web.linked_data.schema_org import dataset, script_json
-from projectgraph.web.linked_data.site import BROWSE, HTML, OFFERS, Site
+from projectgraph.web.linked_data.site import BROWSE, Site, representation
 from projectgraph.web.linked_data.urls import DATA_FORMATS
 from projectgraph.web.linked_data.view import Description
 from projectgraph.web.pages import render
@@ -91,10 +91,10 @@ class Harvest:
 
     async def catalog(self, request: Request) -> Response:
         """The DCAT-AP catalogue: an HTML page for people, RDF for harvesters."""
-        chosen = negotiate(request.headers.get("accept"), OFFERS)
+        chosen = representation(request.headers.get("accept"))
         if chosen is None:
             return error_response(406, "the catalogue is available as HTML and RDF", None)
-        if chosen not in (HTML, "application/xhtml+xml"):
+        if chosen != "html":
             return await self.void(request)
         urls = self.site.urls(request)
         triples = self.description(request)
@@ -176,11 +176,11 @@ class Harvest:
     async def dumps_index(self, request: Request) -> Response:
         """``/dumps/``: the build's files with their sizes and checksums, as an HTML page or,
         by Accept, as the DCAT distributions of the catalogue (RDF)."""
-        chosen = negotiate(request.headers.get("accept"), OFFERS)
+        chosen = representation(request.headers.get("accept"))
         if chosen is None:
             return error_response(406, "the list of files is available as HTML and RDF", None)
-        if chosen not in (HTML, "application/xhtml+xml"):
-            fmt = next(f for f in DATA_FORMATS.values() if chosen in f.media_types)
+        if chosen != "html":
+            fmt = DATA_FORMATS[chosen]
             described = self.description(request)
             distributions = {
                 t.object.value

@@ -17,18 +17,15 @@ from functools import partial
 from starlette.requests import Request
 from starlette.responses import Response
 
-from projectgraph.rdf.conneg import negotiate
 from projectgraph.rdf.formats import Format
 from projectgraph.rdf.vocab import graph_iri
 from projectgraph.web.api.result_cache import CachedResponse
 from projectgraph.web.caching import kept
 from projectgraph.web.errors import error_response
 from projectgraph.web.linked_data.schema_org import describe_jsonld, script_json
-from projectgraph.web.linked_data.site import HTML, HTML_TYPE, OFFERS, Site
+from projectgraph.web.linked_data.site import AVAILABLE, HTML_TYPE, Site, representation
 from projectgraph.web.linked_data.urls import DATA_FORMATS, Pages, Urls
 from projectgraph.web.pages import render
-
-GRAPH_FORMATS = "HTML, " + ", ".join(f.media_type for f in DATA_FORMATS.values())
 
 
 class GraphDocuments:
@@ -54,11 +51,10 @@ class GraphDocuments:
         if iri is None:
             return error_response(404, f"this build has no graph /graph/{key}", accept)
         if fmt is None:
-            chosen = negotiate(accept, OFFERS)
+            chosen = representation(accept)
             if chosen is None:
-                return error_response(406, f"{iri} is available as {GRAPH_FORMATS}", accept)
-            if chosen not in (HTML, "application/xhtml+xml"):
-                fmt = next(f for f in DATA_FORMATS.values() if chosen in f.media_types)
+                return error_response(406, f"{iri} is available as {AVAILABLE}", accept)
+            fmt = DATA_FORMATS.get(chosen)  # None: the page
         urls = self.site.urls(request)
         cache_key = ("graph", urls.base.public, iri, fmt.key if fmt else "html", "1")
         make = partial(self._render, request, urls, iri, fmt)

@@ -75,6 +75,7 @@ HTML = "text/html"
 HTML_TYPE = "text/html; charset=utf-8"
 # What /id/ negotiates over: HTML first, so browsers and */* get the page.
 OFFERS = [HTML, "application/xhtml+xml"] + [t for f in DATA_FORMATS.values() for t in f.media_types]
+AVAILABLE = ", ".join([HTML, *(f.media_type for f in DATA_FORMATS.values())])
 # How far a page looks beyond its resource (a project's partners and their countries).
 PAGE_DEPTH = {"project": 3, "organisation": 2, "region": 2, "country": 2}
 TEMPLATES = {
@@ -240,15 +241,10 @@ class Site:
         if iri is None or kind in EXTERNAL_KINDS or not await self._exists(iri):
             return await self.not_found(request, urls)
         accept = request.headers.get("accept")
-        chosen = negotiate(accept, OFFERS)
-        if chosen is None:
-            available = ", ".join([HTML, *(f.media_type for f in DATA_FORMATS.values())])
-            return error_response(406, f"{iri} is available as {available}", accept)
-        if chosen in (HTML, "application/xhtml+xml"):
-            target = urls.page(iri)
-        else:
-            key = next(k for k, f in DATA_FORMATS.items() if chosen in f.media_types)
-            target = urls.data(iri, key)
+        key = representation(accept)
+        if key is None:
+            return error_response(406, f"{iri} is available as {AVAILABLE}", accept)
+        target = urls.page(iri) if key == "html" else urls.data(iri, key)
         return Response(
             status_code=303,
             headers={
@@ -390,18 +386,10 @@ class Site:
             extension = ""
         extension = extension.lstrip(".")
         if not extension:
-            chosen = negotiate(request.headers.get("accept"), OFFERS)
+            chosen = representation(request.headers.get("accept"))
             if chosen is None:
-                return error_response(
-                    406,
-                    "the ontology is available as HTML, Turtle, JSON-LD, N-Triples, RDF/XML",
-                    None,
-                )
-            extension = (
-                "html"
-                if chosen in (HTML, "application/xhtml+xml")
-                else next(k for k, f in DATA_FORMATS.items() if chosen in f.media_types)
-            )
+                return error_response(406, f"the ontology is available as {AVAILABLE}", None)
+            extension = chosen
         fmt = DATA_FORMATS.get(extension)
         if fmt is None and extension != "html":
             return error_response(
@@ -478,6 +466,17 @@ class Site:
         if iri in self._metadata_index:
             return True
         return await self.describer.exists(iri)
+
+
+def representation(accept: str | None) -> str | None:
+    """What ``accept`` asks of a document served as HTML or RDF: "html", a key of
+    :data:`DATA_FORMATS` (ttl, jsonld, nt, rdf), or None when nothing offered is acceptable."""
+    chosen = negotiate(accept, OFFERS)
+    if chosen is None:
+        return None
+    if chosen in (HTML, "application/xhtml+xml"):
+        return "html"
+    return next(k for k, f in DATA_FORMATS.items() if chosen in f.media_types)
 
 
 def requested_page(request: Request) -> int | Response:
