@@ -4,7 +4,7 @@ project record.
 What the page states is taken as it is; a few things are read from its prose by rules that
 only use the reference data, and every such reading is marked in the record or reported:
 
-- a partner's NUTS region, when exactly one region of ``data/reference/regions.ttl`` is named
+- a partner's NUTS region, when exactly one region of ``data/reference/nuts.ttl`` is named
   in the organisation's name (and it lies in the organisation's country, if one is given);
 - the key topics, as the topic labels of ``data/reference/topics.ttl`` found in the thematic box;
 - the phases, from methodology paragraphs "Phase N - <name> <verb> ...";
@@ -18,6 +18,7 @@ only use the reference data, and every such reading is marked in the record or r
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 from projectgraph.importers.problems import RecordRejected, Remark
@@ -114,7 +115,7 @@ def import_profile(
             remarks.append(Remark(page.place(None, key), f"the page has no {key} section"))
     if page.images:
         record.image = url(page.images[0].text)
-    record.partners = _partners(page, reference, remarks)
+    record.partners = _partners(page, reference, remarks, record.start)
     _read_prose(page, record, reference, remarks)
     record.source = SourceInput(
         files=(path.name,),
@@ -157,7 +158,9 @@ def _money(page: ProfilePage, key: str, label: str) -> tuple:
         raise RecordRejected(page.place(value.line, label), str(e)) from e
 
 
-def _partners(page: ProfilePage, reference: Reference, remarks: list[Remark]) -> list[Partner]:
+def _partners(
+    page: ProfilePage, reference: Reference, remarks: list[Remark], when: date | None
+) -> list[Partner]:
     if page.table_line is None:
         raise RecordRejected(
             page.place(None, "Partnership Composition"), "the page has no partnership table"
@@ -169,7 +172,7 @@ def _partners(page: ProfilePage, reference: Reference, remarks: list[Remark]) ->
     partners: list[Partner] = []
     organisations: dict[str, Organisation] = {}
     for number, row in enumerate(page.rows, start=1):
-        partners.append(_partner(page, number, row, reference, organisations, remarks))
+        partners.append(_partner(page, number, row, reference, organisations, remarks, when))
     return partners
 
 
@@ -180,6 +183,7 @@ def _partner(
     reference: Reference,
     organisations: dict[str, Organisation],
     remarks: list[Remark],
+    when: date | None,
 ) -> Partner:
     """One row: the name comes first; the other cells are told apart by what they hold (a
     yes/no flag, a web address, a country, else the function), so a missing cell or cells
@@ -235,17 +239,22 @@ def _partner(
         organisation = Organisation(
             slug=slug, name=name.text, country=country, cluster=cluster, website=website
         )
-        _region_from_name(organisation, page, name.line, reference, remarks)
+        _region_from_name(organisation, page, name.line, reference, remarks, when)
         organisations[slug] = organisation
     return Partner(organisation=organisation, role=role, function=function.text)
 
 
 def _region_from_name(
-    o: Organisation, page: ProfilePage, line: int, reference: Reference, remarks: list[Remark]
+    o: Organisation,
+    page: ProfilePage,
+    line: int,
+    reference: Reference,
+    remarks: list[Remark],
+    when: date | None,
 ) -> None:
     regions = [
         r
-        for r in reference.regions_named_in(o.name)
+        for r in reference.regions_named_in(o.name, when)
         if o.country is None or r.country == o.country.iri
     ]
     if len(regions) == 1:
@@ -305,13 +314,13 @@ def _seminars(
 ) -> None:
     phase = next((p.number for p in record.phases if normalise(p.name) in normalise(phrase)), None)
     for place in (p.strip() for p in _LIST.split(places) if p.strip()):
-        regions = reference.regions_named_in(place)
+        regions = reference.regions_named_in(place, record.start)
         if len(regions) != 1:
             remarks.append(
                 Remark(
                     page.place(paragraph.line, "Key Topics"),
                     f"seminar place {place!r} matches {len(regions) or 'no'} region(s) of "
-                    "data/reference/regions.ttl; no event recorded for it",
+                    "data/reference/nuts.ttl; no event recorded for it",
                 )
             )
             continue

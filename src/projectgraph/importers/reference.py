@@ -12,12 +12,23 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from projectgraph.rdf.formats import SOURCE_FORMATS
-from projectgraph.rdf.vocab import COUNTRY_AUTHORITY, EURIO, NUTS_CODE, PG, SKOS, parse_base
+from projectgraph.rdf.vocab import (
+    COUNTRY_AUTHORITY,
+    DCAT,
+    DCT,
+    EURIO,
+    NUTS_CODE,
+    NUTS_SCHEME,
+    PG,
+    SKOS,
+    parse_base,
+)
 from projectgraph.settings import Settings
 
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -55,6 +66,8 @@ class Concept:
     label: str
     notation: str = ""
     country: str = ""  # a region's country IRI
+    level: int = -1  # a NUTS region's level (0-3)
+    versions: frozenset[int] = frozenset()  # the NUTS versions (2016, 2021, ...) it is in
 
 
 @dataclass
@@ -63,8 +76,10 @@ class _Index:
 
     by_name: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     concepts: dict[str, Concept] = field(default_factory=dict)
+    _named: list[tuple[str, list[Concept]]] | None = None
 
     def add(self, concept: Concept, *names: str) -> None:
+        self._named = None
         self.concepts[concept.iri] = concept
         for name in names:
             if name and normalise(name):
@@ -76,12 +91,19 @@ class _Index:
 
     def names(self) -> list[tuple[str, Concept]]:
         """Every unambiguous name with its concept, longest first."""
-        pairs = [
-            (name, self.concepts[next(iter(iris))])
-            for name, iris in self.by_name.items()
-            if len(iris) == 1
-        ]
-        return sorted(pairs, key=lambda pair: (-len(pair[0]), pair[0]))
+        return [(name, found[0]) for name, found in self.named() if len(found) == 1]
+
+    def named(self) -> list[tuple[str, list[Concept]]]:
+        """Every name with the concepts it names (in IRI order), longest name first."""
+        if self._named is None:
+            self._named = sorted(
+                (
+                    (name, [self.concepts[i] for i in sorted(iris)])
+                    for name, iris in self.by_name.items()
+                ),
+                key=lambda pair: (-len(pair[0]), pair[0]),
+            )
+        return self._named
 
 
 class Reference:
@@ -99,13 +121,19 @@ class Reference:
                     )
                 ]
         props: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        periods: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         for t in triples:
             if isinstance(t.subject, ox.NamedNode):
                 props[t.subject.value][t.predicate.value].append(
-                    t.object.value if isinstance(t.object, ox.NamedNode | ox.Literal) else ""
+                    t.object.value
+                    if isinstance(t.object, ox.NamedNode | ox.Literal | ox.BlankNode)
+                    else ""
                 )
+            elif isinstance(t.subject, ox.BlankNode) and isinstance(t.object, ox.Literal):
+                periods[t.subject.value][t.predicate.value].append(t.object.value)
         self.countries = _Index()
         self.regions = _Index()
+        self.nuts_versions: dict[int, tuple[date, date]] = {}  # version -> in force from, to
         self.roles = _Index()
         self.programmes = _Index()
         self.topics = _Index()
@@ -120,9 +148,24 @@ class Reference:
                 self.countries.add(concept, *labels, code, iso2)
             elif iri.startswith(NUTS_CODE):
                 country = (p.get(str(PG.inCountry)) or [""])[0]
-                self.regions.add(
-                    Concept(iri, p[pref][0] if p.get(pref) else code, code, country), *labels, code
+                level = int((p.get(str(PG.nutsLevel)) or ["-1"])[0])
+                versions = frozenset(
+                    int(s.removeprefix(NUTS_SCHEME))
+                    for s in p.get(str(SKOS.inScheme), [])
+                    if s.removeprefix(NUTS_SCHEME).isdigit()
                 )
+                label = p[pref][0] if p.get(pref) else code
+                concept = Concept(iri, label, code, country, level, versions)
+                self.regions.add(concept, *labels, code)
+            elif iri.startswith(NUTS_SCHEME) and p.get(str(DCT.temporal)):
+                period = periods.get(p[str(DCT.temporal)][0], {})
+                start = (period.get(str(DCAT.startDate)) or [""])[0]
+                end = (period.get(str(DCAT.endDate)) or ["9999-12-31"])[0]
+                if start and iri.removeprefix(NUTS_SCHEME).isdigit():
+                    self.nuts_versions[int(iri.removeprefix(NUTS_SCHEME))] = (
+                        date.fromisoformat(start),
+                        date.fromisoformat(end),
+                    )
             elif iri.startswith(self.base + "id/role/"):
                 self.roles.add(Concept(iri, _english(p.get(pref, [])), code), *labels, code)
             elif iri.startswith(self.base + "id/programme/"):
@@ -139,14 +182,36 @@ class Reference:
         """A country by English or native name, ISO or EU code ("UK", "EL", "ESP", "España")."""
         return self.countries.find(text)
 
-    def regions_named_in(self, text: str) -> list[Concept]:
+    def nuts_version(self, when: date | None) -> int | None:
+        """The NUTS version in force on ``when``: the latest whose period has begun by then (a
+        version missing from the data leaves its predecessor in force), the first for a date
+        before them all; None without a date or versions."""
+        if when is None or not self.nuts_versions:
+            return None
+        begun = [v for v, (start, _end) in self.nuts_versions.items() if start <= when]
+        return max(begun) if begun else min(self.nuts_versions)
+
+    def region(self, code: str) -> Concept | None:
+        """A NUTS region by its code, of any version."""
+        found = self.regions.find(code)
+        return found if found is not None and found.notation == code.strip().upper() else None
+
+    def regions_named_in(self, text: str, when: date | None = None) -> list[Concept]:
         """The regions whose name occurs in ``text`` as whole words, each once, in order of
-        appearance; a name inside a longer matched name does not count twice."""
+        appearance; a name inside a longer matched name does not count twice. A name that
+        regions of different NUTS versions share (Utrecht: NL31 in NUTS 2016, NL35 in 2024)
+        names the region of the version in force on ``when``, and none without a date."""
         words = f" {normalise(text)} "
+        version = self.nuts_version(when)
         found: list[tuple[int, Concept]] = []
         taken: list[tuple[int, int]] = []
-        for name, concept in self.regions.names():
+        for name, concepts in self.regions.named():
             if len(name) < 4 or any(ch.isdigit() for ch in name):  # codes are not names
+                continue
+            if len(concepts) > 1 and version is not None:
+                concepts = [c for c in concepts if version in c.versions]
+            concept = _deepest(concepts)
+            if concept is None:
                 continue
             at = words.find(f" {name} ")
             if at < 0 or any(a <= at < b for a, b in taken):
@@ -154,7 +219,24 @@ class Reference:
             taken.append((at, at + len(name) + 1))
             if all(concept.iri != c.iri for _, c in found):
                 found.append((at, concept))
-        return [c for _, c in sorted(found, key=lambda pair: pair[0])]
+        # "Highlands & Islands (Scotland)" names one place: the region, not also the country
+        # part that holds it.
+        codes = [c.notation for _, c in found]
+        return [
+            c
+            for _, c in sorted(found, key=lambda pair: pair[0])
+            if not any(o != c.notation and o.startswith(c.notation) for o in codes)
+        ]
+
+
+def _deepest(concepts: list[Concept]) -> Concept | None:
+    """The one region a name gives: the only one, or of regions nested in one another under the
+    same name (NORTHERN IRELAND, level 1, and Northern Ireland, level 2) the deepest; None when
+    the name gives regions apart."""
+    if not concepts:
+        return None
+    deepest = max(concepts, key=lambda c: len(c.notation))
+    return deepest if all(deepest.notation.startswith(c.notation) for c in concepts) else None
 
 
 def _english(labels: list[str]) -> str:

@@ -355,12 +355,13 @@ class _Reader:
         )
         region_code = get("region")
         if region_code:
-            region = self.reference.regions.find(region_code)
+            region = self.reference.region(region_code)
             if region is None:
                 self.remark(
                     Remark(
                         get.place("region"),
-                        f"region {region_code} is not in data/reference/regions.ttl: not linked",
+                        f"region {region_code} is not a NUTS code of any version "
+                        "(data/reference/nuts.ttl): not linked",
                     )
                 )
             organisation.region = region

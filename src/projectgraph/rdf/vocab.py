@@ -36,7 +36,7 @@ FORMATS = Namespace("http://www.w3.org/ns/formats/")
 VANN = Namespace("http://purl.org/vocab/vann/")
 
 NUTS_CODE = "http://data.europa.eu/nuts/code/"
-NUTS_2016 = "http://data.europa.eu/nuts/scheme/2016"
+NUTS_SCHEME = "http://data.europa.eu/nuts/scheme/"  # + the version: 2010, 2013, ... 2024
 EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
 FILE_TYPE_AUTHORITY = EU_AUTHORITY + "file-type/"
 LICENCE_AUTHORITY = EU_AUTHORITY + "licence/"
@@ -104,6 +104,7 @@ RESOURCE_KINDS = (
     "catalog",
     "distribution",
     "service",
+    "group",
 )
 
 # Properties that give a resource its display label, best first.
