@@ -282,16 +282,14 @@ def test_countries_regions_and_cluster_flags(
     )
     assert by_country.most_common(1)[0][0] in {"DEU", "GBR", "ESP", "ITA", "FRA"}
     assert len(by_country) >= 20
-    # Regions only in countries the reference regions table has regions for, and in the
-    # organisation's own country.
+    # Regions are real NUTS 3 regions of the reference list, in the organisation's own country.
     regions = ox.Store()
-    regions.load(path=repo_settings.reference_dir / "regions.ttl", format=ox.RdfFormat.TURTLE)
-    region_country = dict(
-        select(regions, "SELECT ?r ?c { ?r a eurio:AdministrativeArea ; pg:inCountry ?c }")
-    )
+    regions.load(path=repo_settings.reference_dir / "nuts.ttl", format=ox.RdfFormat.TURTLE)
+    region_country = dict(select(regions, "SELECT ?r ?c { ?r pg:nutsLevel 3 ; pg:inCountry ?c }"))
     placed = select(store, "SELECT ?r ?c { ?o eurio:hasSite [ pg:region ?r ; pg:country ?c ] }")
-    assert placed
+    assert len(placed) > report.organisations / 2
     assert all(region_country[r] == c for r, c in placed)
+    assert len({r for r, _ in placed}) > 50  # drawn from the whole list, not a handful
     flags = Counter(
         f
         for (f,) in select(

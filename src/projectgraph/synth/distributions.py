@@ -35,10 +35,9 @@ CSV export (:mod:`projectgraph.synth.cordis`) are both drawn from them.
   UK 11 %, ES 10.5 %, IT and FR 9.5 %, NL 6.5 %, BE 5 %, ..., LI 0.15 %), for the countries of
   the reference countries table (EU, EEA, Switzerland, the United Kingdom); the third
   countries of the real export (about 3 % of its rows) are left out, so every organisation has
-  a country. **Regions**: the reference regions table holds a few NUTS regions only; an
-  organisation of a country that has some gets one of them (uniformly) with probability
-  :data:`REGION_SHARE` (0.25, as if the rest of the country were in regions the table lacks),
-  elsewhere none.
+  a country. **Regions**: an organisation gets, with probability :data:`REGION_SHARE` (0.9:
+  CORDIS states a NUTS code for most participants), one of the real NUTS 3 regions of its
+  country (uniformly), from the reference data's NUTS list.
 - **Cluster organisations** (:data:`CLUSTER_SHARES`): 6 % true (cluster organisations are a
   small minority of participants), 74 % false, and 20 % without the flag (sources such as the
   CORDIS export do not state it); none of the most popular 5 % (the head of universities
@@ -155,7 +154,7 @@ COUNTRY_WEIGHTS: dict[str, float] = {
     "HR": 0.5, "EE": 0.5, "LT": 0.4, "LU": 0.4, "SK": 0.4, "LV": 0.3, "MT": 0.25, "IS": 0.25,
     "LI": 0.15,
 }  # fmt: skip
-REGION_SHARE = 0.25  # organisations of a country with reference regions that get one
+REGION_SHARE = 0.9  # organisations of a country with reference regions that get one
 
 CLUSTER_SHARES: dict[bool | None, float] = {True: 0.06, False: 0.74, None: 0.20}
 

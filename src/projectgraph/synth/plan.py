@@ -211,9 +211,23 @@ def _places(reference: Reference) -> _Places:
             "the reference countries table has none of the countries synthetic organisations "
             f"are drawn from ({', '.join(COUNTRY_WEIGHTS)})"
         )
-    regions = tuple(sorted(reference.regions.concepts.values(), key=lambda c: c.iri))
+    regions = _small_regions(reference)
     regions_of = [[j for j, r in enumerate(regions) if r.country == c.iri] for c in countries]
     return _Places(tuple(countries), weights, codes, regions, regions_of)
+
+
+def _small_regions(reference: Reference) -> tuple[Concept, ...]:
+    """The real NUTS regions organisations are placed in: the deepest level of the newest NUTS
+    version the reference data has at that level (NUTS 3 of 2016: 1,510 regions), as CORDIS
+    places its participants."""
+    concepts = list(reference.regions.concepts.values())
+    if not concepts:
+        return ()
+    deepest = max(c.level for c in concepts)
+    at_level = [c for c in concepts if c.level == deepest]
+    newest = max((v for c in at_level for v in c.versions), default=None)
+    chosen = [c for c in at_level if newest is None or newest in c.versions]
+    return tuple(sorted(chosen, key=lambda c: c.iri))
 
 
 @dataclass(frozen=True)
