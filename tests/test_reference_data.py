@@ -71,9 +71,7 @@ def test_the_generated_files_are_what_the_script_makes_of_the_sources() -> None:
 
 
 @pytest.mark.parametrize(("year", "level"), versions_and_levels())
-def test_each_version_has_every_code_of_its_source(
-    store: ox.Store, year: int, level: int
-) -> None:
+def test_each_version_has_every_code_of_its_source(store: ox.Store, year: int, level: int) -> None:
     rows = select(
         store,
         f"""SELECT ?code WHERE {{
@@ -207,6 +205,4 @@ def test_a_name_finds_the_region_it_names_once(reference: Reference) -> None:
     assert [c.notation for c in reference.regions_named_in("Utrecht", date(2019, 1, 1))] == [
         "NL310"
     ]
-    assert [c.notation for c in reference.regions_named_in("Utrecht", date(2025, 1, 1))] == [
-        "NL35"
-    ]
+    assert [c.notation for c in reference.regions_named_in("Utrecht", date(2025, 1, 1))] == ["NL35"]

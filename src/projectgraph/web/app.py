@@ -48,6 +48,7 @@ def create_app(
     site = Site(settings, engine, build, build_metadata(build), context)
     examples = load_queries(settings.queries_dir)
     api = NamedQueryApi(settings, engine, build, examples, context)
+    site.answers = api  # the maps and charts of pages draw from the named queries' answers
     if metrics is None:
         served = {"build_id": build.build_id, "triples": str(build.manifest.get("triples"))}
         metrics = Metrics(engine.health, served)

@@ -31,7 +31,7 @@ from projectgraph import __version__
 from projectgraph.rdf.conneg import negotiate
 from projectgraph.settings import Settings
 from projectgraph.sparql.named import NamedQuery, ParameterError
-from projectgraph.sparql.representations import Representation, by_name, representations
+from projectgraph.sparql.representations import ROWS, Representation, by_name, representations
 from projectgraph.store.base import QueryEngine, QueryError, QueryRequest, ResultTooLarge, read_all
 from projectgraph.store.loading import ServedBuild
 from projectgraph.store.pool import QueryAborted
@@ -273,6 +273,29 @@ class NamedQueryApi:
         return CachedResponse(
             body, headers, outcome.rows if counted is None else counted, outcome.stats
         )
+
+    async def rows(self, name: str, given: dict[str, str] | None = None) -> list[dict[str, str]]:
+        """The rows of the named query ``name`` with the values ``given`` (or its defaults), each
+        value as text, the whole answer (pages, maps and charts draw from these): from
+        the cache, the build's answers or the engine, like a request. Empty when there is no
+        such query or it fails (a page is still drawn, without the figure)."""
+        query = self.queries.get(name)
+        if query is None or query.returns_graph:
+            return []
+        try:
+            text = query.prepare(given or {}, self.settings.base_iri)
+            answer, _ = await self.answer(query, text, ROWS, given)
+        except (ParameterError, ApiError):
+            return []
+        found = json.loads(answer.body)
+        if not isinstance(found, list):
+            return []
+        # The JSON rows type numbers; figures read every value as the text it is.
+        return [
+            {k: v if isinstance(v, str) else json.dumps(v) for k, v in row.items() if v is not None}
+            for row in found
+            if isinstance(row, dict)
+        ]
 
     def _cap(self, query: NamedQuery) -> int:
         """The most rows an answer of ``query`` holds: ``max_rows``, or a page (0: no cap)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from email.utils import formatdate
+from functools import partial
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -21,11 +22,13 @@ from starlette.responses import FileResponse, Response
 from projectgraph.publish.void import dataset_iri
 from projectgraph.rdf.conneg import negotiate
 from projectgraph.rdf.vocab import DCAT, DCT, EURIO, FOAF, ORG, PG, SCHEMA, VOID
-from projectgraph.web.caching import cached, etag, not_modified
+from projectgraph.web.api.result_cache import CachedResponse
+from projectgraph.web.caching import cached, etag, kept, not_modified
 from projectgraph.web.errors import error_response
+from projectgraph.web.figures import panels
 from projectgraph.web.linked_data.schema_org import dataset, script_json
 from projectgraph.web.linked_data.site import BROWSE, Site, representation
-from projectgraph.web.linked_data.urls import DATA_FORMATS
+from projectgraph.web.linked_data.urls import DATA_FORMATS, Urls
 from projectgraph.web.linked_data.view import Description
 from projectgraph.web.pages import render
 from projectgraph.web.terms import subject_of
@@ -255,8 +258,14 @@ class Harvest:
         return self._counts
 
     async def home(self, request: Request) -> Response:
-        """What the dataset is, how big, and every way in."""
+        """What the dataset is, how big, and every way in: rendered once per build and public
+        base, like the resource pages."""
         urls = self.site.urls(request)
+        key = ("home", urls.base.public)
+        make = partial(self._home, request, urls)
+        return await kept(request, self.site.rendered, self.site.build.build_id, key, make)
+
+    async def _home(self, request: Request, urls: Urls) -> CachedResponse:
         triples = self.description(request)
         d = Description(dataset_iri(self.site.settings), triples, urls, {})
         projects = await self.site.describer.instances([str(EURIO.Project)], 0, HOME_PROJECTS + 1)
@@ -269,14 +278,14 @@ class Harvest:
             listed=listed,
             more_projects=len(project_iris) > HOME_PROJECTS,
             counts=await self.counts(),
+            figures=await panels.home(self.site.answers, urls) if self.site.answers else [],
             browse=BROWSE,
             files=self.files(),
             dataset_jsonld=script_json(self.dataset_jsonld(d)),
             description=self.site.settings.dataset.description,
             **self.site.page_context(request, urls),
         )
-        tag = etag(self.site.build.build_id, "home", urls.base.public)
-        return cached(request, html, "text/html; charset=utf-8", tag)
+        return CachedResponse(html.encode(), {"Content-Type": "text/html; charset=utf-8"})
 
     async def page_urls(self, request: Request) -> list[str]:
         """Every HTML page of the site, as public URLs."""

@@ -49,6 +49,7 @@ from projectgraph.web.api.result_cache import CachedResponse, ResultCache
 from projectgraph.web.base import base_map, public_base
 from projectgraph.web.caching import kept
 from projectgraph.web.errors import error_response
+from projectgraph.web.figures import panels
 from projectgraph.web.linked_data.descriptions import Described, Describer
 from projectgraph.web.linked_data.schema_org import describe_jsonld, script_json
 from projectgraph.web.linked_data.urls import (
@@ -150,6 +151,8 @@ class Site:
         self.page_size = settings.page_size  # links to a resource, or browse entries, a page
         # Rendered bytes by (kind of document, public base, resource, format, page).
         self.rendered = ResultCache(RENDERED_ENTRIES, RENDERED_BYTES)
+        # Named-query answers the figures of pages draw from (the app sets the API's).
+        self.answers: panels.Answers | None = None
 
     # --- shared pieces ---------------------------------------------------------------------
 
@@ -278,11 +281,13 @@ class Site:
             return missing
         d = await self.description(described, iri, urls)
         pages = Pages(str(urls.page(iri)), number, described.more)
+        figures = await panels.page(kind, iri, d, urls, self.answers) if number == 1 else []
         html = render(
             TEMPLATES.get(kind, "resource.html"),
             d=d,
             kind=kind,
             iri=iri,
+            figures=figures,
             jsonld=script_json(describe_jsonld(d)),
             alternates=[(f.media_type, urls.data(iri, key)) for key, f in DATA_FORMATS.items()],
             pages=pages,
