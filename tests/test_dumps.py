@@ -15,13 +15,13 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from pyld import jsonld as pyld
-from rdflib.compare import isomorphic
 
 from projectgraph.pipeline.run import BuildResult, build
 from projectgraph.rdf.jsonld import document_chunks, node_json
 from projectgraph.rdf.serialize import jsonld as small_graph_jsonld
 from projectgraph.settings import load_settings
 from tests.conftest import REPO
+from tests.graphs import isomorphic
 
 FORMATS = {
     "projectgraph.ttl": ox.RdfFormat.TURTLE,

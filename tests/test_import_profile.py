@@ -9,7 +9,6 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from rdflib import Graph
-from rdflib.compare import isomorphic
 from typer.testing import CliRunner
 
 from projectgraph.build.assemble import assemble
@@ -17,6 +16,7 @@ from projectgraph.cli import app
 from projectgraph.settings import Settings
 from projectgraph.validate.shacl import load_shapes, validate
 from tests.conftest import REPO
+from tests.graphs import isomorphic
 
 PAGE = REPO / "data/sources/clusters3-eu-project-profile.txt"
 HTML = REPO / "tests/data/import/profile/clusters3.html"

@@ -16,7 +16,6 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from pyld import jsonld as pyld
-from rdflib.compare import isomorphic
 
 from projectgraph.build.assemble import assemble
 from projectgraph.publish.manifest import load_context
@@ -30,6 +29,7 @@ from projectgraph.rdf.serialize import jsonld as small_graph_jsonld
 from projectgraph.rdf.terms import rdflib_graph
 from projectgraph.settings import load_settings
 from tests.conftest import REPO
+from tests.graphs import isomorphic
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph
-from rdflib.compare import isomorphic
 
 from projectgraph.build.assemble import assemble
 from projectgraph.settings import Settings
 from projectgraph.validate import patches, shacl
 from projectgraph.validate.report import Report
 from projectgraph.validate.shacl import load_shapes, validate
+from tests.graphs import isomorphic
 
 REPO = Path(__file__).resolve().parents[1]
 CASES = sorted((Path(__file__).parent / "data" / "invalid").glob("*.ttl"))
