@@ -103,6 +103,16 @@ def test_sparql_counts_equal_the_csv_module_counts(imported: Path) -> None:
     expected = Counter(EU_TO_ISO.get(r["country"], r["country"]) for r in partners)
     assert by_country == dict(expected)
     assert {"GR", "GB"} <= set(by_country)
+    # Every NUTS code of the export links to its region of data/reference/nuts.ttl (NUTS 2016
+    # codes: PT16E Coimbra, recoded PT191 in NUTS 2024, included).
+    regions = {
+        row["code"].value
+        for row in store.query(
+            f"""{prefixes} SELECT DISTINCT ?code WHERE {{ ?o eurio:hasSite/pg:region ?r .
+                BIND(STRAFTER(STR(?r), "http://data.europa.eu/nuts/code/") AS ?code) }}"""
+        )
+    }
+    assert regions == {r["nutsCode"] for r in partners if r["nutsCode"]}
 
 
 def test_reimporting_changes_nothing_and_an_edit_changes_one_record(

@@ -51,6 +51,10 @@ REGION_NAMES = {
     "UKN0": "Northern Ireland",
 }
 
+# The official names of the NUTS 2 regions the partners are in, and their countries.
+NUTS2_NAMES = {**REGION_NAMES, "HU32": "Észak-Alföld"}
+NUTS2_COUNTRIES = {"ES": "ESP", "PL": "POL", "IT": "ITA", "LV": "LVA", "HU": "HUN", "UK": "GBR"}
+
 
 def _partner(name: str, role: str, country: str | None, cluster: bool) -> dict[str, Any]:
     row: dict[str, Any] = {"acronym": "CLUSTERS3", "name": name, "role": role}
@@ -91,12 +95,44 @@ def expected() -> dict[str, list[dict[str, Any]] | None]:
             {"project": PROJECT, "acronym": "CLUSTERS3", "partners": countries["GBR"]}
         ],
         "projects-by-region": [  # default: ES21, a partner's region and a seminar place
-            {"project": PROJECT, "acronym": "CLUSTERS3", "how": how}
-            for how in sorted(
-                ["partner based there"] * ("ES21" in HOME_REGIONS.values())
-                + ["event held there"] * ("ES21" in SEMINAR_PLACES)
+            {"project": PROJECT, "acronym": "CLUSTERS3", "how": how, "region": NUTS + code}
+            for how, code in sorted(
+                [("partner based there", c) for c in set(HOME_REGIONS.values())]
+                + [("event held there", c) for c in SEMINAR_PLACES]
             )
+            if code.startswith("ES21")
         ],
+        # Partners' regions counted in their NUTS 2 region (HU321 in HU32, Észak-Alföld).
+        "projects-by-nuts2-region": [
+            {
+                "region": NUTS + code,
+                "code": code,
+                "name": NUTS2_NAMES[code],
+                "country": COUNTRY + NUTS2_COUNTRIES[code[:2]],
+                "projects": 1,
+            }
+            for code in sorted({c[:4] for c in HOME_REGIONS.values()})
+        ],
+        "projects-by-start-year": [
+            {"year": 2016, "projects": 1, "total_budget": TOTAL, "eu_contribution": EU}
+        ],
+        "country-projects-by-year": [{"year": 2016, "projects": 1}],  # default: ESP
+        "programme-projects-by-year": [
+            {"year": 2016, "projects": 1, "total_budget": TOTAL, "eu_contribution": EU}
+        ],
+        "partners-by-country-group": sorted(  # default: the EEA, which GBR is not in
+            (
+                {
+                    "name": name,
+                    "country": COUNTRY + c,
+                    "country_name": COUNTRY_NAMES[c],
+                    "projects": 1,
+                }
+                for name, _, c, _ in PARTNERS
+                if c and c != "GBR"
+            ),
+            key=lambda r: r["name"],
+        ),
         "projects-by-programme": [
             {"project": PROJECT, "acronym": "CLUSTERS3", "start": "2016-04-01", "end": "2020-03-31"}
         ],

@@ -68,6 +68,7 @@ class Concept:
     country: str = ""  # a region's country IRI
     level: int = -1  # a NUTS region's level (0-3)
     versions: frozenset[int] = frozenset()  # the NUTS versions (2016, 2021, ...) it is in
+    replaced_by: str = ""  # the region's IRI in a later version that recoded it
 
 
 @dataclass
@@ -155,7 +156,8 @@ class Reference:
                     if s.removeprefix(NUTS_SCHEME).isdigit()
                 )
                 label = p[pref][0] if p.get(pref) else code
-                concept = Concept(iri, label, code, country, level, versions)
+                later = (p.get(str(DCT.isReplacedBy)) or [""])[0]
+                concept = Concept(iri, label, code, country, level, versions, later)
                 self.regions.add(concept, *labels, code)
             elif iri.startswith(NUTS_SCHEME) and p.get(str(DCT.temporal)):
                 period = periods.get(p[str(DCT.temporal)][0], {})
@@ -199,8 +201,10 @@ class Reference:
     def regions_named_in(self, text: str, when: date | None = None) -> list[Concept]:
         """The regions whose name occurs in ``text`` as whole words, each once, in order of
         appearance; a name inside a longer matched name does not count twice. A name that
-        regions of different NUTS versions share (Utrecht: NL31 in NUTS 2016, NL35 in 2024)
-        names the region of the version in force on ``when``, and none without a date."""
+        regions of different NUTS versions share names the region of the version in force on
+        ``when`` (Utrecht: NL310 in 2019, NL35 in 2025), and none without a date. A region
+        NUTS recoded later is given by its current code (Lubelskie, PL31 in NUTS 2013 when a
+        project starts in 2016, is PL81): the same place, drawn on today's maps."""
         words = f" {normalise(text)} "
         version = self.nuts_version(when)
         found: list[tuple[int, Concept]] = []
@@ -213,6 +217,12 @@ class Reference:
             concept = _deepest(concepts)
             if concept is None:
                 continue
+            seen = {concept.iri}
+            while concept.replaced_by in self.regions.concepts:
+                concept = self.regions.concepts[concept.replaced_by]
+                if concept.iri in seen:  # a cycle in the data: stop where it closes
+                    break
+                seen.add(concept.iri)
             at = words.find(f" {name} ")
             if at < 0 or any(a <= at < b for a, b in taken):
                 continue
