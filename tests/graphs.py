@@ -21,3 +21,11 @@ def _canonical(graph: rdflib.Graph) -> ox.Dataset:
 def isomorphic(a: rdflib.Graph, b: rdflib.Graph) -> bool:
     """Whether ``a`` and ``b`` are the same graph up to blank-node labels."""
     return len(a) == len(b) and _canonical(a) == _canonical(b)
+
+
+def canonical(triples: set[ox.Triple]) -> set[ox.Triple]:
+    """``triples`` with their blank nodes relabelled canonically: two sets that differ only in
+    blank-node labels (two loads of one dump, say) come out equal."""
+    dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+    return {q.triple for q in dataset}

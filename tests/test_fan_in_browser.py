@@ -128,6 +128,21 @@ def largest_country(server: Server) -> tuple[str, int]:
     return row["country"]["value"].removeprefix(COUNTRY), int(row["n"]["value"])
 
 
+def others_linking(server: Server, code: str) -> int:
+    """How many resources besides organisations link to the country: its NUTS regions
+    (pg:inCountry) and the country groups it is in (skos:member)."""
+    query = f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p <{COUNTRY}{code}> .
+        FILTER (!CONTAINS(STR(?s), "/id/organisation/")) }}"""
+    answer = httpx.post(
+        server.url + "/sparql",
+        data={"query": query},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=60,
+    )
+    assert answer.status_code == 200, answer.text
+    return int(answer.json()["results"]["bindings"][0]["n"]["value"])
+
+
 def test_paging_through_a_countrys_thousands_of_organisations(
     luxembourg_server: Server, tab: Tab
 ) -> None:
@@ -140,8 +155,9 @@ def test_paging_through_a_countrys_thousands_of_organisations(
     heading = page.locator("h1").inner_text()
     assert heading == "Luxembourg"
     listed = page.locator(
-        'section:has(h2:has-text("Organisations and regions here")) li a[href*="/page/organisation/"]'
+        'section:has(h2:has-text("Organisations and regions here")) li a[href*="/page/"]'
     )
+    total = count + others_linking(luxembourg_server, code)
     seen: list[str] = []
     number = 1
     while True:
@@ -157,14 +173,17 @@ def test_paging_through_a_countrys_thousands_of_organisations(
             expect(page.locator("nav.pages")).to_contain_text("the last")
             assert 0 < len(found) <= PAGE_SIZE
             break
-        assert len(found) == PAGE_SIZE, f"page {number}: {len(found)} organisations"
+        assert len(found) == PAGE_SIZE, f"page {number}: {len(found)} resources"
         assert page.get_by_role("link", name="Previous", exact=True).count() == (number > 1)
         following.click()
         number += 1
         page.wait_for_url(re.compile(rf"/page/country/{code}\?page={number}$"))
-    assert len(seen) == len(set(seen)) == count, (len(seen), len(set(seen)), count)
-    assert number == -(-count // PAGE_SIZE)  # every link to the country is an organisation's
-    assert all(href.startswith(f"{luxembourg_server.url}/page/organisation/") for href in seen)
+    assert len(seen) == len(set(seen)) == total, (len(seen), len(set(seen)), total)
+    assert number == -(-total // PAGE_SIZE)
+    organisations = [h for h in seen if h.startswith(f"{luxembourg_server.url}/page/organisation/")]
+    assert len(organisations) == count
+    others = {h.removeprefix(luxembourg_server.url).split("/")[2] for h in seen} - {"organisation"}
+    assert others <= {"region", "group"}
     # One past the last page is not found.
     after = httpx.get(f"{luxembourg_server.url}/page/country/{code}?page={number + 1}", timeout=60)
     assert after.status_code == 404
@@ -191,4 +210,5 @@ def test_a_countrys_data_document_pages_by_hydra(luxembourg_server: Server) -> N
         local = f"{luxembourg_server.url}/"
         assert hydra == [u.replace(local, "https://w3id.org/projectgraph/") for u in following]
         url = following[0] if following else None
-    assert len(organisations) == count and pages == -(-count // PAGE_SIZE)
+    total = count + others_linking(luxembourg_server, code)
+    assert len(organisations) == count and pages == -(-total // PAGE_SIZE)

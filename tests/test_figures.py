@@ -23,6 +23,7 @@ PAGES = [
     ("/page/region/HU321", "region-map"),
     ("/page/country/HUN", "country-map"),
     ("/page/project/clusters3", "project-map"),
+    ("/page/programme/interreg-europe", "years"),
 ]
 FIGURE = re.compile(r'<figure class="figure" id="([^"]+)">(.*?)</figure>', re.S)
 SVG = re.compile(r"<svg .*?</svg>", re.S)
@@ -133,9 +134,10 @@ def test_the_figures_are_drawn_in_chromium(server: Server, tab: Tab, path: str, 
     expect(svg).to_be_visible()
     box = svg.bounding_box()
     assert box and box["width"] >= 300 and box["height"] >= 200, box
-    # Regions are drawn: the map has filled paths inside its frame.
+    # Something is drawn: regions (paths), bars (rects) or marks (circles) of some size.
     drawn = svg.evaluate(
-        "s => [...s.querySelectorAll('path')].filter(p => p.getBBox().width > 0).length"
+        "s => [...s.querySelectorAll('path, rect, circle')]"
+        ".filter(p => p.getBBox().width > 0).length"
     )
     assert drawn > 0
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ import pyoxigraph as ox
 import pytest
 
 from projectgraph.rdf.vocab import LABEL_PROPERTIES, SKOS
+from tests.graphs import canonical
 from tests.server import Server, start_server
 
 CANONICAL = "https://w3id.org/projectgraph/"
@@ -489,7 +490,8 @@ def test_browse_lists(http: httpx.Client) -> None:
         and "Ministry of Economics of the Republic of Latvia" in organisations
     )
     countries = visible_text(http.get("/browse/country").text)
-    assert "Poland" in countries and "Norway" not in countries  # only countries the data uses
+    # Only countries the data uses: partners', NUTS regions', country groups'.
+    assert "Poland" in countries and "Norway" in countries and "New Zealand" not in countries
     assert http.get("/browse/nothing").status_code == 404
 
 
@@ -505,7 +507,8 @@ def test_pages_are_cacheable(http: httpx.Client) -> None:
 HYDRA = "http://www.w3.org/ns/hydra/core#"
 LABELS = [ox.NamedNode(str(p)) for p in (*LABEL_PROPERTIES, SKOS.notation)]
 DESCRIBED = [r for r in RESOURCES if r.split("/")[0] not in ("dataset", "catalog", "distribution")]
-DESCRIBED += ["role/partner", "scheme/topic", "region/ES21", "country/GBR"]
+# A country with regions has one link from each of them (pg:inCountry): more than a page.
+DESCRIBED += ["role/partner", "scheme/topic", "region/ES21", "country/UKR"]
 EXTERNAL = {
     "region": "http://data.europa.eu/nuts/code/",
     "country": "http://publications.europa.eu/resource/authority/country/",
@@ -560,7 +563,9 @@ def test_a_data_document_is_the_description_read_pattern_by_pattern(
     response = http.get(f"/data/{resource}.nt")
     assert response.status_code == 200
     served = by_value({q.triple for q in ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)})
-    expected = expected_description(merged_store, canonical_iri(resource))
+    # The server's store and this one label blank nodes (a region's geometry) each their way.
+    served = canonical(served)
+    expected = canonical(expected_description(merged_store, canonical_iri(resource)))
     assert served == expected, (served - expected, expected - served)
     assert 'rel="next"' not in response.headers["link"]
     assert not any(t.predicate.value.startswith(HYDRA) for t in served)  # one page: no view

@@ -45,6 +45,8 @@ ROWS, TSV = SOLUTIONS[0], by_name("tsv", False)
 # IRIs not in the data, one that fits each parameter's pattern.
 ABSENT = (
     f"{BASE}id/project/not-in-the-data",
+    f"{BASE}id/programme/not-in-the-data",
+    f"{BASE}id/group/not-in-the-data",
     "http://publications.europa.eu/resource/authority/country/ZZZ",
     "http://data.europa.eu/nuts/code/ZZ99",
 )

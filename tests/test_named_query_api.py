@@ -323,7 +323,7 @@ SLOW = """#+ summary: Pairs of values longer than a text (slow on purpose)
 #+ params:
 #+   text: {description: any text, default: x}
 SELECT (COUNT(*) AS ?pairs) WHERE {
-  ?a ?b ?c . ?d ?e ?f .
+  GRAPH <https://w3id.org/projectgraph/graph/data/reference/countries> { ?a ?b ?c . ?d ?e ?f }
   FILTER (STRLEN(STR(?c)) + STRLEN(STR(?f)) > STRLEN(?_text))
 }
 """

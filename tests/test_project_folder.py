@@ -48,7 +48,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_build_stays_inside_the_project_folder(folder: Path) -> None:
     dist = folder / ".projectgraph" / "dist"
     manifest = json.loads((dist / "build.json").read_text())
-    assert len(manifest["graphs"]) == 120 + 6  # the records, the ontology, 5 reference files
+    assert len(manifest["graphs"]) == 120 + 7  # the records, the ontology, 6 reference files
     assert not (REPO / "dist").resolve().is_relative_to(folder)
 
 

@@ -25,6 +25,7 @@ from rdflib.term import Node
 
 from projectgraph.build.locate import SourceText
 from projectgraph.errors import Location, SourceError
+from projectgraph.importers.reference import is_generator_input
 from projectgraph.rdf.formats import SOURCE_FORMATS
 from projectgraph.rdf.terms import from_rdflib, rdflib_graph, to_rdflib
 from projectgraph.rdf.vocab import graph_iri, parse_base, slugify
@@ -57,7 +58,12 @@ def discover(settings: Settings, paths: Sequence[Path] | None = None) -> list[So
     record; the ontology and reference data always come along so references resolve.
     """
     sources = [_source(settings, settings.ontology, "ontology")]
-    sources += [_source(settings, p, "reference") for p in _rdf_files(settings.reference_dir)]
+    reference = Path(settings.reference_dir)
+    sources += [
+        _source(settings, p, "reference")
+        for p in _rdf_files(reference)
+        if not is_generator_input(p, reference)
+    ]
     for folder in paths if paths is not None else settings.project_dirs:
         sources += [_source(settings, p, "project") for p in _rdf_files(Path(folder))]
     seen: set[Path] = set()

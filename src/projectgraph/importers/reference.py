@@ -50,6 +50,19 @@ _COUNTRY_ALIASES = {
 }
 
 
+# The generator's inputs (scripts/reference_data.py): merged into the generated files, so
+# neither published as graphs of their own nor read twice.
+SOURCES_FOLDER = "sources"
+
+
+def is_generator_input(path: Path, reference_dir: Path) -> bool:
+    """Whether ``path`` lies in the reference folder's ``sources/`` (not reference data)."""
+    try:
+        return path.relative_to(reference_dir).parts[0] == SOURCES_FOLDER
+    except (ValueError, IndexError):
+        return False
+
+
 def normalise(text: str) -> str:
     """A name as compared: accents folded, lower case, "&" read as "and", punctuation and
     runs of spaces as one space."""
@@ -113,8 +126,9 @@ class Reference:
     def __init__(self, settings: Settings) -> None:
         self.base = parse_base(settings.base_iri)
         triples: list[ox.Triple] = []
-        for path in sorted(Path(settings.reference_dir).rglob("*")):
-            if path.suffix in SOURCE_FORMATS:
+        folder = Path(settings.reference_dir)
+        for path in sorted(folder.rglob("*")):
+            if path.suffix in SOURCE_FORMATS and not is_generator_input(path, folder):
                 triples += [
                     q.triple
                     for q in ox.parse(
