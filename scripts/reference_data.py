@@ -7,8 +7,8 @@ and the outlines the server draws its maps from.
 Reads (data/reference/README.md states each source and its terms):
 - ``data/reference/sources/nuts2json/pub/v2/{year}/4326/nutspt_{level}.json``: Eurostat GISCO's
   NUTS label points, code ``id`` and official name ``na``, as eurostat/Nuts2json publishes them;
-- ``.../2024/3035/60M/nutsrg_2.json``: the NUTS 2 regions as polygons projected to ETRS89-LAEA
-  (EPSG:3035), 1:60 million;
+- ``.../2024/3035/60M/nutsrg_2.json`` and ``cntrg.json``: the NUTS 2 regions, and the countries
+  around them, as polygons projected to ETRS89-LAEA (EPSG:3035), 1:60 million;
 - ``data/reference/sources/region-names.ttl``: the names sources write for some regions (English
   names, older spellings) and editorial notes, kept as they were curated;
 - pycountry (ISO 3166-1 from Debian's iso-codes) and Babel (Unicode CLDR) for the countries.
@@ -406,6 +406,15 @@ def outlines(found: dict[str, Region]) -> dict:
     for f in sorted(features(folder / "nutsrg_2.json"), key=lambda f: f["properties"]["id"]):
         code = f["properties"]["id"]
         out["nuts2"][code], out["bbox"][code] = _shape(f["geometry"])
+    # The countries around the NUTS 2 regions (the United Kingdom, Ukraine, North Africa...),
+    # drawn grey behind them; "XJL" is no man's land.
+    out["countries"] = {}
+    mapped = {code[:2] for code in out["nuts2"]}
+    for f in sorted(features(folder / "cntrg.json"), key=lambda f: f["properties"]["id"]):
+        code = f["properties"]["id"]
+        if code not in mapped and code != "XJL":
+            out["countries"][code] = _shape(f["geometry"])[0]
+            out["bbox"]["country:" + code] = _shape(f["geometry"])[1]
     project = Transformer.from_crs("EPSG:4326", "EPSG:3035", always_xy=True)
     out["points"] = {
         code: list(_km(*project.transform(*r.point))) for code, r in sorted(found.items())

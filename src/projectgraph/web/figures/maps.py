@@ -40,6 +40,7 @@ class Outlines:
     names: dict[str, str]  # official names of the NUTS 0 and 2 regions of the map
     source: str
     version: int
+    countries: dict[str, str]  # path data of the countries around the NUTS area (bbox "country:X")
 
     def nuts2_of(self, code: str) -> str | None:
         """The NUTS 2 region of the map that a code of any level and version falls in."""
@@ -61,6 +62,7 @@ def outlines() -> Outlines:
         data["names"],
         data["source"],
         data["version"],
+        data["countries"],
     )
 
 
@@ -133,10 +135,14 @@ def _open(frame: tuple[int, int, int, int], title: str, desc: str, key: str) -> 
 
 
 def _around(codes: Iterable[str], frame: tuple[int, int, int, int], stroke: float) -> str:
-    """The NUTS 2 regions of the frame that are not ``codes``, in one grey path."""
+    """The NUTS 2 regions of the frame that are not ``codes``, and the countries outside the
+    NUTS area, in one grey path."""
     o = outlines()
     skip = set(codes)
     d = "".join(p for c, p in o.nuts2.items() if c not in skip and _intersects(o.bbox[c], frame))
+    d += "".join(
+        p for c, p in o.countries.items() if _intersects(o.bbox["country:" + c], frame)
+    )
     return f'<path d="{d}" fill="{AROUND}" stroke="#ccc" stroke-width="{stroke:g}"/>' if d else ""
 
 
@@ -208,8 +214,8 @@ def choropleth(
     codes = [c for c in codes if _intersects(o.bbox[c], frame)]
     bounds = classes(counts.get(c, 0) for c in codes)
     out = _open(frame, title, desc, key)
-    if within:  # the neighbours, unshaded
-        out.append(_around(codes, frame, stroke))
+    # The neighbours unshaded (of a country map), and the countries outside the NUTS area.
+    out.append(_around(codes if within else o.nuts2, frame, stroke))
     for code in codes:
         n = counts.get(code, 0)
         label = f"{o.names.get(code, code)} ({code}): {n} {unit.lower()}"
