@@ -140,9 +140,7 @@ def _around(codes: Iterable[str], frame: tuple[int, int, int, int], stroke: floa
     o = outlines()
     skip = set(codes)
     d = "".join(p for c, p in o.nuts2.items() if c not in skip and _intersects(o.bbox[c], frame))
-    d += "".join(
-        p for c, p in o.countries.items() if _intersects(o.bbox["country:" + c], frame)
-    )
+    d += "".join(p for c, p in o.countries.items() if _intersects(o.bbox["country:" + c], frame))
     return f'<path d="{d}" fill="{AROUND}" stroke="#ccc" stroke-width="{stroke:g}"/>' if d else ""
 
 
