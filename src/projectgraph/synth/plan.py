@@ -218,7 +218,7 @@ def _places(reference: Reference) -> _Places:
 
 def _small_regions(reference: Reference) -> tuple[Concept, ...]:
     """The real NUTS regions organisations are placed in: the deepest level of the newest NUTS
-    version the reference data has at that level (NUTS 3 of 2016: 1,510 regions), as CORDIS
+    version the reference data has at that level (NUTS 3 of 2024: 1,333 regions), as CORDIS
     places its participants."""
     concepts = list(reference.regions.concepts.values())
     if not concepts:
