@@ -36,6 +36,16 @@ from types import SimpleNamespace
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, SKOS, XSD
 
+from projectgraph.rdf.vocab import (
+    COUNTRY_AUTHORITY,
+    EURIO,
+    GEO,
+    NUTS_CODE,
+    NUTS_SCHEME,
+    PG,
+    SF,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "data" / "reference" / "sources"
 NUTS2JSON = SOURCES / "nuts2json" / "pub" / "v2"
@@ -44,14 +54,10 @@ COUNTRIES_TTL = ROOT / "data" / "reference" / "countries.ttl"
 GROUPS_TTL = ROOT / "data" / "reference" / "country-groups.ttl"
 OUTLINES = ROOT / "src" / "projectgraph" / "web" / "figures" / "outlines.json"
 
-EURIO = Namespace("http://data.europa.eu/s66#")
-PG = Namespace("https://w3id.org/projectgraph/ontology#")
-GEO = Namespace("http://www.opengis.net/ont/geosparql#")
-SF = Namespace("http://www.opengis.net/ont/sf#")
-NUTS = Namespace("http://data.europa.eu/nuts/code/")
-SCHEME = "http://data.europa.eu/nuts/scheme/"
-COUNTRY = Namespace("http://publications.europa.eu/resource/authority/country/")
-COUNTRY_SCHEME = URIRef("http://publications.europa.eu/resource/authority/country")
+NUTS = Namespace(NUTS_CODE)
+SCHEME = NUTS_SCHEME
+COUNTRY = Namespace(COUNTRY_AUTHORITY)
+COUNTRY_SCHEME = URIRef(COUNTRY_AUTHORITY.rstrip("/"))
 GROUP = "id/group/"  # base-relative, like every IRI projectgraph mints
 
 # Each NUTS version and the period its regulation applies to statistics.

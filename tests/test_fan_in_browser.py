@@ -19,6 +19,7 @@ import csv
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -117,6 +118,12 @@ def largest_country(server: Server) -> tuple[str, int]:
     query = f"""SELECT ?country (COUNT(DISTINCT ?o) AS ?n) WHERE {{
         ?o a <{EURIO}Organisation> ; <{EURIO}hasSite>/<{PG}country> ?country
     }} GROUP BY ?country ORDER BY DESC(?n) LIMIT 1"""
+    [row] = bindings(server, query)
+    return row["country"]["value"].removeprefix(COUNTRY), int(row["n"]["value"])
+
+
+def bindings(server: Server, query: str) -> list[dict[str, Any]]:
+    """The rows of a SELECT over the server's /sparql, as SPARQL JSON bindings."""
     answer = httpx.post(
         server.url + "/sparql",
         data={"query": query},
@@ -124,8 +131,8 @@ def largest_country(server: Server) -> tuple[str, int]:
         timeout=60,
     )
     assert answer.status_code == 200, answer.text
-    [row] = answer.json()["results"]["bindings"]
-    return row["country"]["value"].removeprefix(COUNTRY), int(row["n"]["value"])
+    rows: list[dict[str, Any]] = answer.json()["results"]["bindings"]
+    return rows
 
 
 def others_linking(server: Server, code: str) -> int:
@@ -133,14 +140,7 @@ def others_linking(server: Server, code: str) -> int:
     (The groups that have it as a member are not links to it in that list.)"""
     query = f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p <{COUNTRY}{code}> .
         FILTER (STRSTARTS(STR(?s), "http://data.europa.eu/nuts/code/")) }}"""
-    answer = httpx.post(
-        server.url + "/sparql",
-        data={"query": query},
-        headers={"Accept": "application/sparql-results+json"},
-        timeout=60,
-    )
-    assert answer.status_code == 200, answer.text
-    return int(answer.json()["results"]["bindings"][0]["n"]["value"])
+    return int(bindings(server, query)[0]["n"]["value"])
 
 
 def test_paging_through_a_countrys_thousands_of_organisations(
