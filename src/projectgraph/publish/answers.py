@@ -43,6 +43,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from projectgraph.publish.readonly import ReadOnlyDatabase
+from projectgraph.publish.search_index import index_graph
 from projectgraph.sparql.grouped import Plan, plan
 from projectgraph.sparql.named import NamedQuery
 from projectgraph.sparql.results import Term, plain_rows, rows_json, write_json
@@ -126,6 +128,7 @@ class Written:
     size: int
     queries: dict[str, dict[str, object]]
     seconds: float
+    search: dict[str, object] = field(default_factory=dict)  # what the search index holds
 
 
 GraphSource = Callable[[], Iterable[bytes]]
@@ -133,6 +136,9 @@ GraphSource = Callable[[], Iterable[bytes]]
 picklable object, as it is sent to the child process that loads the graph."""
 
 CHUNK = 16 << 20  # bytes of N-Triples loaded at a time
+# The outcome of indexing for search comes back with the queries', under this name (no query
+# file has it: names are file names without their extension).
+SEARCH_JOB = "/search"
 
 
 @dataclass(frozen=True)
@@ -266,6 +272,7 @@ def answer_graph(
     else:
         budget = max(LEAST_BUDGET, SECONDS_PER_TRIPLE * triples)
         outcome.update(_run_jobs(graph, path, jobs, budget, started_child))
+    search = outcome.pop(SEARCH_JOB, {"indexed": False, "reason": "the graph was not loaded"})
     with contextlib.closing(sqlite3.connect(path)) as db:
         for i, p in enumerate(plans, start=1):
             result = outcome[p.query.name]
@@ -296,6 +303,7 @@ def answer_graph(
         path.stat().st_size,
         outcome,
         round(time.perf_counter() - started, 3),
+        search,
     )
 
 
@@ -325,19 +333,24 @@ def _run_jobs(
     the jobs left. The queries run in the child itself, not in forks of it: a fork's memory
     counts twice for the operating system's accounting of the build (RSS)."""
     context = multiprocessing.get_context("spawn")  # a fresh process: no threads to fork
-    while jobs:
+    index = True  # the first child indexes the graph for search, before the queries
+    while jobs or index:
         receive, send = context.Pipe(duplex=False)
         child = context.Process(
-            target=_child, args=(graph, str(path), jobs, send), name="projectgraph-answers"
+            target=_child, args=(graph, str(path), jobs, index, send), name="projectgraph-answers"
         )
         child.start()
         started_child(child)
         send.close()
         try:
             try:
-                receive.recv()  # the graph is loaded: from here on, each job has its budget
+                # The graph is loaded (and indexed): from here on, each job has its budget.
+                _, indexed = receive.recv()
             except EOFError:
                 break  # the child died loading the graph (memory?): its error is on stderr
+            if index:
+                index = False
+                yield SEARCH_JOB, indexed
             while jobs:
                 job = jobs[0]
                 if not receive.poll(budget):
@@ -370,10 +383,13 @@ def _run_jobs(
         yield job.name, {"materialized": False, "reason": why}
 
 
-def _child(graph: GraphSource, path: str, jobs: list[_Job], report: Connection) -> None:
-    """In the child process: load the graph, say so, then answer each job and report it."""
+def _child(
+    graph: GraphSource, path: str, jobs: list[_Job], index: bool, report: Connection
+) -> None:
+    """In the child process: load the graph (and index it for search when ``index``), say
+    so, then answer each job and report it."""
     store = _load(graph)
-    report.send("loaded")
+    report.send(("loaded", _index(store, Path(path)) if index else {}))
     for job in jobs:
         try:
             result = _answer_one(store, Path(path), job)
@@ -396,8 +412,18 @@ def _answer_jobs(
     """Load the merged graph, then answer each job into the file, here; yields each job's
     name and outcome."""
     store = _load(graph)
+    yield SEARCH_JOB, _index(store, path)
     for job in jobs:
         yield job.name, _answer_one(store, path, job)
+
+
+def _index(store: ox.Store, path: Path) -> dict[str, object]:
+    """Index ``store``'s graph for search into the answers file; what it holds, or why not (the
+    server then has no search, and the build goes on)."""
+    try:
+        return {"indexed": True, **index_graph(store, path)}
+    except (sqlite3.Error, ValueError, OSError) as e:
+        return {"indexed": False, "reason": f"failed at build time: {e}"}
 
 
 def _answer_one(store: ox.Store, path: Path, job: _Job) -> dict[str, object]:
@@ -566,14 +592,11 @@ class Stored:
     rows: int | None
 
 
-class AnswerFile:
-    """A build's ``answers.sqlite``, read-only; connections are kept for reuse across the
-    threads that read (``immutable``: the file never changes once the build is published)."""
+class AnswerFile(ReadOnlyDatabase):
+    """A build's ``answers.sqlite``, read-only."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        self._idle: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        super().__init__(path)
         with self.connection() as db:
             (version,) = db.execute("SELECT version FROM layout").fetchone()
             if version != LAYOUT:
@@ -596,26 +619,6 @@ class AnswerFile:
             return cls(path)
         except (sqlite3.Error, ValueError, TypeError):
             return None
-
-    @contextlib.contextmanager
-    def connection(self) -> Iterator[sqlite3.Connection]:
-        """A read-only connection, for this thread until the block ends."""
-        with self._lock:
-            db = self._idle.pop() if self._idle else None
-        if db is None:
-            uri = f"{self.path.resolve().as_uri()}?mode=ro&immutable=1"
-            db = sqlite3.connect(uri, uri=True, check_same_thread=False)
-        try:
-            yield db
-        finally:
-            with self._lock:
-                self._idle.append(db)
-
-    def close(self) -> None:
-        """Close the idle connections."""
-        with self._lock:
-            while self._idle:
-                self._idle.pop().close()
 
     def read(
         self,

@@ -164,6 +164,7 @@ def publish(
                         name: {k: v for k, v in result.items() if k != "seconds"}
                         for name, result in sorted(written.queries.items())
                     },
+                    "search": {k: v for k, v in written.search.items() if k != "seconds"},
                 },
             }
         )

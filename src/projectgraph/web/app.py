@@ -30,6 +30,8 @@ from projectgraph.web.linked_data.site import Site
 from projectgraph.web.metrics import Metrics
 from projectgraph.web.middleware import add_middleware
 from projectgraph.web.pages import STATIC
+from projectgraph.web.search.index import SearchIndex
+from projectgraph.web.search.routes import Search, search_router
 from projectgraph.web.sparql.routes import sparql_router
 
 TITLE = "projectgraph"
@@ -83,11 +85,21 @@ def create_app(
     harvest = Harvest(site)
     app.include_router(home_router(harvest))
     app.include_router(linked_data_router(site))
+    app.include_router(search_router(Search(site, SearchIndex.open(build.folder), no_index(build))))
     app.include_router(harvest_router(harvest))
     app.include_router(health_router(engine, build, api, metrics))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     add_middleware(app, settings, metrics)
     return app
+
+
+def no_index(build: ServedBuild) -> str:
+    """Why ``build`` has no search index, should it have none (its manifest says)."""
+    answers = build.manifest.get("answers")
+    search = answers.get("search") if isinstance(answers, dict) else None
+    if isinstance(search, dict) and search.get("reason"):
+        return str(search["reason"])
+    return "it was made by an older projectgraph; build again"
 
 
 def build_metadata(build: ServedBuild) -> list[ox.Triple]:

@@ -1,0 +1,435 @@
+"""The search index of a build: full-text search and facets, in the build's ``answers.sqlite``.
+
+Written by the answers stage from the merged graph it has loaded anyway (one load of the graph
+serves both), into tables of their own beside the named queries' answers, so the index is
+checked, counted in the build id and switched with the build like the answers are.
+
+- ``search_items``: one row per project, organisation, region, country, topic and programme:
+  its kind, IRI, label and the columns lists sort on and downloads carry.
+- ``search_text``: an FTS5 table over label, other names (every language the data has, codes)
+  and body text (titles, abstracts), tokenized ``unicode61`` with diacritics removed, so case
+  and accents do not matter (``hajdu`` finds Hajdú-Bihar); prefix indexes for search as you
+  type; ranked with BM25.
+- ``search_tags``: the facet values of each project and organisation (programme, partner
+  countries and regions at every NUTS level, topics, start year, roles, cluster flag; country,
+  region and number of projects), with ``search_values`` giving each value's label and count.
+
+What a facet means is said once, in :data:`FACETS`; the server reads the same table.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+SEARCH_LAYOUT = 1  # bump when the tables change: a server reading another layout has no search
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A facet of a list: its parameter name, heading, and how its values are ordered."""
+
+    name: str
+    heading: str
+    by_label: bool = False  # values in label order (years, buckets), not by count
+
+
+FACETS: dict[str, tuple[Facet, ...]] = {
+    "project": (
+        Facet("programme", "Programme"),
+        Facet("country", "Partner country"),
+        Facet("region", "Partner region (NUTS, any level)"),
+        Facet("topic", "Topic"),
+        Facet("year", "Start year", by_label=True),
+        Facet("role", "Partner role"),
+        Facet("cluster", "Cluster organisation partner"),
+    ),
+    "organisation": (
+        Facet("country", "Country"),
+        Facet("region", "Region (NUTS, any level)"),
+        Facet("projects", "Number of projects", by_label=True),
+    ),
+}
+# Number-of-projects buckets: (lowest, value); the value sorts in bucket order.
+PROJECT_BUCKETS = ((1, "1"), (2, "2-5"), (6, "6-20"), (21, "21-100"), (101, "101+"))
+# Kinds a search finds, in the order ties are shown.
+KINDS = ("project", "organisation", "region", "country", "topic", "programme")
+# Columns of each list's download, in order (the item's IRI first).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "project": (
+        "project",
+        "acronym",
+        "title",
+        "programme",
+        "start_date",
+        "end_date",
+        "total_cost",
+        "eu_contribution",
+        "partners",
+        "countries",
+    ),
+    "organisation": ("organisation", "name", "country", "region", "projects", "cluster"),
+}
+
+_SCHEMA = """
+CREATE TABLE search_layout(version INTEGER NOT NULL);
+CREATE TABLE search_items(
+  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, iri TEXT NOT NULL, label TEXT NOT NULL,
+  sort_label TEXT NOT NULL, start TEXT, amount REAL, projects INTEGER, row TEXT NOT NULL);
+CREATE TABLE search_facets(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL);
+CREATE TABLE search_values(
+  facet INTEGER NOT NULL, value TEXT NOT NULL, label TEXT NOT NULL, iri TEXT,
+  count INTEGER NOT NULL, PRIMARY KEY (facet, value)) WITHOUT ROWID;
+CREATE TABLE search_tags(
+  facet INTEGER NOT NULL, value TEXT NOT NULL, item INTEGER NOT NULL,
+  PRIMARY KEY (facet, value, item)) WITHOUT ROWID;
+CREATE VIRTUAL TABLE search_text USING fts5(
+  label, names, body, tokenize='unicode61 remove_diacritics 2', prefix='1 2 3');
+"""
+_INDEXES = """
+CREATE INDEX search_items_label ON search_items(kind, sort_label, id);
+CREATE INDEX search_items_start ON search_items(kind, start, id);
+CREATE INDEX search_items_amount ON search_items(kind, amount, id);
+CREATE INDEX search_items_projects ON search_items(kind, projects, id);
+CREATE INDEX search_tags_item ON search_tags(item, facet, value);
+"""
+
+_PREFIXES = """
+PREFIX eurio: <http://data.europa.eu/s66#>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX pg: <https://w3id.org/projectgraph/ontology#>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+"""
+# Each query gives (?s, ?v) pairs: one fact of one resource. Simple patterns, one scan each.
+_FACTS = {
+    "project": "?s a eurio:Project",
+    "acronym": "?s a eurio:Project ; eurio:hasAcronym/eurio:shortForm ?v",
+    "title": "?s a eurio:Project ; eurio:title ?v",
+    "text": "?s a eurio:Project ; eurio:abstract|pg:background|pg:objective ?v",
+    "start": "?s a eurio:Project ; eurio:startDate ?v",
+    "end": "?s a eurio:Project ; eurio:endDate ?v",
+    "cost": "?s a eurio:Project ; eurio:hasTotalCost/eurio:value ?v",
+    "contribution": "?s a eurio:Project ; eurio:isFundedBy/eurio:hasFundingAmount/eurio:value ?v",
+    "programme": "?s a eurio:Project ; eurio:isFundedBy/eurio:hasFundingSchemeProgramme ?v",
+    "topic": "?s a eurio:Project ; dct:subject ?v",
+    "partner": "?m org:organization ?s ; org:member ?v",
+    "role": "?m org:organization ?s ; org:role ?v",
+    "organisation": "?s a eurio:Organisation",
+    "org_country": "?s a eurio:Organisation ; eurio:hasSite/pg:country ?v",
+    "org_region": "?s a eurio:Organisation ; eurio:hasSite/pg:region ?v",
+    "cluster": "?s a eurio:Organisation ; pg:isClusterOrganisation ?v",
+    "region": "?s a eurio:AdministrativeArea",
+    "broader": "?s a eurio:AdministrativeArea ; skos:broader ?v",
+    "in_country": "?s a eurio:AdministrativeArea ; pg:inCountry ?v",
+    "country": "?s a eurio:Country",
+    "topics": "?s a skos:Concept ; ^dct:subject ?p . ?p a eurio:Project",
+    "programmes": "?s a eurio:FundingScheme",
+    "pref": "?s skos:prefLabel ?v",
+    "alt": "?s skos:altLabel|skos:notation|pg:isoAlpha2 ?v",
+    "label": "?s rdfs:label|eurio:title ?v",
+}
+
+
+@dataclass
+class _Facts:
+    """The facts the index is made of, by kind of fact and resource."""
+
+    single: dict[str, dict[str, str]] = field(default_factory=dict)  # first value
+    many: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # every value, sorted
+
+    def one(self, fact: str, s: str) -> str | None:
+        return self.single[fact].get(s)
+
+    def all(self, fact: str, s: str) -> list[str]:
+        return self.many[fact].get(s, [])
+
+
+def _read(store: ox.Store) -> _Facts:
+    facts = _Facts()
+    for name, pattern in _FACTS.items():
+        query = f"{_PREFIXES} SELECT DISTINCT ?s ?v WHERE {{ {pattern} }}"
+        if "?v" not in pattern:
+            query = f"{_PREFIXES} SELECT DISTINCT ?s WHERE {{ {pattern} }}"
+        values: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        solutions = store.query(query)
+        assert isinstance(solutions, ox.QuerySolutions)
+        for row in solutions:
+            s = row["s"]
+            if not isinstance(s, ox.NamedNode):
+                continue
+            v = row["v"] if "?v" in pattern else None
+            if v is None:
+                values[s.value]
+            elif isinstance(v, ox.Literal):
+                values[s.value].add((v.value, v.language or ""))
+            elif isinstance(v, ox.NamedNode):
+                values[s.value].add((v.value, ""))
+        # English first, then no language, then the others: the first is the label shown.
+        ordered = {
+            s: [v for v, _ in sorted(vs, key=lambda x: (_language_rank(x[1]), x[1], x[0]))]
+            for s, vs in values.items()
+        }
+        facts.many[name] = ordered
+        facts.single[name] = {s: vs[0] for s, vs in ordered.items() if vs}
+    return facts
+
+
+def _language_rank(language: str) -> int:
+    return 0 if language == "en" else 1 if language == "" else 2
+
+
+def _label(facts: _Facts, iri: str) -> str:
+    return facts.one("pref", iri) or facts.one("label", iri) or iri.rsplit("/", 1)[-1]
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(v for v in values if v))
+
+
+def code(iri: str) -> str:
+    """The last segment of an IRI: a region's NUTS code, a country's ISO alpha-3 code, the
+    slug of a programme, topic or role (unique within a facet: the facet value's key)."""
+    return iri.rsplit("/", 1)[-1]
+
+
+def _bucket(projects: int) -> str:
+    return [value for lowest, value in PROJECT_BUCKETS if projects >= lowest][-1]
+
+
+def _amount(text: str | None) -> float | None:
+    try:
+        return float(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+@dataclass
+class _Item:
+    kind: str
+    iri: str
+    label: str
+    names: list[str]
+    body: list[str]
+    sort_label: str
+    start: str | None = None
+    amount: float | None = None
+    projects: int | None = None
+    row: tuple[object, ...] = ()
+    tags: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _items(facts: _Facts) -> Iterator[_Item]:
+    """Every item of the index, kind by kind, in IRI order."""
+    ancestors: dict[str, list[str]] = {}
+
+    def up(region: str) -> list[str]:  # the region and every region above it
+        if region not in ancestors:
+            above = [a for b in facts.all("broader", region) if b != region for a in up(b)]
+            ancestors[region] = _unique([region, *above])
+        return ancestors[region]
+
+    def country_of(org: str) -> list[str]:
+        return _unique(
+            [
+                *facts.all("org_country", org),
+                *(c for r in facts.all("org_region", org) for c in facts.all("in_country", r)),
+            ]
+        )
+
+    projects_of: dict[str, set[str]] = defaultdict(set)
+    for project, orgs in facts.many["partner"].items():
+        for o in orgs:
+            projects_of[o].add(project)
+
+    for p in sorted(facts.many["project"]):
+        acronym = facts.one("acronym", p) or ""
+        title = facts.one("title", p) or ""
+        label = acronym or title or _label(facts, p)
+        partners = facts.all("partner", p)
+        countries = _unique(c for o in partners for c in country_of(o))
+        regions = _unique(a for o in partners for r in facts.all("org_region", o) for a in up(r))
+        programme = facts.one("programme", p)
+        start = facts.one("start", p)
+        cost = _amount(facts.one("cost", p))
+        clusters = {facts.one("cluster", o) for o in partners}
+        yield _Item(
+            "project",
+            p,
+            label,
+            names=_unique([*facts.all("title", p), *facts.all("label", p)]),
+            body=facts.all("text", p),
+            sort_label=(acronym or title).casefold(),
+            start=start,
+            amount=cost,
+            projects=None,
+            row=(
+                p,
+                acronym,
+                title,
+                _label(facts, programme) if programme else "",
+                start or "",
+                facts.one("end", p) or "",
+                cost,
+                _amount(facts.one("contribution", p)),
+                len(partners),
+                " ".join(sorted(code(c) for c in countries)),
+            ),
+            tags={
+                "programme": [programme] if programme else [],
+                "country": countries,
+                "region": regions,
+                "topic": facts.all("topic", p),
+                "year": [start[:4]] if start else [],
+                "role": facts.all("role", p),
+                "cluster": ["yes" if "true" in clusters else "no"] if partners else [],
+            },
+        )
+    for o in sorted(facts.many["organisation"]):
+        name = _label(facts, o)
+        regions = facts.all("org_region", o)
+        count = len(projects_of.get(o, ()))
+        countries = country_of(o)
+        yield _Item(
+            "organisation",
+            o,
+            name,
+            names=_unique([*facts.all("pref", o), *facts.all("alt", o)]),
+            body=[],
+            sort_label=name.casefold(),
+            projects=count,
+            row=(
+                o,
+                name,
+                " ".join(code(c) for c in countries),
+                " ".join(code(r) for r in regions),
+                count,
+                {"true": "yes", "false": "no"}.get(facts.one("cluster", o) or "", ""),
+            ),
+            tags={
+                "country": countries,
+                "region": _unique(a for r in regions for a in up(r)),
+                "projects": [_bucket(count)] if count else [],
+            },
+        )
+    for kind, fact in (
+        ("region", "region"),
+        ("country", "country"),
+        ("topic", "topics"),
+        ("programme", "programmes"),
+    ):
+        for s in sorted(facts.many[fact]):
+            label = _label(facts, s)
+            yield _Item(
+                kind,
+                s,
+                label,
+                names=_unique(
+                    [*facts.all("pref", s), *facts.all("alt", s), *facts.all("label", s)]
+                ),
+                body=[],
+                sort_label=label.casefold(),
+            )
+
+
+def _value_labels(facts: _Facts) -> dict[str, str]:
+    """Labels of facet values that are IRIs: regions with their code, the rest by name."""
+    labels: dict[str, str] = {}
+    for region in facts.many["region"]:
+        labels[region] = f"{_label(facts, region)} ({region.rsplit('/', 1)[-1]})"
+    for fact in ("country", "topics", "programmes"):
+        for s in facts.many[fact]:
+            labels[s] = _label(facts, s)
+    for roles in facts.many["role"].values():
+        for r in roles:
+            labels.setdefault(r, _label(facts, r))
+    return labels
+
+
+def index_graph(store: ox.Store, path: Path) -> dict[str, object]:
+    """Write the search index of the graph in ``store`` into the SQLite file ``path`` (its
+    tables are created; the file may hold other tables). Returns what was indexed: items by
+    kind, and seconds."""
+    started = time.perf_counter()
+    facts = _read(store)
+    labels = _value_labels(facts)
+    counts: dict[str, int] = defaultdict(int)
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
+        db.execute("PRAGMA synchronous = OFF")  # a crashed build is thrown away whole
+        db.execute("BEGIN")  # all or nothing: a failure leaves no search tables
+        _script(db, _SCHEMA)
+        db.execute("INSERT INTO search_layout VALUES (?)", (SEARCH_LAYOUT,))
+        facet_ids: dict[tuple[str, str], int] = {}
+        for kind, facets in FACETS.items():
+            for f in facets:
+                facet_ids[kind, f.name] = len(facet_ids) + 1
+                db.execute(
+                    "INSERT INTO search_facets VALUES (?, ?, ?)", (len(facet_ids), kind, f.name)
+                )
+        value_counts: dict[tuple[int, str], int] = defaultdict(int)
+        iris: dict[tuple[int, str], str | None] = {}
+        tags: list[tuple[int, str, int]] = []
+        for number, item in enumerate(_items(facts), start=1):
+            counts[item.kind] += 1
+            db.execute(
+                "INSERT INTO search_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    number,
+                    item.kind,
+                    item.iri,
+                    item.label,
+                    item.sort_label,
+                    item.start,
+                    item.amount,
+                    item.projects,
+                    _row_json(item.row),
+                ),
+            )
+            db.execute(
+                "INSERT INTO search_text(rowid, label, names, body) VALUES (?, ?, ?, ?)",
+                (number, item.label, " · ".join(item.names), "\n".join(item.body)),
+            )
+            for name, values in item.tags.items():
+                facet = facet_ids[item.kind, name]
+                for v in values:
+                    key = code(v) if v in labels else v  # an IRI's code or slug: short URLs
+                    value_counts[facet, key] += 1
+                    iris[facet, key] = v if v in labels else None
+                    tags.append((facet, key, number))
+            if len(tags) > 100_000:
+                db.executemany("INSERT INTO search_tags VALUES (?, ?, ?)", tags)
+                tags.clear()
+        db.executemany("INSERT INTO search_tags VALUES (?, ?, ?)", tags)
+        db.executemany(
+            "INSERT INTO search_values VALUES (?, ?, ?, ?, ?)",
+            (
+                (facet, v, labels.get(iris[facet, v] or v, v), iris[facet, v], n)
+                for (facet, v), n in sorted(value_counts.items())
+            ),
+        )
+        _script(db, _INDEXES)
+        db.execute("INSERT INTO search_text(search_text) VALUES ('optimize')")
+        db.execute("COMMIT")
+    seconds = round(time.perf_counter() - started, 3)
+    return {"items": dict(sorted(counts.items())), "seconds": seconds}
+
+
+def _script(db: sqlite3.Connection, script: str) -> None:
+    """Run each statement of ``script`` in the open transaction (``executescript`` would
+    commit it first)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _row_json(row: tuple[object, ...]) -> str:
+    return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
