@@ -10,9 +10,14 @@ checked, counted in the build id and switched with the build like the answers ar
   and body text (titles, abstracts), tokenized ``unicode61`` with diacritics removed, so case
   and accents do not matter (``hajdu`` finds Hajdú-Bihar); prefix indexes for search as you
   type; ranked with BM25.
-- ``search_tags``: the facet values of each project and organisation (programme, partner
+- ``search_values``: every facet value of the projects and organisations (programme, partner
   countries and regions at every NUTS level, topics, start year, roles, cluster flag; country,
-  region and number of projects), with ``search_values`` giving each value's label and count.
+  region and number of projects) with its label and count, numbered per kind; and
+  ``search_arrays``, per kind, which items have each value, as arrays (numpy's int32, by value:
+  the items of value ``v`` are ``items[offsets[v]:offsets[v + 1]]``, item positions in the
+  kind's order). The server selects by intersecting those arrays and counts a selection's
+  values with one ``bincount``: SQL over a table of tags took over a second for a one-country
+  selection at 100,000 projects.
 
 What a facet means is said once, in :data:`FACETS`; the server reads the same table.
 """
@@ -28,9 +33,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy
 import pyoxigraph as ox
 
-SEARCH_LAYOUT = 1  # bump when the tables change: a server reading another layout has no search
+SEARCH_LAYOUT = 2  # bump when the tables change: a server reading another layout has no search
 
 
 @dataclass(frozen=True)
@@ -86,20 +92,19 @@ CREATE TABLE search_items(
   sort_label TEXT NOT NULL, start TEXT, amount REAL, projects INTEGER, row TEXT NOT NULL);
 CREATE TABLE search_facets(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL);
 CREATE TABLE search_values(
-  facet INTEGER NOT NULL, value TEXT NOT NULL, label TEXT NOT NULL, iri TEXT,
-  count INTEGER NOT NULL, PRIMARY KEY (facet, value)) WITHOUT ROWID;
-CREATE TABLE search_tags(
-  facet INTEGER NOT NULL, value TEXT NOT NULL, item INTEGER NOT NULL,
-  PRIMARY KEY (facet, value, item)) WITHOUT ROWID;
+  kind TEXT NOT NULL, position INTEGER NOT NULL, facet INTEGER NOT NULL, value TEXT NOT NULL,
+  label TEXT NOT NULL, iri TEXT, count INTEGER NOT NULL, PRIMARY KEY (kind, position));
+CREATE TABLE search_arrays(
+  kind TEXT NOT NULL, name TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (kind, name));
 CREATE VIRTUAL TABLE search_text USING fts5(
   label, names, body, tokenize='unicode61 remove_diacritics 2', prefix='1 2 3');
 """
 _INDEXES = """
+CREATE UNIQUE INDEX search_values_key ON search_values(facet, value);
 CREATE INDEX search_items_label ON search_items(kind, sort_label, id);
 CREATE INDEX search_items_start ON search_items(kind, start, id);
 CREATE INDEX search_items_amount ON search_items(kind, amount, id);
 CREATE INDEX search_items_projects ON search_items(kind, projects, id);
-CREATE INDEX search_tags_item ON search_tags(item, facet, value);
 """
 
 _PREFIXES = """
@@ -375,10 +380,11 @@ def index_graph(store: ox.Store, path: Path) -> dict[str, object]:
                 db.execute(
                     "INSERT INTO search_facets VALUES (?, ?, ?)", (len(facet_ids), kind, f.name)
                 )
-        value_counts: dict[tuple[int, str], int] = defaultdict(int)
+        # Per kind: the items (positions in the kind's order) of each (facet, value).
+        tagged: dict[str, dict[tuple[int, str], list[int]]] = defaultdict(dict)
         iris: dict[tuple[int, str], str | None] = {}
-        tags: list[tuple[int, str, int]] = []
         for number, item in enumerate(_items(facts), start=1):
+            position = counts[item.kind]
             counts[item.kind] += 1
             db.execute(
                 "INSERT INTO search_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -402,20 +408,33 @@ def index_graph(store: ox.Store, path: Path) -> dict[str, object]:
                 facet = facet_ids[item.kind, name]
                 for v in values:
                     key = code(v) if v in labels else v  # an IRI's code or slug: short URLs
-                    value_counts[facet, key] += 1
                     iris[facet, key] = v if v in labels else None
-                    tags.append((facet, key, number))
-            if len(tags) > 100_000:
-                db.executemany("INSERT INTO search_tags VALUES (?, ?, ?)", tags)
-                tags.clear()
-        db.executemany("INSERT INTO search_tags VALUES (?, ?, ?)", tags)
-        db.executemany(
-            "INSERT INTO search_values VALUES (?, ?, ?, ?, ?)",
-            (
-                (facet, v, labels.get(iris[facet, v] or v, v), iris[facet, v], n)
-                for (facet, v), n in sorted(value_counts.items())
-            ),
-        )
+                    tagged[item.kind].setdefault((facet, key), []).append(position)
+        for kind, by_value in sorted(tagged.items()):
+            ordered = sorted(by_value.items())
+            db.executemany(
+                "INSERT INTO search_values VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    (
+                        kind,
+                        v,
+                        facet,
+                        key,
+                        labels.get(iris[facet, key] or key, key),
+                        iris[facet, key],
+                        len(items),
+                    )
+                    for v, ((facet, key), items) in enumerate(ordered)
+                ),
+            )
+            offsets = numpy.cumsum([0, *(len(items) for _, items in ordered)], dtype="<i8")
+            items = numpy.fromiter(
+                (i for _, its in ordered for i in its), dtype="<i4", count=int(offsets[-1])
+            )
+            db.executemany(
+                "INSERT INTO search_arrays VALUES (?, ?, ?)",
+                [(kind, "offsets", offsets.tobytes()), (kind, "items", items.tobytes())],
+            )
         _script(db, _INDEXES)
         db.execute("INSERT INTO search_text(search_text) VALUES ('optimize')")
         db.execute("COMMIT")

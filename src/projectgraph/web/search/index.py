@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy
+
 from projectgraph.publish.answers import ANSWERS
 from projectgraph.publish.readonly import ReadOnlyDatabase
 from projectgraph.publish.search_index import FACETS, PROJECT_BUCKETS, SEARCH_LAYOUT
@@ -53,6 +55,31 @@ class Value:
 Filters = dict[str, list[str]]  # facet -> values, every one required (AND)
 
 
+@dataclass(frozen=True)
+class Selection:
+    """The items of a list that pass its filters: their positions in the kind's order
+    (sorted), or None for all of ``kind``."""
+
+    kind: str
+    positions: numpy.ndarray | None
+
+
+@dataclass
+class _Facets:
+    """One kind's facet values and which items have each (see the index's search_arrays)."""
+
+    first: int  # the id of the kind's first item: ids are first + position
+    size: int  # items of the kind
+    values: list[tuple[int, Value]]  # by position: (facet id, value)
+    numbered: dict[tuple[int, str], int]  # (facet id, value) -> position
+    offsets: numpy.ndarray
+    items: numpy.ndarray
+
+    def having(self, v: int) -> numpy.ndarray:
+        """The positions of the items that have value ``v``, sorted."""
+        return self.items[self.offsets[v] : self.offsets[v + 1]]
+
+
 class SearchIndex(ReadOnlyDatabase):
     """The search tables of a build's answers file."""
 
@@ -66,15 +93,32 @@ class SearchIndex(ReadOnlyDatabase):
                 (kind, name): id
                 for id, kind, name in db.execute("SELECT id, kind, name FROM search_facets")
             }
-            # Facet counts of the whole list, which no request needs to compute.
-            self._all: dict[int, list[Value]] = {}
-            for facet, value, label, iri, count in db.execute(
-                "SELECT facet, value, label, iri, count FROM search_values"
-            ):
-                self._all.setdefault(facet, []).append(Value(value, label, iri, count))
             self.totals = dict(
                 db.execute("SELECT kind, COUNT(*) FROM search_items GROUP BY kind").fetchall()
             )
+            self._facets = {kind: self._load(db, kind) for kind in FACETS}
+
+    def _load(self, db: sqlite3.Connection, kind: str) -> _Facets:
+        (first,) = db.execute("SELECT MIN(id) FROM search_items WHERE kind = ?", (kind,)).fetchone()
+        values = [
+            (facet, Value(value, label, iri, count))
+            for facet, value, label, iri, count in db.execute(
+                "SELECT facet, value, label, iri, count FROM search_values WHERE kind = ? "
+                "ORDER BY position",
+                (kind,),
+            )
+        ]
+        arrays = dict(
+            db.execute("SELECT name, data FROM search_arrays WHERE kind = ?", (kind,)).fetchall()
+        )
+        return _Facets(
+            first=first or 0,
+            size=self.totals.get(kind, 0),
+            values=values,
+            numbered={(facet, v.value): n for n, (facet, v) in enumerate(values)},
+            offsets=numpy.frombuffer(arrays.get("offsets", b"\0" * 8), dtype="<i8"),
+            items=numpy.frombuffer(arrays.get("items", b""), dtype="<i4"),
+        )
 
     @classmethod
     def open(cls, folder: Path) -> SearchIndex | None:
@@ -90,12 +134,7 @@ class SearchIndex(ReadOnlyDatabase):
 
     def known(self, kind: str, facet: str, value: str) -> bool:
         """Whether ``value`` is a value of ``kind``'s facet in this build."""
-        with self.connection() as db:
-            found = db.execute(
-                "SELECT 1 FROM search_values WHERE facet = ? AND value = ?",
-                (self.facet_ids[kind, facet], value),
-            ).fetchone()
-        return found is not None
+        return (self.facet_ids[kind, facet], value) in self._facets[kind].numbered
 
     # --- search ------------------------------------------------------------------------------
 
@@ -126,47 +165,40 @@ class SearchIndex(ReadOnlyDatabase):
 
     # --- lists ---------------------------------------------------------------------------------
 
-    def _selection(
-        self, kind: str, filters: Filters, match: str | None
-    ) -> tuple[str, list[object]]:
-        """SQL giving the ids of ``kind``'s items that pass ``filters`` and ``match``."""
-        parts: list[str] = []
-        params: list[object] = []
-        for facet, values in filters.items():
-            for v in values:
-                parts.append("SELECT item FROM search_tags WHERE facet = ? AND value = ?")
-                params += [self.facet_ids[kind, facet], v]
-        if match is not None:
-            parts.append(
-                "SELECT rowid FROM search_text WHERE search_text MATCH ? "
-                "AND rowid IN (SELECT id FROM search_items WHERE kind = ?)"
-            )
-            params += [match, kind]
-        if not parts:
-            parts.append("SELECT id FROM search_items WHERE kind = ?")
-            params.append(kind)
-        return " INTERSECT ".join(parts), params
-
-    def _order(self, kind: str, sort: str, descending: bool) -> str:
-        column = SORTS[kind][sort]
-        way = "DESC" if descending else "ASC"
-        # Items without the value (a project with no budget) come last either way.
-        return f"ORDER BY i.{column} IS NULL, i.{column} {way}, i.id {way}"
-
-    def count(self, kind: str, filters: Filters, match: str | None) -> int:
-        """How many of ``kind``'s items pass ``filters`` and ``match``."""
+    def select(self, kind: str, filters: Filters, match: str | None) -> Selection:
+        """The items of ``kind`` that pass ``filters`` (each value required) and ``match``."""
         if not filters and match is None:
-            return self.totals.get(kind, 0)
-        selection, params = self._selection(kind, filters, match)
-        with self.connection() as db:
-            (n,) = db.execute(f"SELECT COUNT(*) FROM ({selection})", params).fetchone()
-        return int(n)
+            return Selection(kind, None)
+        facets = self._facets[kind]
+        sets = [
+            facets.having(facets.numbered[self.facet_ids[kind, facet], v])
+            for facet, values in filters.items()
+            for v in values
+        ]
+        if match is not None:
+            with self.connection() as db:
+                ids = [
+                    i
+                    for (i,) in db.execute(
+                        "SELECT rowid FROM search_text WHERE search_text MATCH ?", (match,)
+                    )
+                ]
+            found = numpy.array(ids, dtype="<i8") - facets.first
+            sets.append(numpy.sort(found[(found >= 0) & (found < facets.size)]).astype("<i4"))
+        chosen = sorted(sets, key=len)[0]  # smallest first: each step only shrinks it
+        for other in sorted(sets, key=len)[1:]:
+            chosen = numpy.intersect1d(chosen, other, assume_unique=True)
+        return Selection(kind, chosen)
+
+    def count(self, selected: Selection) -> int:
+        """How many items are selected."""
+        if selected.positions is None:
+            return self.totals.get(selected.kind, 0)
+        return len(selected.positions)
 
     def rows(
         self,
-        kind: str,
-        filters: Filters,
-        match: str | None,
+        selected: Selection,
         sort: str,
         descending: bool,
         offset: int = 0,
@@ -174,13 +206,16 @@ class SearchIndex(ReadOnlyDatabase):
     ) -> Iterator[tuple[str, list[object]]]:
         """The label and download row of each selected item, in order, from ``offset`` (at
         most ``limit``; -1: all), read as they are sent."""
-        selection, params = self._selection(kind, filters, match)
-        order = self._order(kind, sort, descending)
+        column = SORTS[selected.kind][sort]
+        way = "DESC" if descending else "ASC"
+        # Items without the value (a project with no budget) come last either way.
+        order = f"ORDER BY i.{column} IS NULL, i.{column} {way}, i.id {way}"
+        if selected.positions is None:
+            where, params = "i.kind = ?", [selected.kind]
+        else:
+            ids = (selected.positions + self._facets[selected.kind].first).tolist()
+            where, params = "i.id IN (SELECT value FROM json_each(?))", [json.dumps(ids)]
         with self.connection() as db:
-            if not filters and match is None:
-                where, params = "i.kind = ?", [kind]
-            else:
-                where = f"i.id IN ({selection})"
             cursor = db.execute(
                 f"SELECT i.label, i.row FROM search_items i WHERE {where} {order} LIMIT ? OFFSET ?",
                 [*params, limit, offset],
@@ -190,29 +225,27 @@ class SearchIndex(ReadOnlyDatabase):
                     for label, row in batch:
                         yield label, json.loads(row)
 
-    def facets(self, kind: str, filters: Filters, match: str | None) -> dict[str, list[Value]]:
-        """Each facet of ``kind`` with the values the selected items have, and how many have
-        each, most first (or in value order for facets shown that way)."""
-        found: dict[str, list[Value]] = {}
-        ids = {self.facet_ids[kind, f.name]: f for f in FACETS[kind]}
-        if not filters and match is None:
-            counted = {facet: self._all.get(facet, []) for facet in ids}
+    def facets(self, selected: Selection) -> dict[str, list[Value]]:
+        """Each facet with the values the selected items have, and how many have each, most
+        first (or in value order for facets shown that way)."""
+        kind = selected.kind
+        facets = self._facets[kind]
+        if selected.positions is None:
+            counts = [v.count for _, v in facets.values]
         else:
-            selection, params = self._selection(kind, filters, match)
-            marks = ", ".join("?" for _ in ids)
-            counted = {facet: [] for facet in ids}
-            with self.connection() as db:
-                for facet, value, label, iri, n in db.execute(
-                    "SELECT c.facet, c.value, v.label, v.iri, c.n FROM ("
-                    "SELECT facet, value, COUNT(*) AS n FROM search_tags "
-                    f"WHERE item IN ({selection}) AND facet IN ({marks}) GROUP BY facet, value"
-                    ") c JOIN search_values v ON v.facet = c.facet AND v.value = c.value",
-                    [*params, *ids],
-                ):
-                    counted[facet].append(Value(value, label, iri, n))
-        for facet, values in counted.items():
-            f = ids[facet]
-            found[f.name] = sorted(values, key=_in_order if f.by_label else _by_count)
+            # Whether each (value, item) pair is selected, summed per value.
+            chosen = numpy.zeros(facets.size, dtype=bool)
+            chosen[selected.positions] = True
+            picked = chosen[facets.items]
+            starts = facets.offsets[:-1]
+            counts = numpy.add.reduceat(picked, starts, dtype=numpy.int64).tolist() if len(starts) else []
+        names = {self.facet_ids[kind, f.name]: f for f in FACETS[kind]}
+        found: dict[str, list[Value]] = {f.name: [] for f in FACETS[kind]}
+        for (facet, v), n in zip(facets.values, counts, strict=True):
+            if n:
+                found[names[facet].name].append(Value(v.value, v.label, v.iri, int(n)))
+        for f in FACETS[kind]:
+            found[f.name].sort(key=_in_order if f.by_label else _by_count)
         return found
 
 

@@ -209,7 +209,8 @@ class Search:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(COLUMNS[query.kind])
-        rows = self.index.rows(query.kind, query.filters, query.match, query.sort, query.descending)
+        selected = self.index.select(query.kind, query.filters, query.match)
+        rows = self.index.rows(selected, query.sort, query.descending)
         for n, (_, row) in enumerate(rows, start=1):
             writer.writerow("" if v is None else v for v in row)
             if n % 1000 == 0:
@@ -221,8 +222,9 @@ class Search:
     def _json(self, query: ListQuery) -> Iterator[str]:
         assert self.index is not None
         index = self.index
-        total = index.count(query.kind, query.filters, query.match)
-        facets = index.facets(query.kind, query.filters, query.match)
+        selected = index.select(query.kind, query.filters, query.match)
+        total = index.count(selected)
+        facets = index.facets(selected)
         head = {
             "total": total,
             "q": query.text,
@@ -240,7 +242,7 @@ class Search:
         text = json.dumps(head, ensure_ascii=False)
         yield text[:-1] + ', "items": ['
         columns = COLUMNS[query.kind]
-        rows = index.rows(query.kind, query.filters, query.match, query.sort, query.descending)
+        rows = index.rows(selected, query.sort, query.descending)
         batch: list[str] = []
         for n, (_, row) in enumerate(rows):
             item = dict(zip(columns, row, strict=True))
@@ -259,23 +261,20 @@ class Search:
             pairs = query.params(**(changes or {}))
             return f"{path}{suffix}" + (f"?{urlencode(pairs)}" if pairs else "")
 
-        total = index.count(kind, query.filters, query.match)
+        selected = index.select(kind, query.filters, query.match)
+        total = index.count(selected)
         offset = (query.page - 1) * LIST_SIZE
-        rows = list(
-            index.rows(
-                kind, query.filters, query.match, query.sort, query.descending, offset, LIST_SIZE
-            )
-        )
-        counted = index.facets(kind, query.filters, query.match)
+        rows = list(index.rows(selected, query.sort, query.descending, offset, LIST_SIZE))
+        counted = index.facets(selected)
         shown = []
         for f in FACETS[kind]:
             chosen = query.filters.get(f.name, [])
             entries = []
             for v in counted[f.name]:
                 label = _value_label(f.name, v)
-                selected = v.value in chosen
-                values = [c for c in chosen if c != v.value] if selected else [*chosen, v.value]
-                entries.append((label, v.count, selected, href({f.name: values})))
+                ticked = v.value in chosen
+                values = [c for c in chosen if c != v.value] if ticked else [*chosen, v.value]
+                entries.append((label, v.count, ticked, href({f.name: values})))
             shown.append((f, entries))
         labels = {
             (name, v.value): _value_label(name, v) for name, vs in counted.items() for v in vs
