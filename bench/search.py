@@ -36,12 +36,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy
 import pyoxigraph as ox
 
 from bench.endpoint import Server, free_port, table
 from bench.figures import PG, RESULTS, ROOT, prepare
 from projectgraph.publish.answers import ANSWERS, DumpGraph
 from projectgraph.publish.search_index import index_graph
+from projectgraph.web.search.index import SearchIndex
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -105,29 +107,25 @@ def texts(db: sqlite3.Connection, runs: int, rng: random.Random) -> list[str]:
     return found
 
 
-def combinations(db: sqlite3.Connection, count: int, rng: random.Random) -> list[dict[str, str]]:
+def combinations(index: SearchIndex, count: int, rng: random.Random) -> list[dict[str, str]]:
     """Country, start year and programme of projects that have them (so a list is not empty)."""
-    facets = dict(db.execute("SELECT name, id FROM search_facets WHERE kind = 'project'"))
-    items = [i for (i,) in db.execute("SELECT id FROM search_items WHERE kind = 'project'")]
+    facets = index._facets["project"]
+    names = {index.facet_ids["project", n]: n for n in ("country", "year", "programme")}
     found: list[dict[str, str]] = []
-    seen: set[tuple[str, ...]] = set()
+    seen: set[tuple[tuple[str, str], ...]] = set()
     while len(found) < count:
-        item = rng.choice(items)
-        chosen = {}
-        for name in ("country", "year", "programme"):
-            values = [
-                v
-                for (v,) in db.execute(
-                    "SELECT value FROM search_tags WHERE item = ? AND facet = ?",
-                    (item, facets[name]),
-                )
-            ]
-            if values:
-                chosen[name] = rng.choice(values)
-        key = tuple(sorted(chosen.items()))
-        if len(chosen) == 3 and key not in seen:
-            seen.add(key)  # type: ignore[arg-type]
-            found.append(chosen)
+        item = rng.randrange(facets.size)
+        chosen: dict[str, list[str]] = {}
+        for v, (facet, value) in enumerate(facets.values):
+            having = facets.having(v)
+            at = int(numpy.searchsorted(having, item))
+            if facet in names and at < len(having) and having[at] == item:
+                chosen.setdefault(names[facet], []).append(value.value)
+        picked = {name: rng.choice(values) for name, values in sorted(chosen.items())}
+        key = tuple(sorted(picked.items()))
+        if len(picked) == 3 and key not in seen:
+            seen.add(key)
+            found.append(picked)
     return found
 
 
@@ -167,7 +165,9 @@ def measure(size: int, work: Path, runs: int) -> dict[str, Any]:
     rng = random.Random(1)
     with sqlite3.connect(served.resolve() / ANSWERS) as db:
         searches = texts(db, runs, rng)
-        filters = combinations(db, max(10, runs // 4), rng)
+    made = SearchIndex(served.resolve() / ANSWERS)
+    filters = combinations(made, max(10, runs // 4), rng)
+    made.close()
     port = free_port()
     root = ("--root", str(ROOT))
     server = Server(

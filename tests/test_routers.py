@@ -508,6 +508,12 @@ def test_create_app_composes_every_router_and_the_middleware(served: Served) -> 
         "/browse/{kind}",
         "/ontology",
         "/graph/{key}",
+        "/search",
+        *(
+            f"/{name}{ext}"
+            for name in ("projects", "organisations")
+            for ext in ("", ".csv", ".json")
+        ),
         "/.well-known/void",
         "/catalog",
         "/dumps/",

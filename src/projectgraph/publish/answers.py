@@ -597,10 +597,8 @@ class AnswerFile(ReadOnlyDatabase):
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
+        self.check_layout("layout", LAYOUT)
         with self.connection() as db:
-            (version,) = db.execute("SELECT version FROM layout").fetchone()
-            if version != LAYOUT:
-                raise ValueError(f"{path}: layout {version}, not {LAYOUT}")
             self.queries = {
                 name: Stored(id, digest, bool(materialized), reason, rows)
                 for id, name, digest, materialized, reason, rows in db.execute(

@@ -33,6 +33,14 @@ class ReadOnlyDatabase:
             with self._lock:
                 self._idle.append(db)
 
+    def check_layout(self, table: str, expected: int) -> None:
+        """Raise ValueError unless ``table`` says the file's tables are of layout ``expected``
+        (a file made by other code is not read as this code's)."""
+        with self.connection() as db:
+            (version,) = db.execute(f"SELECT version FROM {table}").fetchone()
+        if version != expected:
+            raise ValueError(f"{self.path}: {table} {version}, not {expected}")
+
     def close(self) -> None:
         """Close the idle connections."""
         with self._lock:

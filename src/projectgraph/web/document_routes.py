@@ -54,9 +54,13 @@ def add_document_route(
     name: str | None = None,
     examples: dict[str, str] | None = None,
     fixed: dict[str, Any] | None = None,
+    tags: tuple[str, ...] = ("linked data",),
+    query: list[dict[str, Any]] | None = None,
+    responses: dict[int | str, dict[str, Any]] | None = None,
 ) -> None:
     """A GET/HEAD route to ``handler``; with a ``summary`` it is in the OpenAPI document
-    too, with ``examples`` of its path parameters. ``fixed`` arguments go to every call."""
+    too, with ``examples`` of its path parameters, the ``query`` parameters given and
+    ``responses`` (else the document routes' own). ``fixed`` arguments go to every call."""
     examples = examples or {}
     endpoint = guarded(handler, **(fixed or {}))
     # GET first: a 405 names the methods of the first route that matched the path.
@@ -67,12 +71,13 @@ def add_document_route(
         include_in_schema=summary is not None,
         name=name,
         summary=summary,
-        tags=["linked data"],
+        tags=list(tags),
         operation_id="get_" + (re.sub(r"\W+", "_", path).strip("_") or "home"),
         response_class=Response,
-        responses=RESPONSES,
+        responses=responses or RESPONSES,
         openapi_extra={
-            "parameters": [
+            "parameters": (query or [])
+            + [
                 {
                     "name": parameter,
                     "in": "path",

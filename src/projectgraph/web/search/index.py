@@ -85,10 +85,8 @@ class SearchIndex(ReadOnlyDatabase):
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
+        self.check_layout("search_layout", SEARCH_LAYOUT)
         with self.connection() as db:
-            (version,) = db.execute("SELECT version FROM search_layout").fetchone()
-            if version != SEARCH_LAYOUT:
-                raise ValueError(f"{path}: search layout {version}, not {SEARCH_LAYOUT}")
             self.facet_ids = {
                 (kind, name): id
                 for id, kind, name in db.execute("SELECT id, kind, name FROM search_facets")
@@ -238,7 +236,9 @@ class SearchIndex(ReadOnlyDatabase):
             chosen[selected.positions] = True
             picked = chosen[facets.items]
             starts = facets.offsets[:-1]
-            counts = numpy.add.reduceat(picked, starts, dtype=numpy.int64).tolist() if len(starts) else []
+            counts = []
+            if len(starts):
+                counts = numpy.add.reduceat(picked, starts, dtype=numpy.int64).tolist()
         names = {self.facet_ids[kind, f.name]: f for f in FACETS[kind]}
         found: dict[str, list[Value]] = {f.name: [] for f in FACETS[kind]}
         for (facet, v), n in zip(facets.values, counts, strict=True):

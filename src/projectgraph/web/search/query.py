@@ -83,7 +83,7 @@ class SearchQuery:
         if unknown:
             raise BadParameter(unknown[0], "is not a parameter of /search (q, type, page)")
         text = one(params, "q") or ""
-        kind = one(params, "type") or None
+        kind = one(params, "type")
         if kind is not None and kind not in KINDS:
             raise BadParameter("type", f"must be one of {', '.join(KINDS)}")
         return cls(text, match_expression(text), kind, page_number(params.get("page", [])))
@@ -118,7 +118,8 @@ class ListQuery:
                 filters[facet] = values
         text = one(params, "q") or ""
         sorts = SORTS[kind]
-        sort = one(params, "sort") or next(iter(sorts))
+        given = one(params, "sort")
+        sort = next(iter(sorts)) if given is None else given
         descending = sort.startswith("-")
         if sort.lstrip("-") not in sorts:
             choices = ", ".join(f"{s}, -{s}" for s in sorts)

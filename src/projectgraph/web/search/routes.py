@@ -24,7 +24,7 @@ from starlette.responses import Response, StreamingResponse
 from projectgraph.publish.search_index import COLUMNS, FACETS, KINDS
 from projectgraph.rdf.conneg import negotiate
 from projectgraph.web.caching import MAX_AGE, cached, etag, not_modified
-from projectgraph.web.document_routes import guarded
+from projectgraph.web.document_routes import add_document_route
 from projectgraph.web.errors import error_response
 from projectgraph.web.linked_data.site import HTML, HTML_TYPE, Site
 from projectgraph.web.linked_data.urls import Urls
@@ -76,11 +76,13 @@ def _wants(request: Request, params: dict[str, list[str]], extension: str) -> st
     """``html``, ``json`` or ``csv``: by extension, then ``format``, then Accept."""
     if extension:
         return extension
-    chosen = params.pop("format", [""])[-1]
-    if chosen:
-        if chosen not in ("html", "json", "csv"):
+    chosen = params.pop("format", None)
+    if chosen is not None:
+        if len(chosen) > 1:
+            raise BadParameter("format", "is given more than once")
+        if chosen[0] not in ("html", "json", "csv"):
             raise BadParameter("format", "must be html, json or csv")
-        return chosen
+        return chosen[0]
     return "json" if negotiate(request.headers.get("accept"), [HTML, JSON]) == JSON else "html"
 
 
@@ -373,22 +375,18 @@ def search_router(search: Search) -> APIRouter:
     router = APIRouter()
 
     def add(
-        path: str, handler: Any, summary: str | None, parameters: list[dict[str, Any]], **fixed: Any
+        path: str, handler: Any, summary: str, query: list[dict[str, Any]], **fixed: Any
     ) -> None:
-        endpoint = guarded(handler, **fixed)
-        router.add_api_route(
+        add_document_route(
+            router,
             path,
-            endpoint,
-            methods=["GET"],
-            include_in_schema=summary is not None,
-            summary=summary,
-            tags=["search"],
-            operation_id="get_" + path.strip("/").replace(".", "_"),
-            response_class=Response,
+            handler,
+            summary,
+            fixed=fixed,
+            tags=("search",),
+            query=query,
             responses=RESPONSES,
-            openapi_extra={"parameters": parameters},
         )
-        router.add_api_route(path, endpoint, methods=["HEAD"], include_in_schema=False)
 
     add(
         "/search",
