@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
@@ -120,11 +121,14 @@ class Search:
         hits: list[Hit] = []
         if query.match is not None:
             offset = (query.page - 1) * PAGE_SIZE
-            counts, hits = self.index.search(query.match, query.kind, offset, PAGE_SIZE)
+            # SQLite off the event loop: other requests go on meanwhile.
+            counts, hits = await run_in_threadpool(
+                self.index.search, query.match, query.kind, offset, PAGE_SIZE
+            )
         total = counts.get(query.kind, 0) if query.kind else sum(counts.values())
         more = query.page * PAGE_SIZE < total
-        tag = etag(self.site.build.build_id, "search", wanted, str(request.url.query))
         base = f"{urls.base.public}search"
+        tag = etag(self.site.build.build_id, "search", wanted, base, str(request.url.query))
 
         def at(page: int, kind: str | None = query.kind) -> str:
             pairs = [("q", query.text)] + ([("type", kind)] if kind else [])
@@ -182,12 +186,15 @@ class Search:
         except BadParameter as e:
             return error_response(400, str(e), accept, {"parameter": e.parameter})
         urls = self.site.urls(request)
-        tag = etag(self.site.build.build_id, kind, wanted, str(request.url.query))
+        public = urls.base.public
+        tag = etag(self.site.build.build_id, kind, wanted, public, str(request.url.query))
         if wanted == "csv":
             return self._download(request, query, tag, "csv", self._csv(query))
         if wanted == "json":
             return self._download(request, query, tag, "json", self._json(query))
-        return self._page(request, query, urls, tag)
+        if not_modified(request, tag):
+            return cached(request, b"", HTML_TYPE, tag)
+        return await run_in_threadpool(self._page, request, query, urls, tag)
 
     def _download(
         self, request: Request, query: ListQuery, tag: str, extension: str, body: Iterator[str]
