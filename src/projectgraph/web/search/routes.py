@@ -52,6 +52,7 @@ KIND_NAMES = {
     "programme": "Programmes",
 }
 CLUSTER_LABELS = {"yes": "With a cluster organisation", "no": "Without"}
+FACET_VALUES = 100  # values a facet links to, most common first (10 shown, the rest folded)
 SORT_LABELS = {
     "acronym": "acronym",
     "start": "start date",
@@ -279,12 +280,12 @@ class Search:
         for f in FACETS[kind]:
             chosen = query.filters.get(f.name, [])
             entries = []
-            for v in counted[f.name]:
+            for v in counted[f.name][:FACET_VALUES]:  # links for these only (2,000 regions)
                 label = _value_label(f.name, v)
                 ticked = v.value in chosen
                 values = [c for c in chosen if c != v.value] if ticked else [*chosen, v.value]
                 entries.append((label, v.count, ticked, href({f.name: values})))
-            shown.append((f, entries))
+            shown.append((f, entries, len(counted[f.name])))
         labels = {
             (name, v.value): _value_label(name, v) for name, vs in counted.items() for v in vs
         }
