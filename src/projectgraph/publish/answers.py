@@ -18,6 +18,9 @@ takes the queries left. A query past its budget is left to the
 engine (the listing says ``"materialized": false``); so are graph queries and anything
 :func:`~projectgraph.sparql.grouped.plan` refuses.
 
+The same loaded graph is indexed for search first (:mod:`projectgraph.publish.search_index`,
+tables of their own in the same file), so the graph is loaded once for both.
+
 The file is part of the build (its checksum is in ``SHA256SUMS`` and the manifest, so in the
 build id) and switched with it. :class:`AnswerFile` reads it, read-only.
 """

@@ -27,7 +27,7 @@ from projectgraph.sparql.named import load_queries
 from projectgraph.validate.report import Report
 
 # Bump when what a build writes changes, so servers rebuild a dist made by older code.
-OUTPUT_LAYOUT = 3  # 3: answers.sqlite
+OUTPUT_LAYOUT = 4  # 3: answers.sqlite; 4: with the search index
 MANIFEST = "build.json"
 CHECKSUMS = "SHA256SUMS"
 CONTEXT = "context.jsonld"
