@@ -5,7 +5,8 @@ serves both), into tables of their own beside the named queries' answers, so the
 checked, counted in the build id and switched with the build like the answers are.
 
 - ``search_items``: one row per project, organisation, region, country, topic and programme:
-  its kind, IRI, label and the columns lists sort on and downloads carry.
+  its kind, IRI, label, the columns lists sort on, and its row of a download (as JSON, and as
+  the CSV line sent).
 - ``search_text``: an FTS5 table over label, other names (every language the data has, codes)
   and body text (titles, abstracts), tokenized ``unicode61`` with diacritics removed, so case
   and accents do not matter (``hajdu`` finds Hajdú-Bihar); prefix indexes for search as you
@@ -25,6 +26,8 @@ What a facet means is said once, in :data:`FACETS`; the server reads the same ta
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import json
 import sqlite3
 import time
@@ -36,7 +39,7 @@ from pathlib import Path
 import numpy
 import pyoxigraph as ox
 
-SEARCH_LAYOUT = 3  # bump when the tables change: a server reading another layout has no search
+SEARCH_LAYOUT = 4  # bump when the tables change: a server reading another layout has no search
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,8 @@ _SCHEMA = """
 CREATE TABLE search_layout(version INTEGER NOT NULL);
 CREATE TABLE search_items(
   id INTEGER PRIMARY KEY, kind TEXT NOT NULL, iri TEXT NOT NULL, label TEXT NOT NULL,
-  sort_label TEXT NOT NULL, start TEXT, amount REAL, projects INTEGER, row TEXT NOT NULL);
+  sort_label TEXT NOT NULL, start TEXT, amount REAL, projects INTEGER, row TEXT NOT NULL,
+  csv TEXT NOT NULL);
 CREATE TABLE search_facets(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL);
 CREATE TABLE search_values(
   kind TEXT NOT NULL, position INTEGER NOT NULL, facet INTEGER NOT NULL, value TEXT NOT NULL,
@@ -387,7 +391,7 @@ def index_graph(store: ox.Store, path: Path) -> dict[str, object]:
             position = counts[item.kind]
             counts[item.kind] += 1
             db.execute(
-                "INSERT INTO search_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO search_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     number,
                     item.kind,
@@ -398,6 +402,7 @@ def index_graph(store: ox.Store, path: Path) -> dict[str, object]:
                     item.amount,
                     item.projects,
                     _row_json(item.row),
+                    csv_line(item.row),
                 ),
             )
             db.execute(
@@ -461,6 +466,14 @@ def _script(db: sqlite3.Connection, script: str) -> None:
     for statement in script.split(";"):
         if statement.strip():
             db.execute(statement)
+
+
+def csv_line(row: Iterable[object]) -> str:
+    """``row`` as a line of CSV (RFC 4180: CRLF, quoted where needed; None is empty): a
+    download's lines are kept made, so a list streams at the speed of reading them."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow("" if v is None else v for v in row)
+    return out.getvalue()
 
 
 def _row_json(row: tuple[object, ...]) -> str:

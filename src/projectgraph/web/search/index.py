@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy
 
@@ -40,6 +41,17 @@ class Hit:
     iri: str
     label: str
     snippet: str  # with MARK_START/MARK_END around what matched
+
+
+class Row(NamedTuple):
+    """An item of a list as it is shown and downloaded."""
+
+    label: str
+    values: str  # a JSON array, in the order of the list's columns
+    csv: str  # its CSV line
+
+    def decoded(self) -> list[object]:
+        return list(json.loads(self.values))
 
 
 @dataclass(frozen=True)
@@ -232,27 +244,51 @@ class SearchIndex(ReadOnlyDatabase):
         descending: bool,
         offset: int = 0,
         limit: int = -1,
-    ) -> Iterator[tuple[str, list[object]]]:
-        """The label and download row of each selected item, in order, from ``offset`` (at
-        most ``limit``; -1: all), read as they are sent."""
+    ) -> Iterator[Row]:
+        """The rows of the selected items, in order, from ``offset`` (at most ``limit``; -1:
+        all), read as they are sent."""
         column = SORTS[selected.kind][sort]
         way = "DESC" if descending else "ASC"
-        # Items without the value (a project with no budget) come last either way.
-        order = f"ORDER BY i.{column} IS NULL, i.{column} {way}, i.id {way}"
-        if selected.positions is None:
-            where, params = "i.kind = ?", [selected.kind]
-        else:
+        if selected.positions is not None:
+            # A selection is sorted as a whole; items without the value (a project with no
+            # budget) come last either way.
             ids = (selected.positions + self._facets[selected.kind].first).tolist()
-            where, params = "i.id IN (SELECT value FROM json_each(?))", [json.dumps(ids)]
+            order = f"ORDER BY i.{column} IS NULL, i.{column} {way}, i.id {way}"
+            parts = [("i.id IN (SELECT value FROM json_each(?))", [json.dumps(ids)], order)]
+        else:
+            # The whole list in the order of the (kind, column, id) index, so the first rows
+            # go out at once (a sort of 100,000 rows first: some 150 ms); then the items
+            # without the value, which the index has first.
+            parts = [
+                (
+                    f"i.kind = ? AND i.{column} IS NOT NULL",
+                    [selected.kind],
+                    f"ORDER BY i.{column} {way}, i.id {way}",
+                ),
+                (f"i.kind = ? AND i.{column} IS NULL", [selected.kind], f"ORDER BY i.id {way}"),
+            ]
         with self.connection() as db:
-            cursor = db.execute(
-                f"SELECT i.label, i.row FROM search_items i WHERE {where} {order} LIMIT ? OFFSET ?",
-                [*params, limit, offset],
-            )
-            with contextlib.closing(cursor):
-                while batch := cursor.fetchmany(1000):
-                    for label, row in batch:
-                        yield label, json.loads(row)
+            for where, params, order in parts:
+                if limit == 0:
+                    return
+                if offset and len(parts) > 1:  # the offset may pass the first part whole
+                    (n,) = db.execute(
+                        f"SELECT COUNT(*) FROM search_items i WHERE {where}", params
+                    ).fetchone()
+                    if offset >= n:
+                        offset -= n
+                        continue
+                cursor = db.execute(
+                    f"SELECT i.label, i.row, i.csv FROM search_items i WHERE {where} {order} "
+                    "LIMIT ? OFFSET ?",
+                    [*params, limit, offset],
+                )
+                offset = 0
+                with contextlib.closing(cursor):
+                    while batch := cursor.fetchmany(1000):
+                        limit -= len(batch) if limit > 0 else 0
+                        for found in batch:
+                            yield Row(*found)
 
     def facets(self, selected: Selection) -> dict[str, list[Value]]:
         """Each facet with the values the selected items have, and how many have each, most

@@ -9,9 +9,7 @@ parameter; a build without an index answers 503.
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -22,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from projectgraph.publish.search_index import COLUMNS, FACETS, KINDS
+from projectgraph.publish.search_index import COLUMNS, FACETS, KINDS, csv_line
 from projectgraph.rdf.conneg import negotiate
 from projectgraph.web.caching import MAX_AGE, cached, etag, not_modified
 from projectgraph.web.document_routes import add_document_route
@@ -216,18 +214,14 @@ class Search:
 
     def _csv(self, query: ListQuery) -> Iterator[str]:
         assert self.index is not None
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(COLUMNS[query.kind])
         selected = self.index.select(query.kind, query.filters, query.match)
-        rows = self.index.rows(selected, query.sort, query.descending)
-        for n, (_, row) in enumerate(rows, start=1):
-            writer.writerow("" if v is None else v for v in row)
-            if n % 1000 == 0:
-                yield out.getvalue()
-                out.seek(0)
-                out.truncate()
-        yield out.getvalue()
+        batch = [csv_line(COLUMNS[query.kind])]
+        for row in self.index.rows(selected, query.sort, query.descending):
+            batch.append(row.csv)  # kept made by the build
+            if len(batch) >= 2000:
+                yield "".join(batch)
+                batch.clear()
+        yield "".join(batch)
 
     def _json(self, query: ListQuery) -> Iterator[str]:
         assert self.index is not None
@@ -254,8 +248,8 @@ class Search:
         columns = COLUMNS[query.kind]
         rows = index.rows(selected, query.sort, query.descending)
         batch: list[str] = []
-        for n, (_, row) in enumerate(rows):
-            item = dict(zip(columns, row, strict=True))
+        for n, row in enumerate(rows):
+            item = dict(zip(columns, row.decoded(), strict=True))
             batch.append(("\n" if n == 0 else ",\n") + json.dumps(item, ensure_ascii=False))
             if len(batch) == 1000:
                 yield "".join(batch)
@@ -299,7 +293,7 @@ class Search:
             heading=HEADINGS[kind],
             query=query,
             total=total,
-            rows=[(label, self._link(urls, str(row[0])), row) for label, row in rows],
+            rows=[(r.label, self._link(urls, str(v[0])), v) for r in rows for v in [r.decoded()]],
             columns=COLUMNS[kind],
             facets=shown,
             chosen=[
