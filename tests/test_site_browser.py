@@ -102,7 +102,11 @@ def test_html_in_the_data_stays_text_in_chromium(hostile: Server, tab: Tab) -> N
     expect(page.locator("h1")).to_contain_text(HOSTILE_TITLE)
     expect(page.locator("main")).to_contain_text(HOSTILE_TEXT)
     assert page.locator("h1 b").count() == 0
-    assert page.locator("script").count() == 1  # only the JSON-LD data block
+    # Only the JSON-LD data block and the site's own search script: nothing the data injected.
+    assert page.locator('script[type="application/ld+json"]').count() == 1
+    sources = page.locator("script[src]").evaluate_all("all => all.map(s => s.src)")
+    assert sources == [f"{hostile.url}/static/search.js"]
+    assert page.locator("script").count() == 2
     assert dialogs == []
 
 
