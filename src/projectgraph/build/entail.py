@@ -9,6 +9,7 @@ provenance per source file holds. Nothing is said about other vocabularies' term
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
 import pyoxigraph as ox
 
@@ -17,6 +18,7 @@ from projectgraph.rdf.vocab import PG, RDF, RDFS
 _SUBCLASS = ox.NamedNode(str(RDFS.subClassOf))
 _SUBPROPERTY = ox.NamedNode(str(RDFS.subPropertyOf))
 _TYPE = ox.NamedNode(str(RDF.type))
+Statement = TypeVar("Statement", ox.Triple, ox.Quad)
 
 
 def alignments(ontology: Iterable[ox.Quad]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
@@ -48,21 +50,22 @@ def _closure(direct: dict[str, set[str]]) -> dict[str, set[str]]:
 
 
 def entail(
-    quads: Iterable[ox.Quad], classes: dict[str, set[str]], properties: dict[str, set[str]]
-) -> list[ox.Quad]:
-    """The quads the alignments add to ``quads`` (none that are already there)."""
-    quads = list(quads)
-    present = set(quads)
-    added: list[ox.Quad] = []
-    for q in quads:
+    statements: Iterable[Statement], classes: dict[str, set[str]], properties: dict[str, set[str]]
+) -> list[Statement]:
+    """The triples (or quads, in the graph of the quad they come from) the alignments add to
+    ``statements``, none that are already there."""
+    statements = list(statements)
+    present = set(statements)
+    added: list[Statement] = []
+    for q in statements:
         if q.predicate == _TYPE and isinstance(q.object, ox.NamedNode):
             supers = [
-                ox.Quad(q.subject, _TYPE, ox.NamedNode(c), q.graph_name)
+                _like(q, q.subject, _TYPE, ox.NamedNode(c))
                 for c in sorted(classes.get(q.object.value, ()))
             ]
         else:
             supers = [
-                ox.Quad(q.subject, ox.NamedNode(p), q.object, q.graph_name)
+                _like(q, q.subject, ox.NamedNode(p), q.object)
                 for p in sorted(properties.get(q.predicate.value, ()))
             ]
         for s in supers:
@@ -70,3 +73,15 @@ def entail(
                 present.add(s)
                 added.append(s)
     return added
+
+
+def _like(
+    model: Statement,
+    subject: ox.NamedNode | ox.BlankNode | ox.Triple,
+    predicate: ox.NamedNode,
+    obj: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple,
+) -> Statement:
+    """A statement of the kind of ``model``: a triple, or a quad in its graph."""
+    if isinstance(model, ox.Quad):
+        return ox.Quad(subject, predicate, obj, model.graph_name)  # type: ignore[return-value]
+    return ox.Triple(subject, predicate, obj)  # type: ignore[return-value]

@@ -91,8 +91,16 @@ def shape_sources(settings: Settings) -> list[Source]:
 
 def read(source: Source, base_iri: str) -> list[ox.Quad]:
     """Parse one source into quads of its named graph; raises SourceError with file:line:col."""
-    fmt = SOURCE_FORMATS[source.path.suffix]
     graph = ox.NamedNode(source.graph)
+    return [
+        ox.Quad(t.subject, t.predicate, t.object, graph) for t in read_triples(source, base_iri)
+    ]
+
+
+def read_triples(source: Source, base_iri: str) -> list[ox.Triple]:
+    """Parse one source into triples, checked as :func:`read` checks them (the build names
+    the graph in the N-Quads it writes, without making a quad of every triple)."""
+    fmt = SOURCE_FORMATS[source.path.suffix]
     try:
         triples = [
             q.triple
@@ -128,7 +136,7 @@ def read(source: Source, base_iri: str) -> list[ox.Quad]:
         isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in triples
     ):
         triples = _stable_blank_nodes(triples, source)
-    return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+    return triples
 
 
 def _source(settings: Settings, path: Path, kind: str) -> Source:

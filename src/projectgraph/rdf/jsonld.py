@@ -614,10 +614,12 @@ def _write(value: Any, indent: str, out: list[str]) -> None:
         for key in sorted(value):
             if type(key) is not str:
                 raise TypeError(f"node object keys must be strings, not {key!r}")
-            out.append(separator)
-            out.append(_encode_str(key))
-            out.append(": ")
-            _write(value[key], inner, out)
+            item = value[key]
+            if type(item) is str:  # most values: written here, not by a call per value
+                out.append(f"{separator}{_encode_str(key)}: {_encode_str(item)}")
+            else:
+                out.append(f"{separator}{_encode_str(key)}: ")
+                _write(item, inner, out)
             separator = ",\n" + inner
         out.append("\n" + indent + "}")
     elif kind is list:
@@ -627,8 +629,11 @@ def _write(value: Any, indent: str, out: list[str]) -> None:
         inner = indent + "  "
         separator = "[\n" + inner
         for item in value:
-            out.append(separator)
-            _write(item, inner, out)
+            if type(item) is str:
+                out.append(separator + _encode_str(item))
+            else:
+                out.append(separator)
+                _write(item, inner, out)
             separator = ",\n" + inner
         out.append("\n" + indent + "]")
     elif value is None or kind is bool or kind is int or kind is float:
