@@ -83,5 +83,5 @@ def _like(
 ) -> Statement:
     """A statement of the kind of ``model``: a triple, or a quad in its graph."""
     if isinstance(model, ox.Quad):
-        return ox.Quad(subject, predicate, obj, model.graph_name)  # type: ignore[return-value]
-    return ox.Triple(subject, predicate, obj)  # type: ignore[return-value]
+        return ox.Quad(subject, predicate, obj, model.graph_name)
+    return ox.Triple(subject, predicate, obj)

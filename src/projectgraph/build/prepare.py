@@ -100,7 +100,7 @@ def prepare(
     inverse: set[bytes] = set()
     iris: set[bytes] = set()
     predicates: set[bytes] = set()
-    inverse_predicates = {p.encode() for p in inverse_predicates}
+    walked_back = {p.encode() for p in inverse_predicates}
     start = end = 0
     current = None
     for subject, _, predicate, obj, line in keyed:
@@ -120,7 +120,7 @@ def prepare(
             if obj[:1] == b"<":
                 iris.add(obj[1:-1])
             objects.add(obj)
-            if predicate in inverse_predicates:
+            if predicate in walked_back:
                 inverse.add(obj)
     if current is not None:
         blocks.append(Block(current.decode(), start, end))
