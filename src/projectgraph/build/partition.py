@@ -24,8 +24,6 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import pyoxigraph as ox
-
 from projectgraph.build.prepare import Prepared
 
 REFERENCE = -1  # the union-find element that stands for all reference sources
@@ -98,11 +96,7 @@ def partition(prepared: Sequence[Prepared], kinds: Sequence[str]) -> Partition:
     for node, sources in more.items():
         data = b"".join(sorted(described.pop(node)))
         shared[node] = data
-        objects = {
-            str(t.object)
-            for t in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
-            if not isinstance(t.object, ox.Literal)
-        }
+        objects = _node_objects(data)
         shared_objects[node] = objects
         describers = [i for i in sources if kinds[i] not in ("ontology", "reference")]
         for m in objects:  # the description points at a node one source describes
@@ -159,6 +153,14 @@ def _closure(nodes: set[str], objects: dict[str, set[str]]) -> tuple[str, ...]:
                 seen.add(m)
                 todo.append(m)
     return tuple(sorted(seen))
+
+
+def _node_objects(ntriples: bytes) -> set[str]:
+    """The objects of N-Triples lines that are IRIs or blank nodes, in N-Triples form: each
+    line's end after its second space, less " ." (no parsing: 80,000 shared descriptions at
+    100,000 projects)."""
+    ends = (line.split(b" ", 2)[2] for line in ntriples.splitlines())
+    return {end[:-2].decode() for end in ends if end[:1] != b'"'}
 
 
 def triple_lines(nquads: bytes) -> list[bytes]:
