@@ -392,7 +392,7 @@ def report(r: Results) -> str:
     lines += [
         "",
         "The answers of the named queries are computed in a child process from the end of "
-        "partition on, beside validation and the dumps; the answers stage is what is left "
+        "read + entail on, beside partition, validation and the dumps; the answers stage is what is left "
         "to wait for once the dumps are written.",
         "",
     ]

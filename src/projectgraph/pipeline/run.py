@@ -81,11 +81,11 @@ def build(settings: Settings, quiet: bool = False, workers: int | None = None) -
         step("reading sources")
         prepared = _prepare(job)
         clock.lap("read + entail")
-        step("partitioning")
-        parts = partition(prepared, [s.kind for s in sources])
-        clock.lap("partition")
-        answers = _start_answers(job, prepared)
+        answers = _start_answers(job, prepared)  # its child needs the preparations only
         try:
+            step("partitioning")
+            parts = partition(prepared, [s.kind for s in sources])
+            clock.lap("partition")
             step("validating")
             report = _validate(job, prepared, parts)
             clock.lap("validate")
