@@ -392,8 +392,8 @@ def report(r: Results) -> str:
     lines += [
         "",
         "The answers of the named queries are computed in a child process from the end of "
-        "read + entail on, beside partition, validation and the dumps; the answers stage is what is left "
-        "to wait for once the dumps are written.",
+        "read + entail on, beside partition, validation and the dumps; the answers stage is "
+        "what is left to wait for once the dumps are written.",
         "",
     ]
     for s in r.sizes:
