@@ -461,20 +461,16 @@ def build(cfg: Config, records: Path) -> BuildRun:
 
 
 def change_one(records: Path, slug: str) -> str:
-    """Append one triple (a French title) to the record of ``slug``; the line appended."""
+    """Change the title of the project of ``slug`` in its record (a one-line edit the shapes
+    accept: the title stays one plain string); the change, as ``old -> new``."""
     path = records / f"{slug}.ttl"
     text = path.read_text()
-    declared = re.findall(r"^@prefix\s+(\w+):", text, re.MULTILINE)
-    if "project" in declared and "eurio" in declared:
-        line = f'project:{slug} eurio:title "Changed"@fr .'
-    else:  # a full IRI: the record's own base resolves the relative form
-        iri = re.search(rf"<([^>]*/id/project/{re.escape(slug)})>", text)
-        if iri is None:
-            raise RuntimeError(f"{path}: cannot find the IRI of project {slug}")
-        line = f'<{iri[1]}> <{EURIO_TITLE}> "Changed"@fr .'
-    with path.open("a") as f:
-        f.write(f"\n{line}\n")
-    return line
+    title = re.search(rf'(eurio:title|<{re.escape(EURIO_TITLE)}>)\s+"([^"\\]*)"', text)
+    if title is None:
+        raise RuntimeError(f"{path}: cannot find the title of project {slug}")
+    changed = f"Changed: {title[2]}"
+    path.write_text(text[: title.start(2)] + changed + text[title.end(2) :])
+    return f"{slug}: title {title[2]!r} -> {changed!r}"
 
 
 def slugs_of(records: Path) -> list[str]:

@@ -39,6 +39,7 @@ from projectgraph.publish.parts import (
     make_part,
     merged_part,
     part_fingerprint,
+    shared_fingerprint,
     shared_triples,
 )
 from projectgraph.rdf.vocab import SH, all_prefixes, parse_base
@@ -107,7 +108,7 @@ def build(settings: Settings, quiet: bool = False, workers: int | None = None) -
         finally:
             answers.cancel()  # when the build failed; else the file was moved into the build
         clock.lap("checksums + switch")
-        cache.forget({s.key for s in sources}, clock.units)
+        cache.forget({s.key for s in sources} | {SHARED_PART}, clock.units)
     return BuildResult(published, report, clock.stages, clock.reused)
 
 
@@ -271,6 +272,7 @@ def _validate(job: _Job, prepared: Sequence[Prepared], parts: Partition) -> Repo
 
 
 _part_state: dict[str, object] = {}
+SHARED_PART = "/shared"  # the cache key of the shared descriptions' part (no source's key)
 
 
 def _init_parts(prefixes: dict[str, str], context: dict[str, object], uri_space: str) -> None:
@@ -318,6 +320,10 @@ def _parts(
             strict=True,
         ):
             cache.store_part(sources[i].key, prints[i], trig, data)
+        shared_print = shared_fingerprint(parts.shared, extra)
+        if not cache.has_part(SHARED_PART, shared_print):
+            made = merged_part(shared_triples(parts.shared), prefixes, context, uri_space)
+            cache.store_part(SHARED_PART, shared_print, b"", made.encode())
     job.clock.reused["dumps"] = (len(sources) - len(todo), len(sources))
 
     def part(i: int, column: str = "data") -> bytes:
@@ -328,7 +334,9 @@ def _parts(
     def merged() -> Iterator[Part]:
         for i in range(len(sources)):
             yield Part.decode(part(i))
-        yield merged_part(shared_triples(parts.shared), prefixes, context, uri_space)
+        shared = cache.part(SHARED_PART, shared_print)
+        assert shared is not None, "stored above"
+        yield Part.decode(shared)
 
     def graphs() -> Iterator[NamedGraph]:
         for i in sorted(range(len(sources)), key=lambda i: sources[i].graph):

@@ -113,6 +113,17 @@ def part_fingerprint(source_fingerprint: str, excluded: Iterable[str], context: 
     return h.hexdigest()
 
 
+def shared_fingerprint(shared: dict[str, bytes], context: str) -> str:
+    """What the shared part depends on: every shared description, and ``context`` as for
+    :func:`part_fingerprint`. Hashing them is a hundredth of making the part (15 s at 100,000
+    projects), which a rebuild that changed no shared description can skip."""
+    h = hashlib.sha256(f"shared\0{context}\0{PARTS_LAYOUT}".encode())
+    for node in sorted(shared):
+        h.update(node.encode() + b"\0")
+        h.update(hashlib.sha256(shared[node]).digest())
+    return h.hexdigest()
+
+
 def make_part(
     quads: list[ox.Quad],
     excluded: frozenset[str],
