@@ -1,0 +1,87 @@
+"""Preparing a source works on N-Triples lines, sorted by keys cut from their bytes: it must
+give exactly what sorting quad objects by ``triple_key`` and writing them gives, on terms whose
+bytes and code points could order differently (escapes, non-ASCII, IRIs that extend another
+past a character below ``>``), and a summary that agrees with the N-Quads it describes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from projectgraph.build.assemble import triple_key
+from projectgraph.build.entail import entail
+from projectgraph.build.prepare import namespaces_of, prepare
+from projectgraph.build.sources import Source, read
+
+BASE = "https://w3id.org/projectgraph/"
+GRAPH = f"{BASE}graph/data/projects/tricky"
+PG = "https://w3id.org/projectgraph/ontology#"
+
+TRICKY = """\
+@prefix ex: <http://example.org/> .
+@prefix pg: <https://w3id.org/projectgraph/ontology#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+
+ex:a a ex:Thing, pg:Sub ;
+    ex:p "plain", "quote \\" and backslash \\\\", "line\\nbreak\\ttab",
+        "Hajdú-Bihar"@hu, "Piemonte"@it, "1.50"^^xsd:decimal, "x"^^ex:custom ;
+    ex:p-q "dash sorts below >" ;
+    ex:p.q "dot" ;
+    <http://example.org/p/q> "slash" ;
+    ex:pq "letter" ;
+    pg:sub ex:b ;
+    ex:back ex:c ;
+    ex:geo [ ex:wkt "POINT(1 2)" ] .
+ex:a-b ex:p "subject with a dash" .
+ex:a.b ex:p "subject with a dot" .
+<http://example.org/ä> ex:p "non-ASCII subject" ;
+    ex:p <http://example.org/é> .
+ex:b rdfs:label "b" .
+"""
+
+ALIGNMENTS = (
+    {f"{PG}Sub": {f"{PG}Super", "http://example.org/Thing"}},
+    {f"{PG}sub": {"http://example.org/super"}},
+)
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Source:
+    path = tmp_path / "tricky.ttl"
+    path.write_text(TRICKY, encoding="utf-8")
+    return Source(path=path, key="data/projects/tricky", kind="project", graph=GRAPH)
+
+
+def test_prepared_nquads_are_the_sorted_quads_pyoxigraph_writes(source: Source) -> None:
+    prepared = prepare(source, BASE, ALIGNMENTS, frozenset({"http://example.org/back"}), "fp")
+    quads = read(source, BASE)
+    added = entail(quads, *ALIGNMENTS)
+    expected = ox.serialize(
+        sorted(set(quads) | set(added), key=triple_key), format=ox.RdfFormat.N_QUADS
+    )
+    assert prepared.nquads == expected
+    assert prepared.quads == len(set(quads) | set(added))
+    assert prepared.entailed == len(added) == 2  # pg:Super and ex:super; ex:Thing was there
+
+
+def test_the_summary_agrees_with_the_nquads(source: Source) -> None:
+    prepared = prepare(source, BASE, ALIGNMENTS, frozenset({"http://example.org/back"}), "fp")
+    data = prepared.nquads
+    quads = list(ox.parse(data, format=ox.RdfFormat.N_QUADS))
+    subjects = list(dict.fromkeys(str(q.subject) for q in quads))
+    assert [b.subject for b in prepared.blocks] == subjects
+    assert prepared.blocks[-1].end == len(data)
+    for block in prepared.blocks:  # each block is exactly its subject's lines
+        lines = data[block.start : block.end].decode().splitlines()
+        assert lines and all(line.startswith(block.subject + " ") for line in lines)
+    nodes = {str(q.object) for q in quads if not isinstance(q.object, ox.Literal)}
+    assert set(prepared.objects) == nodes - set(subjects)
+    assert "<http://example.org/é>" in prepared.objects
+    assert prepared.inverse_objects == ("<http://example.org/c>",)
+    iris = {q.predicate.value for q in quads}
+    iris |= {t.value for q in quads for t in (q.subject, q.object) if isinstance(t, ox.NamedNode)}
+    iris |= {q.object.datatype.value for q in quads if isinstance(q.object, ox.Literal)}
+    assert prepared.namespaces == frozenset(namespaces_of(iris))
