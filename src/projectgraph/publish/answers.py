@@ -613,13 +613,7 @@ class AnswerFile(ReadOnlyDatabase):
     def open(cls, folder: Path) -> AnswerFile | None:
         """The answers of the build in ``folder``; None when it has none (an older build)
         or they are unreadable."""
-        path = folder / ANSWERS
-        if not path.is_file():
-            return None
-        try:
-            return cls(path)
-        except (sqlite3.Error, ValueError, TypeError):
-            return None
+        return cls.open_file(folder / ANSWERS)
 
     def read(
         self,

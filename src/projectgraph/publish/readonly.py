@@ -9,6 +9,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Self
 
 
 class ReadOnlyDatabase:
@@ -18,6 +19,17 @@ class ReadOnlyDatabase:
         self.path = path
         self._idle: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+
+    @classmethod
+    def open_file(cls, path: Path) -> Self | None:
+        """The file at ``path`` opened; None when there is none or it cannot be read as this
+        code's (an older build's, or one whose step failed: build.json says why)."""
+        if not path.is_file():
+            return None
+        try:
+            return cls(path)
+        except (sqlite3.Error, ValueError, TypeError):
+            return None
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[sqlite3.Connection]:

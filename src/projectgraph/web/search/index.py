@@ -144,13 +144,7 @@ class SearchIndex(ReadOnlyDatabase):
     def open(cls, folder: Path) -> SearchIndex | None:
         """The search index of the build in ``folder``; None when it has none (an older
         build, or indexing failed: build.json says why)."""
-        path = folder / ANSWERS
-        if not path.is_file():
-            return None
-        try:
-            return cls(path)
-        except (sqlite3.Error, ValueError, TypeError):
-            return None
+        return cls.open_file(folder / ANSWERS)
 
     def known(self, kind: str, facet: str, value: str) -> bool:
         """Whether ``value`` is a value of ``kind``'s facet in this build."""
