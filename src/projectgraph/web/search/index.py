@@ -105,19 +105,16 @@ class SearchIndex(ReadOnlyDatabase):
                 (kind, name): id
                 for id, kind, name in db.execute("SELECT id, kind, name FROM search_facets")
             }
-            self.totals = dict(
-                db.execute("SELECT kind, COUNT(*) FROM search_items GROUP BY kind").fetchall()
-            )
+            per_kind = db.execute(
+                "SELECT kind, COUNT(*), MIN(id), MAX(id) FROM search_items GROUP BY kind"
+            ).fetchall()
+            self.totals = {kind: n for kind, n, _, _ in per_kind}
+            # Each kind's items have consecutive ids, from its first.
+            self.ranges: dict[str, tuple[int, int]] = {k: (lo, hi) for k, _, lo, hi in per_kind}
             self._facets = {kind: self._load(db, kind) for kind in FACETS}
-            self.ranges: dict[str, tuple[int, int]] = {
-                kind: (low, high)
-                for kind, low, high in db.execute(
-                    "SELECT kind, MIN(id), MAX(id) FROM search_items GROUP BY kind"
-                )
-            }
 
     def _load(self, db: sqlite3.Connection, kind: str) -> _Facets:
-        (first,) = db.execute("SELECT MIN(id) FROM search_items WHERE kind = ?", (kind,)).fetchone()
+        first = self.ranges.get(kind, (0, -1))[0]
         values = [
             (facet, Value(value, label, iri, count))
             for facet, value, label, iri, count in db.execute(
@@ -130,7 +127,7 @@ class SearchIndex(ReadOnlyDatabase):
             db.execute("SELECT name, data FROM search_arrays WHERE kind = ?", (kind,)).fetchall()
         )
         return _Facets(
-            first=first or 0,
+            first=first,
             size=self.totals.get(kind, 0),
             values=values,
             numbered={(facet, v.value): n for n, (facet, v) in enumerate(values)},
