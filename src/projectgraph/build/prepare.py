@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+import numpy
 import pyoxigraph as ox
 
 from projectgraph import __version__
@@ -19,7 +22,7 @@ from projectgraph.build.entail import entail
 from projectgraph.build.sources import Source, read_triples
 
 # Bump when what preparing writes changes: cached preparations of older code are ignored.
-PREPARE_LAYOUT = 2  # 2: the N-Quads kept compressed
+PREPARE_LAYOUT = 3  # 2: the N-Quads kept compressed; 3: with predicate digests
 
 Alignments = tuple[dict[str, set[str]], dict[str, set[str]]]
 
@@ -47,6 +50,10 @@ class Prepared:
     objects: tuple[str, ...]  # IRIs and blank nodes used as objects, not subjects here
     inverse_objects: tuple[str, ...]  # objects of predicates the shapes walk backwards
     namespaces: frozenset[str]  # for choosing prefixes: see namespaces_of
+    # The predicate IRIs of the triples, sorted, and a digest of the triples of each (8 bytes
+    # each, in that order): see predicate_digests.
+    predicates: tuple[str, ...] = ()
+    digests: bytes = b""
 
     @property
     def subjects(self) -> list[str]:
@@ -100,7 +107,7 @@ def prepare(
     objects: set[bytes] = set()
     inverse: set[bytes] = set()
     iris: set[bytes] = set()
-    predicates: set[bytes] = set()
+    by_predicate: dict[bytes, list[bytes]] = {}
     walked_back = {p.encode() for p in inverse_predicates}
     start = end = 0
     current = None
@@ -114,7 +121,10 @@ def prepare(
             if subject[:1] == b"<":
                 iris.add(subject[1:-1])
         end += len(line) + len(graph)
-        predicates.add(predicate)
+        lines = by_predicate.get(predicate)
+        if lines is None:
+            lines = by_predicate[predicate] = []
+        lines.append(line)
         if obj[:1] == b'"':  # a literal
             iris.add(_datatype(obj))
         else:
@@ -125,7 +135,7 @@ def prepare(
                 inverse.add(obj)
     if current is not None:
         blocks.append(Block(current.decode(), start, end))
-    iris |= predicates
+    iris |= by_predicate.keys()
     return Prepared(
         key=source.key,
         graph=source.graph,
@@ -137,7 +147,49 @@ def prepare(
         objects=tuple(sorted(o.decode() for o in objects - subjects)),
         inverse_objects=tuple(sorted(o.decode() for o in inverse)),
         namespaces=frozenset(namespaces_of({i.decode() for i in iris})),
+        **predicate_digests(by_predicate),
     )
+
+
+def predicate_digests(by_predicate: dict[bytes, list[bytes]]) -> dict[str, Any]:
+    """A source's predicate IRIs, sorted, and a 64-bit digest of its triples with each (their
+    lines, in the preparation's order), as the fields of :class:`Prepared`. Summed over the
+    sources (:func:`merged_digests`), two graphs with the same sums for a predicate have the
+    same triples with it (but for a collision, one in 2**64), which is how a rebuild tells
+    which named queries a change can reach."""
+    predicates = sorted(by_predicate)
+    digests = b"".join(_digest(b"\n".join(by_predicate[p])) for p in predicates)
+    return {"predicates": tuple(p.decode() for p in predicates), "digests": digests}
+
+
+_SHARED: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def shared_predicates(predicates: tuple[str, ...]) -> tuple[str, ...]:
+    """One tuple for every preparation with these predicates: records have much the same few
+    dozen, so 100,000 preparations in memory hold a few hundred tuples, not 100,000."""
+    return _SHARED.setdefault(predicates, predicates)
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=8).digest()
+
+
+def merged_digests(prepared: Iterable[Prepared]) -> dict[str, str]:
+    """Per predicate, the sum (modulo 2**64) of the sources' digests, in hex: a fingerprint
+    of the merged graph's triples with it. A sum, not an exclusive or, so that two sources
+    with the same triples do not cancel out and hide their change. Sources with the same
+    predicates are summed as one array (numpy's unsigned addition wraps around)."""
+    groups: dict[tuple[str, ...], numpy.ndarray] = {}
+    for p in prepared:
+        values = numpy.frombuffer(p.digests, dtype="<u8")
+        total = groups.get(p.predicates)
+        groups[p.predicates] = values.copy() if total is None else total + values
+    sums: dict[str, int] = {}
+    for predicates, total in groups.items():
+        for predicate, value in zip(predicates, total.tolist(), strict=True):
+            sums[predicate] = (sums.get(predicate, 0) + value) % (1 << 64)
+    return {p: f"{v:016x}" for p, v in sorted(sums.items())}
 
 
 _RDF_TYPE = b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from projectgraph.build.partition import triple_lines
-from projectgraph.build.prepare import Block, Prepared
+from projectgraph.build.prepare import Block, Prepared, shared_predicates
 from projectgraph.errors import Location
 from projectgraph.validate.report import Result
 
@@ -102,6 +102,8 @@ class BuildCache:
             "objects": list(prepared.objects),
             "inverse_objects": list(prepared.inverse_objects),
             "namespaces": sorted(prepared.namespaces),
+            "predicates": list(prepared.predicates),
+            "digests": prepared.digests.hex(),
         }
         self._db.execute(
             "INSERT OR REPLACE INTO prepared VALUES (?, ?, ?, ?)",
@@ -221,6 +223,8 @@ def _prepared_from_row(key: str, fingerprint: str, packed: bytes, summary: str) 
         objects=tuple(s["objects"]),
         inverse_objects=tuple(s["inverse_objects"]),
         namespaces=frozenset(s["namespaces"]),
+        predicates=shared_predicates(tuple(s["predicates"])),
+        digests=bytes.fromhex(s["digests"]),
     )
 
 

@@ -9,6 +9,7 @@ and a rebuild after one record changed redoes that record's work only (plus writ
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 import tempfile
@@ -24,15 +25,22 @@ from rdflib import Graph, URIRef
 from projectgraph import __version__
 from projectgraph.build.entail import alignments
 from projectgraph.build.partition import Partition, partition, unit_fingerprint
-from projectgraph.build.prepare import Prepared, fingerprint, prepare, used_namespaces
+from projectgraph.build.prepare import (
+    Prepared,
+    fingerprint,
+    merged_digests,
+    prepare,
+    shared_predicates,
+    used_namespaces,
+)
 from projectgraph.build.sources import Source, discover, shape_sources
 from projectgraph.errors import NonConformingError
 from projectgraph.files import exclusive_lock
 from projectgraph.pipeline.cache import CACHE_FILE, OLD_CACHE_FILES, BuildCache, CachedGraph
 from projectgraph.pipeline.parallel import default_workers, run, worth_processes
 from projectgraph.progress import progress
-from projectgraph.publish.answers import Background
-from projectgraph.publish.dist import builds_dir
+from projectgraph.publish.answers import ANSWERS, Background, Earlier
+from projectgraph.publish.dist import builds_dir, current_build
 from projectgraph.publish.manifest import Published, load_context, publish
 from projectgraph.publish.parts import (
     Part,
@@ -105,6 +113,9 @@ def build(settings: Settings, quiet: bool = False, workers: int | None = None) -
                 lap=clock.lap,
                 answers=answers.result,
             )
+            answered = [q for q in answers.result().queries.values() if q["materialized"]]
+            copied = [q for q in answered if q.get("copied")]
+            clock.reused["answers"] = (len(copied), len(answered))
         finally:
             answers.cancel()  # when the build failed; else the file was moved into the build
         clock.lap("checksums + switch")
@@ -127,7 +138,10 @@ def _start_answers(job: _Job, prepared: Sequence[Prepared]) -> Background:
     # The merged graph has at most as many triples as the sources' quads.
     triples = sum(p.quads for p in prepared)
     queries = load_queries(settings.queries_dir)
-    return Background(Path(name), queries, settings.base_iri, triples, graph)
+    # A query no changed triple can reach keeps the answers of the build served now.
+    served = current_build(settings.dist_dir)
+    earlier = Earlier(merged_digests(prepared), served / ANSWERS if served else None)
+    return Background(Path(name), queries, settings.base_iri, triples, graph, earlier)
 
 
 def validate_sources(
@@ -205,7 +219,7 @@ def _prepare(job: _Job) -> list[Prepared]:
             todo, run(_prepare_one, tasks, worth_processes(size, workers)), strict=True
         ):
             cache.store_prepared(p)
-            found[i] = p
+            found[i] = dataclasses.replace(p, predicates=shared_predicates(p.predicates))
     job.clock.reused["read + entail"] = (len(sources) - len(todo), len(sources))
     return found  # type: ignore[return-value]
 

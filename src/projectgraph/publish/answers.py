@@ -18,6 +18,13 @@ takes the queries left. A query past its budget is left to the
 engine (the listing says ``"materialized": false``); so are graph queries and anything
 :func:`~projectgraph.sparql.grouped.plan` refuses.
 
+A rebuild copies a query's rows from the build served now when no triple it can match
+changed: each query's footprint (:mod:`projectgraph.sparql.footprint`, the predicates it
+reads) is compared with the predicates whose triples differ, told by per-predicate digests of
+the merged graph that the file keeps (:func:`~projectgraph.build.prepare.merged_digests`). The
+copied rows go through the same writing as computed ones, in the same order, so the file is
+the same, byte for byte, as a build from scratch writes.
+
 The same loaded graph is indexed for search first (:mod:`projectgraph.publish.search_index`,
 tables of their own in the same file), so the graph is loaded once for both.
 
@@ -28,6 +35,7 @@ build id) and switched with it. :class:`AnswerFile` reads it, read-only.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import gzip
 import hashlib
@@ -48,13 +56,16 @@ import pyoxigraph as ox
 
 from projectgraph.publish.readonly import ReadOnlyDatabase
 from projectgraph.publish.search_index import index_graph
+from projectgraph.sparql.footprint import footprint
 from projectgraph.sparql.grouped import Plan, plan
 from projectgraph.sparql.named import NamedQuery
 from projectgraph.sparql.results import Term, plain_rows, rows_json, write_json
 from projectgraph.store.embedded import MERGED_DUMP
 
 ANSWERS = "answers.sqlite"
-LAYOUT = 2  # bump when the tables change: a server reading another layout uses the engine
+# Bump when the tables change: a server reading another layout uses the engine (3: the plan
+# digests and graph_predicates).
+LAYOUT = 3
 BATCH = 2_000  # rows inserted at a time
 # Rows kept together: a page or a whole answer is read as a few blocks of bytes, not row by
 # row (a 10,000-row answer: 79 reads, not 10,000). Rows a filter picks are kept one by one too.
@@ -72,7 +83,8 @@ _SCHEMA = """
 CREATE TABLE layout(version INTEGER NOT NULL);
 CREATE TABLE queries(
   id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, digest TEXT NOT NULL,
-  materialized INTEGER NOT NULL, reason TEXT NOT NULL, rows INTEGER);
+  materialized INTEGER NOT NULL, reason TEXT NOT NULL, rows INTEGER, plan TEXT NOT NULL);
+CREATE TABLE graph_predicates(predicate TEXT PRIMARY KEY, digest TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE blocks(
   id INTEGER PRIMARY KEY, query INTEGER NOT NULL, key TEXT NOT NULL, first INTEGER NOT NULL,
   count INTEGER NOT NULL, plain_ends BLOB NOT NULL, plain BLOB NOT NULL,
@@ -119,7 +131,11 @@ def fold(text: str) -> str:
 
 def digest(query: NamedQuery) -> str:
     """What identifies a query's text: its answers are only used for the same text."""
-    return hashlib.sha256(query.text.encode()).hexdigest()[:16]
+    return _digest(query.text)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -169,6 +185,7 @@ class Background:
         base_iri: str,
         triples: int,
         graph: GraphSource,
+        earlier: Earlier | None = None,
     ) -> None:
         self.path = path
         self._child: BaseProcess | None = None
@@ -176,18 +193,23 @@ class Background:
         self._outcome: Written | BaseException | None = None
         self._thread = threading.Thread(
             target=self._run,
-            args=(queries, base_iri, triples, graph),
+            args=(queries, base_iri, triples, graph, earlier),
             name="projectgraph-answers",
             daemon=True,
         )
         self._thread.start()
 
     def _run(
-        self, queries: Sequence[NamedQuery], base_iri: str, triples: int, graph: GraphSource
+        self,
+        queries: Sequence[NamedQuery],
+        base_iri: str,
+        triples: int,
+        graph: GraphSource,
+        earlier: Earlier | None,
     ) -> None:
         try:
             self._outcome = answer_graph(
-                self.path, queries, base_iri, triples, graph, self._started
+                self.path, queries, base_iri, triples, graph, self._started, earlier
             )
         except BaseException as e:  # handed to whoever waits for the result
             self._outcome = e
@@ -215,6 +237,16 @@ class Background:
 
 
 @dataclass(frozen=True)
+class Earlier:
+    """What a rebuild may copy answers from: the per-predicate digests of the graph now
+    (:func:`~projectgraph.build.prepare.merged_digests`) and the answers file of the build
+    served now, if any."""
+
+    digests: dict[str, str]
+    previous: Path | None
+
+
+@dataclass(frozen=True)
 class _Job:
     """One query for the child: what it runs and how its rows are stored."""
 
@@ -225,6 +257,7 @@ class _Job:
     variables: tuple[str, ...]  # the original projection, written in each row
     number: str | None  # the threshold column
     word: str | None  # the text column
+    copy: tuple[str, int] | None = None  # the rows of (answers file, query id) to copy
 
 
 def write_answers(
@@ -244,11 +277,13 @@ def answer_graph(
     triples: int,
     graph: GraphSource,
     started_child: Callable[[BaseProcess], None] = lambda child: None,
+    earlier: Earlier | None = None,
 ) -> Written:
     """Run every materializable query of ``queries`` on the merged graph ``graph`` gives
     (``triples``: about how many, which decides where queries run and their time budget)
     and write the answers file ``path``. ``started_child`` is given the child process the
-    queries run in, when they run in one (so it can be stopped)."""
+    queries run in, when they run in one (so it can be stopped). With ``earlier``, the
+    queries no changed predicate reaches are copied from the previous answers."""
     started = time.perf_counter()
     path.unlink(missing_ok=True)
     plans = [plan(q, base_iri) for q in queries]
@@ -270,6 +305,8 @@ def answer_graph(
         for i, p in enumerate(plans, start=1)
         if p.materialized and (searchable or not p.contains)
     ]
+    if earlier is not None and earlier.previous is not None:
+        jobs = _copies(jobs, plans, earlier.digests, earlier.previous)
     if triples <= IN_PROCESS:
         outcome.update(_answer_jobs(graph, path, jobs))
     else:
@@ -280,7 +317,7 @@ def answer_graph(
         for i, p in enumerate(plans, start=1):
             result = outcome[p.query.name]
             db.execute(
-                "INSERT INTO queries VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO queries VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     i,
                     p.query.name,
@@ -288,8 +325,13 @@ def answer_graph(
                     1 if result["materialized"] else 0,
                     str(result.get("reason", "")),
                     result.get("rows"),
+                    _digest(p.text),
                 ),
             )
+        db.executemany(
+            "INSERT INTO graph_predicates VALUES (?, ?)",
+            sorted((earlier.digests if earlier else {}).items()),
+        )
         db.executescript(_INDEXES + (_SEARCH if searchable else ""))
         db.commit()
         db.execute("ANALYZE")
@@ -320,6 +362,47 @@ def _job(id: int, p: Plan) -> _Job:
         number=p.threshold.materialize.column if p.threshold and p.threshold.materialize else None,
         word=p.contains.materialize.column if p.contains and p.contains.materialize else None,
     )
+
+
+def _copies(
+    jobs: list[_Job], plans: Sequence[Plan], digests: dict[str, str], previous: Path
+) -> list[_Job]:
+    """``jobs``, those whose rows can be copied from the answers file ``previous`` saying so:
+    the same query and plan text, materialized there, and no predicate of the query's footprint
+    with other triples now than there (nor any predicate at all, for a query without one)."""
+    old = ReadOnlyDatabase(previous)
+    try:
+        old.check_layout("layout", LAYOUT)
+        with old.connection() as db:
+            before = dict(db.execute("SELECT predicate, digest FROM graph_predicates"))
+            stored = {
+                name: (id, query_digest, plan_digest)
+                for id, name, query_digest, plan_digest in db.execute(
+                    "SELECT id, name, digest, plan FROM queries WHERE materialized = 1"
+                )
+            }
+    except (sqlite3.Error, ValueError, TypeError):  # missing, unreadable, another layout
+        return jobs
+    finally:
+        old.close()
+    if not before:  # answers made without digests (from a dump): nothing to compare with
+        return jobs
+    changed = {p for p in before.keys() | digests.keys() if before.get(p) != digests.get(p)}
+    texts = {p.query.name: p for p in plans}
+    copies = []
+    for job in jobs:
+        p = texts[job.name]
+        found = stored.get(job.name)
+        reads = footprint(p.text)
+        if (
+            found is not None
+            and found[1:] == (digest(p.query), _digest(p.text))
+            and reads is not None
+            and not reads & changed
+        ):
+            job = dataclasses.replace(job, copy=(str(previous), found[0]))
+        copies.append(job)
+    return copies
 
 
 def _run_jobs(
@@ -437,12 +520,16 @@ def _answer_one(store: ox.Store, path: Path, job: _Job) -> dict[str, object]:
         words = dict(db.execute("SELECT folded, id FROM words").fetchall())
         db.execute("BEGIN")
         try:
-            rows = _answer(store, db, job, words)
+            if job.copy is not None and not (job.number or job.word):
+                rows = _copy_blocks(db, job.id, Path(job.copy[0]), job.copy[1])
+            else:
+                rows = _answer(_lines(store, job), db, job, words)
         except _Unbound as e:
             db.execute("ROLLBACK")
             return {"materialized": False, "reason": str(e)}
         db.execute("COMMIT")
-    return {"materialized": True, "rows": rows, "seconds": round(time.perf_counter() - started, 3)}
+    seconds = round(time.perf_counter() - started, 3)
+    return {"materialized": True, "rows": rows, "seconds": seconds, "copied": job.copy is not None}
 
 
 class _Unbound(ValueError):
@@ -457,16 +544,56 @@ class _Field:
     plain: str  # its value in a plain JSON row
 
 
-def _answer(store: ox.Store, db: sqlite3.Connection, job: _Job, words: dict[str, int]) -> int:
-    """Run one job and insert its rows; the number of rows. The rows are written as TSV by
-    pyoxigraph, as the query workers write them (one line a row, terms escape their line
-    breaks and tabs); each distinct field is read back as a term once."""
+def _lines(store: ox.Store, job: _Job) -> list[bytes]:
+    """The job's rows as TSV lines (without their line ends): from the engine, or copied."""
+    if job.copy is not None:
+        return _stored_lines(Path(job.copy[0]), job.copy[1], len(job.keys))
     solutions = store.query(job.text)
     assert isinstance(solutions, ox.QuerySolutions)
     tsv = solutions.serialize(format=ox.QueryResultsFormat.TSV)
     assert tsv is not None
-    lines = tsv.split(b"\n")[1:-1]  # between the header and the last line end
-    del tsv
+    return tsv.split(b"\n")[1:-1]  # between the header and the last line end
+
+
+def _copy_blocks(db: sqlite3.Connection, query: int, path: Path, stored: int) -> int:
+    """Copy the blocks of query ``stored`` in the answers file ``path`` as query ``query``'s,
+    in their order; the number of rows. For a query without rows kept one by one, the blocks
+    are all it wrote, and inserted in the same order they make the same pages."""
+    with contextlib.closing(ReadOnlyDatabase(path)) as old, old.connection() as source:
+        blocks = source.execute(
+            "SELECT key, first, count, plain_ends, plain, tsv_ends, tsv FROM blocks "
+            "WHERE query = ? ORDER BY id",
+            (stored,),
+        )
+        rows = 0
+        for block in blocks:
+            db.execute("INSERT INTO blocks VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?)", (query, *block))
+            rows += block[2]
+    return rows
+
+
+def _stored_lines(path: Path, query: int, keys: int) -> list[bytes]:
+    """A query's rows in an earlier answers file, as the engine gave them: in their order
+    (the blocks'), each key's IRIs in front of the stored TSV line (TSV writes an IRI as
+    ``<iri>``, and IRIs hold no spaces, so the joined key splits back)."""
+    lines: list[bytes] = []
+    with contextlib.closing(ReadOnlyDatabase(path)) as old, old.connection() as db:
+        blocks = db.execute(
+            "SELECT key, count, tsv_ends, tsv FROM blocks WHERE query = ? ORDER BY id", (query,)
+        )
+        for key, count, packed, data in blocks:
+            front = b"".join(b"<" + k.encode() + b">\t" for k in key.split(" ")) if keys else b""
+            start = 0
+            for end in struct.unpack(f"<{count}I", packed):
+                lines.append(front + data[start : end - len(TSV)])
+                start = end
+    return lines
+
+
+def _answer(lines: list[bytes], db: sqlite3.Connection, job: _Job, words: dict[str, int]) -> int:
+    """Insert a job's rows (TSV lines, as pyoxigraph writes them: one line a row, terms escape
+    their line breaks and tabs); the number of rows. Each distinct field is read back as a
+    term once."""
     seqs: dict[str, int] = {}
     block: _Block | None = None  # the one being filled (a key's rows come together)
     fields: dict[bytes, _Field] = {}

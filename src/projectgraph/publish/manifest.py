@@ -27,7 +27,7 @@ from projectgraph.sparql.named import load_queries
 from projectgraph.validate.report import Report
 
 # Bump when what a build writes changes, so servers rebuild a dist made by older code.
-OUTPUT_LAYOUT = 4  # 3: answers.sqlite; 4: with the search index
+OUTPUT_LAYOUT = 5  # 3: answers.sqlite; 4: with the search index; 5: answers layout 3
 MANIFEST = "build.json"
 CHECKSUMS = "SHA256SUMS"
 CONTEXT = "context.jsonld"
@@ -159,9 +159,10 @@ def publish(
                     "file": ANSWERS,
                     "sha256": written.sha256,
                     "bytes": written.size,
-                    # Rows, or why not: no times here, so the same inputs give the same id.
+                    # Rows, or why not: no times (nor whether the rows were copied from the
+                    # build before) here, so the same inputs give the same id.
                     "queries": {
-                        name: {k: v for k, v in result.items() if k != "seconds"}
+                        name: {k: v for k, v in result.items() if k not in ("seconds", "copied")}
                         for name, result in sorted(written.queries.items())
                     },
                     "search": {k: v for k, v in written.search.items() if k != "seconds"},

@@ -1,0 +1,148 @@
+"""A rebuild copies the named-query answers no change can reach, and writes the same file as
+a build from scratch: a query whose predicates (its footprint) kept their triples is copied
+from the build served before, any other is run again.
+
+The edits are real record edits on a synthetic set: a project's title (reaches the queries
+that read titles only) and an organisation's name (reaches those that read names). Each
+rebuild is compared, byte for byte and by build id, with a build of the same records from
+scratch, so a query copied that should have been run again fails the test.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from projectgraph.pipeline.run import BuildResult, build
+from projectgraph.publish.answers import ANSWERS
+from projectgraph.publish.dist import builds_dir
+from projectgraph.settings import Settings, load_settings
+from projectgraph.sparql.footprint import footprint
+from projectgraph.sparql.grouped import Plan, plan
+from projectgraph.sparql.named import load_queries
+from projectgraph.synth.generate import synthesize
+from tests.conftest import REPO
+
+EURIO = "http://data.europa.eu/s66#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def _settings(records: Path) -> Settings:
+    return load_settings(REPO, {"project_dirs": (records,), "dist_dir": records.parent / "dist"})
+
+
+def _from_scratch(settings: Settings) -> BuildResult:
+    """The same records built with no cache and no earlier build (the same paths, so the
+    same inputs digest)."""
+    settings.dist_dir.unlink()
+    shutil.rmtree(builds_dir(settings.dist_dir))
+    return build(settings, quiet=True)
+
+
+@pytest.fixture
+def records(tmp_path: Path) -> Path:
+    """40 synthetic records, built once (the build a rebuild copies from)."""
+    folder = tmp_path / "records"
+    synthesize(folder, 40, 5, load_settings(REPO), workers=1)
+    first = build(_settings(folder), quiet=True)
+    assert first.reused["answers"][0] == 0  # nothing to copy from
+    return folder
+
+
+def _rebuild_equals_scratch(records: Path) -> tuple[int, int]:
+    """Rebuild, build from scratch, and check both wrote the same bytes; the rebuild's
+    (answers copied, answers written)."""
+    settings = _settings(records)
+    rebuilt = build(settings, quiet=True)
+    answers = (rebuilt.published.folder / ANSWERS).read_bytes()
+    scratch = _from_scratch(settings)
+    assert scratch.reused["answers"][0] == 0
+    assert (scratch.published.folder / ANSWERS).read_bytes() == answers
+    assert scratch.published.build_id == rebuilt.published.build_id
+    return rebuilt.reused["answers"]
+
+
+def test_a_changed_title_reruns_only_the_queries_that_read_titles(records: Path) -> None:
+    record = sorted(records.glob("*.ttl"))[3]
+    text = record.read_text(encoding="utf-8")
+    title = re.search(r'eurio:title\s+"([^"\\]*)"', text)
+    assert title is not None
+    record.write_text(text[: title.start(1)] + "Changed: " + text[title.start(1) :], "utf-8")
+    copied, answered = _rebuild_equals_scratch(records)
+    reading_titles = [
+        q.query.name for q in _queries() if (f := footprint(q.text)) is None or EURIO + "title" in f
+    ]
+    assert reading_titles, "some shipped query reads titles"
+    assert 0 < copied <= answered - len(reading_titles)
+
+
+def test_a_renamed_organisation_reruns_the_queries_that_read_names(records: Path) -> None:
+    renamed = 0
+    for record in sorted(records.glob("*.ttl")):
+        text = record.read_text(encoding="utf-8")
+        # The first organisation's name in the first record, wherever it is described.
+        if not renamed:
+            found = re.search(r'organisation:(\S+) [^.]*?skos:prefLabel "([^"\\]*)"', text, re.S)
+            assert found is not None
+            slug, name = found[1], found[2]
+        changed = text.replace(f'"{name}"', '"Quarzwerk Forschungsstiftung"')
+        if changed != text:
+            record.write_text(changed, "utf-8")
+            renamed += 1
+    assert renamed, f"{slug} is described somewhere"
+    copied, answered = _rebuild_equals_scratch(records)
+    assert 0 < copied < answered
+
+
+def _queries() -> list[Plan]:
+    """The plans of the shipped queries the build materializes."""
+    plans = [plan(q, "https://w3id.org/projectgraph/") for q in load_queries(REPO / "queries")]
+    return [p for p in plans if p.materialized]
+
+
+# ---- footprints ----
+
+P = "PREFIX e: <http://e/> "
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("SELECT * { ?s e:p ?o }", {"http://e/p"}),
+        ("SELECT * { ?s a e:C }", {RDF_TYPE}),
+        ("SELECT * { ?s e:p/^e:q|e:r* ?o }", {"http://e/p", "http://e/q", "http://e/r"}),
+        ("SELECT * { ?s e:p ?o FILTER EXISTS { ?s a e:C } }", {"http://e/p", RDF_TYPE}),
+        (
+            "SELECT * { ?s e:p ?o FILTER NOT EXISTS { ?s e:q+/e:r ?x } }",
+            {f"http://e/{c}" for c in "pqr"},
+        ),
+        (
+            "SELECT * { ?s e:p ?o MINUS { ?s e:q ?x } OPTIONAL { ?s e:r ?y } }",
+            {f"http://e/{c}" for c in "pqr"},
+        ),
+        ("SELECT ?s (COUNT(*) AS ?n) { { SELECT ?s { ?s e:p ?x } } } GROUP BY ?s", {"http://e/p"}),
+        ("SELECT * { VALUES ?x { 1 } }", set()),
+        # Any predicate can match: no footprint.
+        ("SELECT * { ?s ?p ?o }", None),
+        ("SELECT * { ?s e:p ?o FILTER NOT EXISTS { ?s ?p ?x } }", None),
+        ("SELECT * { ?s !e:p ?o }", None),
+        ("SELECT * { ?s e:p ?o FILTER EXISTS { ?s !(e:q|^e:r) ?x } }", None),
+        ("SELECT * { ?s (e:p|!e:q)* ?o }", None),
+        ("SELECT * { ?s e:p", None),  # not parsed
+    ],
+)
+def test_footprint(query: str, expected: set[str] | None) -> None:
+    found = footprint(P + query)
+    assert found == (None if expected is None else frozenset(expected))
+
+
+def test_every_shipped_materialized_query_has_a_footprint() -> None:
+    # The footprints are what lets a rebuild copy; a shipped query without one is always run.
+    for p in _queries():
+        found = footprint(p.text)
+        assert found, p.query.name
+        assert all(iri.startswith(("http://", "https://")) for iri in found)
