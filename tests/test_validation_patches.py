@@ -25,7 +25,24 @@ from projectgraph.validate.shacl import load_shapes, validate
 from tests.graphs import isomorphic
 
 REPO = Path(__file__).resolve().parents[1]
-CASES = sorted((Path(__file__).parent / "data" / "invalid").glob("*.ttl"))
+INVALID = Path(__file__).parent / "data" / "invalid"
+# One broken copy of the shipped record per constraint component the shapes report (each has
+# sh:minCount results too): the speed-ups are in how constraints are evaluated, not in which
+# fail. Every broken copy is also validated by the patched pySHACL in test_validator_parity,
+# against pyshacl-turbo, an engine that shares none of this code.
+COVERING = {
+    "budget-with-separators": "sh:datatype, sh:minInclusive",
+    "cluster-flag-twice": "sh:maxCount",
+    "country-as-text": "sh:class, sh:nodeKind, sh:pattern",
+    "end-before-start": "sh:lessThan",
+    "eu-contribution-over-budget": "sh:sparql",
+    "missing-title": "sh:minCount alone",
+    "no-coordinator": "sh:qualifiedMinCount",
+    "publication-unknown-status": "sh:in",
+    "region-not-nuts": "sh:node",
+    "two-coordinators": "sh:qualifiedMaxCount",
+}
+CASES = [INVALID / f"{name}.ttl" for name in sorted(COVERING)]
 
 # Run in a fresh interpreter: takes pySHACL's and rdflib's attributes as shipped, imports the
 # server side (and, when asked, validates in this process as `serve` does on a stale dist),
