@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -175,11 +175,13 @@ def _digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=8).digest()
 
 
-def merged_digests(prepared: Iterable[Prepared]) -> dict[str, str]:
+def merged_digests(prepared: Sequence[Prepared]) -> dict[str, str]:
     """Per predicate, the sum (modulo 2**64) of the sources' digests, in hex: a fingerprint
     of the merged graph's triples with it. A sum, not an exclusive or, so that two sources
     with the same triples do not cancel out and hide their change. Sources with the same
-    predicates are summed as one array (numpy's unsigned addition wraps around)."""
+    predicates are summed as one array (numpy's unsigned addition wraps around). Under
+    ``""`` (:data:`~projectgraph.sparql.footprint.LOAD_ORDER`, no predicate's name), a
+    digest of the sources' order, which is the order their triples are loaded in."""
     groups: dict[tuple[str, ...], numpy.ndarray] = {}
     for p in prepared:
         values = numpy.frombuffer(p.digests, dtype="<u8")
@@ -189,6 +191,7 @@ def merged_digests(prepared: Iterable[Prepared]) -> dict[str, str]:
     for predicates, total in groups.items():
         for predicate, value in zip(predicates, total.tolist(), strict=True):
             sums[predicate] = (sums.get(predicate, 0) + value) % (1 << 64)
+    sums[""] = int.from_bytes(_digest("\0".join(p.key for p in prepared).encode()), "big")
     return {p: f"{v:016x}" for p, v in sorted(sums.items())}
 
 

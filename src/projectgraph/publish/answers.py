@@ -54,6 +54,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from projectgraph import __version__
 from projectgraph.publish.readonly import ReadOnlyDatabase
 from projectgraph.publish.search_index import index_graph
 from projectgraph.sparql.footprint import footprint
@@ -136,6 +137,12 @@ def digest(query: NamedQuery) -> str:
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _plan_digest(text: str) -> str:
+    """What identifies the rows a plan gave: its text, and the code that ran and wrote it
+    (another engine or writer may give other bytes for the same rows, or other rows)."""
+    return _digest(f"{text}\0{__version__}\0{ox.__version__}\0{LAYOUT}\0{BLOCK}")
 
 
 @dataclass(frozen=True)
@@ -247,6 +254,15 @@ class Earlier:
 
 
 @dataclass(frozen=True)
+class _Copy:
+    """A query's rows in an earlier answers file."""
+
+    path: str
+    query: int  # its id there
+    rows: int  # how many it has there (what is copied is counted against it)
+
+
+@dataclass(frozen=True)
 class _Job:
     """One query for the child: what it runs and how its rows are stored."""
 
@@ -257,7 +273,7 @@ class _Job:
     variables: tuple[str, ...]  # the original projection, written in each row
     number: str | None  # the threshold column
     word: str | None  # the text column
-    copy: tuple[str, int] | None = None  # the rows of (answers file, query id) to copy
+    copy: _Copy | None = None  # where its rows are copied from
 
 
 def write_answers(
@@ -325,7 +341,7 @@ def answer_graph(
                     1 if result["materialized"] else 0,
                     str(result.get("reason", "")),
                     result.get("rows"),
-                    _digest(p.text),
+                    _plan_digest(p.text),
                 ),
             )
         db.executemany(
@@ -369,16 +385,16 @@ def _copies(
 ) -> list[_Job]:
     """``jobs``, those whose rows can be copied from the answers file ``previous`` saying so:
     the same query and plan text, materialized there, and no predicate of the query's footprint
-    with other triples now than there (nor any predicate at all, for a query without one)."""
+    with other triples now than there. A query without a footprint is always run."""
     old = ReadOnlyDatabase(previous)
     try:
         old.check_layout("layout", LAYOUT)
         with old.connection() as db:
             before = dict(db.execute("SELECT predicate, digest FROM graph_predicates"))
             stored = {
-                name: (id, query_digest, plan_digest)
-                for id, name, query_digest, plan_digest in db.execute(
-                    "SELECT id, name, digest, plan FROM queries WHERE materialized = 1"
+                name: (id, rows, query_digest, plan_digest)
+                for id, name, rows, query_digest, plan_digest in db.execute(
+                    "SELECT id, name, rows, digest, plan FROM queries WHERE materialized = 1"
                 )
             }
     except (sqlite3.Error, ValueError, TypeError):  # missing, unreadable, another layout
@@ -396,11 +412,11 @@ def _copies(
         reads = footprint(p.text)
         if (
             found is not None
-            and found[1:] == (digest(p.query), _digest(p.text))
+            and found[2:] == (digest(p.query), _plan_digest(p.text))
             and reads is not None
             and not reads & changed
         ):
-            job = dataclasses.replace(job, copy=(str(previous), found[0]))
+            job = dataclasses.replace(job, copy=_Copy(str(previous), found[0], found[1]))
         copies.append(job)
     return copies
 
@@ -520,16 +536,34 @@ def _answer_one(store: ox.Store, path: Path, job: _Job) -> dict[str, object]:
         words = dict(db.execute("SELECT folded, id FROM words").fetchall())
         db.execute("BEGIN")
         try:
-            if job.copy is not None and not (job.number or job.word):
-                rows = _copy_blocks(db, job.id, Path(job.copy[0]), job.copy[1])
-            else:
-                rows = _answer(_lines(store, job), db, job, words)
+            try:
+                rows = _insert(db, store, job, words)
+            except (sqlite3.Error, OSError):
+                if job.copy is None:
+                    raise
+                # The earlier file could not be read after all (damaged, removed by hand): the
+                # engine answers instead, as in a build from scratch.
+                db.execute("ROLLBACK")
+                words.clear()
+                words.update(db.execute("SELECT folded, id FROM words").fetchall())
+                db.execute("BEGIN")
+                job = dataclasses.replace(job, copy=None)
+                rows = _insert(db, store, job, words)
         except _Unbound as e:
             db.execute("ROLLBACK")
             return {"materialized": False, "reason": str(e)}
         db.execute("COMMIT")
     seconds = round(time.perf_counter() - started, 3)
     return {"materialized": True, "rows": rows, "seconds": seconds, "copied": job.copy is not None}
+
+
+def _insert(db: sqlite3.Connection, store: ox.Store, job: _Job, words: dict[str, int]) -> int:
+    """Insert the job's rows; how many. A copied query that keeps no rows one by one has its
+    blocks copied as they are; any other has its lines (the engine's, or the earlier file's)
+    written."""
+    if job.copy is not None and not (job.number or job.word):
+        return _copy_blocks(db, job.id, job.copy)
+    return _answer(_lines(store, job), db, job, words)
 
 
 class _Unbound(ValueError):
@@ -547,7 +581,7 @@ class _Field:
 def _lines(store: ox.Store, job: _Job) -> list[bytes]:
     """The job's rows as TSV lines (without their line ends): from the engine, or copied."""
     if job.copy is not None:
-        return _stored_lines(Path(job.copy[0]), job.copy[1], len(job.keys))
+        return _stored_lines(job.copy, len(job.keys))
     solutions = store.query(job.text)
     assert isinstance(solutions, ox.QuerySolutions)
     tsv = solutions.serialize(format=ox.QueryResultsFormat.TSV)
@@ -555,39 +589,41 @@ def _lines(store: ox.Store, job: _Job) -> list[bytes]:
     return tsv.split(b"\n")[1:-1]  # between the header and the last line end
 
 
-def _copy_blocks(db: sqlite3.Connection, query: int, path: Path, stored: int) -> int:
-    """Copy the blocks of query ``stored`` in the answers file ``path`` as query ``query``'s,
-    in their order; the number of rows. For a query without rows kept one by one, the blocks
-    are all it wrote, and inserted in the same order they make the same pages."""
-    with contextlib.closing(ReadOnlyDatabase(path)) as old, old.connection() as source:
-        blocks = source.execute(
-            "SELECT key, first, count, plain_ends, plain, tsv_ends, tsv FROM blocks "
-            "WHERE query = ? ORDER BY id",
-            (stored,),
-        )
-        rows = 0
-        for block in blocks:
-            db.execute("INSERT INTO blocks VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?)", (query, *block))
-            rows += block[2]
+def _copy_blocks(db: sqlite3.Connection, query: int, copy: _Copy) -> int:
+    """Copy the blocks of ``copy`` as query ``query``'s, in their order; the number of rows.
+    For a query without rows kept one by one, the blocks are all it wrote, and inserted in the
+    same order they make the same pages."""
+    rows = 0
+    for block in _stored_blocks(copy, "key, first, count, plain_ends, plain, tsv_ends, tsv"):
+        db.execute("INSERT INTO blocks VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?)", (query, *block))
+        rows += block[2]
     return rows
 
 
-def _stored_lines(path: Path, query: int, keys: int) -> list[bytes]:
-    """A query's rows in an earlier answers file, as the engine gave them: in their order
-    (the blocks'), each key's IRIs in front of the stored TSV line (TSV writes an IRI as
-    ``<iri>``, and IRIs hold no spaces, so the joined key splits back)."""
+def _stored_lines(copy: _Copy, keys: int) -> list[bytes]:
+    """The rows of ``copy`` as the engine gave them: in their order (the blocks'), each key's
+    IRIs in front of the stored TSV line (TSV writes an IRI as ``<iri>``, and IRIs hold no
+    spaces, so the joined key splits back)."""
     lines: list[bytes] = []
-    with contextlib.closing(ReadOnlyDatabase(path)) as old, old.connection() as db:
-        blocks = db.execute(
-            "SELECT key, count, tsv_ends, tsv FROM blocks WHERE query = ? ORDER BY id", (query,)
-        )
-        for key, count, packed, data in blocks:
-            front = b"".join(b"<" + k.encode() + b">\t" for k in key.split(" ")) if keys else b""
-            start = 0
-            for end in struct.unpack(f"<{count}I", packed):
-                lines.append(front + data[start : end - len(TSV)])
-                start = end
+    for key, count, packed, data in _stored_blocks(copy, "key, count, tsv_ends, tsv"):
+        front = b"".join(b"<" + k.encode() + b">\t" for k in key.split(" ")) if keys else b""
+        start = 0
+        for end in struct.unpack(f"<{count}I", packed):
+            lines.append(front + data[start : end - len(TSV)])
+            start = end
     return lines
+
+
+def _stored_blocks(copy: _Copy, columns: str) -> list[tuple]:
+    """``columns`` of the blocks of ``copy``, in order; sqlite3.DatabaseError unless they hold
+    the rows the file says the query has (a file changed since: the query is run instead)."""
+    with contextlib.closing(ReadOnlyDatabase(Path(copy.path))) as old, old.connection() as db:
+        blocks = db.execute(
+            f"SELECT count, {columns} FROM blocks WHERE query = ? ORDER BY id", (copy.query,)
+        ).fetchall()
+    if sum(block[0] for block in blocks) != copy.rows:
+        raise sqlite3.DatabaseError(f"{copy.path}: query {copy.query} lost rows")
+    return [block[1:] for block in blocks]
 
 
 def _answer(lines: list[bytes], db: sqlite3.Connection, job: _Job, words: dict[str, int]) -> int:

@@ -3,37 +3,67 @@
 A triple pattern with a fixed predicate (or a property path of fixed predicates) matches only
 triples with that predicate, and filters, binds and aggregates read no triples, so two graphs
 with the same triples for every predicate of a query's footprint give the query the same
-answers. A pattern whose predicate is a variable, or a negated property set (``!p``), can match
-any triple: such a query has no footprint (``None``), and nothing about a change spares it.
+answers. A query has no footprint (``None``) when something else decides its answers:
 
-The query is parsed by rdflib's SPARQL parser (its algebra); what it cannot parse has no
-footprint either.
+- a pattern that can match any triple: a variable predicate, a negated property set (``!p``);
+- a path that can match zero steps (``p*``, ``p?``) between two ends nothing else binds: it
+  matches every node of the graph (a node of any triple). Where one end is a constant, or
+  occurs in a pattern of the same basic graph pattern that must match a triple, only nodes
+  that pattern found can take part;
+- ``NOW()``, ``RAND()``, ``UUID()``, ``STRUUID()``, ``BNODE()`` (another value on each run),
+  and ``SERVICE`` (another store's answers);
+- a text the parser refuses.
+
+Answers that depend on the order the engine meets solutions in (a ``LIMIT`` or ``OFFSET``,
+``GROUP_CONCAT``, ``SAMPLE``) have :data:`LOAD_ORDER` in their footprint: their triples must
+also have been loaded in the same order.
+
+The query is read from rdflib's parse tree, with prefixed names resolved, not from its
+algebra: the algebra leaves the groups of ``EXISTS`` untranslated and takes their filters out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
 
-from rdflib.paths import AlternativePath, InvPath, MulPath, SequencePath
-from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.algebra import translatePName, translatePrologue, traverse
+from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
-from rdflib.term import URIRef, Variable
+from rdflib.term import Literal, URIRef
+
+# In a footprint: the answers depend on the order the triples were loaded in (the graph's
+# digests then include one of that order, under this name, which no predicate IRI has).
+LOAD_ORDER = ""
+_UNBOUNDED = frozenset(
+    {
+        "Builtin_NOW",
+        "Builtin_RAND",
+        "Builtin_UUID",
+        "Builtin_STRUUID",
+        "Builtin_BNODE",
+        "ServiceGraphPattern",
+    }
+)
+_ORDERED = frozenset({"Aggregate_GroupConcat", "Aggregate_Sample", "LimitOffsetClauses"})
 
 
 class _Unbounded(Exception):
-    """A pattern may match a triple of any predicate."""
+    """Something besides the triples of named predicates decides the answers."""
 
 
 def footprint(query: str) -> frozenset[str] | None:
-    """The IRIs of the predicates ``query`` matches triples by; None when a pattern may match
-    any predicate (a variable, a negated property set) or the text is not parsed."""
+    """The IRIs of the predicates ``query`` matches triples by (and :data:`LOAD_ORDER` when
+    its answers depend on the order of solutions); None when something else may decide its
+    answers (see the module's docstring)."""
     try:
-        algebra = prepareQuery(query).algebra
-    except Exception:  # rdflib raises parser and translation errors of many kinds
+        parsed = parseQuery(query)
+        prologue = translatePrologue(parsed[0], None)
+        tree = traverse(parsed[1], visitPost=functools.partial(translatePName, prologue=prologue))
+    except Exception:  # rdflib raises parser errors of several kinds; any means: not known
         return None
     found: set[str] = set()
     try:
-        _walk(algebra, found)
+        _walk(tree, found)
     except _Unbounded:
         return None
     return frozenset(found)
@@ -41,59 +71,56 @@ def footprint(query: str) -> frozenset[str] | None:
 
 def _walk(node: object, found: set[str]) -> None:
     if isinstance(node, CompValue):
-        if node.name == "BGP":  # translated: (s, p, o) tuples
-            for triple in node.triples:
-                _predicate(triple[1], found)
-        elif node.name == "TriplesBlock":
-            # Left untranslated by rdflib inside EXISTS: lists of s p o s p o ...
-            for run in node.triples:
-                for at in range(1, len(run), 3):
-                    _predicate(run[at], found)
-        for value in node.values():
-            _walk(value, found)
-    elif isinstance(node, dict):
-        for value in node.values():
-            _walk(value, found)
-    elif isinstance(node, list | tuple | set | frozenset):
-        for value in node:
-            _walk(value, found)
-
-
-def _predicate(p: object, found: set[str]) -> None:
-    """Add the predicates of a pattern's predicate position (an IRI or a path)."""
-    if isinstance(p, URIRef):
-        found.add(str(p))
-    elif isinstance(p, SequencePath | AlternativePath):
-        _predicates(p.args, found)
-    elif isinstance(p, InvPath):
-        _predicate(p.arg, found)
-    elif isinstance(p, MulPath):
-        _predicate(p.path, found)
-    elif isinstance(p, CompValue) and not p.name.startswith("PathNegated"):
-        # An untranslated path (in EXISTS): its parts, whatever the nesting.
-        _untranslated(p, found)
-    else:  # a variable, a negated property set (NegatedPath), anything else: any predicate
-        raise _Unbounded(repr(p))
-
-
-def _predicates(paths: Iterable[object], found: set[str]) -> None:
-    for path in paths:
-        _predicate(path, found)
-
-
-def _untranslated(node: object, found: set[str]) -> None:
-    """The IRIs of a path as the parser left it; a negated set anywhere in it is unbounded."""
-    if isinstance(node, CompValue):
-        if node.name.startswith("PathNegated"):
+        if node.name in _UNBOUNDED:
             raise _Unbounded(node.name)
+        if node.name in _ORDERED:
+            found.add(LOAD_ORDER)
+        if node.name == "TriplesBlock":
+            _block(node, found)
         for value in node.values():
-            _untranslated(value, found)
-    elif isinstance(node, URIRef):
-        found.add(str(node))
-    elif isinstance(node, Variable):
-        raise _Unbounded(node)
+            _walk(value, found)
     elif isinstance(node, list | tuple):
         for value in node:
-            _untranslated(value, found)
-    elif node is not None and not isinstance(node, str):
-        raise _Unbounded(repr(node))  # a variable, or a form not seen before
+            _walk(value, found)
+
+
+def _block(block: CompValue, found: set[str]) -> None:
+    """A basic graph pattern: runs of ``s p o s p o ...`` (lists and blank-node property lists
+    expanded)."""
+    triples = [run[at : at + 3] for run in block.triples for at in range(0, len(run), 3)]
+    joined = {t for s, p, o in triples if not _may_be_empty(p) for t in (s, o)}
+    for s, p, o in triples:
+        _predicate(p, found)
+        if _may_be_empty(p) and not any(_fixed(t) or t in joined for t in (s, o)):
+            raise _Unbounded("a zero-length path between two free ends")
+
+
+def _fixed(term: object) -> bool:
+    return isinstance(term, URIRef | Literal)
+
+
+def _predicate(path: object, found: set[str]) -> None:
+    """Add the IRIs of a predicate position (an IRI or a path as the parser gives it)."""
+    if isinstance(path, URIRef):
+        found.add(str(path))
+    elif isinstance(path, CompValue) and path.name in ("PathAlternative", "PathSequence"):
+        for part in path.part:
+            _predicate(part, found)
+    elif isinstance(path, CompValue) and path.name in ("PathElt", "PathEltOrInverse"):
+        _predicate(path.part, found)
+    else:  # a variable, a negated property set, a form not known: any predicate
+        raise _Unbounded(repr(path))
+
+
+def _may_be_empty(path: object) -> bool:
+    """Whether a path can match zero steps (then it binds its two ends to one node)."""
+    if isinstance(path, CompValue):
+        if path.name == "PathAlternative":
+            return any(_may_be_empty(part) for part in path.part)
+        if path.name == "PathSequence":
+            return all(_may_be_empty(part) for part in path.part)
+        if path.name == "PathElt":
+            return path.get("mod") in ("*", "?") or _may_be_empty(path.part)
+        if path.name == "PathEltOrInverse":
+            return _may_be_empty(path.part)
+    return False
