@@ -161,7 +161,9 @@ class Cluster:
                 return future.result(timeout=POLL)
             except TimeoutError:
                 if future.done():
-                    raise  # the task's own error
+                    # Done as the wait ran out (or the task's own TimeoutError): its outcome.
+                    # Raising the wait's TimeoutError here failed a build that had finished.
+                    return future.result()
             except FutureCancelledError as error:
                 if error.reason == "scheduler-connection-lost" or self.client.status != "running":
                     raise self._failure(error) from None
