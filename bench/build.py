@@ -502,6 +502,72 @@ def memory_model(r: Results) -> list[str]:
         + ", ".join(f"{k} {v:,.0f}" for k, v in sorted(growth.items(), key=lambda kv: -kv[1]))
         + ".",
     ]
+    return lines + by_process(r)
+
+
+# What each process of a build does, by the name it shows in ps (see name_process).
+PROCESS_KINDS = {
+    "pg-build": "the build (main process)",
+    "pg-answers": "named queries + search index (one child)",
+    "pg-validate": "validation (each worker)",
+    "pg-dumps": "dump parts (each worker)",
+    "pg-prepare": "read + entail (each worker)",
+}
+MACHINE_GIB = 24
+
+
+def by_process(r: Results) -> list[str]:
+    """The peak RSS of each kind of process against size, the line through the two largest
+    sizes that measured them, and the first to outgrow the machine by itself."""
+    runs = [(s.projects, s.cold) for s in r.sizes if s.cold and s.cold.memory.named]
+    if not runs:
+        return []
+    kinds = [k for k in PROCESS_KINDS if any(k in run.memory.named for _, run in runs)]
+    lines = ["", "## Memory by process", ""]
+    lines += [
+        "Peak RSS of the largest process of each kind (builds from scratch; the processes "
+        "show under these names in `ps` and `top`):",
+        "",
+        "| process | does | " + " | ".join(f"{n:,}" for n, _ in runs) + " |",
+        "|---|---|" + "---:|" * len(runs),
+    ]
+    for kind in kinds:
+        cells = [
+            gib(run.memory.named[kind]) if kind in run.memory.named else "-" for _, run in runs
+        ]
+        lines.append(f"| `{kind}` | {PROCESS_KINDS[kind]} | " + " | ".join(cells) + " |")
+    failed = [(n, run) for n, run in runs if run.returncode != 0]
+    for n, run in failed:
+        last = run.output.strip().splitlines()[-1:] or ["(no output)"]
+        lines += ["", f"The {n:,}-project build failed (exit {run.returncode}): `{last[0]}`"]
+    done = [(n, run) for n, run in runs if run.returncode == 0]
+    if len(done) < 2:
+        return lines
+    (n0, a), (n1, b) = done[-2], done[-1]
+    budget = MACHINE_GIB * 1024
+    first: list[tuple[float, str]] = []
+    lines += ["", f"Along the line through {n0:,} and {n1:,} projects:", ""]
+    lines += [
+        "| process | MiB per 1,000 projects | at 1,000,000 | outgrows 24 GiB at |",
+        "|---|---:|---:|---:|",
+    ]
+    for kind in kinds:
+        y0, y1 = a.memory.named.get(kind), b.memory.named.get(kind)
+        if y0 is None or y1 is None:
+            continue
+        slope = (y1 - y0) / (n1 - n0)
+        million = y1 + slope * (1_000_000 - n1)
+        at = n1 + (budget - y1) / slope if slope > 0 else float("inf")
+        first.append((at, kind))
+        where = f"{at:,.0f}" if at != float("inf") else "never"
+        lines.append(f"| `{kind}` | {slope * 1000:,.1f} | {gib(million)} | {where} |")
+    if first:
+        at, kind = min(first)
+        lines += [
+            "",
+            f"First to outgrow the machine by itself: `{kind}` ({PROCESS_KINDS[kind]}), "
+            f"at about {at:,.0f} projects.",
+        ]
     return lines
 
 

@@ -154,6 +154,8 @@ class Memory:
     pss: float = 0.0  # peak of the sum of PSS over the tree
     processes: int = 0  # most processes seen at once
     largest: float | None = None  # /usr/bin/time -f %M: the largest single process
+    # Peak RSS of the largest process of each name (what it does), e.g. "pg-answers".
+    named: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -268,32 +270,41 @@ RDFLIB_SPARQL = "rdflib-endpoint: SPARQL point query"
 # Processes and memory
 
 
-def _process_table() -> dict[int, tuple[int, int]]:
-    """Every process: pid -> (parent pid, RSS bytes), from one pass over /proc."""
-    found: dict[int, tuple[int, int]] = {}
+def _process_table() -> dict[int, tuple[int, int, str]]:
+    """Every process: pid -> (parent pid, RSS bytes, name), from one pass over /proc."""
+    found: dict[int, tuple[int, int, str]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
+            head, tail = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)
+            fields = tail.split()
+        except (OSError, ValueError):
             continue
-        found[int(entry)] = (int(fields[1]), int(fields[21]) * PAGE)
+        name = head.split("(", 1)[-1]
+        found[int(entry)] = (int(fields[1]), int(fields[21]) * PAGE, name)
     return found
 
 
 def tree(root: int) -> dict[int, int]:
     """``root`` and its descendants: pid -> RSS bytes."""
+    return {pid: rss for pid, (rss, _) in named_tree(root).items()}
+
+
+def named_tree(root: int) -> dict[int, tuple[int, str]]:
+    """``root`` and its descendants: pid -> (RSS bytes, process name). The build names its
+    processes by what they do (``pg-answers``, ``pg-validate``...): see
+    :func:`projectgraph.pipeline.parallel.name_process`."""
     processes = _process_table()
     if root not in processes:
         return {}
     kids: dict[int, list[int]] = {}
-    for pid, (parent, _) in processes.items():
+    for pid, (parent, _, _) in processes.items():
         kids.setdefault(parent, []).append(pid)
     members, todo = {}, [root]
     while todo:
         pid = todo.pop()
-        members[pid] = processes[pid][1]
+        members[pid] = processes[pid][1:]
         todo.extend(kids.get(pid, []))
     return members
 
@@ -326,9 +337,13 @@ class TreeSampler:
         pid = self.root()
         if pid is None:
             return
-        members = tree(pid)
-        if not members:
+        named = named_tree(pid)
+        if not named:
             return
+        members = {p: rss for p, (rss, _) in named.items()}
+        for rss_bytes, name in named.values():
+            peak = self.memory.named.get(name, 0.0)
+            self.memory.named[name] = max(peak, rss_bytes / MIB)
         rss = sum(members.values()) / MIB
         pss = sum(pss_bytes(p) for p in members) / MIB
         self.memory.rss = max(self.memory.rss, rss)

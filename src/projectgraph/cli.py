@@ -38,7 +38,7 @@ from projectgraph.pipeline import parallel
 from projectgraph.pipeline.current import ensure_build
 from projectgraph.pipeline.parallel import default_workers
 from projectgraph.pipeline.run import BuildRefused, build, display_stages, validate_sources
-from projectgraph.progress import progress
+from projectgraph.progress import name_process, progress
 from projectgraph.serve.local import (
     TABLE,
     QueryCommandError,
@@ -251,6 +251,7 @@ def build_command(
     quiet: QuietOption = False,
 ) -> None:
     """Validate the graph and publish dumps, VoID/DCAT and checksums into dist/."""
+    name_process("pg-build")
     with parallel.cluster(settings.cluster, _cluster_paths(settings)):
         result = build(settings, quiet=quiet, workers=workers)
     report, published = result.report, result.published

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from projectgraph.errors import ClusterError, ProjectGraphError
+from projectgraph.progress import name_process
 
 if TYPE_CHECKING:
     from projectgraph.pipeline.cluster import Cluster
@@ -84,10 +85,11 @@ def run(
     workers: int,
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
+    stage: str = "worker",
 ) -> Iterator[R]:
     """``function`` over ``tasks``, results in task order, in ``workers`` processes (1: here),
     or on the cluster inside :func:`cluster`; ``initializer(*initargs)`` runs first in each
-    process that runs tasks."""
+    process that runs tasks. Local workers show as ``pg-<stage>`` in ``ps``."""
     if workers <= 1 or len(tasks) <= 1:
         if initializer is not None:
             initializer(*initargs)
@@ -99,12 +101,20 @@ def run(
     with ProcessPoolExecutor(
         max_workers=workers,
         mp_context=_fork_server(),
-        initializer=initializer,
-        initargs=initargs,
+        initializer=_start_worker,
+        initargs=(f"pg-{stage}", initializer, initargs),
     ) as pool:
         # Small batches: steady progress, and no worker idles at the end for long.
         chunksize = max(1, min(16, len(tasks) // (workers * 8)))
         yield from pool.map(functools.partial(carrying, function), tasks, chunksize=chunksize)
+
+
+def _start_worker(
+    name: str, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]
+) -> None:
+    name_process(name)
+    if initializer is not None:
+        initializer(*initargs)
 
 
 # The modules whose functions the stages run, imported once by the fork server.

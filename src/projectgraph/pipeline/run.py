@@ -216,7 +216,9 @@ def _prepare(job: _Job) -> list[Prepared]:
     size = sum(sources[i].path.stat().st_size for i in todo) // 50  # about 50 bytes a triple
     with cache.transaction():
         for i, p in zip(
-            todo, run(_prepare_one, tasks, worth_processes(size, workers)), strict=True
+            todo,
+            run(_prepare_one, tasks, worth_processes(size, workers), stage="prepare"),
+            strict=True,
         ):
             cache.store_prepared(p)
             found[i] = dataclasses.replace(p, predicates=shared_predicates(p.predicates))
@@ -268,7 +270,9 @@ def _validate(job: _Job, prepared: Sequence[Prepared], parts: Partition) -> Repo
     initargs = (settings, [(sources[i], prepared[i].nquads) for i in reference], parts, first)
     with cache.transaction():
         for group, found in zip(
-            groups, run(validate_chunk, tasks, workers, init_worker, initargs), strict=True
+            groups,
+            run(validate_chunk, tasks, workers, init_worker, initargs, "validate"),
+            strict=True,
         ):
             for k, unit_results in zip(group, found, strict=True):
                 results[todo[k]] = unit_results
@@ -330,7 +334,7 @@ def _parts(
     with cache.transaction():
         for i, (trig, data) in zip(
             todo,
-            run(_make_part, tasks, workers, _init_parts, (prefixes, context, uri_space)),
+            run(_make_part, tasks, workers, _init_parts, (prefixes, context, uri_space), "dumps"),
             strict=True,
         ):
             cache.store_part(sources[i].key, prints[i], trig, data)

@@ -55,6 +55,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from projectgraph import __version__
+from projectgraph.progress import name_process
 from projectgraph.publish.readonly import ReadOnlyDatabase
 from projectgraph.publish.search_index import index_graph
 from projectgraph.sparql.footprint import footprint
@@ -486,6 +487,7 @@ def _child(
 ) -> None:
     """In the child process: load the graph (and index it for search when ``index``), say
     so, then answer each job and report it."""
+    name_process("pg-answers")
     store = _load(graph)
     report.send(("loaded", _index(store, Path(path)) if index else {}))
     for job in jobs:
