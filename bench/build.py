@@ -273,6 +273,9 @@ def build(records: Path, dist: Path) -> BuildRun:
         run.triples, run.quads = int(data["triples"]), int(data["quads"])
         run.build_id = str(data["build_id"])
         run.files = {name: int(f["bytes"]) for name, f in data.get("files", {}).items()}
+        queries = data.get("answers", {}).get("queries", {})
+        done = sum(1 for q in queries.values() if q.get("materialized"))
+        run.answered = f"{done}/{len(queries)}"
     return run
 
 
@@ -388,6 +391,7 @@ def report(r: Results) -> str:
     row("largest process (RSS)", lambda b: gib(b.memory.largest or 0))
     row("most processes at once", lambda b: str(b.memory.processes))
     row("triples", lambda b: f"{b.triples:,}")
+    row("named queries materialized", lambda b: b.answered or "-")
     row("build id", lambda b: f"`{b.build_id}`")
     lines += [
         "",

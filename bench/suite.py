@@ -171,6 +171,7 @@ class BuildRun:
     build_id: str = ""
     files: dict[str, int] = field(default_factory=dict)
     output: str = ""
+    answered: str = ""  # named queries materialized / queries, from build.json
 
     @property
     def stage_sum(self) -> float:
