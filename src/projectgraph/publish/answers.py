@@ -41,6 +41,7 @@ import gzip
 import hashlib
 import json
 import multiprocessing
+import signal
 import sqlite3
 import struct
 import threading
@@ -468,7 +469,7 @@ def _run_jobs(
                 except EOFError:
                     child.join()
                     jobs = jobs[1:]
-                    why = f"failed at build time (the answers process exited {child.exitcode})"
+                    why = f"failed at build time (the answers process {_exit_text(child)})"
                     yield job.name, {"materialized": False, "reason": why}
                     break
                 jobs = jobs[1:]
@@ -478,8 +479,19 @@ def _run_jobs(
             receive.close()
     # The build goes on: the engine answers what was not materialized.
     for job in jobs:
-        why = f"the answers process failed (exit {child.exitcode})"
+        why = f"the answers process {_exit_text(child)}"
         yield job.name, {"materialized": False, "reason": why}
+
+
+def _exit_text(child: BaseProcess) -> str:
+    """How the answers process ended, for the reasons in build.json: a kill by signal 9 that
+    the build did not send is, in practice, the kernel's out-of-memory killer."""
+    code = child.exitcode
+    if code == -signal.SIGKILL:
+        return "was killed (SIGKILL: out of memory?)"
+    if code is not None and code < 0:
+        return f"was killed by {signal.Signals(-code).name}"
+    return f"failed (exit {code})"
 
 
 def _child(
@@ -488,6 +500,10 @@ def _child(
     """In the child process: load the graph (and index it for search when ``index``), say
     so, then answer each job and report it."""
     name_process("pg-answers")
+    # The one process the build goes on without: when memory runs out, the kernel kills it
+    # first, not the build (see :func:`_exit_text`).
+    with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as adj:
+        adj.write("1000")
     store = _load(graph)
     report.send(("loaded", _index(store, Path(path)) if index else {}))
     for job in jobs:
