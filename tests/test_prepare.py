@@ -5,6 +5,7 @@ past a character below ``>``), and a summary that agrees with the N-Quads it des
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -12,7 +13,7 @@ import pytest
 
 from projectgraph.build.assemble import triple_key
 from projectgraph.build.entail import entail
-from projectgraph.build.prepare import namespaces_of, prepare
+from projectgraph.build.prepare import namespaces_of, prepare, shared
 from projectgraph.build.sources import Source, read
 
 BASE = "https://w3id.org/projectgraph/"
@@ -84,4 +85,27 @@ def test_the_summary_agrees_with_the_nquads(source: Source) -> None:
     iris = {q.predicate.value for q in quads}
     iris |= {t.value for q in quads for t in (q.subject, q.object) if isinstance(t, ox.NamedNode)}
     iris |= {q.object.datatype.value for q in quads if isinstance(q.object, ox.Literal)}
-    assert prepared.namespaces == frozenset(namespaces_of(iris))
+    assert prepared.namespaces == tuple(sorted(namespaces_of(iris)))
+
+
+def test_the_build_keeps_one_copy_of_what_preparations_share(
+    source: Source, tmp_path: Path
+) -> None:
+    """Two preparations as they come from workers (unpickled: fresh copies of everything)
+    hold, once kept, the same predicate and namespace tuples and the same object strings."""
+    other_path = tmp_path / "other.ttl"
+    other_path.write_text(TRICKY.replace('"plain"', '"other"'), encoding="utf-8")
+    other = Source(path=other_path, key="data/projects/other", kind="project", graph=GRAPH + "2")
+    inverse = frozenset({"http://example.org/back"})
+    made = [
+        pickle.loads(pickle.dumps(prepare(s, BASE, ALIGNMENTS, inverse, "fp")))
+        for s in (source, other)
+    ]
+    a, b = made
+    assert a.predicates is not b.predicates and a.objects[0] is not b.objects[0]
+    kept_a, kept_b = shared(a), shared(b)
+    assert kept_a.predicates is kept_b.predicates
+    assert kept_a.namespaces is kept_b.namespaces
+    assert all(x is y for x, y in zip(kept_a.objects, kept_b.objects, strict=True))
+    assert kept_a == a and kept_b == b  # the same values
+    assert kept_a.blocks == a.blocks and [b.subject for b in a.blocks] == list(a.subjects)

@@ -54,12 +54,12 @@ def partition(prepared: Sequence[Prepared], kinds: Sequence[str]) -> Partition:
     more: dict[str, list[int]] = {}  # nodes described in more than one source
     reference: set[str] = set()
     for i, p in enumerate(prepared):
-        for block in p.blocks:
+        for subject in p.subjects:
             if kinds[i] in ("ontology", "reference"):
-                reference.add(block.subject)
-            first = owners.setdefault(block.subject, i)
+                reference.add(subject)
+            first = owners.setdefault(subject, i)
             if first != i:
-                more.setdefault(block.subject, [first]).append(i)
+                more.setdefault(subject, [first]).append(i)
     projects = [i for i, k in enumerate(kinds) if k not in ("ontology", "reference")]
     groups = _UnionFind(projects)
 

@@ -8,8 +8,11 @@ summaries are plain strings, cheap to pickle and to store.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import sys
 import zlib
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +30,7 @@ PREPARE_LAYOUT = 3  # 2: the N-Quads kept compressed; 3: with predicate digests
 Alignments = tuple[dict[str, set[str]], dict[str, set[str]]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Block:
     """The triples of one subject: its N-Triples form and its byte range in ``nquads``."""
 
@@ -46,18 +49,27 @@ class Prepared:
     packed: bytes  # the named graph (see nquads), zlib-compressed
     quads: int
     entailed: int
-    blocks: tuple[Block, ...]  # one per subject, in order
+    # The subjects, in order, and where each one's lines start and end in ``nquads`` (two
+    # unsigned 64-bit numbers each): the blocks, kept as 16 bytes each rather than objects
+    # of ~150 (the build holds every preparation; see :func:`shared`).
+    subjects: tuple[str, ...]
+    bounds: bytes
     objects: tuple[str, ...]  # IRIs and blank nodes used as objects, not subjects here
     inverse_objects: tuple[str, ...]  # objects of predicates the shapes walk backwards
-    namespaces: frozenset[str]  # for choosing prefixes: see namespaces_of
+    namespaces: tuple[str, ...]  # sorted, for choosing prefixes: see namespaces_of
     # The predicate IRIs of the triples, sorted, and a digest of the triples of each (8 bytes
     # each, in that order): see predicate_digests.
     predicates: tuple[str, ...] = ()
     digests: bytes = b""
 
     @property
-    def subjects(self) -> list[str]:
-        return [b.subject for b in self.blocks]
+    def blocks(self) -> tuple[Block, ...]:
+        """One block per subject, in order."""
+        bounds = array("Q", self.bounds)
+        return tuple(
+            Block(subject, bounds[2 * i], bounds[2 * i + 1])
+            for i, subject in enumerate(self.subjects)
+        )
 
     @property
     def nquads(self) -> bytes:
@@ -143,12 +155,18 @@ def prepare(
         packed=pack(data),
         quads=len(keyed),
         entailed=len(unique) - read_count,
-        blocks=tuple(blocks),
+        **packed_blocks(blocks),
         objects=tuple(sorted(o.decode() for o in objects - subjects)),
         inverse_objects=tuple(sorted(o.decode() for o in inverse)),
-        namespaces=frozenset(namespaces_of({i.decode() for i in iris})),
+        namespaces=tuple(sorted(namespaces_of({i.decode() for i in iris}))),
         **predicate_digests(by_predicate),
     )
+
+
+def packed_blocks(blocks: Sequence[Block]) -> dict[str, Any]:
+    """``blocks`` as the fields of :class:`Prepared` that keep them (``subjects``, ``bounds``)."""
+    bounds = array("Q", [n for b in blocks for n in (b.start, b.end)])
+    return {"subjects": tuple(b.subject for b in blocks), "bounds": bounds.tobytes()}
 
 
 def predicate_digests(by_predicate: dict[bytes, list[bytes]]) -> dict[str, Any]:
@@ -162,13 +180,23 @@ def predicate_digests(by_predicate: dict[bytes, list[bytes]]) -> dict[str, Any]:
     return {"predicates": tuple(p.decode() for p in predicates), "digests": digests}
 
 
-_SHARED: dict[tuple[str, ...], tuple[str, ...]] = {}
+_SHARED: dict[object, Any] = {}
 
 
-def shared_predicates(predicates: tuple[str, ...]) -> tuple[str, ...]:
-    """One tuple for every preparation with these predicates: records have much the same few
-    dozen, so 100,000 preparations in memory hold a few hundred tuples, not 100,000."""
-    return _SHARED.setdefault(predicates, predicates)
+def shared(prepared: Prepared) -> Prepared:
+    """``prepared`` as the build keeps it in memory, with every preparation: a predicate or
+    namespace tuple is one object for all preparations that have the same (records have much
+    the same few dozen), and each IRI used as an object, or namespace, is one string for all
+    (the same organisations, regions and programmes recur), where one that comes back from a
+    worker or the cache is a fresh copy of each."""
+    namespaces = tuple(map(sys.intern, prepared.namespaces))
+    return dataclasses.replace(
+        prepared,
+        predicates=_SHARED.setdefault(prepared.predicates, prepared.predicates),
+        namespaces=_SHARED.setdefault(namespaces, namespaces),
+        objects=tuple(map(sys.intern, prepared.objects)),
+        inverse_objects=tuple(map(sys.intern, prepared.inverse_objects)),
+    )
 
 
 def _digest(data: bytes) -> bytes:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from projectgraph.build.partition import triple_lines
-from projectgraph.build.prepare import Block, Prepared, shared_predicates
+from projectgraph.build.prepare import Block, Prepared, packed_blocks, shared
 from projectgraph.errors import Location
 from projectgraph.validate.report import Result
 
@@ -212,20 +212,21 @@ CHUNK_BYTES = 16 << 20
 
 def _prepared_from_row(key: str, fingerprint: str, packed: bytes, summary: str) -> Prepared:
     s = json.loads(summary)
-    return Prepared(
+    prepared = Prepared(
         key=key,
         graph=s["graph"],
         fingerprint=fingerprint,
         packed=bytes(packed),
         quads=s["quads"],
         entailed=s["entailed"],
-        blocks=tuple(Block(b[0], b[1], b[2]) for b in s["blocks"]),
+        **packed_blocks([Block(b[0], b[1], b[2]) for b in s["blocks"]]),
         objects=tuple(s["objects"]),
         inverse_objects=tuple(s["inverse_objects"]),
-        namespaces=frozenset(s["namespaces"]),
-        predicates=shared_predicates(tuple(s["predicates"])),
+        namespaces=tuple(s["namespaces"]),
+        predicates=tuple(s["predicates"]),
         digests=bytes.fromhex(s["digests"]),
     )
+    return shared(prepared)
 
 
 def _result_json(r: Result) -> dict[str, Any]:

@@ -9,7 +9,6 @@ and a rebuild after one record changed redoes that record's work only (plus writ
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import os
 import tempfile
@@ -30,7 +29,7 @@ from projectgraph.build.prepare import (
     fingerprint,
     merged_digests,
     prepare,
-    shared_predicates,
+    shared,
     used_namespaces,
 )
 from projectgraph.build.sources import Source, discover, shape_sources
@@ -221,7 +220,7 @@ def _prepare(job: _Job) -> list[Prepared]:
             strict=True,
         ):
             cache.store_prepared(p)
-            found[i] = dataclasses.replace(p, predicates=shared_predicates(p.predicates))
+            found[i] = shared(p)
     job.clock.reused["read + entail"] = (len(sources) - len(todo), len(sources))
     return found  # type: ignore[return-value]
 
@@ -319,7 +318,7 @@ def _parts(
     sources, settings, cache = job.sources, job.settings, job.cache
     namespaces: set[str] = set()
     for p in prepared:
-        namespaces |= p.namespaces
+        namespaces.update(p.namespaces)
     prefixes = used_namespaces(namespaces, all_prefixes(settings.base_iri))
     context = load_context(settings)
     uri_space = f"{parse_base(settings.base_iri)}id/"
