@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from projectgraph.build.partition import predicate_of, triple_lines, with_predicates
 from projectgraph.pipeline.run import BuildResult, build
+from projectgraph.publish import answers
 from projectgraph.publish.answers import ANSWERS
 from projectgraph.publish.dist import builds_dir
 from projectgraph.settings import Settings, load_settings
@@ -112,6 +114,48 @@ def test_rows_lost_from_the_earlier_answers_are_computed_again(records: Path) ->
     record.write_text(record.read_text("utf-8").replace('eurio:title "', 'eurio:title "New: '))
     copied, answered = _rebuild_equals_scratch(records)
     assert 0 < copied < answered - 3  # the three that read titles, and projects-by-region
+
+
+def test_the_answers_store_holds_only_the_triples_the_queries_read(
+    records: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A graph past IN_PROCESS is answered in a child that loads only the predicates the
+    # queries and the search index read: the file must be the one the whole graph gives.
+    monkeypatch.setattr(answers, "IN_PROCESS", 0)
+    kept: list[frozenset[bytes] | None] = []
+    needed = answers._needed
+    monkeypatch.setattr(answers, "_needed", lambda *a: kept.append(needed(*a)) or kept[-1])
+    settings = _settings(records)
+    only = _from_scratch(settings)
+    (loaded,) = kept
+    assert loaded is not None
+    nquads = (only.published.folder / "projectgraph.nq").read_bytes()
+    left_out = {predicate_of(line) for line in nquads.splitlines()} - loaded
+    assert f"<{EURIO}isInvolvedIn>".encode() in left_out
+    monkeypatch.setattr(answers, "_needed", lambda *a: None)
+    whole = _from_scratch(settings)
+    assert (whole.published.folder / ANSWERS).read_bytes() == (
+        only.published.folder / ANSWERS
+    ).read_bytes()
+    assert whole.published.build_id == only.published.build_id
+
+
+@pytest.mark.parametrize(
+    "triple",
+    [
+        b"<http://e/s> <http://e/p> <http://e/o> .",
+        b'_:b0 <http://e/p> "a b c"@en .',
+        b'<http://e/s> <http://e/p> "x <http://e/q> y" .',
+    ],
+)
+def test_a_lines_predicate(triple: bytes) -> None:
+    quad = triple[:-1] + b"<http://e/g> ."
+    p, q = frozenset({b"<http://e/p>"}), frozenset({b"<http://e/q>"})
+    assert predicate_of(triple) == predicate_of(quad) == b"<http://e/p>"
+    assert triple_lines(quad + b"\n", q) == []
+    assert triple_lines(quad + b"\n", p) == triple_lines(quad + b"\n") == [triple + b"\n"]
+    assert with_predicates(triple + b"\n", q) == b""
+    assert with_predicates(triple + b"\n", p) == triple + b"\n"
 
 
 def _queries() -> list[Plan]:

@@ -163,13 +163,29 @@ def _node_objects(ntriples: bytes) -> set[str]:
     return {end[:-2].decode() for end in ends if end[:1] != b'"'}
 
 
-def triple_lines(nquads: bytes) -> list[bytes]:
-    """N-Quads lines of one named graph as N-Triples lines (the graph name dropped)."""
+def triple_lines(nquads: bytes, predicates: frozenset[bytes] | None = None) -> list[bytes]:
+    """N-Quads lines of one named graph as N-Triples lines (the graph name dropped); with
+    ``predicates`` (N-Triples forms), only the lines with one of them."""
     out = []
     for line in nquads.splitlines():
+        if predicates is not None and predicate_of(line) not in predicates:
+            continue
         cut = line.rfind(b" <", 0, len(line) - 2)
         out.append(line[:cut] + b" .\n")
     return out
+
+
+def with_predicates(ntriples: bytes, predicates: frozenset[bytes]) -> bytes:
+    """The N-Triples lines of ``ntriples`` whose predicate is one of ``predicates``."""
+    lines = ntriples.splitlines(keepends=True)
+    return b"".join([line for line in lines if predicate_of(line) in predicates])
+
+
+def predicate_of(line: bytes) -> bytes:
+    """The predicate of an N-Triples or N-Quads line: its second term (a subject, IRI or
+    blank node, has no space)."""
+    start = line.find(b" ") + 1
+    return line[start : line.find(b" ", start)]
 
 
 class _UnionFind:

@@ -183,7 +183,7 @@ class CachedGraph:
     path: Path
     sources: tuple[tuple[str, str], ...]  # (key, fingerprint) of each source
 
-    def __call__(self) -> Iterator[bytes]:
+    def __call__(self, predicates: frozenset[bytes] | None = None) -> Iterator[bytes]:
         db = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True)
         try:
             chunk: list[bytes] = []
@@ -196,7 +196,7 @@ class CachedGraph:
                 if row is None:
                     raise LookupError(f"the build cache has no preparation of {key}")
                 nquads = zlib.decompress(row[0])
-                chunk += triple_lines(nquads)
+                chunk += triple_lines(nquads, predicates)
                 size += len(nquads)
                 if size >= CHUNK_BYTES:
                     yield b"".join(chunk)

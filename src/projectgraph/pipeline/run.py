@@ -266,7 +266,8 @@ def _validate(job: _Job, prepared: Sequence[Prepared], parts: Partition) -> Repo
         for group in groups
     ]
     first = {node: sources[i] for node, i in parts.first_source.items()}
-    initargs = (settings, [(sources[i], prepared[i].nquads) for i in reference], parts, first)
+    references = [(sources[i], prepared[i].nquads) for i in reference]
+    initargs = (settings, references, parts.shared, parts.reference_subjects, first)
     with cache.transaction():
         for group, found in zip(
             groups,

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import io
 import json
 import sqlite3
@@ -38,6 +39,8 @@ from pathlib import Path
 
 import numpy
 import pyoxigraph as ox
+
+from projectgraph.sparql.footprint import LOAD_ORDER, footprint
 
 SEARCH_LAYOUT = 4  # bump when the tables change: a server reading another layout has no search
 
@@ -170,13 +173,30 @@ class _Facts:
 _ABOUT_NAMED = ("label",)
 
 
+def _fact_queries() -> Iterator[tuple[str, str]]:
+    """Each fact's name and the query that reads it."""
+    for name, pattern in _FACTS.items():
+        found = "?s ?v" if "?v" in pattern else "?s"
+        yield name, f"{_PREFIXES} SELECT DISTINCT {found} WHERE {{ {pattern} }}"
+
+
+@functools.cache
+def index_footprint() -> frozenset[str]:
+    """The predicates whose triples the index is made of: a store holding only these gives
+    the same index (see :func:`projectgraph.sparql.footprint.footprint`)."""
+    found: set[str] = set()
+    for _, query in _fact_queries():
+        reads = footprint(query)
+        assert reads is not None and LOAD_ORDER not in reads, query
+        found |= reads
+    return frozenset(found)
+
+
 def _read(store: ox.Store) -> _Facts:
     facts = _Facts()
     named: set[str] | None = None
-    for name, pattern in _FACTS.items():
-        query = f"{_PREFIXES} SELECT DISTINCT ?s ?v WHERE {{ {pattern} }}"
-        if "?v" not in pattern:
-            query = f"{_PREFIXES} SELECT DISTINCT ?s WHERE {{ {pattern} }}"
+    for name, query in _fact_queries():
+        pattern = _FACTS[name]
         if name in _ABOUT_NAMED and named is None:
             named = {r for about in facts.many.values() for r in about}
             named.update(v for about in facts.many.values() for vs in about.values() for v in vs)

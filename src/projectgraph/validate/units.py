@@ -22,7 +22,7 @@ from rdflib import RDF, BNode, Graph, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from projectgraph.build.partition import Partition, Unit, triple_lines
+from projectgraph.build.partition import Unit, triple_lines
 from projectgraph.build.prepare import Prepared
 from projectgraph.build.sources import Source, resource
 from projectgraph.settings import Settings
@@ -70,10 +70,12 @@ _state: _WorkerState | None = None
 def init_worker(
     settings: Settings,
     reference: Sequence[tuple[Source, bytes]],
-    partition: Partition,
+    shared: dict[str, bytes],
+    reference_subjects: frozenset[str],
     first_source: dict[str, Source],
 ) -> None:
-    """Load what every unit shares: shapes, reference data, shared descriptions."""
+    """Load what every unit shares: shapes, reference data, shared descriptions (the
+    partition's ``shared`` and ``reference_subjects``; not its units, one per project)."""
     global _state
     index: dict[str, tuple[Source, bool]] = {}
     for source, data in reference:
@@ -90,8 +92,8 @@ def init_worker(
         reference_links=links,
         whole_reference=_walks_back_into(shapes, lines),
         reference_index=index,
-        reference_subjects=partition.reference_subjects,
-        shared=partition.shared,
+        reference_subjects=reference_subjects,
+        shared=shared,
         first_source=first_source,
     )
 
