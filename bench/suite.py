@@ -282,6 +282,8 @@ def _process_table() -> dict[int, tuple[int, int, str]]:
             fields = tail.split()
         except (OSError, ValueError):
             continue
+        if len(fields) < 22:
+            continue
         name = head.split("(", 1)[-1]
         found[int(entry)] = (int(fields[1]), int(fields[21]) * PAGE, name)
     return found

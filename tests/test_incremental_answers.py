@@ -174,6 +174,7 @@ P = "PREFIX e: <http://e/> "
     [
         ("SELECT * { ?s e:p ?o }", {"http://e/p"}),
         ("SELECT * { ?s a e:C }", {RDF_TYPE}),
+        ("SELECT * { ?s e:a\\.b ?o }", {"http://e/a.b"}),  # the engine reads no backslash
         ("SELECT * { ?s e:p/^e:q|e:r+ ?o }", {"http://e/p", "http://e/q", "http://e/r"}),
         ("SELECT * { ?s e:p ?o FILTER EXISTS { ?s a e:C } }", {"http://e/p", RDF_TYPE}),
         (

@@ -43,6 +43,6 @@ def name_process(name: str) -> None:
     """Show this process as ``name`` (15 characters at most) in ``ps``, ``top`` and
     ``/proc/PID/stat``, so that an operator, and the build benchmark, can tell the build's
     processes apart by what they do (``pg-answers``, ``pg-validate``); on Linux only, a no-op
-    elsewhere. It names the calling thread: call it from the main thread."""
+    elsewhere. It names the process's main thread, the name ``ps`` shows."""
     with contextlib.suppress(OSError), open("/proc/self/comm", "w") as comm:
         comm.write(name[:15])

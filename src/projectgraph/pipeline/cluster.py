@@ -7,7 +7,7 @@ must be able to import this projectgraph (installed at the same version in their
 connecting checks that they run the same code) and read the project's files at the same paths
 (reading a source and placing a violation at its line read them).
 
-How a stage runs there: the stage's ``initargs`` (shapes, reference data, the partition: up to
+How a stage runs there: the stage's ``initargs`` (shapes, reference data, shared descriptions: up to
 hundreds of MB at scale) are scattered once, to every worker (sent once, then copied worker to
 worker); each worker process runs the stage's initializer before its first task of that stage,
 and again when a later stage (another token) comes. Tasks go in batches, at most a few per

@@ -5,7 +5,7 @@ first time a stage needs workers, with the build's modules imported once. A work
 in milliseconds, like a fork of the build itself, but without the build's memory: a fork of a
 large build's process counted its gigabytes again in every worker (RSS summed over the tree
 at 100,000 projects: 14 GiB, for 6 GiB really used). A stage's shared data (shapes,
-reference data, the partition) is pickled to each worker once, by the initializer. Small
+reference data, shared descriptions) is pickled to each worker once, by the initializer. Small
 work (see :func:`worth_processes`) runs in this process with the same functions.
 
 Inside :func:`cluster`, the same tasks go to the workers of a Dask distributed cluster instead

@@ -520,7 +520,10 @@ def _exit_text(child: BaseProcess) -> str:
     if code == -signal.SIGKILL:
         return "was killed (SIGKILL: out of memory?)"
     if code is not None and code < 0:
-        return f"was killed by {signal.Signals(-code).name}"
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:  # a real-time signal: no name
+            return f"was killed by signal {-code}"
     return f"failed (exit {code})"
 
 

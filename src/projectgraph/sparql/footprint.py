@@ -25,6 +25,7 @@ algebra: the algebra leaves the groups of ``EXISTS`` untranslated and takes thei
 from __future__ import annotations
 
 import functools
+import re
 
 from rdflib.plugins.sparql.algebra import translatePName, translatePrologue, traverse
 from rdflib.plugins.sparql.parser import parseQuery
@@ -95,6 +96,17 @@ def _block(block: CompValue, found: set[str]) -> None:
             raise _Unbounded("a zero-length path between two free ends")
 
 
+# rdflib keeps a prefixed name's escapes (``e:a\.b``) in the IRI it makes; the engine does not.
+_LOCAL_ESCAPE = re.compile(r"\\([_~.\-!$&'()*+,;=/?#@%])")
+
+
+def _iri(term: URIRef) -> str:
+    iri = _LOCAL_ESCAPE.sub(r"\1", str(term))
+    if "\\" in iri:  # some other escape: which IRI the engine reads is not known here
+        raise _Unbounded(f"an escape in {iri}")
+    return iri
+
+
 def _fixed(term: object) -> bool:
     return isinstance(term, URIRef | Literal)
 
@@ -102,7 +114,7 @@ def _fixed(term: object) -> bool:
 def _predicate(path: object, found: set[str]) -> None:
     """Add the IRIs of a predicate position (an IRI or a path as the parser gives it)."""
     if isinstance(path, URIRef):
-        found.add(str(path))
+        found.add(_iri(path))
     elif isinstance(path, CompValue) and path.name in ("PathAlternative", "PathSequence"):
         for part in path.part:
             _predicate(part, found)
