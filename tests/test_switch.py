@@ -109,7 +109,7 @@ from projectgraph.cli import app
 app(args=sys.argv[3:], prog_name="projectgraph")
 """
 KILL_POINTS = {
-    "dumps written, manifest not yet": ("publish", "merge_stats"),
+    "dumps written, manifest not yet": ("publish", "describe"),
     "build folder complete, not yet renamed": ("dist", "_sync_tree"),
     "renamed, link not yet switched": ("dist", "_switch_link"),
 }

@@ -18,7 +18,7 @@ from projectgraph.build.sources import Source, shape_sources
 from projectgraph.publish.answers import ANSWERS, Written, write_answers
 from projectgraph.publish.dist import publish_atomically
 from projectgraph.publish.dumps import WrittenFile, write_dumps, write_file
-from projectgraph.publish.parts import Part, Stats, merge_stats
+from projectgraph.publish.parts import Part, StatsTotal
 from projectgraph.publish.void import describe
 from projectgraph.rdf.serialize import turtle, used_prefixes
 from projectgraph.rdf.vocab import DESCRIPTION_PREFIXES
@@ -98,15 +98,15 @@ def publish(
 
     def write(folder: Path) -> str:
         context = load_context(settings)
-        seen: list[Stats] = []
+        total = StatsTotal()
 
         def counted() -> Iterator[Part]:
             for part in merged():
-                seen.append(part.stats)
+                total.add(part.stats)
                 yield part
 
         files: dict[str, WrittenFile] = write_dumps(folder, graphs(), counted(), prefixes, context)
-        stats = merge_stats(seen)
+        stats = total.result()
         files["context"] = write_file(
             folder / CONTEXT,
             (json.dumps({"@context": context}, indent=2, ensure_ascii=False) + "\n").encode(),

@@ -164,11 +164,18 @@ def shared_triples(shared: dict[str, bytes]) -> list[ox.Triple]:
     return sorted(ox.parse(data, format=ox.RdfFormat.N_TRIPLES), key=triple_key)
 
 
-def merge_stats(parts: Iterable[Stats]) -> Stats:
-    """The statistics of several parts together (their subjects are disjoint)."""
-    total = Stats()
-    digests = _Digests()
-    for s in parts:
+class StatsTotal:
+    """The statistics of several parts together (their subjects are disjoint), added a part
+    at a time as the parts go by: a part's statistics (a few KB: its predicates, classes,
+    objects) need not all be kept until the last part is written."""
+
+    def __init__(self) -> None:
+        self._total = Stats()
+        self._digests = _Digests()
+
+    def add(self, s: Stats) -> None:
+        """Count one more part."""
+        total, digests = self._total, self._digests
         total.triples += s.triples
         total.subjects += s.subjects
         total.entities += s.entities
@@ -184,8 +191,11 @@ def merge_stats(parts: Iterable[Stats]) -> Stats:
             total.first_project is None or s.first_project < total.first_project
         ):
             total.first_project = s.first_project
-    total.objects = digests.sorted()
-    return total
+
+    def result(self) -> Stats:
+        """The statistics of every part added."""
+        self._total.objects = self._digests.sorted()
+        return self._total
 
 
 class _Digests:
