@@ -365,13 +365,13 @@ def report(r: Results) -> str:
                     names.append(name)
     header = ["measurement"]
     for s in r.sizes:
-        header += [f"{s.projects:,}", f"{s.projects:,} rebuilt"]
+        header += [f"{s.projects:,}"] + ([f"{s.projects:,} rebuilt"] if s.rebuild else [])
     lines += ["| " + " | ".join(header) + " |", "|---" + "|---:" * (len(header) - 1) + "|"]
 
     def row(label: str, pick: Any) -> None:
         cells = [label]
         for s in r.sizes:
-            for run in (s.cold, s.rebuild):
+            for run in (s.cold, s.rebuild) if s.rebuild else (s.cold,):
                 cells.append(pick(run) if run else "-")
         lines.append("| " + " | ".join(cells) + " |")
 
@@ -408,6 +408,9 @@ def report(r: Results) -> str:
             if s.verify
             else "not built again from scratch"
         )
+        if s.rebuild is None:
+            lines.append(f"- {s.projects:,}: {synth}a build from scratch only.")
+            continue
         lines.append(f"- {s.projects:,}: {synth}changed: `{s.changed}`; {verify}.")
     if r.scaling:
         lines += ["", "## Time against size, two seeds", ""]
