@@ -489,6 +489,13 @@ def memory_model(r: Results) -> list[str]:
         return y1 + (y1 - y0) / (n1 - n0) * (n - n1)
 
     lines += ["", f"Extrapolated along the line through {n0:,} and {n1:,} projects:", ""]
+    if lost(b):
+        lines += [
+            f"(the {n1:,}-project build lost its answers process to memory: its time and "
+            "memory leave out most of the named queries' and search index's work, so this "
+            "line is below what a complete build needs)",
+            "",
+        ]
     lines += [
         "| projects | wall (min) | RSS sum | largest process |",
         "|---:|---:|---:|---:|",
@@ -540,9 +547,20 @@ def by_process(r: Results) -> list[str]:
     ]
     for kind in kinds:
         cells = [
-            gib(run.memory.named[kind]) if kind in run.memory.named else "-" for _, run in runs
+            (">= " if kind == "pg-answers" and lost(run) else "")
+            + (gib(run.memory.named[kind]) if kind in run.memory.named else "-")
+            for _, run in runs
         ]
         lines.append(f"| `{kind}` | {PROCESS_KINDS[kind]} | " + " | ".join(cells) + " |")
+    for n, run in runs:
+        if run.returncode == 0 and lost(run):
+            lines += [
+                "",
+                f"At {n:,} projects the answers process was killed (SIGKILL: memory ran out) "
+                f"at {gib(run.memory.named.get('pg-answers', 0))}, with the tree at "
+                f"{gib(run.memory.rss)}; the build went on and published without the named "
+                f"queries' answers ({run.answered} materialized), in {run.wall:.0f} s.",
+            ]
     failed = [(n, run) for n, run in runs if run.returncode != 0]
     for n, run in failed:
         last = run.output.strip().splitlines()[-1:] or ["(no output)"]
@@ -562,20 +580,28 @@ def by_process(r: Results) -> list[str]:
         y0, y1 = a.memory.named.get(kind), b.memory.named.get(kind)
         if y0 is None or y1 is None:
             continue
+        bound = "at least " if kind == "pg-answers" and lost(b) else ""
         slope = (y1 - y0) / (n1 - n0)
         million = y1 + slope * (1_000_000 - n1)
         at = n1 + (budget - y1) / slope if slope > 0 else float("inf")
         first.append((at, kind))
         where = f"{at:,.0f}" if at != float("inf") else "never"
-        lines.append(f"| `{kind}` | {slope * 1000:,.1f} | {gib(million)} | {where} |")
+        lines.append(f"| `{kind}` | {bound}{slope * 1000:,.1f} | {bound}{gib(million)} | {where} |")
     if first:
         at, kind = min(first)
         lines += [
             "",
             f"First to outgrow the machine by itself: `{kind}` ({PROCESS_KINDS[kind]}), "
-            f"at about {at:,.0f} projects.",
+            f"at about {at:,.0f} projects; the tree as a whole reaches 24 GiB sooner, beside "
+            "the main process and the workers.",
         ]
     return lines
+
+
+def lost(run: BuildRun) -> bool:
+    """Whether the build published without any named query's answers (its answers process
+    was killed, as the kernel does when memory runs out)."""
+    return run.answered.startswith("0/")
 
 
 def plot(r: Results, path: Path) -> None:
