@@ -585,7 +585,7 @@ def by_process(r: Results) -> list[str]:
         million = y1 + slope * (1_000_000 - n1)
         at = n1 + (budget - y1) / slope if slope > 0 else float("inf")
         first.append((at, kind))
-        where = f"{at:,.0f}" if at != float("inf") else "never"
+        where = f"{'at most ' if bound else ''}{at:,.0f}" if at != float("inf") else "never"
         lines.append(f"| `{kind}` | {bound}{slope * 1000:,.1f} | {bound}{gib(million)} | {where} |")
     if first:
         at, kind = min(first)
