@@ -4,6 +4,7 @@ the build goes on and publishes, with the queries it did not answer left to the 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -23,17 +24,13 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/p
 
 
 def _children_named(name: str) -> list[int]:
+    """This process's children (started by any of its threads) that show as ``name``."""
     found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        comm, tail = stat.split("(", 1)[1].rsplit(")", 1)
-        if comm == name and int(tail.split()[1]) == os.getpid():
-            found.append(int(entry))
+    for task in Path("/proc/self/task").iterdir():
+        with contextlib.suppress(OSError):  # a thread or a child that just ended
+            for pid in (task / "children").read_text().split():
+                if Path(f"/proc/{pid}/comm").read_text().strip() == name:
+                    found.append(int(pid))
     return found
 
 
