@@ -52,10 +52,12 @@ class _Unbounded(Exception):
     """Something besides the triples of named predicates decides the answers."""
 
 
+@functools.lru_cache(maxsize=256)
 def footprint(query: str) -> frozenset[str] | None:
     """The IRIs of the predicates ``query`` matches triples by (and :data:`LOAD_ORDER` when
     its answers depend on the order of solutions); None when something else may decide its
-    answers (see the module's docstring)."""
+    answers (see the module's docstring). Kept per text: a rebuild asks twice of a query
+    (may it be copied, what must the store hold), and a parse takes about 50 ms."""
     try:
         parsed = parseQuery(query)
         prologue = translatePrologue(parsed[0], None)
