@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
+import sqlite3
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -70,3 +73,89 @@ def in_use(folder: Path) -> bool:
             return True
         fcntl.flock(handle, fcntl.LOCK_UN)
         return False
+
+
+def read_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, hex: read every time (see :class:`FileDigests`)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class FileDigests:
+    """SHA-256 of files, remembered in a small SQLite file by each file's ``stat`` signature
+    (device, inode, size, modification and change times, in nanoseconds), so a rebuild of
+    100,000 records does not read 900 MB of unchanged files again to learn that they are
+    unchanged (as ``git status`` and ``make`` do).
+
+    A remembered digest is trusted only when the signature is the same and the file's change
+    time (which every write sets, and which no tool can set back) is more than ``racy_ns``
+    before the moment it was hashed: any write after hashing moves it past that moment, even
+    one that keeps the size and puts the modification time back, and a write just before
+    hashing, within the clock's granularity, is not trusted either (git's "racily clean"
+    entries). Anything the file cannot remember (no folder,
+    read-only, damaged) is computed instead: it never decides what a digest is, only whether
+    to read the file again."""
+
+    RACY_NS = 2_000_000_000
+
+    def __init__(self, path: Path | None, racy_ns: int | None = None) -> None:
+        self.racy_ns = self.RACY_NS if racy_ns is None else racy_ns
+        self.hashed = 0  # files read and hashed by this object
+        self._db: sqlite3.Connection | None = None
+        self._pending: list[tuple[str, str, str, int]] = []
+        self._seen: set[str] = set()
+        self._known: dict[str, tuple[str, str, int]] = {}
+        if path is not None:
+            with contextlib.suppress(sqlite3.Error, OSError):
+                db = sqlite3.connect(path, isolation_level=None, timeout=5)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS digests (path TEXT PRIMARY KEY, "
+                    "signature TEXT NOT NULL, sha256 TEXT NOT NULL, checked INTEGER NOT NULL)"
+                )
+                rows = db.execute("SELECT path, signature, sha256, checked FROM digests")
+                self._known = {
+                    name: (signature, digest, int(checked))
+                    for name, signature, digest, checked in rows
+                }
+                self._db = db
+
+    def sha256(self, file: Path) -> str:
+        """The SHA-256 of ``file``'s bytes (hex), read only if it may have changed since it was
+        last hashed; raises OSError as reading it would."""
+        name = str(file.absolute())
+        st = file.stat()
+        signature = f"{st.st_dev} {st.st_ino} {st.st_size} {st.st_mtime_ns} {st.st_ctime_ns}"
+        self._seen.add(name)
+        known = self._known.get(name)
+        if known is not None and known[0] == signature and st.st_ctime_ns < known[2] - self.racy_ns:
+            return known[1]
+        checked = time.time_ns()
+        digest = read_sha256(file)
+        self.hashed += 1
+        self._known[name] = (signature, digest, checked)
+        self._pending.append((name, signature, digest, checked))
+        return digest
+
+    def close(self, only_seen: bool = False) -> None:
+        """Remember the digests computed (best effort) and close the file; ``only_seen``
+        forgets the files not asked about since opening (a build's sources that are gone)."""
+        if self._db is None:
+            return
+        with contextlib.suppress(sqlite3.Error):
+            self._db.execute("BEGIN")
+            if only_seen:
+                self._db.execute("DELETE FROM digests")
+                self._pending = [(n, *self._known[n]) for n in sorted(self._seen)]
+            self._db.executemany(
+                "INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?)", self._pending
+            )
+            self._db.execute("COMMIT")
+        self._pending.clear()
+        self._db.close()
+        self._db = None
+
+    def __enter__(self) -> FileDigests:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -25,6 +25,7 @@ from rdflib.term import Node
 
 from projectgraph.build.locate import SourceText
 from projectgraph.errors import Location, SourceError
+from projectgraph.files import read_sha256
 from projectgraph.importers.reference import is_generator_input
 from projectgraph.rdf.formats import SOURCE_FORMATS
 from projectgraph.rdf.terms import from_rdflib, rdflib_graph, to_rdflib
@@ -48,7 +49,7 @@ class Source:
 
     def sha256(self) -> str:
         """Checksum of the file's bytes."""
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+        return read_sha256(self.path)
 
 
 def discover(settings: Settings, paths: Sequence[Path] | None = None) -> list[Source]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from projectgraph.build.sources import discover
 from projectgraph.errors import ProjectGraphError, SourceError
 from projectgraph.pipeline.run import build
+from projectgraph.publish.dist import file_digests
 from projectgraph.publish.manifest import CONTEXT, VOID_FILE, inputs_digest, read_manifest
 from projectgraph.settings import Settings
 from projectgraph.store.loading import DUMP, ServedBuild
@@ -21,7 +22,9 @@ def is_stale(settings: Settings, manifest: dict[str, object] | None) -> bool:
     """True when ``dist`` is missing or was built from other inputs than the current ones."""
     if manifest is None:
         return True
-    return manifest.get("inputs_sha256") != inputs_digest(discover(settings), settings)
+    with file_digests(settings.dist_dir) as digests:
+        current = inputs_digest(discover(settings), settings, digests.sha256)
+    return manifest.get("inputs_sha256") != current
 
 
 def ensure_build(

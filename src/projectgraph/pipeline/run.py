@@ -34,12 +34,12 @@ from projectgraph.build.prepare import (
 )
 from projectgraph.build.sources import Source, discover, shape_sources
 from projectgraph.errors import NonConformingError
-from projectgraph.files import exclusive_lock
+from projectgraph.files import FileDigests, exclusive_lock
 from projectgraph.pipeline.cache import CACHE_FILE, OLD_CACHE_FILES, BuildCache, CachedGraph
 from projectgraph.pipeline.parallel import default_workers, run, worth_processes
 from projectgraph.progress import progress
 from projectgraph.publish.answers import ANSWERS, Background, Earlier
-from projectgraph.publish.dist import builds_dir, current_build
+from projectgraph.publish.dist import builds_dir, current_build, file_digests
 from projectgraph.publish.manifest import Published, load_context, publish
 from projectgraph.publish.parts import (
     Part,
@@ -83,9 +83,13 @@ def build(settings: Settings, quiet: bool = False, workers: int | None = None) -
     """Build ``dist/`` from the configured sources; raise :class:`BuildRefused` on violations."""
     workers = workers or default_workers()
     sources = discover(settings)
-    with _cache(settings) as cache, progress("Building", 5, quiet) as step:
+    with (
+        _cache(settings) as cache,
+        file_digests(settings.dist_dir) as digests,
+        progress("Building", 5, quiet) as step,
+    ):
         clock = _Clock()
-        job = _Job(sources, settings, cache, workers, clock)
+        job = _Job(sources, settings, cache, workers, clock, digests)
         step("reading sources")
         prepared = _prepare(job)
         clock.lap("read + entail")
@@ -111,6 +115,7 @@ def build(settings: Settings, quiet: bool = False, workers: int | None = None) -
                 settings,
                 lap=clock.lap,
                 answers=answers.result,
+                sha256=digests.sha256,
             )
             answered = [q for q in answers.result().queries.values() if q["materialized"]]
             copied = [q for q in answered if q.get("copied")]
@@ -119,6 +124,7 @@ def build(settings: Settings, quiet: bool = False, workers: int | None = None) -
             answers.cancel()  # when the build failed; else the file was moved into the build
         clock.lap("checksums + switch")
         cache.forget({s.key for s in sources} | {SHARED_PART}, clock.units)
+        digests.close(only_seen=True)
     return BuildResult(published, report, clock.stages, clock.reused)
 
 
@@ -149,8 +155,8 @@ def validate_sources(
     """Validate the configured sources (or ontology + reference + ``paths``) by units, in
     parallel, reusing the build cache: what ``build`` checks, without publishing."""
     sources = discover(settings, paths)
-    with _cache(settings) as cache:
-        job = _Job(sources, settings, cache, workers or default_workers(), _Clock())
+    with _cache(settings) as cache, file_digests(settings.dist_dir) as digests:
+        job = _Job(sources, settings, cache, workers or default_workers(), _Clock(), digests)
         prepared = _prepare(job)
         parts = partition(prepared, [s.kind for s in sources])
         return _validate(job, prepared, parts)
@@ -195,6 +201,7 @@ class _Job:
     cache: BuildCache
     workers: int  # processes a stage may use at most
     clock: _Clock
+    digests: FileDigests  # the input files' SHA-256, read again only when they changed
 
 
 def _prepare(job: _Job) -> list[Prepared]:
@@ -205,8 +212,7 @@ def _prepare(job: _Job) -> list[Prepared]:
     first = prepare(ontology, settings.base_iri, ({}, {}), inverse, "")
     aligned = alignments(ox.parse(first.nquads, format=ox.RdfFormat.N_QUADS))
     context = repr((sorted((k, sorted(v)) for d in aligned for k, v in d.items()), sorted(inverse)))
-    ontology_fp = fingerprint(ontology, ontology.sha256(), context)
-    prints = [ontology_fp] + [fingerprint(s, s.sha256(), context) for s in sources[1:]]
+    prints = [fingerprint(s, job.digests.sha256(s.path), context) for s in sources]
     found: list[Prepared | None] = [
         cache.prepared(s.key, fp) for s, fp in zip(sources, prints, strict=True)
     ]
@@ -243,7 +249,7 @@ def _validate(job: _Job, prepared: Sequence[Prepared], parts: Partition) -> Repo
     for i in reference:
         h.update(prepared[i].fingerprint.encode())
     for shape in shape_sources(settings):
-        h.update(shape.sha256().encode())
+        h.update(job.digests.sha256(shape.path).encode())
     context = h.hexdigest()
     prints = [unit_fingerprint(u, prepared, parts.shared, context) for u in parts.units]
     clock.units = set(prints)

@@ -17,15 +17,23 @@ from collections.abc import Callable
 from pathlib import Path
 
 from projectgraph.errors import ProjectGraphError
-from projectgraph.files import exclusive_lock, in_use
+from projectgraph.files import FileDigests, exclusive_lock, in_use
 
 KEEP_BUILDS = 3  # the current build and the two before it; builds a server pins are kept too
 BUILD_ID = re.compile(r"^[0-9a-f]{16}$")
+DIGESTS_FILE = "digests.sqlite"  # the sources' SHA-256, by their stat signature
 
 
 def builds_dir(dist: Path) -> Path:
     """Where the builds behind the ``dist`` link live."""
     return dist.parent / f".{dist.name}-builds"
+
+
+def file_digests(dist: Path) -> FileDigests:
+    """The remembered digests of the files ``dist`` is built from (in its builds folder, when
+    there is one): see :class:`~projectgraph.files.FileDigests`."""
+    folder = builds_dir(dist)
+    return FileDigests(folder / DIGESTS_FILE if folder.is_dir() else None)
 
 
 def current_build(dist: Path) -> Path | None:

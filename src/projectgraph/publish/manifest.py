@@ -15,6 +15,7 @@ from projectgraph import __version__
 from projectgraph.build.assemble import triple_key
 from projectgraph.build.prepare import Prepared
 from projectgraph.build.sources import Source, shape_sources
+from projectgraph.files import read_sha256
 from projectgraph.publish.answers import ANSWERS, Written, write_answers
 from projectgraph.publish.dist import publish_atomically
 from projectgraph.publish.dumps import WrittenFile, write_dumps, write_file
@@ -58,9 +59,12 @@ def load_context(settings: Settings) -> dict[str, object]:
         return json.load(f)["@context"]
 
 
-def inputs_digest(sources: list[Source], settings: Settings) -> str:
+def inputs_digest(
+    sources: list[Source], settings: Settings, sha256: Callable[[Path], str] = read_sha256
+) -> str:
     """A digest of everything that shapes the output: sources, shapes, context, the named
-    queries (the build answers them), settings."""
+    queries (the build answers them), settings. ``sha256`` gives a file's digest (remembered
+    ones: :class:`~projectgraph.files.FileDigests`)."""
     h = hashlib.sha256()
     files = [s.path for s in sources] + [s.path for s in shape_sources(settings)]
     files.append(settings.context)
@@ -68,7 +72,7 @@ def inputs_digest(sources: list[Source], settings: Settings) -> str:
     for path in files:
         name = path.relative_to(settings.root) if path.is_relative_to(settings.root) else path
         h.update(str(name).encode())
-        h.update(hashlib.sha256(path.read_bytes()).digest())
+        h.update(bytes.fromhex(sha256(path)))
     h.update(repr((settings.base_iri, settings.dataset, __version__, OUTPUT_LAYOUT)).encode())
     return h.hexdigest()
 
@@ -83,6 +87,7 @@ def publish(
     settings: Settings,
     lap: Callable[[str], None] = lambda stage: None,
     answers: Callable[[], Written] | None = None,
+    sha256: Callable[[Path], str] = read_sha256,
 ) -> Published:
     """Write the build into a fresh folder and switch ``dist`` to it atomically.
 
@@ -91,8 +96,9 @@ def publish(
     build never holds a whole dump in memory. ``lap(stage)`` is called as each stage ends
     (``--timings``). ``answers`` waits for the named queries' answers computed elsewhere
     (the build starts them early); without it they are computed here, from the dump.
+    ``sha256`` gives an input file's digest.
     """
-    sources_sha256 = {s.graph: s.sha256() for s in sources}
+    sources_sha256 = {s.graph: sha256(s.path) for s in sources}
     graph_sizes = {p.graph: p.quads for p in prepared}
     manifest: dict[str, object] = {}
 
@@ -137,7 +143,7 @@ def publish(
             {
                 "projectgraph": __version__,
                 "base_iri": settings.base_iri,
-                "inputs_sha256": inputs_digest(list(sources), settings),
+                "inputs_sha256": inputs_digest(list(sources), settings, sha256),
                 "triples": stats.triples,
                 "quads": sum(p.quads for p in prepared),
                 "entailed": sum(p.entailed for p in prepared),
