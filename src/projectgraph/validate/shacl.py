@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import pyoxigraph as ox
 import pyshacl
-from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
@@ -17,6 +17,7 @@ from projectgraph.errors import Location
 from projectgraph.rdf.terms import rdflib_graph, to_rdflib
 from projectgraph.rdf.vocab import LABEL_PROPERTIES, SH, all_prefixes, compact, parse_base
 from projectgraph.settings import Settings
+from projectgraph.sparql.footprint import LOAD_ORDER, footprint
 from projectgraph.validate import patches
 from projectgraph.validate.graph import ValidationGraph
 from projectgraph.validate.report import Report, Result
@@ -29,6 +30,33 @@ def load_shapes(settings: Settings) -> Graph:
     """The shapes graph: every file of the shapes folder, parsed against the base IRI."""
     quads = [q for s in shape_sources(settings) for q in read(s, settings.base_iri)]
     return rdflib_graph(quads)
+
+
+def shapes_footprint(shapes: Graph) -> frozenset[str] | None:
+    """The predicates whose triples the shapes can read in the data graph, or None when they
+    may read any. Validating only the triples with these predicates gives the same results.
+
+    Generously: every IRI the shapes name (the predicates of paths, ``sh:targetSubjectsOf``,
+    ``sh:equals`` and the like are among them; classes, datatypes and shapes come along and
+    match nothing), ``rdf:type`` and ``rdfs:subClassOf`` (class targets and ``sh:class`` walk
+    them in the data graph), and what the queries of SPARQL constraints and targets read (see
+    :func:`projectgraph.sparql.footprint.footprint`). None for a closed shape (it reads every
+    predicate of its focus nodes) or a query whose footprint is unknown."""
+    if any(shapes.triples((None, SH.closed, None))):
+        return None
+    found = {str(term) for triple in shapes for term in triple if isinstance(term, URIRef)}
+    found |= {str(RDF.type), str(RDFS.subClassOf)}
+    declared = "".join(
+        f"PREFIX {shapes.value(d, SH.prefix)}: <{shapes.value(d, SH.namespace)}>\n"
+        for d in shapes.objects(None, SH.declare)
+    )
+    for kind in (SH.select, SH.ask):
+        for text in shapes.objects(None, kind):
+            reads = footprint(declared + str(text))
+            if reads is None:
+                return None
+            found |= reads - {LOAD_ORDER}
+    return frozenset(found)
 
 
 def validate(assembled: Assembled, settings: Settings, shapes: Graph | None = None) -> Report:
