@@ -59,7 +59,7 @@ import pyoxigraph as ox
 from projectgraph import __version__
 from projectgraph.build.partition import with_predicates
 from projectgraph.progress import name_process
-from projectgraph.publish.readonly import ReadOnlyDatabase
+from projectgraph.publish.readonly import ReadOnlyDatabase, read_only_uri
 from projectgraph.publish.search_index import index_footprint, index_graph
 from projectgraph.sparql.footprint import LOAD_ORDER, footprint
 from projectgraph.sparql.grouped import Plan, plan
@@ -583,8 +583,15 @@ def _index(store: ox.Store, path: Path) -> dict[str, object]:
 def _answer_one(store: ox.Store, path: Path, job: _Job) -> dict[str, object]:
     """Answer one job into the file, in one transaction."""
     started = time.perf_counter()
-    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
+    # A URI, so that the earlier file can be attached read-only and immutable.
+    uri = path.resolve().as_uri()
+    with contextlib.closing(sqlite3.connect(uri, uri=True, isolation_level=None)) as db:
         db.execute("PRAGMA synchronous = OFF")  # a crashed build is thrown away whole
+        if job.copy is not None and _copies_blocks(job):
+            try:  # not within a transaction: SQLite refuses to
+                db.execute("ATTACH DATABASE ? AS earlier", (read_only_uri(Path(job.copy.path)),))
+            except sqlite3.Error:  # gone or unreadable: the engine answers instead
+                job = dataclasses.replace(job, copy=None)
         words = dict(db.execute("SELECT folded, id FROM words").fetchall())
         db.execute("BEGIN")
         try:
@@ -613,7 +620,7 @@ def _insert(db: sqlite3.Connection, store: ox.Store, job: _Job, words: dict[str,
     """Insert the job's rows; how many. A copied query that keeps no rows one by one has its
     blocks copied as they are; any other has its lines (the engine's, or the earlier file's)
     written."""
-    if job.copy is not None and not (job.number or job.word):
+    if job.copy is not None and _copies_blocks(job):
         return _copy_blocks(db, job.id, job.copy)
     return _answer(_lines(store, job), db, job, words)
 
@@ -641,15 +648,27 @@ def _lines(store: ox.Store, job: _Job) -> list[bytes]:
     return tsv.split(b"\n")[1:-1]  # between the header and the last line end
 
 
+def _copies_blocks(job: _Job) -> bool:
+    """Whether a copied job copies its blocks as they are (it keeps no rows one by one)."""
+    return not (job.number or job.word)
+
+
 def _copy_blocks(db: sqlite3.Connection, query: int, copy: _Copy) -> int:
-    """Copy the blocks of ``copy`` as query ``query``'s, in their order; the number of rows.
-    For a query without rows kept one by one, the blocks are all it wrote, and inserted in the
-    same order they make the same pages."""
-    rows = 0
-    for block in _stored_blocks(copy, "key, first, count, plain_ends, plain, tsv_ends, tsv"):
-        db.execute("INSERT INTO blocks VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?)", (query, *block))
-        rows += block[2]
-    return rows
+    """Copy the blocks of ``copy`` (its file attached as ``earlier``) as query ``query``'s, in
+    their order, within SQLite; the number of rows. For a query without rows kept one by one,
+    the blocks are all it wrote, and inserted in the same order they make the same pages.
+    sqlite3.DatabaseError unless they hold the rows the file says the query has."""
+    (rows,) = db.execute(
+        "SELECT coalesce(sum(count), 0) FROM earlier.blocks WHERE query = ?", (copy.query,)
+    ).fetchone()
+    _check_rows(copy, rows)
+    db.execute(
+        "INSERT INTO blocks(query, key, first, count, plain_ends, plain, tsv_ends, tsv) "
+        "SELECT ?, key, first, count, plain_ends, plain, tsv_ends, tsv FROM earlier.blocks "
+        "WHERE query = ? ORDER BY id",
+        (query, copy.query),
+    )
+    return int(rows)
 
 
 def _stored_lines(copy: _Copy, keys: int) -> list[bytes]:
@@ -673,9 +692,15 @@ def _stored_blocks(copy: _Copy, columns: str) -> list[tuple]:
         blocks = db.execute(
             f"SELECT count, {columns} FROM blocks WHERE query = ? ORDER BY id", (copy.query,)
         ).fetchall()
-    if sum(block[0] for block in blocks) != copy.rows:
-        raise sqlite3.DatabaseError(f"{copy.path}: query {copy.query} lost rows")
+    _check_rows(copy, sum(block[0] for block in blocks))
     return [block[1:] for block in blocks]
+
+
+def _check_rows(copy: _Copy, rows: int) -> None:
+    """sqlite3.DatabaseError unless the blocks found hold the rows the earlier file says the
+    query has (a file changed since: the query is run instead)."""
+    if rows != copy.rows:
+        raise sqlite3.DatabaseError(f"{copy.path}: query {copy.query} lost rows")
 
 
 def _answer(lines: list[bytes], db: sqlite3.Connection, job: _Job, words: dict[str, int]) -> int:

@@ -12,6 +12,12 @@ from pathlib import Path
 from typing import Self
 
 
+def read_only_uri(path: Path) -> str:
+    """The URI that opens the SQLite file at ``path`` read-only and immutable (a build's files
+    are never written again once published)."""
+    return f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+
+
 class ReadOnlyDatabase:
     """An SQLite file opened read-only, its connections pooled across threads."""
 
@@ -37,8 +43,7 @@ class ReadOnlyDatabase:
         with self._lock:
             db = self._idle.pop() if self._idle else None
         if db is None:
-            uri = f"{self.path.resolve().as_uri()}?mode=ro&immutable=1"
-            db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            db = sqlite3.connect(read_only_uri(self.path), uri=True, check_same_thread=False)
         try:
             yield db
         finally:
