@@ -60,7 +60,9 @@ def test_a_file_hashed_as_it_was_written_is_read_again(tmp_path: Path) -> None:
 def test_digests_without_a_place_to_keep_them_are_computed(tmp_path: Path) -> None:
     record = tmp_path / "a.ttl"
     record.write_bytes(b"x")
-    for where in (None, tmp_path / "missing" / DIGESTS_FILE):
+    damaged = tmp_path / "damaged.sqlite"
+    damaged.write_bytes(b"not a database, " * 512)
+    for where in (None, tmp_path / "missing" / DIGESTS_FILE, damaged):
         with FileDigests(where, racy_ns=0) as digests:
             assert digests.sha256(record) == read_sha256(record)
             assert digests.sha256(record) == read_sha256(record)

@@ -91,9 +91,8 @@ class FileDigests:
     before the moment it was hashed: any write after hashing moves it past that moment, even
     one that keeps the size and puts the modification time back, and a write just before
     hashing, within the clock's granularity, is not trusted either (git's "racily clean"
-    entries). Anything the file cannot remember (no folder,
-    read-only, damaged) is computed instead: it never decides what a digest is, only whether
-    to read the file again."""
+    entries). Anything the file cannot remember (no folder, read-only, damaged) is computed
+    instead: it never decides what a digest is, only whether to read the file again."""
 
     RACY_NS = 2_000_000_000
 
@@ -106,18 +105,24 @@ class FileDigests:
         self._known: dict[str, tuple[str, str, int]] = {}
         if path is not None:
             with contextlib.suppress(sqlite3.Error, OSError):
-                db = sqlite3.connect(path, isolation_level=None, timeout=5)
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute(
-                    "CREATE TABLE IF NOT EXISTS digests (path TEXT PRIMARY KEY, "
-                    "signature TEXT NOT NULL, sha256 TEXT NOT NULL, checked INTEGER NOT NULL)"
-                )
-                rows = db.execute("SELECT path, signature, sha256, checked FROM digests")
-                self._known = {
-                    name: (signature, digest, int(checked))
-                    for name, signature, digest, checked in rows
-                }
-                self._db = db
+                self._db = self._open(path)
+
+    def _open(self, path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path, isolation_level=None, timeout=5)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS digests (path TEXT PRIMARY KEY, "
+                "signature TEXT NOT NULL, sha256 TEXT NOT NULL, checked INTEGER NOT NULL)"
+            )
+            rows = db.execute("SELECT path, signature, sha256, checked FROM digests")
+            self._known = {
+                name: (signature, digest, int(checked)) for name, signature, digest, checked in rows
+            }
+        except BaseException:  # unusable (read-only, damaged): not left open
+            db.close()
+            raise
+        return db
 
     def sha256(self, file: Path) -> str:
         """The SHA-256 of ``file``'s bytes (hex), read only if it may have changed since it was

@@ -674,26 +674,22 @@ def _copy_blocks(db: sqlite3.Connection, query: int, copy: _Copy) -> int:
 def _stored_lines(copy: _Copy, keys: int) -> list[bytes]:
     """The rows of ``copy`` as the engine gave them: in their order (the blocks'), each key's
     IRIs in front of the stored TSV line (TSV writes an IRI as ``<iri>``, and IRIs hold no
-    spaces, so the joined key splits back)."""
+    spaces, so the joined key splits back). sqlite3.DatabaseError unless the blocks hold the
+    rows the file says the query has."""
+    with contextlib.closing(ReadOnlyDatabase(Path(copy.path))) as old, old.connection() as db:
+        blocks = db.execute(
+            "SELECT key, count, tsv_ends, tsv FROM blocks WHERE query = ? ORDER BY id",
+            (copy.query,),
+        ).fetchall()
+    _check_rows(copy, sum(block[1] for block in blocks))
     lines: list[bytes] = []
-    for key, count, packed, data in _stored_blocks(copy, "key, count, tsv_ends, tsv"):
+    for key, count, packed, data in blocks:
         front = b"".join(b"<" + k.encode() + b">\t" for k in key.split(" ")) if keys else b""
         start = 0
         for end in struct.unpack(f"<{count}I", packed):
             lines.append(front + data[start : end - len(TSV)])
             start = end
     return lines
-
-
-def _stored_blocks(copy: _Copy, columns: str) -> list[tuple]:
-    """``columns`` of the blocks of ``copy``, in order; sqlite3.DatabaseError unless they hold
-    the rows the file says the query has (a file changed since: the query is run instead)."""
-    with contextlib.closing(ReadOnlyDatabase(Path(copy.path))) as old, old.connection() as db:
-        blocks = db.execute(
-            f"SELECT count, {columns} FROM blocks WHERE query = ? ORDER BY id", (copy.query,)
-        ).fetchall()
-    _check_rows(copy, sum(block[0] for block in blocks))
-    return [block[1:] for block in blocks]
 
 
 def _check_rows(copy: _Copy, rows: int) -> None:
