@@ -16,12 +16,18 @@ Results about reference nodes are taken from one unit only, the one that holds t
 data with every source merged into it (usually none), so inverse paths into the reference data
 are seen whole too. Validating units one by one, in any grouping, then gives the whole-graph
 report (``tests/test_incremental_validation.py`` checks it with planted errors).
+
+The partition reads of each source only its kind, its subjects, objects and inverse objects,
+and the lines of its subjects that are shared: :func:`structure` digests that much, so a
+rebuild whose changed sources keep the same structure (a title edited, a date moved) can keep
+the partition it made before (see :func:`unchanged`) instead of reading every source again
+(26 s at 100,000 projects).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
 from projectgraph.build.prepare import Prepared
@@ -46,6 +52,44 @@ class Partition:
     shared: dict[str, bytes]  # shared node -> its description, N-Triples lines (all sources)
     first_source: dict[str, int]  # shared node -> index of the first source describing it
     reference_subjects: frozenset[str]
+    structures: tuple[bytes, ...] = ()  # each source's structure() when partitioned
+
+
+def structure(
+    prepared: Prepared, kind: str, shared: Container[str], nquads: bytes | None = None
+) -> bytes:
+    """A digest of all that partitioning reads of one source (``kind``, ``prepared``): its
+    kind, subjects, objects and inverse objects, and the lines of its subjects in ``shared``
+    (``nquads``: its N-Quads, when already decompressed)."""
+    h = hashlib.blake2b(kind.encode(), digest_size=16)
+    for names in (prepared.subjects, prepared.objects, prepared.inverse_objects):
+        h.update(b"\0" + "\n".join(names).encode())  # N-Triples terms hold no line break
+    blocks = [b for b in prepared.blocks if b.subject in shared]
+    if blocks:
+        data = prepared.nquads if nquads is None else nquads
+        for b in blocks:
+            h.update(data[b.start : b.end])
+    return h.digest()
+
+
+def unchanged(
+    earlier: Partition,
+    prepared: Sequence[Prepared],
+    kinds: Sequence[str],
+    fingerprints: Sequence[str],
+) -> bool:
+    """Whether ``earlier``, the partition of sources with ``fingerprints`` (the same sources,
+    in the same order), is also the partition of ``prepared``: every source is the same or
+    keeps its structure. Structures are compared with the shared nodes of ``earlier``: sources
+    with the same subjects as before share the same nodes."""
+    if len(earlier.structures) != len(prepared) or len(fingerprints) != len(prepared):
+        return False
+    return all(
+        p.fingerprint == fingerprint or structure(p, kind, earlier.shared) == digest
+        for p, kind, fingerprint, digest in zip(
+            prepared, kinds, fingerprints, earlier.structures, strict=True
+        )
+    )
 
 
 def partition(prepared: Sequence[Prepared], kinds: Sequence[str]) -> Partition:
@@ -83,14 +127,19 @@ def partition(prepared: Sequence[Prepared], kinds: Sequence[str]) -> Partition:
                 groups.union(i, REFERENCE if kinds[j] in ("ontology", "reference") else j)
 
     # Each shared node's lines, from every source describing it (each source's N-Quads
-    # decompressed once).
+    # decompressed once, and digested then).
     described: dict[str, set[bytes]] = {node: set() for node in more}
-    for i in sorted({i for sources in more.values() for i in sources}):
-        p = prepared[i]
+    describing = {i for sources in more.values() for i in sources}
+    structures = []
+    for i, p in enumerate(prepared):
+        if i not in describing:
+            structures.append(structure(p, kinds[i], more))
+            continue
         nquads = p.nquads
         for block in p.blocks:
             if block.subject in described:
                 described[block.subject].update(triple_lines(nquads[block.start : block.end]))
+        structures.append(structure(p, kinds[i], more, nquads))
     shared: dict[str, bytes] = {}
     shared_objects: dict[str, set[str]] = {}
     for node, sources in more.items():
@@ -126,6 +175,7 @@ def partition(prepared: Sequence[Prepared], kinds: Sequence[str]) -> Partition:
         shared=shared,
         first_source={node: sources[0] for node, sources in more.items()},
         reference_subjects=frozenset(reference),
+        structures=tuple(structures),
     )
 
 

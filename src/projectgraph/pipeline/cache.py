@@ -1,25 +1,27 @@
 """What a build remembers between runs, so a rebuild only redoes what changed.
 
 One SQLite file beside the builds (``.dist-builds/cache.sqlite``) holds, per source, its
-preparation (canonical N-Quads and summary) and its published parts (the dump fragments), and,
-per validation unit, the results. Every row carries the fingerprint of what it was made from;
-a row whose fingerprint no longer matches is simply recomputed. SQLite commits atomically, so a
-build killed at any point leaves a cache that is valid, only less complete. A cache file that
+preparation (canonical N-Quads and summary) and its published parts (the dump fragments),
+per validation unit, the results, and the last partition into units. Every row carries the
+fingerprint of what it was made from; a row whose fingerprint no longer matches is simply
+recomputed. SQLite commits atomically, so a build killed at any point leaves a cache that is
+valid, only less complete. A cache file that
 cannot be read is discarded and rebuilt: it is never a source of truth.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from projectgraph.build.partition import triple_lines
+from projectgraph.build.partition import Partition, Unit, triple_lines
 from projectgraph.build.prepare import Block, Prepared, packed_blocks, shared
 from projectgraph.errors import Location
 from projectgraph.validate.report import Result
@@ -35,6 +37,9 @@ CREATE TABLE IF NOT EXISTS parts (
 );
 CREATE TABLE IF NOT EXISTS validated (
     fingerprint TEXT PRIMARY KEY, results TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS partition (
+    id INTEGER PRIMARY KEY CHECK (id = 1), sources TEXT NOT NULL, data BLOB NOT NULL
 );
 """
 
@@ -157,6 +162,48 @@ class BuildCache:
                 (fingerprint, json.dumps([_result_json(r) for r in results])),
             )
 
+    # -- the last partition -----------------------------------------------------------------
+
+    def partition(self, keys: Sequence[str]) -> tuple[list[str], Partition] | None:
+        """The last partition stored of the sources ``keys`` (in that order), with the
+        fingerprints of the sources it was made of; None if the last one was of others."""
+        if self._db is None:
+            return None
+        row = self._db.execute(
+            "SELECT data FROM partition WHERE sources = ?", (_keys_digest(keys),)
+        ).fetchone()
+        if row is None:
+            return None
+        data = json.loads(zlib.decompress(row[0]))
+        partition = Partition(
+            units=[Unit(tuple(m), tuple(s), bool(r)) for m, s, r in data["units"]],
+            shared={node: lines.encode() for node, lines in data["shared"].items()},
+            first_source=data["first_source"],
+            reference_subjects=frozenset(data["reference_subjects"]),
+            structures=tuple(bytes.fromhex(s) for s in data["structures"]),
+        )
+        return data["fingerprints"], partition
+
+    def store_partition(
+        self, keys: Sequence[str], fingerprints: Sequence[str], partition: Partition
+    ) -> None:
+        """Keep ``partition``, of the sources ``keys`` with ``fingerprints``, for the next
+        build (in place of the last one)."""
+        if self._db is None:
+            return
+        data = {
+            "fingerprints": list(fingerprints),
+            "units": [[u.members, u.shared, u.with_reference] for u in partition.units],
+            "shared": {node: lines.decode() for node, lines in partition.shared.items()},
+            "first_source": partition.first_source,
+            "reference_subjects": sorted(partition.reference_subjects),
+            "structures": [s.hex() for s in partition.structures],
+        }
+        packed = zlib.compress(json.dumps(data).encode(), 1)
+        self._db.execute(
+            "INSERT OR REPLACE INTO partition VALUES (1, ?, ?)", (_keys_digest(keys), packed)
+        )
+
     def forget(self, keep_sources: set[str], keep_units: set[str]) -> None:
         """Drop rows of sources and units the current build no longer has."""
         if self._db is None:
@@ -208,6 +255,10 @@ class CachedGraph:
 
 
 CHUNK_BYTES = 16 << 20
+
+
+def _keys_digest(keys: Sequence[str]) -> str:
+    return hashlib.sha256("\0".join(keys).encode()).hexdigest()
 
 
 def _prepared_from_row(key: str, fingerprint: str, packed: bytes, summary: str) -> Prepared:

@@ -23,7 +23,7 @@ from rdflib import Graph, URIRef
 
 from projectgraph import __version__
 from projectgraph.build.entail import alignments
-from projectgraph.build.partition import Partition, partition, unit_fingerprint
+from projectgraph.build.partition import Partition, partition, unchanged, unit_fingerprint
 from projectgraph.build.prepare import (
     Prepared,
     fingerprint,
@@ -96,7 +96,7 @@ def build(settings: Settings, quiet: bool = False, workers: int | None = None) -
         answers = _start_answers(job, prepared)  # its child needs the preparations only
         try:
             step("partitioning")
-            parts = partition(prepared, [s.kind for s in sources])
+            parts = _partition(job, prepared)
             clock.lap("partition")
             step("validating")
             report = _validate(job, prepared, parts)
@@ -158,8 +158,7 @@ def validate_sources(
     with _cache(settings) as cache, file_digests(settings.dist_dir) as digests:
         job = _Job(sources, settings, cache, workers or default_workers(), _Clock(), digests)
         prepared = _prepare(job)
-        parts = partition(prepared, [s.kind for s in sources])
-        return _validate(job, prepared, parts)
+        return _validate(job, prepared, _partition(job, prepared))
 
 
 @contextlib.contextmanager
@@ -233,6 +232,27 @@ def _prepare(job: _Job) -> list[Prepared]:
 
 def _prepare_one(task: tuple[Source, str, tuple, frozenset[str], str]) -> Prepared:
     return prepare(*task)
+
+
+def _partition(job: _Job, prepared: Sequence[Prepared]) -> Partition:
+    """The sources' validation units: the last build's, when every source that changed
+    since keeps its structure (see :func:`~projectgraph.build.partition.unchanged`)."""
+    kinds = [s.kind for s in job.sources]
+    keys = [s.key for s in job.sources]
+    prints = [p.fingerprint for p in prepared]
+    found = job.cache.partition(keys)
+    if found is not None and unchanged(found[1], prepared, kinds, found[0]):
+        parts = found[1]
+        if found[0] != prints:  # compared with these fingerprints next time
+            with job.cache.transaction():
+                job.cache.store_partition(keys, prints, parts)
+        job.clock.reused["partition"] = (len(parts.units), len(parts.units))
+        return parts
+    parts = partition(prepared, kinds)
+    with job.cache.transaction():
+        job.cache.store_partition(keys, prints, parts)
+    job.clock.reused["partition"] = (0, len(parts.units))
+    return parts
 
 
 def _inverse_predicates(settings: Settings) -> frozenset[str]:
