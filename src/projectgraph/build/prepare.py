@@ -180,6 +180,14 @@ def predicate_digests(by_predicate: dict[bytes, list[bytes]]) -> dict[str, Any]:
     return {"predicates": tuple(p.decode() for p in predicates), "digests": digests}
 
 
+def graph_digest(prepared: Prepared) -> str:
+    """A digest of the triples of a source's named graph (its predicates and the digests of
+    each one's triples): two preparations with the same digest have the same graph."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update("\n".join(prepared.predicates).encode() + b"\0" + prepared.digests)
+    return h.hexdigest()
+
+
 _SHARED: dict[object, Any] = {}
 
 

@@ -68,7 +68,7 @@ class BuildResult:
     reused: dict[str, tuple[int, int]] = field(default_factory=dict)  # stage -> (reused, all)
 
 
-NamedGraph = tuple[bytes, bytes]  # N-Quads, TriG block
+NamedGraph = tuple[str, bytes, bytes]  # name, N-Quads, TriG block
 
 
 class BuildRefused(NonConformingError):
@@ -384,7 +384,7 @@ def _parts(
 
     def graphs() -> Iterator[NamedGraph]:
         for i in sorted(range(len(sources)), key=lambda i: sources[i].graph):
-            yield prepared[i].nquads, part(i, "trig")
+            yield sources[i].graph, prepared[i].nquads, part(i, "trig")
 
     return merged, graphs, prefixes
 

@@ -105,21 +105,24 @@ def prefix_lines(prefixes: dict[str, str]) -> bytes:
 
 def write_dumps(
     out_dir: Path,
-    graphs: Iterable[tuple[bytes, bytes]],
+    graphs: Iterable[tuple[str, bytes, bytes]],
     merged: Iterable[Part],
     prefixes: dict[str, str],
     context: dict[str, Any],
-) -> dict[str, WrittenFile]:
-    """Stream every dump format into ``out_dir``; returns the files by format key.
+) -> tuple[dict[str, WrittenFile], dict[str, tuple[int, int]]]:
+    """Stream every dump format into ``out_dir``; returns the files by format key, and where
+    each named graph's lines are in the N-Quads dump (offset, length), by graph name.
 
-    ``graphs`` gives each named graph as (N-Quads, TriG block), in graph-name order; ``merged``
-    gives the parts of the merged graph, each subject in exactly one of them.
+    ``graphs`` gives each named graph as (name, N-Quads, TriG block), in graph-name order;
+    ``merged`` gives the parts of the merged graph, each subject in exactly one of them.
     """
     files = {f.key: _Stream(out_dir / f.filename) for f in DUMP_FORMATS}
+    ranges: dict[str, tuple[int, int]] = {}
     try:
         header = prefix_lines(prefixes)
         files["trig"].write(header)
-        for nquads, trig in graphs:
+        for graph, nquads, trig in graphs:
+            ranges[graph] = (files["nquads"].size, len(nquads))
             files["nquads"].write(nquads)
             files["trig"].write(b"\n" + trig)
         files["turtle"].write(header)
@@ -138,4 +141,4 @@ def write_dumps(
             files["ntriples"].write(gzip.compress(b"", mtime=0))
     finally:
         written = {key: stream.close() for key, stream in files.items()}
-    return written
+    return written, ranges

@@ -13,12 +13,12 @@ from pathlib import Path
 
 from projectgraph import __version__
 from projectgraph.build.assemble import triple_key
-from projectgraph.build.prepare import Prepared
+from projectgraph.build.prepare import Prepared, graph_digest
 from projectgraph.build.sources import Source, shape_sources
 from projectgraph.files import read_sha256
 from projectgraph.publish.answers import ANSWERS, Written, write_answers
 from projectgraph.publish.dist import publish_atomically
-from projectgraph.publish.dumps import WrittenFile, write_dumps, write_file
+from projectgraph.publish.dumps import write_dumps, write_file
 from projectgraph.publish.parts import Part, StatsTotal
 from projectgraph.publish.void import describe
 from projectgraph.rdf.serialize import turtle, used_prefixes
@@ -80,7 +80,7 @@ def inputs_digest(
 def publish(
     sources: Sequence[Source],
     prepared: Sequence[Prepared],
-    graphs: Callable[[], Iterable[tuple[bytes, bytes]]],
+    graphs: Callable[[], Iterable[tuple[str, bytes, bytes]]],
     merged: Callable[[], Iterable[Part]],
     prefixes: dict[str, str],
     report: Report,
@@ -91,15 +91,17 @@ def publish(
 ) -> Published:
     """Write the build into a fresh folder and switch ``dist`` to it atomically.
 
-    ``graphs`` reads the named graphs (N-Quads, TriG block) in graph-name order, ``merged`` the
-    parts of the merged graph (see :mod:`projectgraph.publish.parts`); both stream, so the
-    build never holds a whole dump in memory. ``lap(stage)`` is called as each stage ends
-    (``--timings``). ``answers`` waits for the named queries' answers computed elsewhere
-    (the build starts them early); without it they are computed here, from the dump.
+    ``graphs`` reads the named graphs (name, N-Quads, TriG block) in graph-name order,
+    ``merged`` the parts of the merged graph (see :mod:`projectgraph.publish.parts`); both
+    stream, so the build never holds a whole dump in memory. ``lap(stage)`` is called as each
+    stage ends (``--timings``). ``answers`` waits for the named queries' answers computed
+    elsewhere (the build starts them early); without it they are computed here, from the
+    dump.
     ``sha256`` gives an input file's digest.
     """
     sources_sha256 = {s.graph: sha256(s.path) for s in sources}
     graph_sizes = {p.graph: p.quads for p in prepared}
+    contents = {p.graph: graph_digest(p) for p in prepared}
     manifest: dict[str, object] = {}
 
     def write(folder: Path) -> str:
@@ -111,7 +113,7 @@ def publish(
                 total.add(part.stats)
                 yield part
 
-        files: dict[str, WrittenFile] = write_dumps(folder, graphs(), counted(), prefixes, context)
+        files, ranges = write_dumps(folder, graphs(), counted(), prefixes, context)
         stats = total.result()
         files["context"] = write_file(
             folder / CONTEXT,
@@ -154,6 +156,10 @@ def publish(
                         "kind": s.kind,
                         "sha256": sources_sha256[s.graph],
                         "quads": graph_sizes[s.graph],
+                        # What the graph holds, and where its lines are in the N-Quads dump:
+                        # a server updates its store by the graphs that changed.
+                        "digest": contents[s.graph],
+                        "nquads": list(ranges[s.graph]),
                     }
                     for s in sources
                 },

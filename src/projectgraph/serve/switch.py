@@ -105,6 +105,8 @@ class Switcher:
             self._retiring.add(task)
             task.add_done_callback(self._retiring.discard)
             message = f"switched from build {old.build_id} to build {new.build_id}"
+            if new.description:  # how its store was had: loaded, updated, reused
+                message += f" ({new.description})"
             log.warning(message)
             return message
 

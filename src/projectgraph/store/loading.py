@@ -2,8 +2,11 @@
 on-disk Oxigraph store that later starts reuse without reloading.
 
 On disk, ``<store>/<build id>/`` holds one build's store and ``<store>/<build id>.loaded``
-says it is complete. A store is loaded into a temporary folder and renamed into place, so a
-crash mid-load never leaves a half-loaded store that looks finished.
+says it is complete (and keeps the digests of its named graphs). A store is made in a temporary
+folder and renamed into place, so a crash mid-load never leaves a half-loaded store that looks
+finished. A new build's store is made from the last store by the graphs that changed when few
+did (:mod:`projectgraph.store.update`: a one-project rebuild at 100,000 projects in seconds, not
+minutes), else loaded from the dump.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ import gc
 import json
 import multiprocessing
 import shutil
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +27,7 @@ from projectgraph.errors import ProjectGraphError
 from projectgraph.files import exclusive_lock, in_use, pin
 from projectgraph.store.embedded import load_build
 from projectgraph.store.pool import StoreSpec
+from projectgraph.store.update import CANNOT_UPDATE, Changes, changes, graph_digests, update_store
 
 DUMP = "projectgraph.nq"  # the dataset dump with one named graph per source
 # 2: the merged graph in the default graph; 3: compacted after loading. Older stores are loaded
@@ -81,9 +86,8 @@ def store_spec(build: ServedBuild, store_dir: Path | None) -> tuple[StoreSpec, s
     sentence saying what was done to get there."""
     if store_dir is None:
         return StoreSpec("memory", str(build.dump)), "in-memory store, loaded by each worker"
-    path, loaded = ensure_disk_store(store_dir, build)
-    verb = "loaded" if loaded else "reusing"
-    return StoreSpec("disk", str(path)), f"{verb} the on-disk store {path}"
+    path, how = ensure_disk_store(store_dir, build)
+    return StoreSpec("disk", str(path)), f"{how} the on-disk store {path}"
 
 
 @contextlib.contextmanager
@@ -101,42 +105,92 @@ def pinned_store(build: ServedBuild, store_dir: Path | None) -> Iterator[tuple[S
             handle.close()
 
 
-def ensure_disk_store(root: Path, build: ServedBuild) -> tuple[Path, bool]:
-    """The on-disk store of ``build`` under ``root``, and whether it had to be loaded now."""
+def ensure_disk_store(root: Path, build: ServedBuild) -> tuple[Path, str]:
+    """The on-disk store of ``build`` under ``root``, and how it was had: ``reusing`` (it was
+    there), ``updated from <build id> (<n> graphs)`` or ``loaded``."""
     root.mkdir(parents=True, exist_ok=True)
     key = f"{build.build_id}-{STORE_LAYOUT}"
     target = root / key
     marker = root / f"{key}.loaded"
     with exclusive_lock(root):
-        loaded = not (target.is_dir() and marker.is_file())
-        if loaded:
-            _load(root, build, target, marker)
+        how = "reusing"
+        if not (target.is_dir() and marker.is_file()):
+            how = _make(root, build, target, marker)
         marker.touch()  # the most recently used store is the last to be pruned
         _prune(root, keep=key)
-    return target, loaded
+    return target, how
 
 
-def _load(root: Path, build: ServedBuild, target: Path, marker: Path) -> None:
+def _make(root: Path, build: ServedBuild, target: Path, marker: Path) -> str:
+    """Make ``build``'s store at ``target``: from the last store, by the graphs that changed,
+    when that pays; else loaded from the dump. How, in words."""
     for leftover in (*root.glob(".loading-*"), target):
         shutil.rmtree(leftover, ignore_errors=True)
     marker.unlink(missing_ok=True)
     loading = root / f".loading-{target.name}"
-    # In a child process: RocksDB's load buffers (hundreds of MB for a million triples) leave
-    # with it instead of staying in the server for its whole life.
+    how = "loaded"
+    earlier = _earlier(root, build)
+    # In a child process: RocksDB's buffers (hundreds of MB for a million triples) leave with
+    # it instead of staying in the server for its whole life.
+    if earlier is not None:
+        path, build_id, diff = earlier
+        code = _in_child(update_store, str(path), str(loading), str(build.dump), diff)
+        if code == 0:
+            how = f"updated from {build_id} ({diff.graphs} graphs changed)"
+        else:  # a blank node, or an earlier store or dump that could not be read: load anew
+            shutil.rmtree(loading, ignore_errors=True)
+            earlier = None
+    if earlier is None:
+        code = _in_child(bulk_load, str(build.dump), str(loading))
+        if code != 0:
+            shutil.rmtree(loading, ignore_errors=True)
+            raise ProjectGraphError(
+                f"loading {build.dump} into the store {loading} failed (exit {code})"
+            )
+    loading.rename(target)
+    marker.write_text(
+        json.dumps(
+            {
+                "build_id": build.build_id,
+                "quads": build.manifest.get("quads"),
+                "graphs": graph_digests(build.manifest),
+            }
+        )
+    )
+    return how
+
+
+def _earlier(root: Path, build: ServedBuild) -> tuple[Path, str, Changes] | None:
+    """The most recently used complete store under ``root`` that ``build``'s store can be made
+    from, its build id, and the changes; None if there is none, or loading anew pays."""
+    markers = sorted(root.glob(f"*-{STORE_LAYOUT}.loaded"), key=lambda p: p.stat().st_mtime)
+    for marker in reversed(markers):
+        store = root / marker.name.removesuffix(".loaded")
+        try:
+            kept = json.loads(marker.read_text())
+        except (OSError, ValueError):
+            continue
+        digests = kept.get("graphs") if isinstance(kept, dict) else None
+        if store.is_dir() and isinstance(digests, dict):
+            diff = changes(digests, build.manifest)
+            return None if diff is None else (store, str(kept.get("build_id")), diff)
+    return None
+
+
+def _in_child(function: Callable[..., object], *args: object) -> int | None:
+    """Run ``function(*args)`` in a fresh process; its exit code (:data:`CANNOT_UPDATE` when
+    it returned False)."""
     child = multiprocessing.get_context("spawn").Process(
-        target=bulk_load, args=(str(build.dump), str(loading)), name="projectgraph-store-load"
+        target=_exit_with, args=(function, *args), name="projectgraph-store-load"
     )
     child.start()
     child.join()
-    if child.exitcode != 0:
-        shutil.rmtree(loading, ignore_errors=True)
-        raise ProjectGraphError(
-            f"loading {build.dump} into the store {loading} failed (exit {child.exitcode})"
-        )
-    loading.rename(target)
-    marker.write_text(
-        json.dumps({"build_id": build.build_id, "quads": build.manifest.get("quads")})
-    )
+    return child.exitcode
+
+
+def _exit_with(function: Callable[..., object], *args: object) -> None:
+    if function(*args) is False:
+        sys.exit(CANNOT_UPDATE)
 
 
 def bulk_load(dump: str, folder: str) -> None:
