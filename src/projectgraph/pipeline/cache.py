@@ -38,8 +38,9 @@ CREATE TABLE IF NOT EXISTS parts (
 CREATE TABLE IF NOT EXISTS validated (
     fingerprint TEXT PRIMARY KEY, results TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS partition (
-    id INTEGER PRIMARY KEY CHECK (id = 1), sources TEXT NOT NULL, data BLOB NOT NULL
+CREATE TABLE IF NOT EXISTS kept_partition (
+    id INTEGER PRIMARY KEY CHECK (id = 1), sources TEXT NOT NULL, fingerprints BLOB NOT NULL,
+    structures BLOB NOT NULL, data BLOB NOT NULL
 );
 """
 
@@ -170,19 +171,22 @@ class BuildCache:
         if self._db is None:
             return None
         row = self._db.execute(
-            "SELECT data FROM partition WHERE sources = ?", (_keys_digest(keys),)
+            "SELECT fingerprints, structures, data FROM kept_partition WHERE sources = ?",
+            (_keys_digest(keys),),
         ).fetchone()
         if row is None:
             return None
-        data = json.loads(zlib.decompress(row[0]))
+        fingerprints = zlib.decompress(row[0]).decode().split("\n")
+        structures = tuple(row[1][i : i + 16] for i in range(0, len(row[1]), 16))
+        data = json.loads(zlib.decompress(row[2]))
         partition = Partition(
             units=[Unit(tuple(m), tuple(s), bool(r)) for m, s, r in data["units"]],
             shared={node: lines.encode() for node, lines in data["shared"].items()},
             first_source=data["first_source"],
             reference_subjects=frozenset(data["reference_subjects"]),
-            structures=tuple(bytes.fromhex(s) for s in data["structures"]),
+            structures=structures,
         )
-        return data["fingerprints"], partition
+        return fingerprints, partition
 
     def store_partition(
         self, keys: Sequence[str], fingerprints: Sequence[str], partition: Partition
@@ -191,18 +195,31 @@ class BuildCache:
         build (in place of the last one)."""
         if self._db is None:
             return
+        assert all(len(s) == 16 for s in partition.structures), "structure() digests"
         data = {
-            "fingerprints": list(fingerprints),
             "units": [[u.members, u.shared, u.with_reference] for u in partition.units],
             "shared": {node: lines.decode() for node, lines in partition.shared.items()},
             "first_source": partition.first_source,
             "reference_subjects": sorted(partition.reference_subjects),
-            "structures": [s.hex() for s in partition.structures],
         }
-        packed = zlib.compress(json.dumps(data).encode(), 1)
         self._db.execute(
-            "INSERT OR REPLACE INTO partition VALUES (1, ?, ?)", (_keys_digest(keys), packed)
+            "INSERT OR REPLACE INTO kept_partition VALUES (1, ?, ?, ?, ?)",
+            (
+                _keys_digest(keys),
+                _packed_fingerprints(fingerprints),
+                b"".join(partition.structures),
+                zlib.compress(json.dumps(data).encode(), 1),
+            ),
         )
+
+    def kept_partition_of(self, fingerprints: Sequence[str]) -> None:
+        """Say the partition kept is also that of sources with ``fingerprints`` (the same
+        sources, some changed but not in structure): only they are written again."""
+        if self._db is not None:
+            self._db.execute(
+                "UPDATE kept_partition SET fingerprints = ?",
+                (_packed_fingerprints(fingerprints),),
+            )
 
     def forget(self, keep_sources: set[str], keep_units: set[str]) -> None:
         """Drop rows of sources and units the current build no longer has."""
@@ -255,6 +272,10 @@ class CachedGraph:
 
 
 CHUNK_BYTES = 16 << 20
+
+
+def _packed_fingerprints(fingerprints: Sequence[str]) -> bytes:
+    return zlib.compress("\n".join(fingerprints).encode(), 1)
 
 
 def _keys_digest(keys: Sequence[str]) -> str:

@@ -245,7 +245,7 @@ def _partition(job: _Job, prepared: Sequence[Prepared]) -> Partition:
         parts = found[1]
         if found[0] != prints:  # compared with these fingerprints next time
             with job.cache.transaction():
-                job.cache.store_partition(keys, prints, parts)
+                job.cache.kept_partition_of(prints)
         job.clock.reused["partition"] = (len(parts.units), len(parts.units))
         return parts
     parts = partition(prepared, kinds)
