@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import shutil
 import tempfile
 import time
 import zlib
@@ -135,8 +136,12 @@ def _start_answers(job: _Job, prepared: Sequence[Prepared]) -> Background:
     assert cache_path is not None, "a build always has a cache file"
     settings = job.settings
     folder = builds_dir(settings.dist_dir)
-    for stale in folder.glob(".answers-*.sqlite"):  # a killed build's; we hold the cache lock
-        stale.unlink(missing_ok=True)
+    # A killed build's file and on-disk store (see store_folder); we hold the cache lock.
+    for stale in folder.glob(".answers-*"):
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
     handle, name = tempfile.mkstemp(prefix=".answers-", suffix=".sqlite", dir=folder)
     os.close(handle)
     graph = CachedGraph(cache_path, tuple((p.key, p.fingerprint) for p in prepared))
@@ -146,7 +151,15 @@ def _start_answers(job: _Job, prepared: Sequence[Prepared]) -> Background:
     # A query no changed triple can reach keeps the answers of the build served now.
     served = current_build(settings.dist_dir)
     earlier = Earlier(merged_digests(prepared), served / ANSWERS if served else None)
-    return Background(Path(name), queries, settings.base_iri, triples, graph, earlier)
+    return Background(
+        Path(name),
+        queries,
+        settings.base_iri,
+        triples,
+        graph,
+        earlier,
+        settings.answers_memory_triples,
+    )
 
 
 def validate_sources(

@@ -25,6 +25,11 @@ the merged graph that the file keeps (:func:`~projectgraph.build.prepare.merged_
 copied rows go through the same writing as computed ones, in the same order, so the file is
 the same, byte for byte, as a build from scratch writes.
 
+A graph of more than ``memory_triples`` (the setting ``answers_memory_triples``) is loaded into
+a temporary on-disk store beside the file instead of memory: queries on it are slower (2.5
+times at 10,000 projects) but the process no longer grows with the data (at 500,000 projects
+an in-memory graph outgrew the machine), and the answers are the same bytes.
+
 The same loaded graph is indexed for search first (:mod:`projectgraph.publish.search_index`,
 tables of their own in the same file), so the graph is loaded once for both.
 
@@ -41,6 +46,7 @@ import gzip
 import hashlib
 import json
 import multiprocessing
+import shutil
 import signal
 import sqlite3
 import struct
@@ -202,6 +208,7 @@ class Background:
         triples: int,
         graph: GraphSource,
         earlier: Earlier | None = None,
+        memory_triples: int | None = None,
     ) -> None:
         self.path = path
         self._child: BaseProcess | None = None
@@ -209,7 +216,7 @@ class Background:
         self._outcome: Written | BaseException | None = None
         self._thread = threading.Thread(
             target=self._run,
-            args=(queries, base_iri, triples, graph, earlier),
+            args=(queries, base_iri, triples, graph, earlier, memory_triples),
             name="projectgraph-answers",
             daemon=True,
         )
@@ -222,10 +229,11 @@ class Background:
         triples: int,
         graph: GraphSource,
         earlier: Earlier | None,
+        memory_triples: int | None,
     ) -> None:
         try:
             self._outcome = answer_graph(
-                self.path, queries, base_iri, triples, graph, self._started, earlier
+                self.path, queries, base_iri, triples, graph, self._started, earlier, memory_triples
             )
         except BaseException as e:  # handed to whoever waits for the result
             self._outcome = e
@@ -303,12 +311,15 @@ def answer_graph(
     graph: GraphSource,
     started_child: Callable[[BaseProcess], None] = lambda child: None,
     earlier: Earlier | None = None,
+    memory_triples: int | None = None,
 ) -> Written:
     """Run every materializable query of ``queries`` on the merged graph ``graph`` gives
     (``triples``: about how many, which decides where queries run and their time budget)
     and write the answers file ``path``. ``started_child`` is given the child process the
     queries run in, when they run in one (so it can be stopped). With ``earlier``, the
-    queries no changed predicate reaches are copied from the previous answers."""
+    queries no changed predicate reaches are copied from the previous answers. Above
+    ``memory_triples`` (None: no bound), the graph is loaded into an on-disk store in
+    ``<path>.store``, removed at the end."""
     started = time.perf_counter()
     path.unlink(missing_ok=True)
     plans = [plan(q, base_iri) for q in queries]
@@ -332,12 +343,19 @@ def answer_graph(
     ]
     if earlier is not None and earlier.previous is not None:
         jobs = _copies(jobs, plans, earlier.digests, earlier.previous)
-    if triples <= IN_PROCESS:
-        outcome.update(_answer_jobs(graph, path, jobs))
-    else:
-        budget = max(LEAST_BUDGET, SECONDS_PER_TRIPLE * triples)
-        needed = _needed(jobs, plans)
-        outcome.update(_run_jobs(graph, needed, path, jobs, budget, started_child))
+    on_disk = (
+        _store_folder(path) if memory_triples is not None and triples > memory_triples else None
+    )
+    try:
+        if triples <= IN_PROCESS:
+            outcome.update(_answer_jobs(graph, path, jobs, on_disk))
+        else:
+            budget = max(LEAST_BUDGET, SECONDS_PER_TRIPLE * triples)
+            needed = _needed(jobs, plans)
+            outcome.update(_run_jobs(graph, needed, path, jobs, budget, started_child, on_disk))
+    finally:
+        if on_disk is not None:
+            shutil.rmtree(on_disk, ignore_errors=True)
     search = outcome.pop(SEARCH_JOB, {"indexed": False, "reason": "the graph was not loaded"})
     with contextlib.closing(sqlite3.connect(path)) as db:
         for i, p in enumerate(plans, start=1):
@@ -376,6 +394,11 @@ def answer_graph(
         round(time.perf_counter() - started, 3),
         search,
     )
+
+
+def _store_folder(path: Path) -> Path:
+    """Where the answers file ``path`` has its graph loaded when it goes on disk."""
+    return path.with_name(path.name + ".store")
 
 
 def _job(id: int, p: Plan) -> _Job:
@@ -452,6 +475,7 @@ def _run_jobs(
     jobs: list[_Job],
     budget: float,
     started_child: Callable[[BaseProcess], None],
+    on_disk: Path | None = None,
 ) -> Iterator[tuple[str, dict[str, object]]]:
     """Each job's outcome, from a child process that loads the graph once and runs the jobs
     one after the other, each within ``budget`` seconds: Oxigraph cannot stop a query, so a
@@ -459,14 +483,15 @@ def _run_jobs(
     writer, as SQLite does with a hot journal), and a new child loads the graph again for
     the jobs left. The queries run in the child itself, not in forks of it: a fork's memory
     counts twice for the operating system's accounting of the build (RSS). The child loads
-    the triples with a predicate in ``needed`` only (None: all)."""
+    the triples with a predicate in ``needed`` only (None: all), into an on-disk store at
+    ``on_disk`` if given."""
     context = multiprocessing.get_context("spawn")  # a fresh process: no threads to fork
     index = True  # the first child indexes the graph for search, before the queries
     while jobs or index:
         receive, send = context.Pipe(duplex=False)
         child = context.Process(
             target=_child,
-            args=(graph, needed, str(path), jobs, index, send),
+            args=(graph, needed, str(path), jobs, index, send, on_disk),
             name="projectgraph-answers",
         )
         child.start()
@@ -534,6 +559,7 @@ def _child(
     jobs: list[_Job],
     index: bool,
     report: Connection,
+    on_disk: Path | None = None,
 ) -> None:
     """In the child process: load the graph (and index it for search when ``index``), say
     so, then answer each job and report it."""
@@ -542,7 +568,7 @@ def _child(
     # first, not the build (see :func:`_exit_text`).
     with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as adj:
         adj.write("1000")
-    store = _load(graph, needed)
+    store = _load(graph, needed, on_disk)
     report.send(("loaded", _index(store, Path(path)) if index else {}))
     for job in jobs:
         try:
@@ -553,19 +579,27 @@ def _child(
     report.close()
 
 
-def _load(graph: GraphSource, needed: frozenset[bytes] | None = None) -> ox.Store:
-    store = ox.Store()
+def _load(
+    graph: GraphSource, needed: frozenset[bytes] | None = None, on_disk: Path | None = None
+) -> ox.Store:
+    """A store of ``graph``'s triples with a predicate in ``needed`` (None: all): in memory, or
+    on disk in the new folder ``on_disk`` (what an earlier process left there is removed)."""
+    if on_disk is None:
+        store = ox.Store()
+    else:
+        shutil.rmtree(on_disk, ignore_errors=True)
+        store = ox.Store(str(on_disk))
     for chunk in graph(needed):
         store.bulk_load(chunk, format=ox.RdfFormat.N_TRIPLES)
     return store
 
 
 def _answer_jobs(
-    graph: GraphSource, path: Path, jobs: list[_Job]
+    graph: GraphSource, path: Path, jobs: list[_Job], on_disk: Path | None = None
 ) -> Iterator[tuple[str, dict[str, object]]]:
-    """Load the merged graph, then answer each job into the file, here; yields each job's
-    name and outcome."""
-    store = _load(graph)
+    """Load the merged graph (on disk at ``on_disk`` if given), then answer each job into the
+    file, here; yields each job's name and outcome."""
+    store = _load(graph, None, on_disk)
     yield SEARCH_JOB, _index(store, path)
     for job in jobs:
         yield job.name, _answer_one(store, path, job)

@@ -108,6 +108,20 @@ class Settings:
     queries_dir: Path = field(
         metadata=setting(Kind.PATH, "queries", "Folder of named SPARQL queries (*.rq).", DATA)
     )
+    answers_memory_triples: int = field(
+        metadata=setting(
+            Kind.INT,
+            30_000_000,
+            "The named queries' answers and the search index are made from the merged graph "
+            "loaded in memory (about 500 bytes a triple) when the build has up to this many "
+            "triples (about 330,000 projects); a larger graph goes into a temporary on-disk "
+            "store instead: slower, but the answers process no longer grows with the data "
+            "(0: always on disk). The answers are the same bytes either way.",
+            DATA,
+            low=0,
+            high=10_000_000_000,
+        )
+    )
     cluster: str = field(
         metadata=setting(
             Kind.TEXT,
