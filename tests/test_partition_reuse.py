@@ -4,6 +4,7 @@ the partition used (kept or made anew) equals one made from scratch of the same 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sqlite3
 from collections.abc import Callable
@@ -14,6 +15,7 @@ import pytest
 from projectgraph.build import partition as partitioning
 from projectgraph.build.prepare import Prepared
 from projectgraph.build.sources import discover
+from projectgraph.pipeline import cache as cache_module
 from projectgraph.pipeline import run as pipeline
 from projectgraph.pipeline.cache import CACHE_FILE, BuildCache
 from projectgraph.publish.dist import builds_dir
@@ -32,9 +34,12 @@ def settings(tmp_path: Path) -> Settings:
     return settings
 
 
-def _validate(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> bool:
-    """Validate the records again; whether the partition was kept. Checks that the partition
-    kept for next time is the one partitioning the current sources from scratch gives."""
+def _validate(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, paths: list[Path] | None = None
+) -> bool:
+    """Validate the records again (or ``paths`` only); whether the partition was kept. Checks
+    that the partition kept for next time is the one partitioning the current sources from
+    scratch gives."""
     made: list[int] = []
     original = partitioning.partition
 
@@ -42,9 +47,9 @@ def _validate(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> bool:
         made.append(1)
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(pipeline, "partition", counted)
-    pipeline.validate_sources(settings, workers=1)
-    monkeypatch.undo()
+    with monkeypatch.context() as patched:
+        patched.setattr(pipeline, "partition", counted)
+        pipeline.validate_sources(settings, paths, workers=1)
 
     sources = discover(settings)
     cache_file = builds_dir(settings.dist_dir) / CACHE_FILE
@@ -55,7 +60,7 @@ def _validate(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> bool:
         found = [cache.prepared(s.key, prints[s.key]) for s in sources]
         prepared: list[Prepared] = [p for p in found if p is not None]
         assert len(prepared) == len(sources)
-        kept = cache.partition([s.key for s in sources])
+        kept = cache.partition([f"{s.kind} {s.key}" for s in sources])
     finally:
         cache.close()
     assert kept is not None
@@ -129,3 +134,60 @@ def test_a_removed_record_makes_it_anew(
 ) -> None:
     _records(settings)[5].unlink()
     assert not _validate(settings, monkeypatch)
+
+
+def test_a_record_describing_another_records_node_makes_it_anew(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A subject more: another record's project, which becomes shared (described by two
+    # records), though the record points at nothing new.
+    records = _records(settings)
+    _edit(
+        records[3],
+        lambda t: (
+            t + f"\n<id/project/{records[9].stem}> "
+            '<http://www.w3.org/2004/02/skos/core#altLabel> "Also known as"@en .\n'
+        ),
+    )
+    assert not _validate(settings, monkeypatch)
+
+
+def test_validating_a_few_files_leaves_the_builds_partition_kept(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    few = pipeline.validate_sources(settings, _records(settings)[:2], workers=1)
+    assert few.conforms
+    assert _validate(settings, monkeypatch)
+
+
+def test_a_partition_kept_by_other_code_or_damaged_is_made_anew(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache_module, "__version__", "another version")
+    assert not _validate(settings, monkeypatch)  # made anew, and kept as this code's
+    with sqlite3.connect(builds_dir(settings.dist_dir) / CACHE_FILE) as db:
+        db.execute("UPDATE kept_partition SET data = ?", (b"not zlib",))
+    assert not _validate(settings, monkeypatch)
+    assert _validate(settings, monkeypatch)
+
+
+def test_a_source_of_another_kind_makes_it_anew(settings: Settings) -> None:
+    # The same files, in the same order, with a project record now taken as reference data
+    # (another configuration of the folders): the same keys and fingerprints, other units.
+    sources = discover(settings)
+    with (
+        pipeline._cache(settings) as cache,
+        pipeline.file_digests(settings.dist_dir) as digests,
+    ):
+        job = pipeline._Job(sources, settings, cache, 1, pipeline._Clock(), digests)
+        prepared = pipeline._prepare(job)
+        first = pipeline._partition(job, prepared)
+        assert job.clock.reused["partition"][0] == len(first.units)  # kept from the fixture
+        moved = len(sources) - 1
+        assert sources[moved].kind == "project"
+        other = [*sources[:moved], dataclasses.replace(sources[moved], kind="reference")]
+        job = pipeline._Job(other, settings, cache, 1, pipeline._Clock(), digests)
+        again = pipeline._partition(job, prepared)
+        assert job.clock.reused["partition"][0] == 0
+        assert again == partitioning.partition(prepared, [s.kind for s in other])
+        assert again != first

@@ -21,11 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from projectgraph import __version__
 from projectgraph.build.partition import Partition, Unit, triple_lines
 from projectgraph.build.prepare import Block, Prepared, packed_blocks, shared
 from projectgraph.errors import Location
 from projectgraph.validate.report import Result
 
+# Bump when partitioning or the kept partition's layout changes: a partition kept by other
+# code is made again.
+PARTITION_LAYOUT = 1
 CACHE_FILE = "cache-2.sqlite"  # the number changes with the tables' layout (2: packed)
 OLD_CACHE_FILES = ("cache-1.sqlite",)
 _SCHEMA = """
@@ -38,6 +42,7 @@ CREATE TABLE IF NOT EXISTS parts (
 CREATE TABLE IF NOT EXISTS validated (
     fingerprint TEXT PRIMARY KEY, results TEXT NOT NULL
 );
+DROP TABLE IF EXISTS partition;
 CREATE TABLE IF NOT EXISTS kept_partition (
     id INTEGER PRIMARY KEY CHECK (id = 1), sources TEXT NOT NULL, fingerprints BLOB NOT NULL,
     structures BLOB NOT NULL, data BLOB NOT NULL
@@ -165,34 +170,38 @@ class BuildCache:
 
     # -- the last partition -----------------------------------------------------------------
 
-    def partition(self, keys: Sequence[str]) -> tuple[list[str], Partition] | None:
-        """The last partition stored of the sources ``keys`` (in that order), with the
-        fingerprints of the sources it was made of; None if the last one was of others."""
+    def partition(self, sources: Sequence[str]) -> tuple[list[str], Partition] | None:
+        """The last partition stored of ``sources`` (their names, in order), with the
+        fingerprints of the sources it was made of; None if the last one was of others, by
+        other code, or cannot be read."""
         if self._db is None:
             return None
         row = self._db.execute(
             "SELECT fingerprints, structures, data FROM kept_partition WHERE sources = ?",
-            (_keys_digest(keys),),
+            (_sources_digest(sources),),
         ).fetchone()
         if row is None:
             return None
-        fingerprints = zlib.decompress(row[0]).decode().split("\n")
-        structures = tuple(row[1][i : i + 16] for i in range(0, len(row[1]), 16))
-        data = json.loads(zlib.decompress(row[2]))
-        partition = Partition(
-            units=[Unit(tuple(m), tuple(s), bool(r)) for m, s, r in data["units"]],
-            shared={node: lines.encode() for node, lines in data["shared"].items()},
-            first_source=data["first_source"],
-            reference_subjects=frozenset(data["reference_subjects"]),
-            structures=structures,
-        )
+        try:
+            fingerprints = zlib.decompress(row[0]).decode().split("\n")
+            structures = tuple(row[1][i : i + 16] for i in range(0, len(row[1]), 16))
+            data = json.loads(zlib.decompress(row[2]))
+            partition = Partition(
+                units=[Unit(tuple(m), tuple(s), bool(r)) for m, s, r in data["units"]],
+                shared={node: lines.encode() for node, lines in data["shared"].items()},
+                first_source=data["first_source"],
+                reference_subjects=frozenset(data["reference_subjects"]),
+                structures=structures,
+            )
+        except (zlib.error, UnicodeDecodeError, ValueError, KeyError, TypeError):
+            return None  # damaged: made again, like any row of the cache
         return fingerprints, partition
 
     def store_partition(
-        self, keys: Sequence[str], fingerprints: Sequence[str], partition: Partition
+        self, sources: Sequence[str], fingerprints: Sequence[str], partition: Partition
     ) -> None:
-        """Keep ``partition``, of the sources ``keys`` with ``fingerprints``, for the next
-        build (in place of the last one)."""
+        """Keep ``partition``, of ``sources`` (their names, in order) with ``fingerprints``,
+        for the next build (in place of the last one)."""
         if self._db is None:
             return
         assert all(len(s) == 16 for s in partition.structures), "structure() digests"
@@ -205,7 +214,7 @@ class BuildCache:
         self._db.execute(
             "INSERT OR REPLACE INTO kept_partition VALUES (1, ?, ?, ?, ?)",
             (
-                _keys_digest(keys),
+                _sources_digest(sources),
                 _packed_fingerprints(fingerprints),
                 b"".join(partition.structures),
                 zlib.compress(json.dumps(data).encode(), 1),
@@ -278,8 +287,10 @@ def _packed_fingerprints(fingerprints: Sequence[str]) -> bytes:
     return zlib.compress("\n".join(fingerprints).encode(), 1)
 
 
-def _keys_digest(keys: Sequence[str]) -> str:
-    return hashlib.sha256("\0".join(keys).encode()).hexdigest()
+def _sources_digest(sources: Sequence[str]) -> str:
+    """What a kept partition is of: the sources, and the code that partitioned them."""
+    made_by = f"{__version__}\0{PARTITION_LAYOUT}"
+    return hashlib.sha256("\0".join([made_by, *sources]).encode()).hexdigest()
 
 
 def _prepared_from_row(key: str, fingerprint: str, packed: bytes, summary: str) -> Prepared:

@@ -171,7 +171,7 @@ def validate_sources(
     with _cache(settings) as cache, file_digests(settings.dist_dir) as digests:
         job = _Job(sources, settings, cache, workers or default_workers(), _Clock(), digests)
         prepared = _prepare(job)
-        return _validate(job, prepared, _partition(job, prepared))
+        return _validate(job, prepared, _partition(job, prepared, keep=paths is None))
 
 
 @contextlib.contextmanager
@@ -247,23 +247,28 @@ def _prepare_one(task: tuple[Source, str, tuple, frozenset[str], str]) -> Prepar
     return prepare(*task)
 
 
-def _partition(job: _Job, prepared: Sequence[Prepared]) -> Partition:
+def _partition(job: _Job, prepared: Sequence[Prepared], keep: bool = True) -> Partition:
     """The sources' validation units: the last build's, when every source that changed
-    since keeps its structure (see :func:`~projectgraph.build.partition.unchanged`)."""
+    since keeps its structure (see :func:`~projectgraph.build.partition.unchanged`). With
+    ``keep``, the units are kept for the next build (a validation of a few files does not
+    keep its own in place of the build's)."""
     kinds = [s.kind for s in job.sources]
-    keys = [s.key for s in job.sources]
+    # The sources in order, each with its kind: a folder that becomes reference data keeps
+    # its files' keys and fingerprints, but not its units.
+    sources = [f"{s.kind} {s.key}" for s in job.sources]
     prints = [p.fingerprint for p in prepared]
-    found = job.cache.partition(keys)
+    found = job.cache.partition(sources)
     if found is not None and unchanged(found[1], prepared, kinds, found[0]):
         parts = found[1]
-        if found[0] != prints:  # compared with these fingerprints next time
+        if keep and found[0] != prints:  # compared with these fingerprints next time
             with job.cache.transaction():
                 job.cache.kept_partition_of(prints)
         job.clock.reused["partition"] = (len(parts.units), len(parts.units))
         return parts
     parts = partition(prepared, kinds)
-    with job.cache.transaction():
-        job.cache.store_partition(keys, prints, parts)
+    if keep:
+        with job.cache.transaction():
+            job.cache.store_partition(sources, prints, parts)
     job.clock.reused["partition"] = (0, len(parts.units))
     return parts
 

@@ -107,7 +107,8 @@ def pinned_store(build: ServedBuild, store_dir: Path | None) -> Iterator[tuple[S
 
 def ensure_disk_store(root: Path, build: ServedBuild) -> tuple[Path, str]:
     """The on-disk store of ``build`` under ``root``, and how it was had: ``reusing`` (it was
-    there), ``updated from <build id> (<n> graphs)`` or ``loaded``."""
+    there), ``updated from <build id> (<n> graphs changed)`` or ``loaded`` (with why, when
+    an update was tried and failed)."""
     root.mkdir(parents=True, exist_ok=True)
     key = f"{build.build_id}-{STORE_LAYOUT}"
     target = root / key
@@ -129,6 +130,7 @@ def _make(root: Path, build: ServedBuild, target: Path, marker: Path) -> str:
     marker.unlink(missing_ok=True)
     loading = root / f".loading-{target.name}"
     how = "loaded"
+    trusted = True  # the digests the marker keeps describe the store
     earlier = _earlier(root, build)
     # In a child process: RocksDB's buffers (hundreds of MB for a million triples) leave with
     # it instead of staying in the server for its whole life.
@@ -136,10 +138,15 @@ def _make(root: Path, build: ServedBuild, target: Path, marker: Path) -> str:
         path, build_id, diff = earlier
         code = _in_child(update_store, str(path), str(loading), str(build.dump), diff)
         if code == 0:
-            how = f"updated from {build_id} ({diff.graphs} graphs changed)"
+            how = f"updated from {build_id} ({diff})"
         else:  # a blank node, or an earlier store or dump that could not be read: load anew
             shutil.rmtree(loading, ignore_errors=True)
             earlier = None
+            if code != CANNOT_UPDATE:
+                # The dump may not be what its manifest says: no later store is made from
+                # this one by the manifest's digests.
+                trusted = False
+                how = f"loaded (updating from {build_id} failed: exit {code})"
     if earlier is None:
         code = _in_child(bulk_load, str(build.dump), str(loading))
         if code != 0:
@@ -153,7 +160,7 @@ def _make(root: Path, build: ServedBuild, target: Path, marker: Path) -> str:
             {
                 "build_id": build.build_id,
                 "quads": build.manifest.get("quads"),
-                "graphs": graph_digests(build.manifest),
+                "graphs": graph_digests(build.manifest) if trusted else None,
             }
         )
     )
@@ -172,7 +179,7 @@ def _earlier(root: Path, build: ServedBuild) -> tuple[Path, str, Changes] | None
             continue
         digests = kept.get("graphs") if isinstance(kept, dict) else None
         if store.is_dir() and isinstance(digests, dict):
-            diff = changes(digests, build.manifest)
+            diff = changes(digests, int(kept.get("quads") or 0), build.manifest)
             return None if diff is None else (store, str(kept.get("build_id")), diff)
     return None
 

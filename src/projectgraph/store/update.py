@@ -38,12 +38,11 @@ class Changes:
     ranges (name, offset, length)."""
 
     removed: tuple[str, ...]
-    added: tuple[tuple[str, int, int], ...]
+    added: tuple[tuple[str, int, int, int], ...]  # and how many quads each has
 
-    @property
-    def graphs(self) -> int:
-        """How many graphs changed, appeared or went."""
-        return len(set(self.removed) | {name for name, _, _ in self.added})
+    def __str__(self) -> str:
+        n = len(set(self.removed) | {name for name, _, _, _ in self.added})
+        return f"{n} graph{'' if n == 1 else 's'} changed"
 
 
 def graph_digests(manifest: Mapping[str, object]) -> dict[str, str] | None:
@@ -58,10 +57,13 @@ def graph_digests(manifest: Mapping[str, object]) -> dict[str, str] | None:
     return {name: str(d) for name, d in digests.items()}
 
 
-def changes(earlier: Mapping[str, str], manifest: Mapping[str, object]) -> Changes | None:
-    """The changes from a store of graphs with the digests ``earlier`` to the build of
-    ``manifest``; None when updating would not pay (more than :data:`UPDATE_SHARE` of the
-    quads changed) or the manifest cannot tell (no digests or byte ranges)."""
+def changes(
+    earlier: Mapping[str, str], earlier_quads: int, manifest: Mapping[str, object]
+) -> Changes | None:
+    """The changes from a store of graphs with the digests ``earlier`` (``earlier_quads`` in
+    all) to the build of ``manifest``; None when updating would not pay (graphs holding more
+    than :data:`UPDATE_SHARE` of the quads change, come or go) or the manifest cannot tell
+    (no digests or byte ranges)."""
     now = graph_digests(manifest)
     graphs = manifest.get("graphs")
     if now is None or not isinstance(graphs, dict):
@@ -76,10 +78,15 @@ def changes(earlier: Mapping[str, str], manifest: Mapping[str, object]) -> Chang
         where = info.get("nquads")
         if not (isinstance(where, list) and len(where) == 2):
             return None
-        added.append((name, int(where[0]), int(where[1])))
-        changed_quads += int(info.get("quads", 0))
+        quads = int(info.get("quads", 0))
+        added.append((name, int(where[0]), int(where[1]), quads))
+        changed_quads += quads
+    # Graphs that went are taken out one quad at a time too: counted at the earlier build's
+    # mean size.
+    gone = len(set(removed) - now.keys())
+    changed_quads += gone * earlier_quads // max(1, len(earlier))
     total = sum(int(info.get("quads", 0)) for info in graphs.values())
-    if changed_quads > UPDATE_SHARE * total:
+    if changed_quads > UPDATE_SHARE * max(total, earlier_quads):
         return None
     return Changes(removed, tuple(added))
 
@@ -116,17 +123,18 @@ def update_store(earlier: str, target: str, dump: str, changes: Changes) -> bool
     return True
 
 
-def _read_graphs(dump: str, ranges: Sequence[tuple[str, int, int]]) -> list[ox.Quad]:
-    """The quads of the graphs at ``ranges`` of the N-Quads file ``dump``, checked to be of
-    the graph each range says (a dump that does not match its manifest is not used)."""
+def _read_graphs(dump: str, ranges: Sequence[tuple[str, int, int, int]]) -> list[ox.Quad]:
+    """The quads of the graphs at ``ranges`` of the N-Quads file ``dump``, checked to be the
+    graph each range says, with as many quads (a dump that does not match its manifest is not
+    used)."""
     quads: list[ox.Quad] = []
     with open(dump, "rb") as f:
-        for name, offset, length in ranges:
+        for name, offset, length, count in ranges:
             f.seek(offset)
             data = f.read(length)
             found = list(ox.parse(data, format=ox.RdfFormat.N_QUADS))
             graph = ox.NamedNode(name)
-            if len(data) != length or any(q.graph_name != graph for q in found):
+            if len(found) != count or any(q.graph_name != graph for q in found):
                 raise ValueError(f"{dump}: bytes {offset}-{offset + length} are not graph {name}")
             quads.extend(found)
     return quads
