@@ -172,3 +172,14 @@ def projectgraph(
         env={**os.environ, **(env or {})},
         timeout=timeout,
     )
+
+
+def new_build_after(server: Server, old_id: str, seconds: float = 90.0) -> str:
+    """The build id ``server``'s /health names once it has switched from ``old_id`` (after a
+    SIGHUP); ``old_id`` if it did not within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    new_id = old_id
+    while new_id == old_id and time.monotonic() < deadline:
+        time.sleep(0.2)
+        new_id = httpx.get(server.url + "/health").json()["build_id"]
+    return new_id

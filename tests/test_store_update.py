@@ -9,7 +9,6 @@ import json
 import re
 import shutil
 import signal
-import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from projectgraph.store.embedded import load_build
 from projectgraph.store.loading import ServedBuild, ensure_disk_store
 from projectgraph.synth.generate import synthesize
 from tests.conftest import REPO
-from tests.server import start_server
+from tests.server import new_build_after, start_server
 from tests.test_switch import NEW_TITLE, WHICH, retitle
 from tests.test_switch import build as build_project
 
@@ -87,6 +86,15 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
+def _add_blank_node(record: Path) -> None:
+    """A statement about the record's project whose object is a blank node."""
+    with record.open("a", encoding="utf-8") as f:
+        f.write(
+            f"\n<id/project/{record.stem}> <http://purl.org/dc/terms/relation> "
+            '[ <http://www.w3.org/2000/01/rdf-schema#comment> "a note" ] .\n'
+        )
+
+
 def _title(path: Path) -> str:
     found = re.search(r'eurio:title\s+"([^"\\]*)"', path.read_text(encoding="utf-8"))
     assert found is not None
@@ -144,11 +152,7 @@ def test_a_blank_node_in_a_changed_graph_loads_the_store_anew(settings: Settings
     # Oxigraph labels blank nodes anew as it loads: the merged graph's copy of such a triple
     # cannot be found to be taken out, so the store is loaded instead of updated.
     record = _records(settings)[2]
-    with record.open("a", encoding="utf-8") as f:
-        f.write(
-            f"\n<id/project/{record.stem}> <http://purl.org/dc/terms/relation> "
-            '[ <http://www.w3.org/2000/01/rdf-schema#comment> "a note" ] .\n'
-        )
+    _add_blank_node(record)
     path, how = _store(settings)
     assert how == "loaded"
     _same_as_loaded(settings, path)
@@ -156,11 +160,7 @@ def test_a_blank_node_in_a_changed_graph_loads_the_store_anew(settings: Settings
 
 def test_a_blank_node_in_a_removed_graph_loads_the_store_anew(settings: Settings) -> None:
     record = _records(settings)[2]
-    with record.open("a", encoding="utf-8") as f:
-        f.write(
-            f"\n<id/project/{record.stem}> <http://purl.org/dc/terms/relation> "
-            '[ <http://www.w3.org/2000/01/rdf-schema#comment> "a note" ] .\n'
-        )
+    _add_blank_node(record)
     _store(settings)
     record.unlink()  # its blank node's merged copy cannot be found to be taken out
     path, how = _store(settings)
@@ -213,11 +213,7 @@ def test_a_running_server_switches_to_an_updated_store(project_copy: Path) -> No
         done = build_project(project_copy)
         assert done.returncode == 0, done.stderr
         server.process.send_signal(signal.SIGHUP)
-        deadline = time.monotonic() + 90
-        new_id = old_id
-        while new_id == old_id and time.monotonic() < deadline:
-            time.sleep(0.2)
-            new_id = httpx.get(server.url + "/health").json()["build_id"]
+        new_id = new_build_after(server, old_id)
         assert new_id != old_id, server.output()[-3000:]
         switched = f"to build {new_id} (updated from {old_id} (1 graph changed) the on-disk store"
         assert switched in server.output()

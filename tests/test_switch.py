@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.server import projectgraph, start_server
+from tests.server import new_build_after, projectgraph, start_server
 
 OLD_TITLE = "Leveraging Cluster Policies for successful implementation of RIS3"
 NEW_TITLE = "Leveraging Cluster Policies, second edition"
@@ -71,11 +71,7 @@ def test_sighup_switches_to_the_new_build_with_no_failed_request(project_copy: P
             done = build(project_copy)
             assert done.returncode == 0, done.stderr
             server.process.send_signal(signal.SIGHUP)
-            deadline = time.monotonic() + 90
-            new_id = old_id
-            while new_id == old_id and time.monotonic() < deadline:
-                time.sleep(0.2)
-                new_id = httpx.get(server.url + "/health").json()["build_id"]
+            new_id = new_build_after(server, old_id)
             assert new_id != old_id, server.output()[-3000:]
             time.sleep(1.0)  # requests go on against the new build for a while
         finally:
