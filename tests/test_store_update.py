@@ -18,7 +18,7 @@ import pytest
 
 from projectgraph.pipeline.run import build
 from projectgraph.settings import Settings, load_settings
-from projectgraph.store import update
+from projectgraph.store import loading, update
 from projectgraph.store.embedded import load_build
 from projectgraph.store.loading import ServedBuild, ensure_disk_store
 from projectgraph.synth.generate import synthesize
@@ -194,6 +194,22 @@ def test_many_changed_graphs_load_the_store_anew(
     path, how = _store(settings)
     assert how == "loaded"
     _same_as_loaded(settings, path)
+
+
+def test_a_store_is_loaded_anew_after_so_many_updates(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Updated stores are not compacted: after MAX_UPDATES updates the next store is loaded
+    # (and compacted) anew, and updates start again from it.
+    monkeypatch.setattr(loading, "MAX_UPDATES", 2)
+    record = _records(settings)[4]
+    made = []
+    for n in range(4):
+        _edit(record, f'"{_title(record)}"', f'"Title {n}"')
+        path, how = _store(settings)
+        made.append(how.split(" (")[0].split(" from ")[0])
+        _same_as_loaded(settings, path)
+    assert made == ["updated", "updated", "loaded", "updated"]
 
 
 def test_an_unchanged_build_reuses_its_store(settings: Settings) -> None:
