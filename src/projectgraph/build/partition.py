@@ -30,7 +30,7 @@ import hashlib
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
-from projectgraph.build.prepare import Prepared
+from projectgraph.build.prepare import Block, Prepared
 
 REFERENCE = -1  # the union-find element that stands for all reference sources
 
@@ -56,19 +56,22 @@ class Partition:
 
 
 def structure(
-    prepared: Prepared, kind: str, shared: Container[str], nquads: bytes | None = None
+    prepared: Prepared,
+    kind: str,
+    shared: Container[str],
+    read: tuple[bytes, Sequence[Block]] | None = None,
 ) -> bytes:
     """A digest of all that partitioning reads of one source (``kind``, ``prepared``): its
     kind, subjects, objects and inverse objects, and the lines of its subjects in ``shared``
-    (``nquads``: its N-Quads, when already decompressed)."""
+    (``read``: its N-Quads and blocks, when the caller has them already)."""
     h = hashlib.blake2b(kind.encode(), digest_size=16)
     for names in (prepared.subjects, prepared.objects, prepared.inverse_objects):
         h.update(b"\0" + "\n".join(names).encode())  # N-Triples terms hold no line break
-    blocks = [b for b in prepared.blocks if b.subject in shared]
-    if blocks:
-        data = prepared.nquads if nquads is None else nquads
+    if any(subject in shared for subject in prepared.subjects):
+        nquads, blocks = read or (prepared.nquads, prepared.blocks)
         for b in blocks:
-            h.update(data[b.start : b.end])
+            if b.subject in shared:
+                h.update(nquads[b.start : b.end])
     return h.digest()
 
 
@@ -135,11 +138,11 @@ def partition(prepared: Sequence[Prepared], kinds: Sequence[str]) -> Partition:
         if i not in describing:
             structures.append(structure(p, kinds[i], more))
             continue
-        nquads = p.nquads
-        for block in p.blocks:
+        nquads, blocks = p.nquads, p.blocks
+        for block in blocks:
             if block.subject in described:
                 described[block.subject].update(triple_lines(nquads[block.start : block.end]))
-        structures.append(structure(p, kinds[i], more, nquads))
+        structures.append(structure(p, kinds[i], more, (nquads, blocks)))
     shared: dict[str, bytes] = {}
     shared_objects: dict[str, set[str]] = {}
     for node, sources in more.items():

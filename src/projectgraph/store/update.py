@@ -16,7 +16,7 @@ it was loaded with, so the graphs whose digest differs are all that changed:
 A store so made holds the same quads as one loaded from the dump
 (``tests/test_store_update.py``). Oxigraph gives blank nodes new labels as it loads, so a
 default-graph triple with a blank node cannot be told from its named graph's: when a changed
-graph has one, the store is loaded anew instead.
+or removed graph has one, the store is loaded anew instead.
 """
 
 from __future__ import annotations
@@ -35,10 +35,10 @@ CANNOT_UPDATE = 3  # the exit code of an update that found a blank node: load an
 class Changes:
     """What makes one build's store from another's: the graphs to take out (gone or changed)
     and the graphs to read from the new build's N-Quads dump (new or changed) at their byte
-    ranges (name, offset, length)."""
+    ranges, with the quads each has (name, offset, length, quads)."""
 
     removed: tuple[str, ...]
-    added: tuple[tuple[str, int, int, int], ...]  # and how many quads each has
+    added: tuple[tuple[str, int, int, int], ...]
 
     def __str__(self) -> str:
         n = len(set(self.removed) | {name for name, _, _, _ in self.added})
