@@ -15,11 +15,13 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from projectgraph.build.partition import predicate_of, triple_lines, with_predicates
+from projectgraph.pipeline.cache import SEARCH_FACTS
 from projectgraph.pipeline.run import BuildResult, build
-from projectgraph.publish import answers
+from projectgraph.publish import answers, search_index
 from projectgraph.publish.answers import ANSWERS
 from projectgraph.publish.dist import builds_dir
 from projectgraph.settings import Settings, load_settings
@@ -101,8 +103,14 @@ def test_a_renamed_organisation_reruns_the_queries_that_read_names(records: Path
     assert 0 < copied < answered
 
 
-def test_rows_lost_from_the_earlier_answers_are_computed_again(records: Path) -> None:
-    # A query whose rows in the served file no longer add up is run by the engine instead.
+@pytest.mark.parametrize("where", ["in this process", "in the answers child"])
+def test_rows_lost_from_the_earlier_answers_are_computed_again(
+    records: Path, where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A query whose rows in the served file no longer add up is run by the engine instead: in
+    # the child, after loading what it reads, which a copy did not need loaded.
+    if where == "in the answers child":
+        monkeypatch.setattr(answers, "IN_PROCESS", 0)
     served = _settings(records).dist_dir / ANSWERS
     with sqlite3.connect(served) as db:
         (query,) = db.execute("SELECT id FROM queries WHERE name = 'projects-by-region'").fetchone()
@@ -122,7 +130,7 @@ def test_the_answers_store_holds_only_the_triples_the_queries_read(
     # A graph past IN_PROCESS is answered in a child that loads only the predicates the
     # queries and the search index read: the file must be the one the whole graph gives.
     monkeypatch.setattr(answers, "IN_PROCESS", 0)
-    kept: list[frozenset[bytes] | None] = []
+    kept: list[frozenset[str] | None] = []
     needed = answers._needed
     monkeypatch.setattr(answers, "_needed", lambda *a: kept.append(needed(*a)) or kept[-1])
     settings = _settings(records)
@@ -130,7 +138,9 @@ def test_the_answers_store_holds_only_the_triples_the_queries_read(
     (loaded,) = kept
     assert loaded is not None
     nquads = (only.published.folder / "projectgraph.nq").read_bytes()
-    left_out = {predicate_of(line) for line in nquads.splitlines()} - loaded
+    left_out = {predicate_of(line) for line in nquads.splitlines()} - {
+        f"<{p}>".encode() for p in loaded
+    }
     assert f"<{EURIO}isInvolvedIn>".encode() in left_out
     monkeypatch.setattr(answers, "_needed", lambda *a: None)
     whole = _from_scratch(settings)
@@ -162,6 +172,117 @@ def _queries() -> list[Plan]:
     """The plans of the shipped queries the build materializes."""
     plans = [plan(q, "https://w3id.org/projectgraph/") for q in load_queries(REPO / "queries")]
     return [p for p in plans if p.materialized]
+
+
+# ---- the search index's facts, kept between builds ----
+
+LABEL, ABSTRACT = "http://www.w3.org/2000/01/rdf-schema#label", EURIO + "abstract"
+
+
+def _loaded_first(monkeypatch: pytest.MonkeyPatch) -> list[frozenset[str] | None]:
+    """What each answers child of the builds that follow loads before its first query."""
+    monkeypatch.setattr(answers, "IN_PROCESS", 0)
+    found: list[frozenset[str] | None] = []
+    needed = answers._needed
+    monkeypatch.setattr(answers, "_needed", lambda *a: found.append(needed(*a)) or found[-1])
+    return found
+
+
+def test_a_rebuild_reads_again_only_the_search_facts_a_change_reaches(
+    records: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded = _loaded_first(monkeypatch)
+    record = sorted(records.glob("*.ttl"))[7]
+    record.write_text(record.read_text("utf-8").replace('eurio:title "', 'eurio:title "New: '))
+    rebuilt = build(_settings(records), quiet=True)
+    # Titles: the facts "title" and "titled" (every resource's titles, for its labels).
+    assert rebuilt.reused["search facts"] == (24, 26)
+    # The child loads what the queries that read titles and those two facts read: not the
+    # labels of every participation, nor the abstracts.
+    (first, *_) = loaded
+    assert first is not None and EURIO + "title" in first
+    assert LABEL not in first and ABSTRACT not in first
+    settings = _settings(records)
+    scratch = _from_scratch(settings)
+    assert scratch.reused["search facts"] == (0, 26)
+    assert (scratch.published.folder / ANSWERS).read_bytes() == (
+        rebuilt.published.folder / ANSWERS
+    ).read_bytes()
+    assert scratch.published.build_id == rebuilt.published.build_id
+
+
+def test_a_rebuild_no_change_reaches_loads_nothing(
+    records: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded = _loaded_first(monkeypatch)
+    copied, answered = _rebuild_equals_scratch(records)
+    assert copied == answered
+    assert loaded[0] == frozenset()  # every query copied, every fact kept: no graph loaded
+
+
+def test_a_damaged_kept_fact_is_read_again(records: Path) -> None:
+    kept = builds_dir(_settings(records).dist_dir) / SEARCH_FACTS
+    (title,) = kept.glob("title.*")
+    title.write_bytes(title.read_bytes()[:-5])  # cut short
+    settings = _settings(records)
+    rebuilt = build(settings, quiet=True)
+    assert rebuilt.reused["search facts"] == (25, 26)
+    answers_file = (rebuilt.published.folder / ANSWERS).read_bytes()
+    assert (_from_scratch(settings).published.folder / ANSWERS).read_bytes() == answers_file
+
+
+def test_labels_are_read_again_for_resources_named_anew(tmp_path: Path) -> None:
+    # The labels are kept only for the resources the other facts name: a resource named anew
+    # (here a topic) whose label was already in the graph, unchanged, is looked up again.
+    ex = "https://example.org/"
+    store = ox.Store()
+    store.bulk_load(
+        f"""<{ex}p> a <{EURIO}Project> ; <{EURIO}title> "P" ; <http://purl.org/dc/terms/subject> <{ex}t1> .
+        <{ex}t1> a <{SKOS}Concept> ; <{LABEL}> "One" .
+        <{ex}t2> a <{SKOS}Concept> ; <{LABEL}> "Two" .
+        """.encode(),
+        format=ox.RdfFormat.TURTLE,
+    )
+    digests = {p: "1" for p in search_index.index_footprint()}
+    kept = search_index.KeptFacts(tmp_path, digests)
+    assert search_index._read(store, kept).one("label", f"{ex}t2") is None  # not named
+    store.add(
+        ox.Quad(
+            ox.NamedNode(f"{ex}p"),
+            ox.NamedNode("http://purl.org/dc/terms/subject"),
+            ox.NamedNode(f"{ex}t2"),
+        )
+    )
+    kept = search_index.KeptFacts(tmp_path, {**digests, "http://purl.org/dc/terms/subject": "2"})
+    facts = search_index._read(store, kept)
+    # Read again: projects' topics and the topics (their predicate changed), the labels and
+    # titles of named resources (those changed).
+    assert facts.kept == 26 - 4
+    assert facts.one("label", f"{ex}t2") == "Two"
+    assert facts.many == search_index._read(store).many
+
+
+def test_a_store_loaded_in_passes_answers_as_one_loaded_whole() -> None:
+    # Loaded a predicate at a time, each predicate's triples keep the graph's order, so a
+    # query reading fixed predicates gives the same rows in the same order.
+    lines = b"".join(
+        f"<http://e/s{i % 7}> <http://e/{'pq'[i % 2]}> <http://e/o{(i * 5) % 11}> .\n".encode()
+        for i in range(200)
+    )
+
+    def graph(predicates: frozenset[bytes] | None = None) -> list[bytes]:
+        return [lines if predicates is None else with_predicates(lines, predicates)]
+
+    query = "SELECT ?s ?o ?z WHERE { ?s <http://e/p> ?o . OPTIONAL { ?s <http://e/q> ?z } }"
+    whole = answers._Loading(graph)
+    expected = list(whole.load(None).query(query))
+    passes = answers._Loading(graph)
+    passes.load(frozenset({"http://e/q"}))
+    rows = list(passes.load(frozenset({"http://e/p", "http://e/q"})).query(query))
+    assert [[str(t) for t in r] for r in rows] == [[str(t) for t in r] for r in expected]
+    assert passes.loaded == {"http://e/p", "http://e/q"}
+    assert len(passes.load(None)) == len(whole.load(None))  # anew, whole
+    assert passes.loaded is None
 
 
 # ---- footprints ----

@@ -32,6 +32,9 @@ from projectgraph.validate.report import Result
 PARTITION_LAYOUT = 1
 CACHE_FILE = "cache-2.sqlite"  # the number changes with the tables' layout (2: packed)
 OLD_CACHE_FILES = ("cache-1.sqlite",)
+# The search index's facts of the last build, beside the cache (see
+# projectgraph.publish.search_index.KeptFacts): a rebuild reads again only those it changed.
+SEARCH_FACTS = "search-facts"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS prepared (
     key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, packed BLOB NOT NULL, summary TEXT NOT NULL

@@ -36,7 +36,13 @@ from projectgraph.build.prepare import (
 from projectgraph.build.sources import Source, discover, shape_sources
 from projectgraph.errors import NonConformingError
 from projectgraph.files import FileDigests, exclusive_lock
-from projectgraph.pipeline.cache import CACHE_FILE, OLD_CACHE_FILES, BuildCache, CachedGraph
+from projectgraph.pipeline.cache import (
+    CACHE_FILE,
+    OLD_CACHE_FILES,
+    SEARCH_FACTS,
+    BuildCache,
+    CachedGraph,
+)
 from projectgraph.pipeline.parallel import default_workers, run, worth_processes
 from projectgraph.progress import progress
 from projectgraph.publish.answers import ANSWERS, Background, Earlier
@@ -121,6 +127,9 @@ def build(settings: Settings, quiet: bool = False, workers: int | None = None) -
             answered = [q for q in answers.result().queries.values() if q["materialized"]]
             copied = [q for q in answered if q.get("copied")]
             clock.reused["answers"] = (len(copied), len(answered))
+            facts = answers.result().search.get("facts_kept")
+            if isinstance(facts, list):
+                clock.reused["search facts"] = (facts[0], facts[1])
         finally:
             answers.cancel()  # when the build failed; else the file was moved into the build
         clock.lap("checksums + switch")
@@ -150,7 +159,9 @@ def _start_answers(job: _Job, prepared: Sequence[Prepared]) -> Background:
     queries = load_queries(settings.queries_dir)
     # A query no changed triple can reach keeps the answers of the build served now.
     served = current_build(settings.dist_dir)
-    earlier = Earlier(merged_digests(prepared), served / ANSWERS if served else None)
+    earlier = Earlier(
+        merged_digests(prepared), served / ANSWERS if served else None, folder / SEARCH_FACTS
+    )
     return Background(
         Path(name),
         queries,
@@ -413,5 +424,8 @@ def display_stages(result: BuildResult) -> str:
     for stage, seconds in result.stages.items():
         reused = result.reused.get(stage.split(" +")[0]) or result.reused.get(stage)
         note = f" ({reused[0]}/{reused[1]} reused)" if reused else ""
+        facts = result.reused.get("search facts")
+        if stage == "answers" and facts:
+            note += f" (search facts: {facts[0]}/{facts[1]} kept)"
         lines.append(f"  {stage:<28} {seconds:8.2f} s{note}")
     return "\n".join(lines)

@@ -66,7 +66,11 @@ from projectgraph import __version__
 from projectgraph.build.partition import with_predicates
 from projectgraph.progress import name_process
 from projectgraph.publish.readonly import ReadOnlyDatabase, read_only_uri
-from projectgraph.publish.search_index import index_footprint, index_graph
+from projectgraph.publish.search_index import (
+    KeptFacts,
+    index_graph,
+    missing_footprint,
+)
 from projectgraph.sparql.footprint import LOAD_ORDER, footprint
 from projectgraph.sparql.grouped import Plan, plan
 from projectgraph.sparql.named import NamedQuery
@@ -268,6 +272,7 @@ class Earlier:
 
     digests: dict[str, str]
     previous: Path | None
+    facts: Path | None = None  # where the search index's facts are kept between builds
 
 
 @dataclass(frozen=True)
@@ -290,6 +295,9 @@ class _Job:
     variables: tuple[str, ...]  # the original projection, written in each row
     number: str | None  # the threshold column
     word: str | None  # the text column
+    # The predicates it reads, None for the whole graph (see _reads): parsed before the work
+    # starts, see answer_graph.
+    reads: frozenset[str] | None = None
     copy: _Copy | None = None  # where its rows are copied from
 
 
@@ -343,16 +351,24 @@ def answer_graph(
     ]
     if earlier is not None and earlier.previous is not None:
         jobs = _copies(jobs, plans, earlier.digests, earlier.previous)
+    kept = KeptFacts(earlier.facts, earlier.digests) if earlier and earlier.facts else None
+    # Every query is parsed here (the jobs' footprints, and the search facts' through this),
+    # not where answers are read: rdflib's parser leaves the frames it ran under in reference
+    # cycles, and a query's solutions held by one of those frames would be freed by the
+    # garbage collector on another thread, which pyoxigraph refuses.
+    missing_footprint(kept)
     on_disk = (
         _store_folder(path) if memory_triples is not None and triples > memory_triples else None
     )
     try:
         if triples <= IN_PROCESS:
-            outcome.update(_answer_jobs(graph, path, jobs, on_disk))
+            outcome.update(_answer_jobs(graph, path, jobs, kept, on_disk))
         else:
             budget = max(LEAST_BUDGET, SECONDS_PER_TRIPLE * triples)
-            needed = _needed(jobs, plans)
-            outcome.update(_run_jobs(graph, needed, path, jobs, budget, started_child, on_disk))
+            needed = _needed(jobs, kept)
+            outcome.update(
+                _run_jobs(graph, needed, path, jobs, kept, budget, started_child, on_disk)
+            )
     finally:
         if on_disk is not None:
             shutil.rmtree(on_disk, ignore_errors=True)
@@ -402,6 +418,7 @@ def _store_folder(path: Path) -> Path:
 
 
 def _job(id: int, p: Plan) -> _Job:
+    reads = footprint(p.text)
     return _Job(
         id=id,
         name=p.query.name,
@@ -410,25 +427,28 @@ def _job(id: int, p: Plan) -> _Job:
         variables=p.query.variables,
         number=p.threshold.materialize.column if p.threshold and p.threshold.materialize else None,
         word=p.contains.materialize.column if p.contains and p.contains.materialize else None,
+        reads=None if reads is None or LOAD_ORDER in reads else reads,
     )
 
 
-def _needed(jobs: Sequence[_Job], plans: Sequence[Plan]) -> frozenset[bytes] | None:
-    """The predicates (N-Triples forms) whose triples the jobs and the search index read,
-    copied jobs included (a copy that fails is run); None when some job's footprint is
-    unknown or depends on the order triples are loaded in: then the whole graph.
+def _needed(jobs: Sequence[_Job], kept: KeptFacts | None) -> frozenset[str] | None:
+    """The predicates whose triples the jobs that run and the search facts not ``kept`` read,
+    loaded before any of them runs; None when some job's footprint is unknown or depends on
+    the order triples are loaded in: then the whole graph. What a copy that fails, or a fact
+    about resources that changed, reads is loaded when that happens (see :class:`_Loading`).
 
     A third of the graph is read by no query (participations' EURIO links, provenance,
     checksums, geometries): a store without it holds the same answers, in less memory and
-    loaded sooner."""
-    texts = {p.query.name: p.text for p in plans}
-    needed = set(index_footprint())
+    loaded sooner. A rebuild loads only what its changes reach: nothing, when they reach no
+    query and no fact of the search index."""
+    needed = set(missing_footprint(kept))
     for job in jobs:
-        reads = footprint(texts[job.name])
-        if reads is None or LOAD_ORDER in reads:
+        if job.copy is not None:
+            continue
+        if job.reads is None:
             return None
-        needed |= reads
-    return frozenset(f"<{p}>".encode() for p in needed)
+        needed |= job.reads
+    return frozenset(needed)
 
 
 def _copies(
@@ -470,9 +490,10 @@ def _copies(
 
 def _run_jobs(
     graph: GraphSource,
-    needed: frozenset[bytes] | None,
+    needed: frozenset[str] | None,
     path: Path,
     jobs: list[_Job],
+    kept: KeptFacts | None,
     budget: float,
     started_child: Callable[[BaseProcess], None],
     on_disk: Path | None = None,
@@ -483,15 +504,15 @@ def _run_jobs(
     writer, as SQLite does with a hot journal), and a new child loads the graph again for
     the jobs left. The queries run in the child itself, not in forks of it: a fork's memory
     counts twice for the operating system's accounting of the build (RSS). The child loads
-    the triples with a predicate in ``needed`` only (None: all), into an on-disk store at
-    ``on_disk`` if given."""
+    the triples with a predicate in ``needed`` first (None: all), into an on-disk store at
+    ``on_disk`` if given, and reads the search facts ``kept`` holds from there."""
     context = multiprocessing.get_context("spawn")  # a fresh process: no threads to fork
     index = True  # the first child indexes the graph for search, before the queries
     while jobs or index:
         receive, send = context.Pipe(duplex=False)
         child = context.Process(
             target=_child,
-            args=(graph, needed, str(path), jobs, index, send, on_disk),
+            args=(graph, needed, str(path), jobs, kept, index, send, on_disk),
             name="projectgraph-answers",
         )
         child.start()
@@ -554,9 +575,10 @@ def _exit_text(child: BaseProcess) -> str:
 
 def _child(
     graph: GraphSource,
-    needed: frozenset[bytes] | None,
+    needed: frozenset[str] | None,
     path: str,
     jobs: list[_Job],
+    kept: KeptFacts | None,
     index: bool,
     report: Connection,
     on_disk: Path | None = None,
@@ -568,8 +590,9 @@ def _child(
     # first, not the build (see :func:`_exit_text`).
     with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as adj:
         adj.write("1000")
-    store = _load(graph, needed, on_disk)
-    report.send(("loaded", _index(store, Path(path)) if index else {}))
+    store = _Loading(graph, on_disk)
+    store.load(needed)
+    report.send(("loaded", _index(store, Path(path), kept) if index else {}))
     for job in jobs:
         try:
             result = _answer_one(store, Path(path), job)
@@ -579,42 +602,77 @@ def _child(
     report.close()
 
 
-def _load(
-    graph: GraphSource, needed: frozenset[bytes] | None = None, on_disk: Path | None = None
-) -> ox.Store:
-    """A store of ``graph``'s triples with a predicate in ``needed`` (None: all): in memory, or
-    on disk in the new folder ``on_disk`` (what an earlier process left there is removed)."""
-    if on_disk is None:
-        store = ox.Store()
-    else:
-        shutil.rmtree(on_disk, ignore_errors=True)
-        store = ox.Store(str(on_disk))
-    for chunk in graph(needed):
-        store.bulk_load(chunk, format=ox.RdfFormat.N_TRIPLES)
-    return store
+class _Loading:
+    """The store the answers are read from, loaded as the work needs it. Before a query runs,
+    the triples of the predicates it reads (its footprint) that are not loaded yet are, in one
+    more pass over the graph; for a query without a footprint, or one whose answers depend on
+    the order the triples were loaded in, the whole graph is loaded anew in one pass. A pass
+    keeps the graph's order among the triples it loads, so a predicate's triples are in the
+    same order as in a store loaded whole: a query reading fixed predicates gets the same
+    answers in the same order. In memory, or on disk in folders under ``on_disk`` (what an
+    earlier process left there is removed)."""
+
+    def __init__(self, graph: GraphSource, on_disk: Path | None = None) -> None:
+        self._graph = graph
+        self._on_disk = on_disk
+        self._stores = 0
+        self._store = self._new()
+        self.loaded: frozenset[str] | None = frozenset()  # predicate IRIs; None: all
+
+    def _new(self) -> ox.Store:
+        self._stores += 1
+        if self._on_disk is None:
+            return ox.Store()
+        if self._stores == 1:
+            shutil.rmtree(self._on_disk, ignore_errors=True)
+        self._on_disk.mkdir(parents=True, exist_ok=True)
+        return ox.Store(str(self._on_disk / str(self._stores)))
+
+    def load(self, predicates: frozenset[str] | None) -> ox.Store:
+        """The store, with the triples of ``predicates`` (None: every predicate) in it."""
+        if self.loaded is None:
+            return self._store
+        if predicates is None:
+            if self.loaded:  # some predicates loaded apart: the whole graph anew, in order
+                self._store = self._new()
+            self._bulk_load(None)
+            self.loaded = None
+        elif missing := predicates - self.loaded:
+            self._bulk_load(frozenset(f"<{p}>".encode() for p in missing))
+            self.loaded |= missing
+        return self._store
+
+    def _bulk_load(self, predicates: frozenset[bytes] | None) -> None:
+        for chunk in self._graph(predicates):
+            self._store.bulk_load(chunk, format=ox.RdfFormat.N_TRIPLES)
 
 
 def _answer_jobs(
-    graph: GraphSource, path: Path, jobs: list[_Job], on_disk: Path | None = None
+    graph: GraphSource,
+    path: Path,
+    jobs: list[_Job],
+    kept: KeptFacts | None,
+    on_disk: Path | None = None,
 ) -> Iterator[tuple[str, dict[str, object]]]:
     """Load the merged graph (on disk at ``on_disk`` if given), then answer each job into the
     file, here; yields each job's name and outcome."""
-    store = _load(graph, None, on_disk)
-    yield SEARCH_JOB, _index(store, path)
+    store = _Loading(graph, on_disk)
+    store.load(None)
+    yield SEARCH_JOB, _index(store, path, kept)
     for job in jobs:
         yield job.name, _answer_one(store, path, job)
 
 
-def _index(store: ox.Store, path: Path) -> dict[str, object]:
+def _index(store: _Loading, path: Path, kept: KeptFacts | None) -> dict[str, object]:
     """Index ``store``'s graph for search into the answers file; what it holds, or why not (the
     server then has no search, and the build goes on)."""
     try:
-        return {"indexed": True, **index_graph(store, path)}
+        return {"indexed": True, **index_graph(store, path, kept)}
     except (sqlite3.Error, ValueError, OSError) as e:
         return {"indexed": False, "reason": f"failed at build time: {e}"}
 
 
-def _answer_one(store: ox.Store, path: Path, job: _Job) -> dict[str, object]:
+def _answer_one(store: _Loading, path: Path, job: _Job) -> dict[str, object]:
     """Answer one job into the file, in one transaction."""
     started = time.perf_counter()
     # A URI, so that the earlier file can be attached read-only and immutable.
@@ -650,7 +708,7 @@ def _answer_one(store: ox.Store, path: Path, job: _Job) -> dict[str, object]:
     return {"materialized": True, "rows": rows, "seconds": seconds, "copied": job.copy is not None}
 
 
-def _insert(db: sqlite3.Connection, store: ox.Store, job: _Job, words: dict[str, int]) -> int:
+def _insert(db: sqlite3.Connection, store: _Loading, job: _Job, words: dict[str, int]) -> int:
     """Insert the job's rows; how many. A copied query that keeps no rows one by one has its
     blocks copied as they are; any other has its lines (the engine's, or the earlier file's)
     written."""
@@ -671,11 +729,11 @@ class _Field:
     plain: str  # its value in a plain JSON row
 
 
-def _lines(store: ox.Store, job: _Job) -> list[bytes]:
+def _lines(store: _Loading, job: _Job) -> list[bytes]:
     """The job's rows as TSV lines (without their line ends): from the engine, or copied."""
     if job.copy is not None:
         return _stored_lines(job.copy, len(job.keys))
-    solutions = store.query(job.text)
+    solutions = store.load(job.reads).query(job.text)
     assert isinstance(solutions, ox.QuerySolutions)
     tsv = solutions.serialize(format=ox.QueryResultsFormat.TSV)
     assert tsv is not None

@@ -171,13 +171,18 @@ def publish(
                     "file": ANSWERS,
                     "sha256": written.sha256,
                     "bytes": written.size,
-                    # Rows, or why not: no times (nor whether the rows were copied from the
-                    # build before) here, so the same inputs give the same id.
+                    # Rows, or why not: no times (nor whether the rows, or the search
+                    # index's facts, came from the build before) here, so the same inputs
+                    # give the same id.
                     "queries": {
                         name: {k: v for k, v in result.items() if k not in ("seconds", "copied")}
                         for name, result in sorted(written.queries.items())
                     },
-                    "search": {k: v for k, v in written.search.items() if k != "seconds"},
+                    "search": {
+                        k: v
+                        for k, v in written.search.items()
+                        if k not in ("seconds", "facts_kept")
+                    },
                 },
             }
         )

@@ -28,14 +28,18 @@ from __future__ import annotations
 import contextlib
 import csv
 import functools
+import hashlib
 import io
 import json
+import marshal
+import os
 import sqlite3
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy
 import pyoxigraph as ox
@@ -148,8 +152,16 @@ _FACTS = {
     "programmes": "?s a eurio:FundingScheme",
     "pref": "?s skos:prefLabel ?v",
     "alt": "?s skos:altLabel|skos:notation|pg:isoAlpha2 ?v",
-    "label": "?s rdfs:label|eurio:title ?v",
+    # A resource's labels are its rdfs:labels and titles together (see _TOGETHER): read apart,
+    # so that a changed title, kept apart, does not make the labels be read again.
+    "label": "?s rdfs:label ?v",
+    "titled": "?s eurio:title ?v",
 }
+
+
+# A fact as read: per resource, its (value, language) pairs in the order they are shown; and
+# whether some value is an IRI (then its values name resources, whose labels are looked up).
+Pairs = dict[str, list[tuple[str, str]]]
 
 
 @dataclass
@@ -158,6 +170,17 @@ class _Facts:
 
     single: dict[str, dict[str, str]] = field(default_factory=dict)  # first value
     many: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # every value, sorted
+    iris: set[str] = field(default_factory=set)  # the resources named: subjects, IRI values
+    kept: int = 0  # how many facts were read from those kept by the build before
+
+    def add(self, fact: str, pairs: Pairs, iri_values: bool) -> None:
+        """Add a fact read (see :func:`_query_fact`)."""
+        ordered = {s: [v for v, _ in vs] for s, vs in pairs.items()}
+        self.many[fact] = ordered
+        self.single[fact] = {s: vs[0] for s, vs in ordered.items() if vs}
+        self.iris.update(ordered)
+        if iri_values:
+            self.iris.update(v for vs in ordered.values() for v in vs)
 
     def one(self, fact: str, s: str) -> str | None:
         return self.single[fact].get(s)
@@ -169,62 +192,185 @@ class _Facts:
 # Facts kept only about resources the other facts name: rdfs:label is on every participation,
 # site and funding too (800,000 labels at 100,000 projects, a third of the index's memory),
 # and the index looks labels up only for the projects, organisations, places, topics,
-# programmes and roles the other facts hold. Read last.
-_ABOUT_NAMED = ("label",)
+# programmes and roles the other facts hold (subjects, and values that are IRIs). Read last.
+_ABOUT_NAMED = ("label", "titled")
+_TOGETHER = ("label", "titled")  # read apart, looked up as one fact: "label"
+FACTS_LAYOUT = 1  # bump when what a kept fact holds changes: kept facts are then read anew
+
+
+class Loader(Protocol):
+    """What the index may read its facts from instead of a store: one that loads the graph's
+    triples as the work needs them."""
+
+    def load(self, predicates: frozenset[str] | None) -> ox.Store:
+        """The store, with (at least) the triples of ``predicates`` (None: all) in it."""
+        ...
+
+
+@dataclass(frozen=True)
+class KeptFacts:
+    """The facts of the last index, kept in ``folder`` between builds: a fact whose query reads
+    predicates with the same triples now (``digests``: per predicate IRI, a digest of its
+    triples in the merged graph, see :func:`~projectgraph.build.prepare.merged_digests`) is
+    read from there, not from the graph. One file per fact, named by what it was read from."""
+
+    folder: Path
+    digests: Mapping[str, str]
+
+    def key(self, name: str) -> str:
+        """What fact ``name`` is read from: its query, the digests of the predicates it
+        reads, and the code that reads and keeps it. A fact about named resources adds
+        their digest to this (see :meth:`read`)."""
+        text = "\0".join(
+            [
+                f"{FACTS_LAYOUT}.{SEARCH_LAYOUT}.{marshal.version}",
+                name,
+                _FACTS[name],
+                *(f"{p} {self.digests.get(p, '-')}" for p in sorted(fact_footprint(name))),
+            ]
+        )
+        return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+    def has(self, name: str) -> bool:
+        """Whether some kept file may hold fact ``name`` (for one about named resources,
+        with any set of them)."""
+        return any(self.folder.glob(f"{name}.{self.key(name)}*"))
+
+    def read(self, name: str, key: str) -> tuple[Pairs, bool] | None:
+        """The fact kept under ``key``, or None (not kept, unreadable, damaged)."""
+        try:
+            kept = marshal.loads((self.folder / f"{name}.{key}").read_bytes())
+        except (OSError, EOFError, ValueError, TypeError):
+            return None
+        if (
+            not isinstance(kept, tuple)
+            or len(kept) != 2
+            or not isinstance(kept[0], dict)
+            or not isinstance(kept[1], bool)
+        ):
+            return None
+        return kept
+
+    def write(self, name: str, key: str, fact: tuple[Pairs, bool]) -> None:
+        """Keep ``fact`` under ``key`` in place of what fact ``name`` was kept as before
+        (written whole, then renamed: a build killed meanwhile leaves the old one)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        target = self.folder / f"{name}.{key}"
+        partial = self.folder / f".{name}.{key}.{os.getpid()}"
+        partial.write_bytes(marshal.dumps(fact))
+        os.replace(partial, target)
+        for other in self.folder.glob(f"{name}.*"):
+            if other != target:
+                other.unlink(missing_ok=True)
 
 
 def _fact_queries() -> Iterator[tuple[str, str]]:
     """Each fact's name and the query that reads it: without DISTINCT, as each resource's
     values are gathered into a set anyway (a tenth less time at 10,000 projects)."""
-    for name, pattern in _FACTS.items():
-        found = "?s ?v" if "?v" in pattern else "?s"
-        yield name, f"{_PREFIXES} SELECT {found} WHERE {{ {pattern} }}"
+    for name in _FACTS:
+        yield name, _fact_query(name)
+
+
+def _fact_query(name: str) -> str:
+    pattern = _FACTS[name]
+    found = "?s ?v" if "?v" in pattern else "?s"
+    return f"{_PREFIXES} SELECT {found} WHERE {{ {pattern} }}"
+
+
+@functools.cache
+def fact_footprint(name: str) -> frozenset[str]:
+    """The predicates fact ``name`` is read from (see
+    :func:`projectgraph.sparql.footprint.footprint`)."""
+    reads = footprint(_fact_query(name))
+    assert reads is not None and LOAD_ORDER not in reads, name
+    return reads
 
 
 @functools.cache
 def index_footprint() -> frozenset[str]:
     """The predicates whose triples the index is made of: a store holding only these gives
-    the same index (see :func:`projectgraph.sparql.footprint.footprint`)."""
-    found: set[str] = set()
-    for _, query in _fact_queries():
-        reads = footprint(query)
-        assert reads is not None and LOAD_ORDER not in reads, query
-        found |= reads
-    return frozenset(found)
+    the same index."""
+    return frozenset().union(*(fact_footprint(name) for name in _FACTS))
 
 
-def _read(store: ox.Store) -> _Facts:
-    facts = _Facts()
+def missing_footprint(kept: KeptFacts | None) -> frozenset[str]:
+    """The predicates of the facts ``kept`` does not hold: what an index made with ``kept``
+    reads from the graph (a fact about named resources may still be read when they
+    changed)."""
+    if kept is None:
+        return index_footprint()
+    return frozenset().union(*(fact_footprint(n) for n in _FACTS if not kept.has(n)))
+
+
+def _read(store: ox.Store | Loader, kept: KeptFacts | None = None) -> _Facts:
+    """The facts of the graph in ``store``, each read from ``kept`` where it is kept and
+    from the graph otherwise (and then kept there)."""
+    facts = _Facts(kept=0)
     named: set[str] | None = None
+    extra = ""
+    together: dict[str, Pairs] = {}
     for name, query in _fact_queries():
-        pattern = _FACTS[name]
         if name in _ABOUT_NAMED and named is None:
-            named = {r for about in facts.many.values() for r in about}
-            named.update(v for about in facts.many.values() for vs in about.values() for v in vs)
-        values: dict[str, set[tuple[str, str]]] = defaultdict(set)
-        solutions = store.query(query)
-        assert isinstance(solutions, ox.QuerySolutions)
-        for row in solutions:
-            s = row["s"]
-            if not isinstance(s, ox.NamedNode):
-                continue
-            if named is not None and s.value not in named:
-                continue
-            v = row["v"] if "?v" in pattern else None
-            if v is None:
-                values[s.value]
-            elif isinstance(v, ox.Literal):
-                values[s.value].add((v.value, v.language or ""))
-            elif isinstance(v, ox.NamedNode):
-                values[s.value].add((v.value, ""))
-        # English first, then no language, then the others: the first is the label shown.
-        ordered = {
-            s: [v for v, _ in sorted(vs, key=lambda x: (_language_rank(x[1]), x[1], x[0]))]
-            for s, vs in values.items()
-        }
-        facts.many[name] = ordered
-        facts.single[name] = {s: vs[0] for s, vs in ordered.items() if vs}
+            named = set(facts.iris)
+            extra = (
+                "." + hashlib.blake2b("\n".join(sorted(named)).encode(), digest_size=16).hexdigest()
+            )
+        key = kept.key(name) + (extra if name in _ABOUT_NAMED else "") if kept else ""
+        fact = kept.read(name, key) if kept else None
+        if fact is not None:
+            facts.kept += 1
+        else:
+            reads = fact_footprint(name)
+            fact = _query_fact(
+                store if isinstance(store, ox.Store) else store.load(reads),
+                query,
+                "?v" in _FACTS[name],
+                named if name in _ABOUT_NAMED else None,
+            )
+            if kept:
+                kept.write(name, key, fact)
+        pairs, iri_values = fact
+        if name in _TOGETHER:
+            together[name] = pairs
+            continue
+        facts.add(name, pairs, iri_values)
+    label: Pairs = {}
+    for pairs in together.values():
+        for s, values in pairs.items():
+            label[s] = sorted({*label.get(s, ()), *values}, key=_shown_first)
+    facts.add("label", label, False)
     return facts
+
+
+def _query_fact(
+    store: ox.Store, query: str, valued: bool, named: set[str] | None
+) -> tuple[Pairs, bool]:
+    """A fact read from the graph: about the resources in ``named`` only, if given."""
+    values: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    iri_values = False
+    solutions = store.query(query)
+    assert isinstance(solutions, ox.QuerySolutions)
+    for row in solutions:
+        s = row["s"]
+        if not isinstance(s, ox.NamedNode):
+            continue
+        if named is not None and s.value not in named:
+            continue
+        v = row["v"] if valued else None
+        if v is None:
+            values[s.value]
+        elif isinstance(v, ox.Literal):
+            values[s.value].add((v.value, v.language or ""))
+        elif isinstance(v, ox.NamedNode):
+            values[s.value].add((v.value, ""))
+            iri_values = True
+    return {s: sorted(vs, key=_shown_first) for s, vs in values.items()}, iri_values
+
+
+def _shown_first(pair: tuple[str, str]) -> tuple[int, str, str]:
+    """English first, then no language, then the others: the first is the label shown."""
+    value, language = pair
+    return (_language_rank(language), language, value)
 
 
 def _language_rank(language: str) -> int:
@@ -398,12 +544,15 @@ def _value_labels(facts: _Facts) -> dict[str, str]:
     return labels
 
 
-def index_graph(store: ox.Store, path: Path) -> dict[str, object]:
+def index_graph(
+    store: ox.Store | Loader, path: Path, kept: KeptFacts | None = None
+) -> dict[str, object]:
     """Write the search index of the graph in ``store`` into the SQLite file ``path`` (its
-    tables are created; the file may hold other tables). Returns what was indexed: items by
-    kind, and seconds."""
+    tables are created; the file may hold other tables), with the facts ``kept`` holds read
+    from there. Returns what was indexed: items by kind, facts read from the graph, and
+    seconds."""
     started = time.perf_counter()
-    facts = _read(store)
+    facts = _read(store, kept)
     labels = _value_labels(facts)
     counts: dict[str, int] = defaultdict(int)
     with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
@@ -491,7 +640,11 @@ def index_graph(store: ox.Store, path: Path) -> dict[str, object]:
         db.execute("INSERT INTO search_text(search_text) VALUES ('optimize')")
         db.execute("COMMIT")
     seconds = round(time.perf_counter() - started, 3)
-    return {"items": dict(sorted(counts.items())), "seconds": seconds}
+    return {
+        "items": dict(sorted(counts.items())),
+        "facts_kept": [facts.kept, len(_FACTS)],
+        "seconds": seconds,
+    }
 
 
 def _script(db: sqlite3.Connection, script: str) -> None:
