@@ -10,6 +10,7 @@ scratch, so a query copied that should have been run again fails the test.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 import sqlite3
@@ -172,6 +173,57 @@ def _queries() -> list[Plan]:
     """The plans of the shipped queries the build materializes."""
     plans = [plan(q, "https://w3id.org/projectgraph/") for q in load_queries(REPO / "queries")]
     return [p for p in plans if p.materialized]
+
+
+def _answers_file(path: Path, store: answers._Loading, *jobs: answers._Job) -> dict[str, object]:
+    """A new answers file with ``jobs`` answered in it, as the build does; the last outcome."""
+    with sqlite3.connect(path) as db:
+        db.executescript(answers._SCHEMA)
+    db.close()
+    outcome: dict[str, object] = {}
+    for job in jobs:
+        outcome = answers._answer_one(store, path, job)
+    return outcome
+
+
+@pytest.mark.parametrize("before", ["the same words", "other words"])
+def test_rows_kept_one_by_one_are_copied_as_the_engine_wrote_them(
+    tmp_path: Path, before: str
+) -> None:
+    # A query that keeps rows one by one (a text column, a number column) over thousands of
+    # rows, in several keys: its copy inserts words, blocks and rows in the order the writer
+    # did, so the file is the same bytes; after other words than there, it is run instead.
+    e = "http://e/"
+    lines = (
+        "".join(
+            f'<{e}o{i}> <{e}k> <{e}k{i % 7}> .\n<{e}o{i}> <{e}name> "Name {i % 1700}" .\n'
+            f'<{e}o{i}> <{e}n> "{i}"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+            for i in range(5000)
+        ).encode()
+        + "".join(f'<{e}o{i}> <{e}alias> "Alias {i}" .\n' for i in range(300)).encode()
+    )
+    store = answers._Loading(lambda predicates=None: [lines])
+    store.load(None)
+
+    where = f"WHERE {{ ?o <{e}k> ?k ; <{e}name> ?name ; <{e}n> ?n }}"
+    name, both = ("name",), ("name", "n")
+    first = answers._Job(
+        1, "words", f"SELECT ?name {where} ORDER BY ?n LIMIT 300", (), name, None, "name"
+    )
+    # Words none of the rows have: with them first, the rows' word ids are others.
+    other = dataclasses.replace(first, text=f"SELECT ?name {{ ?o <{e}alias> ?name }} ORDER BY ?o")
+    text = f"SELECT ?k ?name ?n {where} ORDER BY ?k ?n"
+    rows = answers._Job(2, "rows", text, ("k",), both, "n", "name")
+    earlier = tmp_path / "earlier.sqlite"
+    assert _answers_file(earlier, store, first, rows)["rows"] == 5000
+    copy = answers._Copy(str(earlier), 2, 5000)
+    copied, fresh = tmp_path / "copied.sqlite", tmp_path / "fresh.sqlite"
+    ahead = first if before == "the same words" else other
+    outcome = _answers_file(copied, store, ahead, dataclasses.replace(rows, copy=copy))
+    _answers_file(fresh, store, ahead, rows)
+    assert outcome["rows"] == 5000
+    assert outcome["copied"] is (before == "the same words")
+    assert copied.read_bytes() == fresh.read_bytes()
 
 
 # ---- the search index's facts, kept between builds ----

@@ -679,7 +679,7 @@ def _answer_one(store: _Loading, path: Path, job: _Job) -> dict[str, object]:
     uri = path.resolve().as_uri()
     with contextlib.closing(sqlite3.connect(uri, uri=True, isolation_level=None)) as db:
         db.execute("PRAGMA synchronous = OFF")  # a crashed build is thrown away whole
-        if job.copy is not None and _copies_blocks(job):
+        if job.copy is not None:
             try:  # not within a transaction: SQLite refuses to
                 db.execute("ATTACH DATABASE ? AS earlier", (read_only_uri(Path(job.copy.path)),))
             except sqlite3.Error:  # gone or unreadable: the engine answers instead
@@ -709,11 +709,12 @@ def _answer_one(store: _Loading, path: Path, job: _Job) -> dict[str, object]:
 
 
 def _insert(db: sqlite3.Connection, store: _Loading, job: _Job, words: dict[str, int]) -> int:
-    """Insert the job's rows; how many. A copied query that keeps no rows one by one has its
-    blocks copied as they are; any other has its lines (the engine's, or the earlier file's)
-    written."""
-    if job.copy is not None and _copies_blocks(job):
-        return _copy_blocks(db, job.id, job.copy)
+    """Insert the job's rows; how many: the engine's, or copied from the earlier file (its
+    blocks as they are, and the rows of a query that keeps rows one by one)."""
+    if job.copy is not None:
+        if _copies_blocks(job):
+            return _copy_blocks(db, job.id, job.copy)
+        return _copy_rows(db, job.id, job.copy, words)
     return _answer(_lines(store, job), db, job, words)
 
 
@@ -730,9 +731,7 @@ class _Field:
 
 
 def _lines(store: _Loading, job: _Job) -> list[bytes]:
-    """The job's rows as TSV lines (without their line ends): from the engine, or copied."""
-    if job.copy is not None:
-        return _stored_lines(job.copy, len(job.keys))
+    """The job's rows as TSV lines (without their line ends), from the engine."""
     solutions = store.load(job.reads).query(job.text)
     assert isinstance(solutions, ox.QuerySolutions)
     tsv = solutions.serialize(format=ox.QueryResultsFormat.TSV)
@@ -763,25 +762,67 @@ def _copy_blocks(db: sqlite3.Connection, query: int, copy: _Copy) -> int:
     return int(rows)
 
 
-def _stored_lines(copy: _Copy, keys: int) -> list[bytes]:
-    """The rows of ``copy`` as the engine gave them: in their order (the blocks'), each key's
-    IRIs in front of the stored TSV line (TSV writes an IRI as ``<iri>``, and IRIs hold no
-    spaces, so the joined key splits back). sqlite3.DatabaseError unless the blocks hold the
-    rows the file says the query has."""
-    with contextlib.closing(ReadOnlyDatabase(Path(copy.path))) as old, old.connection() as db:
-        blocks = db.execute(
-            "SELECT key, count, tsv_ends, tsv FROM blocks WHERE query = ? ORDER BY id",
-            (copy.query,),
+def _copy_rows(db: sqlite3.Connection, query: int, copy: _Copy, words: dict[str, int]) -> int:
+    """Copy the rows of ``copy`` (its file attached as ``earlier``), a query that keeps rows one
+    by one, as query ``query``'s; the number of rows. Its blocks, rows and the words its rows
+    bring are inserted in the order :func:`_answer` inserts them (a word when a row brings
+    it, a block when the next one starts, the rows a batch at a time), so they make the same
+    pages. The rows' word ids are the earlier file's: sqlite3.DatabaseError unless the words
+    before this query are the same here as there, or unless the blocks hold the rows the file
+    says the query has."""
+    (before,) = db.execute(
+        "SELECT coalesce(max(word), 0) FROM earlier.rows WHERE query < ?", (copy.query,)
+    ).fetchone()
+    theirs = [
+        f
+        for (f,) in db.execute(
+            "SELECT folded FROM earlier.words WHERE id <= ? ORDER BY id", (before,)
+        )
+    ]
+    if theirs != sorted(words, key=words.__getitem__):
+        raise sqlite3.DatabaseError(f"{copy.path}: other words before query {copy.query}")
+    blocks = db.execute(
+        "SELECT key, first, count, plain_ends, plain, tsv_ends, tsv FROM earlier.blocks "
+        "WHERE query = ? ORDER BY id",
+        (copy.query,),
+    ).fetchall()
+    _check_rows(copy, sum(block[2] for block in blocks))
+    known = len(words)
+    batch: list[tuple[object, ...]] = []
+    previous: tuple[object, ...] | None = None
+    for block in blocks:
+        key, first, count = block[:3]
+        found = db.execute(
+            "SELECT seq, num, word, plain, tsv FROM earlier.rows "
+            "WHERE query = ? AND key = ? AND seq >= ? AND seq < ? ORDER BY seq",
+            (copy.query, key, first, first + count),
         ).fetchall()
-    _check_rows(copy, sum(block[1] for block in blocks))
-    lines: list[bytes] = []
-    for key, count, packed, data in blocks:
-        front = b"".join(b"<" + k.encode() + b">\t" for k in key.split(" ")) if keys else b""
-        start = 0
-        for end in struct.unpack(f"<{count}I", packed):
-            lines.append(front + data[start : end - len(TSV)])
-            start = end
-    return lines
+        if [row[0] for row in found] != list(range(first, first + count)):
+            raise sqlite3.DatabaseError(f"{copy.path}: query {copy.query} lost rows")
+        for i, (seq, num, word, plain, tsv) in enumerate(found):
+            if word is not None and word > known:  # brought by this row: the next word
+                (folded,) = db.execute(
+                    "SELECT folded FROM earlier.words WHERE id = ?", (word,)
+                ).fetchone() or (None,)
+                if word != known + 1 or folded is None:
+                    raise sqlite3.DatabaseError(f"{copy.path}: query {copy.query}'s words")
+                known = words[folded] = word
+                db.execute("INSERT INTO words VALUES (?, ?)", (word, folded))
+            if i == 0 and previous is not None:  # this row starts a block: the last one is done
+                _insert_block(db, query, previous)
+            batch.append((query, key, seq, num, word, plain, tsv))
+            if len(batch) == BATCH:
+                db.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
+                batch = []
+        previous = block
+    db.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
+    if previous is not None:
+        _insert_block(db, query, previous)
+    return sum(int(block[2]) for block in blocks)
+
+
+def _insert_block(db: sqlite3.Connection, query: int, block: tuple[object, ...]) -> None:
+    db.execute("INSERT INTO blocks VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?)", (query, *block))
 
 
 def _check_rows(copy: _Copy, rows: int) -> None:
