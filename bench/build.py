@@ -380,10 +380,7 @@ def report(r: Results) -> str:
         row(
             f"stage: {name} (s)",
             lambda b, n=name: (
-                f"{b.stages[n].seconds:.2f}"
-                + (f" ({b.stages[n].reuse_text()} reused)" if b.stages[n].total else "")
-                if n in b.stages
-                else "-"
+                f"{b.stages[n].seconds:.2f}{b.stages[n].note()}" if n in b.stages else "-"
             ),
         )
     row("peak RSS summed over the tree", lambda b: gib(b.memory.rss))

@@ -96,7 +96,8 @@ TARGET_SIZE = 100_000
 VALIDATION_SIZE = 10_000
 STAGE_LINE = re.compile(
     r"^\s+(?P<stage>\S.*?)\s{2,}(?P<seconds>\d+(?:\.\d+)?) s"
-    r"(?: \((?P<reused>\d+)/(?P<total>\d+) reused\))?\s*$"
+    r"(?: \((?P<reused>\d+)/(?P<total>\d+) reused\))?"
+    r"(?: \(search facts: (?P<kept>\d+)/(?P<facts>\d+) kept\))?\s*$"
 )
 DUMP_STAGE = "dumps + describe + switch"
 VALIDATE_STAGE = "validate"
@@ -141,9 +142,18 @@ class Stage:
     seconds: float
     reused: int | None = None
     total: int | None = None
+    kept: int | None = None  # the answers stage: the search index's facts kept
+    facts: int | None = None
 
     def reuse_text(self) -> str:
         return "-" if self.total is None else f"{self.reused:,}/{self.total:,}"
+
+    def note(self) -> str:
+        """`` (N/M reused; search facts K/F kept)``, as much as the line says."""
+        said = [f"{self.reuse_text()} reused"] if self.total else []
+        if self.facts:
+            said.append(f"search facts {self.kept}/{self.facts} kept")
+        return f" ({'; '.join(said)})" if said else ""
 
 
 @dataclass
@@ -445,12 +455,11 @@ def parse_timings(output: str) -> dict[str, Stage]:
     for line in output.splitlines():
         m = STAGE_LINE.match(line)
         if m:
-            reused, total = m["reused"], m["total"]
-            stages[m["stage"]] = Stage(
-                float(m["seconds"]),
-                int(reused) if reused is not None else None,
-                int(total) if total is not None else None,
-            )
+            numbers = [
+                int(m[k]) if m[k] is not None else None
+                for k in ("reused", "total", "kept", "facts")
+            ]
+            stages[m["stage"]] = Stage(float(m["seconds"]), *numbers)
     return stages
 
 
