@@ -295,7 +295,7 @@ class _Job:
     variables: tuple[str, ...]  # the original projection, written in each row
     number: str | None  # the threshold column
     word: str | None  # the text column
-    # The predicates it reads, None for the whole graph (see _reads): parsed before the work
+    # The predicates it reads, None for the whole graph (see _job): parsed before the work
     # starts, see answer_graph.
     reads: frozenset[str] | None = None
     copy: _Copy | None = None  # where its rows are copied from

@@ -307,7 +307,7 @@ def missing_footprint(kept: KeptFacts | None) -> frozenset[str]:
 def _read(store: ox.Store | Loader, kept: KeptFacts | None = None) -> _Facts:
     """The facts of the graph in ``store``, each read from ``kept`` where it is kept and
     from the graph otherwise (and then kept there)."""
-    facts = _Facts(kept=0)
+    facts = _Facts()
     named: set[str] | None = None
     extra = ""
     together: dict[str, Pairs] = {}
