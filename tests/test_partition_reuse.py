@@ -76,6 +76,12 @@ def _edit(path: Path, change: Callable[[str], str]) -> None:
     path.write_text(changed, encoding="utf-8")
 
 
+def _add_alt_label(path: Path, subject: str, label: str) -> None:
+    """Append a skos:altLabel of ``subject`` (a path under the base IRI) to the record."""
+    alt = "<http://www.w3.org/2004/02/skos/core#altLabel>"
+    _edit(path, lambda t: t + f'\n<{subject}> {alt} "{label}"@en .\n')
+
+
 def _records(settings: Settings) -> list[Path]:
     return sorted(settings.project_dirs[0].glob("*.ttl"))
 
@@ -119,13 +125,7 @@ def test_a_changed_shared_description_makes_it_anew(
         for slug in set(re.findall(r"organisation:(\S+) [^.]*?skos:prefLabel", path.read_text())):
             described.setdefault(slug, []).append(path)
     slug, paths = next((s, p) for s, p in sorted(described.items()) if len(p) >= 2)
-    _edit(
-        paths[0],
-        lambda t: (
-            t + f"\n<id/organisation/{slug}> <http://www.w3.org/2004/02/skos/core#altLabel> "
-            '"Another name"@en .\n'
-        ),
-    )
+    _add_alt_label(paths[0], f"id/organisation/{slug}", "Another name")
     assert not _validate(settings, monkeypatch)
 
 
@@ -142,13 +142,7 @@ def test_a_record_describing_another_records_node_makes_it_anew(
     # A subject more: another record's project, which becomes shared (described by two
     # records), though the record points at nothing new.
     records = _records(settings)
-    _edit(
-        records[3],
-        lambda t: (
-            t + f"\n<id/project/{records[9].stem}> "
-            '<http://www.w3.org/2004/02/skos/core#altLabel> "Also known as"@en .\n'
-        ),
-    )
+    _add_alt_label(records[3], f"id/project/{records[9].stem}", "Also known as")
     assert not _validate(settings, monkeypatch)
 
 
