@@ -28,9 +28,10 @@ import functools
 import re
 
 from rdflib.plugins.sparql.algebra import translatePName, translatePrologue, traverse
-from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Literal, URIRef
+
+from projectgraph.sparql.rdflib_parser import parse_query
 
 # In a footprint: the answers depend on the order the triples were loaded in (the graph's
 # digests then include one of that order, under this name, which no predicate IRI has).
@@ -59,7 +60,7 @@ def footprint(query: str) -> frozenset[str] | None:
     answers (see the module's docstring). Kept per text: a rebuild asks twice of a query
     (may it be copied, what must the store hold), and a parse takes about 50 ms."""
     try:
-        parsed = parseQuery(query)
+        parsed = parse_query(query)
         prologue = translatePrologue(parsed[0], None)
         tree = traverse(parsed[1], visitPost=functools.partial(translatePName, prologue=prologue))
     except Exception:  # rdflib raises parser errors of several kinds; any means: not known

@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from rdflib import Graph
-from rdflib.plugins.sparql.processor import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Processor, Result
 from rdflib.term import Identifier
+
+from projectgraph.sparql.rdflib_parser import prepare_query
 
 
 class ValidationGraph(Graph):
@@ -48,7 +49,7 @@ class ValidationGraph(Graph):
             key = (query_object, base, repr(sorted(namespaces.items())))
             prepared = self._prepared.get(key)
             if prepared is None:
-                prepared = prepareQuery(query_object, initNs=namespaces, base=base)
+                prepared = prepare_query(query_object, initNs=namespaces, base=base)
                 self._prepared[key] = prepared
             query_object, initNs = prepared, namespaces
         return super().query(
