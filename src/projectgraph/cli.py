@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 import math
 import sys
 from collections.abc import Callable
@@ -39,6 +40,12 @@ from projectgraph.pipeline.current import ensure_build
 from projectgraph.pipeline.parallel import default_workers
 from projectgraph.pipeline.run import BuildRefused, build, display_stages, validate_sources
 from projectgraph.progress import name_process, progress
+from projectgraph.publish.releases import (
+    difference,
+    patch_text,
+    read_releases,
+    release_line,
+)
 from projectgraph.serve.local import (
     TABLE,
     QueryCommandError,
@@ -262,6 +269,10 @@ def build_command(
         f"built {manifest['build_id']}: {manifest['triples']} triples in {len(manifest['graphs'])} "  # type: ignore[arg-type]
         f"graphs -> {display_path(settings.dist_dir)}/ ({report.summary()})"
     )
+    if published.release is not None:
+        typer.echo(release_line(published.release))
+    if published.release_error:
+        typer.echo(f"warning: {published.release_error}", err=True)
     if timings:
         typer.echo(display_stages(result))
 
@@ -430,6 +441,43 @@ def publish_command(
     pointer = "pointer switched" if outcome.switched else "pointer unchanged"
     dropped = f"; dropped {', '.join(outcome.dropped)}" if outcome.dropped else ""
     typer.echo(f"published {served.build_id}: {done}; {pointer}{dropped}")
+
+
+@settings_command(app, "releases", flags=("dist_dir",), project=True, data_on_stdout=True)
+def releases_command(
+    settings: Settings,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Every release as JSON, with its totals and patch.")
+    ] = False,
+) -> None:
+    """List the releases of dist/: each published build that changed something, numbered,
+    dated, with what it changed and its patch (an RDF Patch in changes/)."""
+    known = read_releases(settings.dist_dir)
+    if as_json:
+        sys.stdout.write(json.dumps([r.to_json() for r in known], indent=2) + "\n")
+        return
+    if not known:
+        typer.echo(f"{display_path(settings.dist_dir)}: no releases yet (projectgraph build)")
+    for release in known:
+        patch = release.patch
+        where = f"  {patch['file']} ({patch['bytes']} bytes)" if patch else ""
+        typer.echo(f"{release.build_id}  {release_line(release)}{where}")
+
+
+@settings_command(app, "diff", flags=("dist_dir",), project=True, data_on_stdout=True)
+def diff_command(
+    settings: Settings,
+    start: Annotated[int, typer.Argument(help="The release to start from (a number).")],
+    end: Annotated[int, typer.Argument(help="The release to arrive at (a number).")],
+) -> None:
+    """Print the RDF Patch from release START to release END (either way round): the quads to
+    remove and to add, the kept patches between them composed."""
+    removed, added = difference(settings.dist_dir, start, end)
+    out = sys.stdout.buffer
+    out.write(f'H note "from release {start} to release {end}" .\n'.encode())
+    out.writelines(patch_text(removed, added))
+    out.flush()
+    typer.echo(f"{len(removed)} quads removed, {len(added)} added", err=True)
 
 
 @settings_command(app, "query", flags=("dist_dir",), project=True, data_on_stdout=True)

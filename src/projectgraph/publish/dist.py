@@ -22,6 +22,7 @@ from projectgraph.files import FileDigests, exclusive_lock, in_use
 KEEP_BUILDS = 3  # the current build and the two before it; builds a server pins are kept too
 BUILD_ID = re.compile(r"^[0-9a-f]{16}$")
 DIGESTS_FILE = "digests.sqlite"  # the sources' SHA-256, by their stat signature
+MANIFEST = "build.json"  # in every build folder: what the build holds
 
 
 def builds_dir(dist: Path) -> Path:
@@ -41,12 +42,18 @@ def current_build(dist: Path) -> Path | None:
     return dist.resolve() if dist.exists() else None
 
 
-def publish_atomically(dist: Path, write: Callable[[Path], str]) -> Path:
-    """Run ``write(folder)`` (which returns the build id) and make its folder the new ``dist``.
+def publish_atomically(
+    dist: Path,
+    write: Callable[[Path], str],
+    switched: Callable[[Path | None, Path], None] | None = None,
+) -> Path:
+    """Run ``write(folder)`` (which returns the build id) and make its folder the new ``dist``;
+    then ``switched(previous, final)`` (the build folders ``dist`` pointed to before and
+    after), still under the builds' lock, before older builds are pruned.
 
     Returns the published build folder. If ``write`` fails, nothing visible changes.
     """
-    if dist.exists() and not dist.is_symlink() and not (dist / "build.json").is_file():
+    if dist.exists() and not dist.is_symlink() and not (dist / MANIFEST).is_file():
         raise ProjectGraphError(
             f"{dist} exists and is not a projectgraph build: refusing to replace it "
             "(remove it, or publish to another --dist)"
@@ -57,6 +64,7 @@ def publish_atomically(dist: Path, write: Callable[[Path], str]) -> Path:
         _remove_stale_temporaries(builds)
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=builds))
         tmp.chmod(0o755)  # mkdtemp makes it private; a published build is for everyone to read
+        previous = current_build(dist) if dist.is_symlink() else None
         try:
             build_id = write(tmp)
             _sync_tree(tmp)
@@ -69,6 +77,8 @@ def publish_atomically(dist: Path, write: Callable[[Path], str]) -> Path:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        if switched is not None:
+            switched(previous, final)
         _prune(builds, keep=final)
     return final
 

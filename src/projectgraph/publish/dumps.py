@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from projectgraph.publish.parts import Part
 
 
+NQUADS_DUMP = "projectgraph.nq"  # the dataset, one named graph per source: what releases diff
+
+
 @dataclass(frozen=True)
 class DumpFormat:
     """One published serialisation of the graph."""
@@ -55,7 +58,7 @@ DUMP_FORMATS: tuple[DumpFormat, ...] = (
     ),
     DumpFormat(
         "nquads",
-        "projectgraph.nq",
+        NQUADS_DUMP,
         "application/n-quads",
         "RDF_N_QUADS",
         "N-Quads, one named graph per source file",

@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from projectgraph import __version__
 from projectgraph.build.assemble import triple_key
@@ -17,9 +18,10 @@ from projectgraph.build.prepare import Prepared, graph_digest
 from projectgraph.build.sources import Source, shape_sources
 from projectgraph.files import read_sha256
 from projectgraph.publish.answers import ANSWERS, Written, write_answers
-from projectgraph.publish.dist import publish_atomically
+from projectgraph.publish.dist import MANIFEST, publish_atomically
 from projectgraph.publish.dumps import write_dumps, write_file
 from projectgraph.publish.parts import Part, StatsTotal
+from projectgraph.publish.releases import Release, ReleaseError, record_release
 from projectgraph.publish.void import describe
 from projectgraph.rdf.serialize import turtle, used_prefixes
 from projectgraph.rdf.vocab import DESCRIPTION_PREFIXES
@@ -29,7 +31,6 @@ from projectgraph.validate.report import Report
 
 # Bump when what a build writes changes, so servers rebuild a dist made by older code.
 OUTPUT_LAYOUT = 5  # 3: answers.sqlite; 4: with the search index; 5: answers layout 3
-MANIFEST = "build.json"
 CHECKSUMS = "SHA256SUMS"
 CONTEXT = "context.jsonld"
 VOID_FILE = "void.ttl"
@@ -42,6 +43,8 @@ class Published:
     build_id: str
     folder: Path
     manifest: dict[str, object]
+    release: Release | None = None  # None: the same build as the last release
+    release_error: str = ""  # why the build was published but not recorded as a release
 
 
 def read_manifest(dist: Path) -> dict[str, object] | None:
@@ -195,5 +198,17 @@ def publish(
         )
         return str(manifest["build_id"])
 
-    folder = publish_atomically(settings.dist_dir, write)
-    return Published(build_id=str(manifest["build_id"]), folder=folder, manifest=manifest)
+    recorded: dict[str, Any] = {}
+
+    def release(previous: Path | None, final: Path) -> None:
+        # The build is live by now: a release that cannot be recorded is said, not fatal (the
+        # next build records this one late).
+        try:
+            recorded["release"] = record_release(settings.dist_dir, previous, final, manifest)
+        except (ReleaseError, OSError) as e:
+            recorded["release_error"] = f"not recorded as a release: {e}"
+
+    folder = publish_atomically(settings.dist_dir, write, release)
+    return Published(
+        build_id=str(manifest["build_id"]), folder=folder, manifest=manifest, **recorded
+    )
