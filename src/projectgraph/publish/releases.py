@@ -91,9 +91,20 @@ def releases_dir(dist: Path) -> Path:
     return builds_dir(dist) / FOLDER
 
 
+def releases_beside(build: Path) -> Path:
+    """Where the releases are kept of the build folder ``build`` (one of the builds behind a
+    ``dist`` link; a build copied elsewhere has none there)."""
+    return build.parent / FOLDER
+
+
 def read_releases(dist: Path) -> list[Release]:
     """Every release of ``dist``, oldest first (none before the first build)."""
-    path = releases_dir(dist) / INDEX
+    return releases_in(releases_dir(dist))
+
+
+def releases_in(folder: Path) -> list[Release]:
+    """Every release kept in the releases folder ``folder``, oldest first."""
+    path = folder / INDEX
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -104,8 +115,14 @@ def read_releases(dist: Path) -> list[Release]:
 
 
 def release_summary(dist: Path, number: int) -> dict[str, Any]:
-    """Release ``number`` with its summary per named graph (``<n>.json``)."""
-    path = releases_dir(dist) / f"{number}.json"
+    """Release ``number`` of ``dist`` with its summary per named graph (``<n>.json``)."""
+    return summary_in(releases_dir(dist), number)
+
+
+def summary_in(folder: Path, number: int) -> dict[str, Any]:
+    """Release ``number`` with its summary per named graph, from the releases folder
+    ``folder``."""
+    path = folder / f"{number}.json"
     try:
         return dict(json.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from projectgraph.web.document_routes import add_document_route
+from projectgraph.web.harvest.changes import Changes
 from projectgraph.web.harvest.dataset import Harvest
 
 
@@ -18,9 +19,23 @@ def home_router(harvest: Harvest) -> APIRouter:
     return router
 
 
-def harvest_router(harvest: Harvest) -> APIRouter:
-    """VoID, the catalogue, the dumps and context, the sitemap and robots.txt."""
+def harvest_router(harvest: Harvest, changes: Changes) -> APIRouter:
+    """VoID, the catalogue, the dumps and context, the releases and their patches, the
+    sitemap and robots.txt."""
     router = APIRouter()
+    add_document_route(
+        router, "/changes.atom", changes.feed_atom, "The releases, newest first (Atom)"
+    )
+    add_document_route(
+        router, "/changes.json", changes.feed_json, "The releases, newest first (JSON)"
+    )
+    add_document_route(
+        router,
+        "/dumps/changes/{number:int}.rdfp.gz",
+        changes.patch,
+        "A release's RDF Patch from the release before (gzip)",
+        examples={"number": "2"},
+    )
     add_document_route(router, "/.well-known/void", harvest.void, "VoID and DCAT-AP description")
     add_document_route(router, "/catalog", harvest.catalog, "The DCAT-AP catalogue page")
     add_document_route(

@@ -1,0 +1,126 @@
+"""The releases over HTTP: /changes.atom valid against RFC 4287's RELAX NG schema, /changes.json,
+the patches under /dumps/changes/, conditional GET, and a build published but not yet served
+kept out of the feed. A real server on 127.0.0.1 over real builds of a synthetic set."""
+
+from __future__ import annotations
+
+import hashlib
+import signal
+from pathlib import Path
+
+import httpx
+import pytest
+import rnc2rng  # type: ignore[import-untyped]
+from lxml import etree
+
+from projectgraph.pipeline.run import build
+from projectgraph.publish.releases import read_releases
+from projectgraph.settings import Settings, load_settings
+from projectgraph.synth.generate import synthesize
+from tests.conftest import REPO
+from tests.server import Server, new_build_after, start_server
+
+ATOM_SCHEMA = Path(__file__).parent / "data" / "atom" / "atom.rnc"
+A = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture(scope="module")
+def atom_schema() -> etree.RelaxNG:
+    """RFC 4287's schema (Appendix B), converted from its compact syntax by rnc2rng. rnc2rng
+    declares the empty ``local`` prefix of ``namespace local = ""`` as ``xmlns:local=""``,
+    which XML 1.0 namespaces forbid; the declaration names nothing in the grammar."""
+    rng = rnc2rng.dumps(rnc2rng.load(str(ATOM_SCHEMA))).replace('xmlns:local=""', "")
+    return etree.RelaxNG(etree.fromstring(rng.encode()))
+
+
+def _edit(settings: Settings, n: int, word: str) -> None:
+    record = sorted(settings.project_dirs[0].glob("*.ttl"))[n]
+    text = record.read_text(encoding="utf-8")
+    record.write_text(text.replace('eurio:title "', f'eurio:title "{word} ', 1), encoding="utf-8")
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> tuple[Settings, Server]:
+    """Two releases of 20 synthetic records (one title edited), served as built."""
+    synthesize(tmp_path / "records", 20, 4, load_settings(REPO), workers=1)
+    settings = load_settings(
+        REPO, {"project_dirs": (tmp_path / "records",), "dist_dir": tmp_path / "dist"}
+    )
+    build(settings, quiet=True, workers=1)
+    _edit(settings, 3, "Renamed:")
+    build(settings, quiet=True, workers=1)
+    server = start_server(tmp_path, "--no-build")
+    yield settings, server
+    server.stop()
+
+
+def test_the_feed_is_valid_atom_and_links_each_release_to_its_patch(
+    served: tuple[Settings, Server], atom_schema: etree.RelaxNG
+) -> None:
+    settings, server = served
+    response = httpx.get(server.url + "/changes.atom")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/atom+xml; charset=utf-8"
+    feed = etree.fromstring(response.content)
+    assert atom_schema.validate(feed), atom_schema.error_log
+    # The schema's two Schematron rules, which RELAX NG does not check.
+    assert feed.find(f"{A}author/{A}name") is not None
+    entries = feed.findall(f"{A}entry")
+    assert all(e.find(f"{A}content") is not None for e in entries)
+
+    latest, first = entries
+    assert latest.findtext(f"{A}title") == "Release 2" and first.findtext(f"{A}title") == "Release 1"
+    releases = read_releases(settings.dist_dir)
+    assert latest.findtext(f"{A}id") == f"urn:projectgraph:build:{releases[1].build_id}"
+    assert feed.findtext(f"{A}updated") == releases[1].issued
+    (enclosure,) = latest.findall(f"{A}link[@rel='enclosure']")
+    assert enclosure.get("href") == server.url + "/dumps/changes/2.rdfp.gz"
+    assert enclosure.get("type") == "application/rdf-patch"
+    (related,) = latest.findall(f"{A}link[@rel='related']")
+    project = related.get("href")
+    assert project is not None and project.startswith(server.url + "/page/project/")
+    assert httpx.get(project).status_code == 200
+    assert first.findall(f"{A}link[@rel='enclosure']") == []
+
+    patch = httpx.get(enclosure.get("href", ""))
+    assert patch.status_code == 200 and patch.headers["content-type"] == "application/gzip"
+    assert releases[1].patch is not None
+    assert hashlib.sha256(patch.content).hexdigest() == releases[1].patch["sha256"]
+    assert int(enclosure.get("length", "0")) == len(patch.content)
+    for missing in ("/dumps/changes/1.rdfp.gz", "/dumps/changes/3.rdfp.gz"):
+        assert httpx.get(server.url + missing).status_code == 404
+
+
+def test_the_json_feed_and_conditional_requests(served: tuple[Settings, Server]) -> None:
+    _, server = served
+    listed = httpx.get(server.url + "/changes.json")
+    assert listed.status_code == 200
+    body = listed.json()
+    assert body["releases"] == 2 and [e["release"] for e in body["entries"]] == [2, 1]
+    (changed,) = body["entries"][0]["changed"]["projects"]
+    assert changed["iri"].startswith("https://w3id.org/projectgraph/id/project/")
+    assert body["entries"][0]["totals"]["triples"] == {"added": 1, "removed": 1}
+    for path in ("/changes.json", "/changes.atom", "/dumps/changes/2.rdfp.gz"):
+        first = httpx.get(server.url + path)
+        again = httpx.get(server.url + path, headers={"If-None-Match": first.headers["etag"]})
+        assert again.status_code == 304, path
+
+
+def test_a_release_is_listed_once_the_server_serves_it(
+    served: tuple[Settings, Server], atom_schema: etree.RelaxNG
+) -> None:
+    settings, server = served
+    before = httpx.get(server.url + "/changes.json").json()
+    _edit(settings, 6, "Again:")
+    third = build(settings, quiet=True, workers=1).published
+    assert third.release is not None and third.release.number == 3
+    # Published, not served yet: the feed is the served build's.
+    assert httpx.get(server.url + "/changes.json").json() == before
+    assert httpx.get(server.url + "/dumps/changes/3.rdfp.gz").status_code == 404
+    old_id = httpx.get(server.url + "/health").json()["build_id"]
+    server.process.send_signal(signal.SIGHUP)
+    assert new_build_after(server, old_id) == third.build_id
+    after = httpx.get(server.url + "/changes.json").json()
+    assert [e["release"] for e in after["entries"]] == [3, 2, 1]
+    assert httpx.get(server.url + "/dumps/changes/3.rdfp.gz").status_code == 200
+    assert atom_schema.validate(etree.fromstring(httpx.get(server.url + "/changes.atom").content))
