@@ -6,22 +6,27 @@ from __future__ import annotations
 
 import hashlib
 import signal
+from collections import Counter
 from pathlib import Path
 
 import httpx
 import pytest
+import rdflib
 import rnc2rng  # type: ignore[import-untyped]
 from lxml import etree
 
 from projectgraph.pipeline.run import build
 from projectgraph.publish.releases import read_releases
+from projectgraph.publish.void import dataset_iri
 from projectgraph.settings import Settings, load_settings
 from projectgraph.synth.generate import synthesize
 from tests.conftest import REPO
 from tests.server import Server, new_build_after, start_server
+from tests.test_dcat_ap import DCAT, DCT, violations
 
 ATOM_SCHEMA = Path(__file__).parent / "data" / "atom" / "atom.rnc"
 A = "{http://www.w3.org/2005/Atom}"
+ADMS = rdflib.Namespace("http://www.w3.org/ns/adms#")
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +74,9 @@ def test_the_feed_is_valid_atom_and_links_each_release_to_its_patch(
     assert all(e.find(f"{A}content") is not None for e in entries)
 
     latest, first = entries
-    assert latest.findtext(f"{A}title") == "Release 2" and first.findtext(f"{A}title") == "Release 1"
+    assert (
+        latest.findtext(f"{A}title") == "Release 2" and first.findtext(f"{A}title") == "Release 1"
+    )
     releases = read_releases(settings.dist_dir)
     assert latest.findtext(f"{A}id") == f"urn:projectgraph:build:{releases[1].build_id}"
     assert feed.findtext(f"{A}updated") == releases[1].issued
@@ -124,3 +131,29 @@ def test_a_release_is_listed_once_the_server_serves_it(
     assert [e["release"] for e in after["entries"]] == [3, 2, 1]
     assert httpx.get(server.url + "/dumps/changes/3.rdfp.gz").status_code == 200
     assert atom_schema.validate(etree.fromstring(httpx.get(server.url + "/changes.atom").content))
+
+
+def test_the_catalogue_describes_each_release_as_a_version_and_passes_dcat_ap(
+    served: tuple[Settings, Server],
+) -> None:
+    settings, server = served
+    response = httpx.get(server.url + "/.well-known/void", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    graph = rdflib.Graph().parse(data=response.text, format="turtle")
+    assert violations(graph) == Counter()
+    dataset = rdflib.URIRef(dataset_iri(settings))
+    first, second = (rdflib.URIRef(f"{dataset}#release-{n}") for n in (1, 2))
+    releases = read_releases(settings.dist_dir)
+    assert set(graph.objects(dataset, DCAT.hasVersion)) == {first, second}
+    assert graph.value(dataset, DCAT.version) == rdflib.Literal("2")
+    assert str(graph.value(dataset, DCT.modified)) == releases[1].issued
+    assert graph.value(second, DCAT.isVersionOf) == dataset
+    assert graph.value(second, DCAT.previousVersion) == first
+    assert graph.value(first, DCAT.previousVersion) is None
+    assert str(graph.value(second, DCT.identifier)) == releases[1].build_id
+    assert "1 graph changed" in str(graph.value(second, ADMS.versionNotes))
+    (patch,) = graph.objects(second, DCAT.distribution)
+    assert str(graph.value(patch, DCAT.downloadURL)).endswith("/dumps/changes/2.rdfp.gz")
+    assert releases[1].patch is not None
+    assert int(graph.value(patch, DCAT.byteSize)) == releases[1].patch["bytes"]
+    assert list(graph.objects(first, DCAT.distribution)) == []

@@ -14,6 +14,7 @@ import pyoxigraph as ox
 from projectgraph.build.sources import Source
 from projectgraph.publish.dumps import DUMP_FORMATS, WrittenFile
 from projectgraph.publish.parts import Stats
+from projectgraph.publish.releases import Release, release_line
 from projectgraph.rdf.formats import w3c_format
 from projectgraph.rdf.vocab import (
     DCAT,
@@ -320,3 +321,77 @@ def _coverage(d: _Triples, dataset: ox.NamedNode, stats: Stats) -> None:
         d.add(period, DCAT.endDate, ox.Literal(stats.end, datatype=date))
     for country in sorted(stats.countries):
         d.add(dataset, DCT.spatial, ox.NamedNode(country))
+
+
+ADMS = "http://www.w3.org/ns/adms#"
+RDF_PATCH = "https://afs.github.io/rdf-patch/"  # what a release's patch conforms to
+
+
+def describe_releases(settings: Settings, releases: Sequence[Release]) -> list[ox.Triple]:
+    """The dataset's versions the DCAT 3 way, one per release (``releases``, oldest first;
+    the last is the one served): each a ``dcat:Dataset`` that ``dcat:isVersionOf`` the
+    dataset, with its number, date, notes and ``dcat:previousVersion``, and its RDF Patch from
+    the release before as a distribution. Not in the build's own VoID (a build's bytes do not
+    depend on when or after what it was published): added where the catalogue is served."""
+    if not releases:
+        return []
+    info = settings.dataset
+    d = _Triples()
+    dataset = ox.NamedNode(dataset_iri(settings))
+    licence = ox.NamedNode(info.licence)
+    issued = ox.NamedNode(str(XSD.dateTime))
+    latest = releases[-1]
+    d.add(dataset, DCAT.version, ox.Literal(str(latest.number)))
+    d.add(dataset, DCT.modified, ox.Literal(latest.issued, datatype=issued))
+    d.add(dataset, ADMS + "versionNotes", ox.Literal(release_line(latest), language="en"))
+    for release in releases:
+        version = ox.NamedNode(f"{dataset.value}#release-{release.number}")
+        d.add(dataset, DCAT.hasVersion, version)
+        d.add(version, RDF.type, DCAT.Dataset)
+        d.add(version, DCAT.isVersionOf, dataset)
+        d.add(
+            version, DCT.title, ox.Literal(f"{info.title}, release {release.number}", language="en")
+        )
+        d.add(version, DCT.description, ox.Literal(release_line(release), language="en"))
+        d.add(version, ADMS + "versionNotes", ox.Literal(release_line(release), language="en"))
+        d.add(version, DCAT.version, ox.Literal(str(release.number)))
+        d.add(version, DCT.identifier, ox.Literal(release.build_id))
+        d.add(version, DCT.issued, ox.Literal(release.issued, datatype=issued))
+        d.add(version, DCT.publisher, ox.NamedNode(mint(settings.base_iri, "agent", "publisher")))
+        d.add(version, DCT.license, licence)
+        if release.previous is not None:
+            d.add(
+                version,
+                DCAT.previousVersion,
+                ox.NamedNode(f"{dataset.value}#release-{release.previous}"),
+            )
+        if release.patch is None:
+            continue
+        patch = ox.NamedNode(f"{dataset.value}#release-{release.number}-patch")
+        url = ox.NamedNode(dump_url(settings, f"changes/{release.number}.rdfp.gz"))
+        d.add(version, DCAT.distribution, patch)
+        d.add(patch, RDF.type, DCAT.Distribution)
+        d.add(
+            patch,
+            DCT.title,
+            ox.Literal(
+                f"RDF Patch from release {release.previous} to {release.number}", language="en"
+            ),
+        )
+        d.add(
+            patch,
+            DCT.description,
+            ox.Literal(
+                "The quads of the named graphs this release removed (D) and added (A), gzipped.",
+                language="en",
+            ),
+        )
+        d.add(patch, DCAT.accessURL, url)
+        d.add(patch, DCAT.downloadURL, url)
+        d.add(patch, DCT.conformsTo, ox.NamedNode(RDF_PATCH))
+        d.add(patch, DCAT.compressFormat, ox.NamedNode(IANA_MEDIA_TYPES + "application/gzip"))
+        d.add(patch, DCATAP + "availability", ox.NamedNode(STABLE))
+        d.add(patch, DCT.license, licence)
+        d.add(patch, DCAT.byteSize, _integer(release.patch["bytes"], XSD.nonNegativeInteger))
+        _checksum(d, patch, release.patch["sha256"])
+    return _typed(d.triples)

@@ -22,7 +22,6 @@ from projectgraph.store.loading import ServedBuild
 from projectgraph.store.pool import WorkerPool
 from projectgraph.web.api.operations import NamedQueryApi
 from projectgraph.web.api.routes import api_router
-from projectgraph.web.harvest.changes import Changes
 from projectgraph.web.harvest.dataset import Harvest
 from projectgraph.web.harvest.routes import harvest_router, home_router
 from projectgraph.web.health import health_router
@@ -87,7 +86,7 @@ def create_app(
     app.include_router(home_router(harvest))
     app.include_router(linked_data_router(site))
     app.include_router(search_router(Search(site, SearchIndex.open(build.folder), no_index(build))))
-    app.include_router(harvest_router(harvest, Changes(site)))
+    app.include_router(harvest_router(harvest))
     app.include_router(health_router(engine, build, api, metrics))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     add_middleware(app, settings, metrics)

@@ -98,6 +98,14 @@ class Changes:
         self._kept = _Kept(state, releases, changed, digest)
         return self._kept
 
+    def served(self) -> list[Release]:
+        """The releases up to the one the server serves, oldest first."""
+        return self._served(self._read())
+
+    def state(self) -> str:
+        """What the releases served are at: part of the ETag of what describes them."""
+        return self._read().digest
+
     def _served(self, kept: _Kept) -> list[Release]:
         """The releases up to the one the server serves: a build published since is listed
         once the server switches to it (SIGHUP, ``projectgraph reload``)."""

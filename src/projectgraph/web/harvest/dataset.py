@@ -19,13 +19,15 @@ import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from projectgraph.publish.void import dataset_iri
+from projectgraph.publish.releases import ReleaseError
+from projectgraph.publish.void import dataset_iri, describe_releases
 from projectgraph.rdf.conneg import negotiate
 from projectgraph.rdf.vocab import DCAT, DCT, EURIO, FOAF, ORG, PG, SCHEMA, VOID
 from projectgraph.web.api.result_cache import CachedResponse
 from projectgraph.web.caching import cached, etag, kept, not_modified
 from projectgraph.web.errors import error_response
 from projectgraph.web.figures import panels
+from projectgraph.web.harvest.changes import Changes
 from projectgraph.web.linked_data.schema_org import dataset, script_json
 from projectgraph.web.linked_data.site import BROWSE, Site, representation
 from projectgraph.web.linked_data.urls import DATA_FORMATS, Urls
@@ -60,6 +62,7 @@ class Harvest:
 
     def __init__(self, site: Site) -> None:
         self.site = site
+        self.changes = Changes(site)
         self._counts: dict[str, int] | None = None
         self._sitemap: list[str] | None = None
 
@@ -77,7 +80,17 @@ class Harvest:
             ox.Triple(dataset_node, ox.NamedNode(str(DCAT.landingPage)), ox.NamedNode(canonical)),
             ox.Triple(ox.NamedNode(canonical), _TYPE, ox.NamedNode(str(FOAF.Document))),
         ]
-        return self.site.metadata + extra
+        try:
+            versions = describe_releases(self.site.settings, self.changes.served())
+        except ReleaseError:  # unreadable releases: the catalogue without its versions
+            versions = []
+        return self.site.metadata + extra + versions
+
+    def _releases(self) -> str:
+        try:
+            return self.changes.state()
+        except ReleaseError:
+            return ""
 
     async def void(self, request: Request) -> Response:
         """VoID (RDF by Accept, Turtle by default: harvesters ask for */*)."""
@@ -89,7 +102,7 @@ class Harvest:
             )
         fmt = next(f for f in DATA_FORMATS.values() if chosen in f.media_types)
         body = self.site.serialize(self.description(request), fmt)
-        tag = etag(self.site.build.build_id, "void", fmt.key)
+        tag = etag(self.site.build.build_id, "void", fmt.key, self._releases())
         return cached(request, body, fmt.content_type(), tag, {"Vary": "Accept"})
 
     async def catalog(self, request: Request) -> Response:
@@ -109,7 +122,7 @@ class Harvest:
             files=self.files(),
             **self.site.page_context(request, urls),
         )
-        tag = etag(self.site.build.build_id, "catalog", urls.base.public)
+        tag = etag(self.site.build.build_id, "catalog", urls.base.public, self._releases())
         return cached(request, html, "text/html; charset=utf-8", tag, {"Vary": "Accept"})
 
     def dataset_jsonld(self, d: Description) -> dict[str, object]:

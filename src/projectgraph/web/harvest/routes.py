@@ -6,7 +6,6 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from projectgraph.web.document_routes import add_document_route
-from projectgraph.web.harvest.changes import Changes
 from projectgraph.web.harvest.dataset import Harvest
 
 
@@ -19,10 +18,11 @@ def home_router(harvest: Harvest) -> APIRouter:
     return router
 
 
-def harvest_router(harvest: Harvest, changes: Changes) -> APIRouter:
+def harvest_router(harvest: Harvest) -> APIRouter:
     """VoID, the catalogue, the dumps and context, the releases and their patches, the
     sitemap and robots.txt."""
     router = APIRouter()
+    changes = harvest.changes
     add_document_route(
         router, "/changes.atom", changes.feed_atom, "The releases, newest first (Atom)"
     )
