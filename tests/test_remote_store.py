@@ -121,6 +121,9 @@ def test_publish_is_atomic_for_readers_and_idempotent(
         for thread in readers:
             thread.join()
     assert second.returncode == 0, second.stdout + second.stderr
+    # Each set's first build, in its own project's dist: release 1 of each.
+    assert "pointer switched (release 1)" in first.stdout, first.stdout
+    assert "pointer switched (release 1)" in second.stdout, second.stdout
     manifest = manifest_of(large)
     second_triples = manifest["triples"]
     assert isinstance(second_triples, int) and isinstance(first_triples, int)
@@ -137,6 +140,7 @@ def test_publish_is_atomic_for_readers_and_idempotent(
     state = read_state(store, GRAPH)
     version = version_graph(GRAPH, str(manifest["build_id"]))
     assert state.current == version
+    assert state.versions[version].release == "1"  # dcat:version, beside dct:identifier
     assert [v.build_id for v in state.versions.values()].count(manifest["build_id"]) == 1
     assert store.count(version) == second_triples
     graphs = store.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")

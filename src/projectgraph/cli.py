@@ -439,6 +439,8 @@ def publish_command(
     else:
         done = f"{outcome.version} was already complete ({outcome.triples} triples)"
     pointer = "pointer switched" if outcome.switched else "pointer unchanged"
+    if outcome.release is not None:
+        pointer += f" (release {outcome.release})"
     dropped = f"; dropped {', '.join(outcome.dropped)}" if outcome.dropped else ""
     typer.echo(f"published {served.build_id}: {done}; {pointer}{dropped}")
 

@@ -7,7 +7,8 @@ Layout in the store, for the dataset graph ``G`` (``--graph``, default ``<base>/
   site asks for by name; the other per-source graphs are in the dumps);
 - ``G`` itself, a small graph holding the pointer ``<G> dct:hasVersion <G/build/<id>>`` and,
   for every complete version, ``dct:identifier`` (the build id), ``void:triples`` and
-  ``dct:issued``.
+  ``dct:issued``, and for a build recorded as a release (:mod:`projectgraph.publish.releases`)
+  its number (``dcat:version``) and notes (``adms:versionNotes``).
 
 A build is loaded into its own version graph, which no reader is pointed at; its triple count
 is checked against the build's manifest; then one update moves the pointer. Readers that
@@ -32,6 +33,13 @@ from projectgraph.errors import ProjectGraphError
 from projectgraph.files import in_use
 from projectgraph.progress import progress
 from projectgraph.publish.dist import BUILD_ID
+from projectgraph.publish.releases import (
+    Release,
+    ReleaseError,
+    release_line,
+    releases_beside,
+    releases_in,
+)
 from projectgraph.store.client import (
     SparqlStore,
     StoreError,
@@ -42,6 +50,8 @@ from projectgraph.store.embedded import MERGED_DUMP
 from projectgraph.store.loading import DUMP, ServedBuild
 
 DCT = "http://purl.org/dc/terms/"
+DCAT_VERSION = "http://www.w3.org/ns/dcat#version"
+VERSION_NOTES = "http://www.w3.org/ns/adms#versionNotes"
 VOID_TRIPLES = "http://rdfs.org/ns/void#triples"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 CHUNK_TRIPLES = 20_000  # triples per Graph Store request: a few MB
@@ -63,6 +73,7 @@ class Version:
     build_id: str
     triples: int
     issued: str
+    release: str = ""  # the release the build was published as (dcat:version), if known
 
 
 @dataclass(frozen=True)
@@ -83,20 +94,24 @@ class Outcome:
     switched: bool  # False: the pointer already pointed at it
     dropped: tuple[str, ...]
     seconds: float
+    release: int | None = None  # the release of the build published (None: not recorded)
 
 
 def read_state(store: SparqlStore, graph: str) -> State:
     """The pointer and the recorded versions of dataset ``graph``."""
     rows = store.select(
-        f"""SELECT ?current ?v ?id ?n ?issued WHERE {{ GRAPH <{graph}> {{
+        f"""SELECT ?current ?v ?id ?n ?issued ?release WHERE {{ GRAPH <{graph}> {{
           {{ <{graph}> <{DCT}hasVersion> ?current }}
           UNION {{ ?v <{DCT}identifier> ?id ; <{VOID_TRIPLES}> ?n .
-                   OPTIONAL {{ ?v <{DCT}issued> ?issued }} }}
+                   OPTIONAL {{ ?v <{DCT}issued> ?issued }}
+                   OPTIONAL {{ ?v <{DCAT_VERSION}> ?release }} }}
         }} }}"""
     )
     current = next((r["current"] for r in rows if "current" in r), None)
     versions = {
-        r["v"]: Version(r["v"], r["id"], int(r["n"]), r.get("issued", "")) for r in rows if "v" in r
+        r["v"]: Version(r["v"], r["id"], int(r["n"]), r.get("issued", ""), r.get("release", ""))
+        for r in rows
+        if "v" in r
     }
     return State(current, versions)
 
@@ -143,6 +158,19 @@ def publish_build(
               <{DCT}issued> "{started.strftime("%Y-%m-%dT%H:%M:%SZ")}"^^<{XSD}dateTime> }} }}"""
         )
         loaded = True
+    release = _release_of(build)
+    if release is not None and (
+        loaded or recorded is None or recorded.release != str(release.number)
+    ):
+        # Which release the version is, with its notes: what a reader of the pointer graph
+        # sees (the same statements as the catalogue's DCAT versions).
+        store.update(
+            f"""DELETE WHERE {{ GRAPH <{graph}> {{ <{version}> <{DCAT_VERSION}> ?n }} }};
+            DELETE WHERE {{ GRAPH <{graph}> {{ <{version}> <{VERSION_NOTES}> ?notes }} }};
+            INSERT DATA {{ GRAPH <{graph}> {{
+              <{version}> <{DCAT_VERSION}> {_string(str(release.number))} ;
+              <{VERSION_NOTES}> {_string(release_line(release))} }} }}"""
+        )
     switched = state.current != version
     if switched:
         # One request, which the store runs as one transaction: readers see the old pointer
@@ -161,7 +189,18 @@ def publish_build(
     }
     dropped = _prune(store, graph, read_state(store, graph), keep, served_here)
     seconds = (datetime.datetime.now(datetime.UTC) - started).total_seconds()
-    return Outcome(version, expected, loaded, switched, dropped, seconds)
+    number = None if release is None else release.number
+    return Outcome(version, expected, loaded, switched, dropped, seconds, number)
+
+
+def _release_of(build: ServedBuild) -> Release | None:
+    """The last release recorded of ``build`` beside it (None for a build copied from
+    elsewhere, or not recorded)."""
+    try:
+        known = releases_in(releases_beside(build.folder))
+    except ReleaseError:
+        return None
+    return next((r for r in reversed(known) if r.build_id == build.build_id), None)
 
 
 def _load(
