@@ -5,11 +5,16 @@ kept out of the feed. A real server on 127.0.0.1 over real builds of a synthetic
 from __future__ import annotations
 
 import hashlib
+import re
 import signal
+import time
 from collections import Counter
+from datetime import datetime
+from email.utils import format_datetime
 from pathlib import Path
 
 import httpx
+import pyoxigraph as ox
 import pytest
 import rdflib
 import rnc2rng  # type: ignore[import-untyped]
@@ -23,6 +28,7 @@ from projectgraph.synth.generate import synthesize
 from tests.conftest import REPO
 from tests.server import Server, new_build_after, start_server
 from tests.test_dcat_ap import DCAT, DCT, violations
+from tests.test_releases import RENAMED, _describers, _rename
 
 ATOM_SCHEMA = Path(__file__).parent / "data" / "atom" / "atom.rnc"
 A = "{http://www.w3.org/2005/Atom}"
@@ -157,3 +163,73 @@ def test_the_catalogue_describes_each_release_as_a_version_and_passes_dcat_ap(
     assert releases[1].patch is not None
     assert int(graph.value(patch, DCAT.byteSize)) == releases[1].patch["bytes"]
     assert list(graph.objects(first, DCAT.distribution)) == []
+
+
+def test_a_memento_of_the_second_release_has_the_organisation_s_old_name(
+    served: tuple[Settings, Server],
+) -> None:
+    settings, server = served
+    slug = sorted((s, r) for s, r in _describers(settings).items() if len(r) >= 2)[0][0]
+    iri = f"https://w3id.org/projectgraph/id/organisation/{slug}"
+    data = f"/data/organisation/{slug}.ttl"
+    old = _name(httpx.get(server.url + data).text, iri)
+    time.sleep(1.1)  # releases are dated to the second
+    describing = _rename(settings, slug)
+    third = build(settings, quiet=True, workers=1).published
+    assert third.release is not None and third.release.number == 3
+    old_id = httpx.get(server.url + "/health").json()["build_id"]
+    server.process.send_signal(signal.SIGHUP)
+    assert new_build_after(server, old_id) == third.build_id
+    releases = read_releases(settings.dist_dir)
+
+    now = httpx.get(server.url + data)
+    assert _name(now.text, iri) == RENAMED
+    links = now.headers["link"]
+    for rel in ("timegate", "timemap", "version-history"):
+        assert f'rel="{rel}"' in links, links
+    # The TimeGate, at the second release's time: its memento, with the old name.
+    when = format_datetime(datetime.fromisoformat(releases[1].issued), usegmt=True)
+    gate = httpx.get(
+        f"{server.url}/timegate/organisation/{slug}", headers={"Accept-Datetime": when}
+    )
+    assert gate.status_code == 302 and "accept-datetime" in gate.headers["vary"]
+    memento = httpx.get(gate.headers["location"])
+    assert memento.status_code == 200 and _name(memento.text, iri) == old
+    assert "Memento-Datetime" in memento.headers and 'rel="original"' in memento.headers["link"]
+    assert _name(httpx.get(f"{server.url}/memento/2/organisation/{slug}").text, iri) == old
+    assert _name(httpx.get(f"{server.url}/memento/3/organisation/{slug}").text, iri) == RENAMED
+    latest = httpx.get(f"{server.url}/timegate/organisation/{slug}")
+    assert latest.headers["location"].endswith(f"/memento/3/organisation/{slug}")
+    bad = {"Accept-Datetime": "last Tuesday"}
+    assert httpx.get(f"{server.url}/timegate/organisation/{slug}", headers=bad).status_code == 400
+    assert httpx.get(f"{server.url}/memento/9/organisation/{slug}").status_code == 404
+
+    timemap = httpx.get(f"{server.url}/timemap/organisation/{slug}")
+    assert timemap.headers["content-type"].startswith("application/link-format")
+    mementos = re.findall(r"/memento/(\d+)/organisation/", timemap.text)
+    assert mementos == ["1", "3"]  # the first release, and the one that renamed it
+
+    history = httpx.get(
+        f"{server.url}/history/organisation/{slug}", headers={"Accept": "application/json"}
+    ).json()
+    assert history["resource"] == iri and history["last_changed"] == 3
+    (entry,) = history["releases"]
+    assert entry["release"] == 3
+    assert len(entry["removed"]) == len(entry["added"]) == len(describing)
+    assert all(old in line for line in entry["removed"])
+    page = httpx.get(f"{server.url}/page/organisation/{slug}").text
+    assert "Last changed in release 3" in page and f"/history/organisation/{slug}" in page
+    html = httpx.get(f"{server.url}/history/organisation/{slug}")
+    assert html.status_code == 200 and "Release 3" in html.text
+    assert httpx.get(f"{server.url}/history/organisation/no-such-thing").status_code == 404
+
+
+def _name(turtle: str, iri: str) -> str:
+    """The skos:prefLabel a Turtle document gives ``iri``."""
+    (label,) = [
+        t.object.value
+        for t in ox.parse(turtle.encode(), format=ox.RdfFormat.TURTLE)
+        if t.subject == ox.NamedNode(iri)
+        and t.predicate.value == "http://www.w3.org/2004/02/skos/core#prefLabel"
+    ]
+    return label

@@ -24,6 +24,7 @@ import gzip
 import hashlib
 import json
 import os
+import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -42,6 +43,7 @@ from projectgraph.rdf.vocab import EURIO, ORG, RDF
 FOLDER = "releases"
 INDEX = "releases.json"
 CHANGES = "changes"
+HISTORY = "history.sqlite"
 PATCH_MEDIA_TYPE = "application/rdf-patch"
 _TYPE = f"<{RDF.type}>".encode()
 # What a release counts by kind: the classes whose instances it names.
@@ -153,6 +155,7 @@ def record_release(
         last = final.parent / known[-1].build_id if known else None
         there = last is not None and (last / MANIFEST).is_file()
         known.append(_release(folder, len(known) + 1, last if there else None, previous, True))
+    _index_earlier(folder, known)
     release = _release(folder, len(known) + 1, previous, final, manifest=manifest)
     known.append(release)
     _write_json(folder / INDEX, {"releases": [r.to_json() for r in known]})
@@ -185,8 +188,9 @@ def _release(
         )
     else:
         name = f"{CHANGES}/{number}.rdfp.gz"
-        patch, graphs = _write_patch(folder / name, previous, final, manifest)
+        patch, graphs, subjects = _write_patch(folder / name, previous, final, manifest)
         patch["file"] = name
+        _record_touched(folder, number, subjects)
     when = datetime.fromtimestamp((final / MANIFEST).stat().st_mtime, UTC) if late else None
     release = Release(
         number=number,
@@ -199,6 +203,67 @@ def _release(
     )
     _write_json(folder / f"{number}.json", {**release.to_json(), "graphs": graphs})
     return release
+
+
+def _record_touched(
+    folder: Path, number: int, subjects: Iterable[str], newest: bool = True
+) -> None:
+    """Keep that release ``number`` touched ``subjects`` (a statement about each was removed
+    or added), in ``history.sqlite``: a resource's history and its state as of a release are
+    read from the patches of the releases that touched it only. Rows left by a release
+    number recorded before and not kept (a build stopped before ``releases.json``) go, with
+    those of any later number when this is the ``newest`` release."""
+    with contextlib.closing(sqlite3.connect(folder / HISTORY)) as db:
+        db.executescript(
+            "CREATE TABLE IF NOT EXISTS touched (subject TEXT NOT NULL, release INTEGER NOT "
+            "NULL, PRIMARY KEY (subject, release)) WITHOUT ROWID;"
+            "CREATE TABLE IF NOT EXISTS indexed (release INTEGER PRIMARY KEY);"
+        )
+        gone = ">=" if newest else "="
+        with db:
+            db.execute(f"DELETE FROM touched WHERE release {gone} ?", (number,))
+            db.execute(f"DELETE FROM indexed WHERE release {gone} ?", (number,))
+            db.executemany(
+                "INSERT INTO touched VALUES (?, ?)", ((s, number) for s in sorted(subjects))
+            )
+            db.execute("INSERT INTO indexed VALUES (?)", (number,))
+
+
+def _index_earlier(folder: Path, known: Sequence[Release]) -> None:
+    """Index the releases with a patch that ``history.sqlite`` does not know (recorded by a
+    version that kept no history): their patches are read once."""
+    path = folder / HISTORY
+    indexed: set[int] = set()
+    if path.is_file():
+        with (
+            contextlib.closing(sqlite3.connect(path)) as db,
+            contextlib.suppress(sqlite3.OperationalError),  # no table yet
+        ):
+            indexed = {int(r[0]) for r in db.execute("SELECT release FROM indexed")}
+    for release in known:
+        if release.patch is not None and release.number not in indexed:
+            subjects = {
+                _subject(line)
+                for _, line in read_patch(folder / release.patch["file"])
+                if line[:1] == b"<"
+            }
+            _record_touched(folder, release.number, subjects, newest=False)
+
+
+def touched_by(folder: Path, subject: str) -> list[int]:
+    """The releases (kept in the releases folder ``folder``) that removed or added a statement
+    about ``subject``, oldest first."""
+    path = folder / HISTORY
+    if not path.is_file():
+        return []
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as db:
+            rows = db.execute(
+                "SELECT release FROM touched WHERE subject = ? ORDER BY release", (subject,)
+            ).fetchall()
+    except sqlite3.Error as e:
+        raise ReleaseError(f"{path}: cannot read the history: {e}") from None
+    return [int(r[0]) for r in rows]
 
 
 def _totals(graphs: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -235,13 +300,14 @@ def _graph_lines(
 
 def _write_patch(
     path: Path, previous: Path, final: Path, manifest: dict[str, Any] | None = None
-) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]], set[str]]:
     """Write the patch from the build in ``previous`` to the one in ``final`` (whose manifest
-    is ``manifest``, when given); its file's checksum and size, and the summary of each graph
-    it touches."""
+    is ``manifest``, when given); its file's checksum and size, the summary of each graph
+    it touches, and the IRIs of the subjects of the quads it removes and adds."""
     old, old_dump = _graph_lines(previous)
     new, new_dump = _graph_lines(final, manifest)
     graphs: dict[str, dict[str, Any]] = {}
+    subjects: set[str] = set()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     try:
@@ -249,9 +315,9 @@ def _write_patch(
             old_dump.open("rb") as before,
             new_dump.open("rb") as after,
             tmp.open("wb") as raw,
-            gzip.GzipFile(
-                filename="", fileobj=raw, mode="wb", mtime=0
-            ) as out,  # no name or time: same bytes
+            # Neither the temporary file's name nor the time in the gzip header: the same
+            # change gives the same bytes.
+            gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as out,
         ):
             out.write(b"H id <urn:projectgraph:build:%s> .\n" % final.name.encode())
             out.write(b"H prev <urn:projectgraph:build:%s> .\n" % previous.name.encode())
@@ -266,6 +332,7 @@ def _write_patch(
                 added = [line for line in came if line not in gone_set]
                 out.writelines(b"D " + line for line in removed)
                 out.writelines(b"A " + line for line in added)
+                subjects.update(_subject(line) for line in (*removed, *added) if line[:1] == b"<")
                 change = "changed" if name in old and name in new else "added"
                 graphs[name] = {
                     "change": change if name in new else "removed",
@@ -280,7 +347,7 @@ def _write_patch(
         tmp.unlink(missing_ok=True)
         raise
     data = path.read_bytes()
-    return {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}, graphs
+    return {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}, graphs, subjects
 
 
 def _read_range(dump: Any, where: Sequence[int]) -> list[bytes]:
@@ -335,6 +402,45 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+# --- a resource's history, and the resource as it was ---
+
+
+def changes_about(
+    folder: Path, releases: Sequence[Release], subject: str
+) -> list[tuple[Release, list[bytes], list[bytes]]]:
+    """Each release of ``releases`` (kept in ``folder``) that touched ``subject``, oldest
+    first, with the N-Quads lines about it that the release removed and added."""
+    known = {r.number: r for r in releases}
+    out = []
+    for number in touched_by(folder, subject):
+        release = known.get(number)
+        if release is None or release.patch is None:
+            continue
+        removed: list[bytes] = []
+        added: list[bytes] = []
+        prefix = f"<{subject}> ".encode()
+        for op, line in read_patch(folder / release.patch["file"]):
+            if line.startswith(prefix):
+                (added if op == b"A" else removed).append(line)
+        out.append((release, removed, added))
+    return out
+
+
+def as_of(
+    folder: Path, releases: Sequence[Release], subject: str, now: Iterable[bytes], number: int
+) -> list[bytes]:
+    """The N-Quads lines about ``subject`` in release ``number``, from ``now``, its lines in
+    the last of ``releases``: the changes to it of every later release undone, newest first
+    (only the patches of releases that touched it are read)."""
+    lines = set(now)
+    for release, removed, added in reversed(changes_about(folder, releases, subject)):
+        if release.number <= number:
+            break
+        lines.difference_update(added)
+        lines.update(removed)
+    return sorted(lines, key=_line_key)
 
 
 # --- reading patches, and going from one release to another ---

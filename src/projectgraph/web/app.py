@@ -83,6 +83,7 @@ def create_app(
     app.include_router(sparql_router(settings, engine, build, site, examples, metrics))
     app.include_router(api_router(api))
     harvest = Harvest(site)
+    site.history = harvest.history  # pages and data documents say when they last changed
     app.include_router(home_router(harvest))
     app.include_router(linked_data_router(site))
     app.include_router(search_router(Search(site, SearchIndex.open(build.folder), no_index(build))))

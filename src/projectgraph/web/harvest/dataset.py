@@ -28,6 +28,7 @@ from projectgraph.web.caching import cached, etag, kept, not_modified
 from projectgraph.web.errors import error_response
 from projectgraph.web.figures import panels
 from projectgraph.web.harvest.changes import Changes
+from projectgraph.web.harvest.history import History
 from projectgraph.web.linked_data.schema_org import dataset, script_json
 from projectgraph.web.linked_data.site import BROWSE, Site, representation
 from projectgraph.web.linked_data.urls import DATA_FORMATS, Urls
@@ -63,6 +64,7 @@ class Harvest:
     def __init__(self, site: Site) -> None:
         self.site = site
         self.changes = Changes(site)
+        self.history = History(site, self.changes)
         self._counts: dict[str, int] | None = None
         self._sitemap: list[str] | None = None
 

@@ -22,7 +22,36 @@ def harvest_router(harvest: Harvest) -> APIRouter:
     """VoID, the catalogue, the dumps and context, the releases and their patches, the
     sitemap and robots.txt."""
     router = APIRouter()
-    changes = harvest.changes
+    changes, history = harvest.changes, harvest.history
+    resource = {"kind": "project", "slug": "clusters3"}
+    add_document_route(
+        router,
+        "/history/{kind}/{slug}",
+        history.history,
+        "The releases that changed a resource, with what each changed (HTML, JSON)",
+        examples=resource,
+    )
+    add_document_route(
+        router,
+        "/timegate/{kind}/{slug}",
+        history.timegate,
+        "Memento TimeGate: the resource as of Accept-Datetime (302)",
+        examples=resource,
+    )
+    add_document_route(
+        router,
+        "/timemap/{kind}/{slug}",
+        history.timemap,
+        "Memento TimeMap of a resource (link format)",
+        examples=resource,
+    )
+    add_document_route(
+        router,
+        "/memento/{number:int}/{kind}/{slug}",
+        history.memento,
+        "A resource's statements as of a release (Turtle)",
+        examples={"number": "1", **resource},
+    )
     add_document_route(
         router, "/changes.atom", changes.feed_atom, "The releases, newest first (Atom)"
     )

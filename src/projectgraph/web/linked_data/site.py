@@ -15,13 +15,14 @@ country with thousands of organisations costs what a project costs. What is rend
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from projectgraph.build.assemble import triple_key
+from projectgraph.publish.releases import Release
 from projectgraph.rdf.conneg import negotiate
 from projectgraph.rdf.formats import Format
 from projectgraph.rdf.serialize import jsonld as compact_jsonld
@@ -120,6 +121,23 @@ RENDERED_ENTRIES = 4096
 RENDERED_BYTES = 64 * 1024 * 1024
 
 
+class ResourceHistory(Protocol):
+    """What a resource's page and data documents say of its history (see
+    :mod:`projectgraph.web.harvest.history`)."""
+
+    def links(self, urls: Urls, iri: str) -> list[str]:
+        """Link header values: TimeGate, TimeMap, version history."""
+        ...
+
+    def last_changed(self, iri: str) -> Release | None:
+        """The last release that changed ``iri``."""
+        ...
+
+    def page_url(self, urls: Urls, iri: str) -> str | None:
+        """The history page of ``iri``."""
+        ...
+
+
 class Site:
     """The resource pages and documents of one served build."""
 
@@ -153,6 +171,7 @@ class Site:
         self.rendered = ResultCache(RENDERED_ENTRIES, RENDERED_BYTES)
         # Named-query answers the figures of pages draw from (the app sets the API's).
         self.answers: panels.Answers | None = None
+        self.history: ResourceHistory | None = None  # the releases that changed a resource
 
     # --- shared pieces ---------------------------------------------------------------------
 
@@ -202,12 +221,15 @@ class Site:
         return Description(iri, described.triples, urls, await self.vocabulary())
 
     def links(self, urls: Urls, iri: str) -> str:
-        """The Link header listing the page and data documents about ``iri``."""
+        """The Link header listing the page and data documents about ``iri``, and its history
+        when there are releases."""
         links = [f'<{urls.page(iri)}>; rel="alternate"; type="text/html"']
         links += [
             f'<{urls.data(iri, key)}>; rel="alternate"; type="{f.media_type}"'
             for key, f in DATA_FORMATS.items()
         ]
+        if self.history is not None:
+            links += self.history.links(urls, iri)
         return ", ".join(links)
 
     def paged(
@@ -291,6 +313,8 @@ class Site:
             jsonld=script_json(describe_jsonld(d)),
             alternates=[(f.media_type, urls.data(iri, key)) for key, f in DATA_FORMATS.items()],
             pages=pages,
+            changed=None if self.history is None else self.history.last_changed(iri),
+            history=None if self.history is None else self.history.page_url(urls, iri),
             **self.page_context(request, urls),
         )
         link = ", ".join([self.links(urls, iri), *pages.links()])
