@@ -25,7 +25,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -36,6 +35,7 @@ import pyoxigraph as ox
 
 from projectgraph.build.assemble import quad_key
 from projectgraph.errors import ProjectGraphError
+from projectgraph.files import write_atomic
 from projectgraph.publish.dist import MANIFEST, builds_dir
 from projectgraph.publish.dumps import NQUADS_DUMP
 from projectgraph.rdf.vocab import EURIO, ORG, RDF
@@ -390,18 +390,7 @@ def _subject(line: bytes) -> str:
 def _write_json(path: Path, data: dict[str, Any]) -> None:
     """Write ``data`` as JSON to ``path`` whole or not at all."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2, sort_keys=True)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
 
 
 # --- a resource's history, and the resource as it was ---
