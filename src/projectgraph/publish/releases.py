@@ -464,6 +464,8 @@ def difference(dist: Path, start: int, end: int) -> tuple[list[bytes], list[byte
     """The quads (N-Quads lines) to remove from release ``start``'s dump and to add to it to
     make release ``end``'s, either way round: the patches between them, composed."""
     known = read_releases(dist)
+    if not known:
+        raise ReleaseError(f"{dist}: no releases yet (each build that changes something is one)")
     for number in (start, end):
         if not 1 <= number <= len(known):
             raise ReleaseError(f"no release {number}: there are {len(known)} (1 to {len(known)})")
