@@ -5,13 +5,16 @@ and no rendering."""
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Awaitable, Callable
-from email.utils import parsedate_to_datetime
+from email.utils import formatdate, parsedate_to_datetime
+from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 
 from projectgraph.web.api.result_cache import CachedResponse, ResultCache
+from projectgraph.web.errors import error_response
 
 MAX_AGE = 300  # seconds browsers and proxies may reuse a page or document without asking
 
@@ -50,6 +53,26 @@ def cached(
     if not_modified(request, tag):
         return Response(status_code=304, headers=all_headers)
     return Response(body, media_type=media_type, headers=all_headers)
+
+
+def stored_file(
+    request: Request, path: Path, sha256: str, media_type: str, max_age: int = 3600
+) -> Response:
+    """A file sent as it is stored, with its SHA-256 as a strong ETag and its modification
+    time: 304 when the client has it, 404 when it is gone."""
+    tag = f'"{sha256}"'
+    try:
+        modified = os.stat(path).st_mtime
+    except OSError:
+        return error_response(404, f"{path.name} is gone", request.headers.get("accept"))
+    headers = {
+        "ETag": tag,
+        "Last-Modified": formatdate(modified, usegmt=True),
+        "Cache-Control": f"public, max-age={max_age}",
+    }
+    if not_modified(request, tag, modified):
+        return Response(status_code=304, headers=headers)
+    return FileResponse(path, media_type=media_type, headers=headers, filename=None)
 
 
 Render = Callable[[], Awaitable[CachedResponse | Response]]

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 
 from projectgraph import __version__
 from projectgraph.publish.dist import MANIFEST
@@ -37,7 +35,7 @@ from projectgraph.publish.releases import (
     releases_in,
     summary_in,
 )
-from projectgraph.web.caching import cached, not_modified
+from projectgraph.web.caching import cached, stored_file
 from projectgraph.web.errors import error_response
 from projectgraph.web.linked_data.site import Site
 from projectgraph.web.linked_data.urls import Urls
@@ -241,21 +239,10 @@ class Changes:
             why = "no such release" if release is None else f"release {number} has no patch"
             return error_response(404, f"{why}; see /changes.json", request.headers.get("accept"))
         path = self.folder / release.patch["file"]
-        tag = f'"{release.patch["sha256"]}"'
-        try:
-            modified = os.stat(path).st_mtime
-        except OSError:
-            return error_response(
-                404, f"release {number}'s patch is gone", request.headers.get("accept")
-            )
-        headers = {
-            "ETag": tag,
-            "Last-Modified": formatdate(modified, usegmt=True),
-            "Cache-Control": "public, max-age=86400, immutable",
-        }
-        if not_modified(request, tag, modified):
-            return Response(status_code=304, headers=headers)
-        return FileResponse(path, media_type="application/gzip", headers=headers)
+        # Immutable: a release's patch never changes once written.
+        return stored_file(
+            request, path, release.patch["sha256"], "application/gzip", max_age=86400
+        )
 
 
 def _add(parent: ET.Element, name: str, text: str | None = None, **attributes: str) -> ET.Element:

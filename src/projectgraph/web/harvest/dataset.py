@@ -9,22 +9,20 @@ Last-Modified, and 304 answers to conditional requests.
 
 from __future__ import annotations
 
-import os
-from email.utils import formatdate
 from functools import partial
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pyoxigraph as ox
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 
 from projectgraph.publish.releases import ReleaseError
 from projectgraph.publish.void import dataset_iri, describe_releases
 from projectgraph.rdf.conneg import negotiate
 from projectgraph.rdf.vocab import DCAT, DCT, EURIO, FOAF, ORG, PG, SCHEMA, VOID
 from projectgraph.web.api.result_cache import CachedResponse
-from projectgraph.web.caching import cached, etag, kept, not_modified
+from projectgraph.web.caching import cached, etag, kept, stored_file
 from projectgraph.web.errors import error_response
 from projectgraph.web.figures import panels
 from projectgraph.web.harvest.changes import Changes
@@ -226,19 +224,8 @@ class Harvest:
             return error_response(
                 404, f"no file {name!r} in this build; see /catalog", request.headers.get("accept")
             )
-        path: Path = self.site.build.folder / name
-        sha256 = known[name][1]
-        tag = f'"{sha256}"'
-        modified = os.stat(path).st_mtime
-        headers = {
-            "ETag": tag,
-            "Last-Modified": formatdate(modified, usegmt=True),
-            "Cache-Control": "public, max-age=3600",
-        }
-        if not_modified(request, tag, modified):
-            return Response(status_code=304, headers=headers)
         media_type = DUMP_TYPES.get(_suffix(name), "text/plain; charset=utf-8")
-        return FileResponse(path, media_type=media_type, headers=headers, filename=None)
+        return stored_file(request, self.site.build.folder / name, known[name][1], media_type)
 
     def partition_counts(self) -> dict[str, int]:
         """Instances per class, as the build's VoID class partitions count them."""
