@@ -209,9 +209,14 @@ def test_a_memento_of_the_second_release_has_the_organisation_s_old_name(
     mementos = re.findall(r"/memento/(\d+)/organisation/", timemap.text)
     assert mementos == ["1", "3"]  # the first release, and the one that renamed it
 
-    history = httpx.get(
-        f"{server.url}/history/organisation/{slug}", headers={"Accept": "application/json"}
-    ).json()
+    as_json = {"Accept": "application/json"}
+    answer = httpx.get(f"{server.url}/history/organisation/{slug}", headers=as_json)
+    assert re.fullmatch(r'W/"[^"]+"', answer.headers["etag"]), answer.headers["etag"]
+    again = {**as_json, "If-None-Match": answer.headers["etag"]}
+    assert httpx.get(f"{server.url}/history/organisation/{slug}", headers=again).status_code == 304
+    page_tag = httpx.get(f"{server.url}/history/organisation/{slug}").headers["etag"]
+    assert page_tag != answer.headers["etag"]  # HTML and JSON are two representations
+    history = answer.json()
     assert history["resource"] == iri and history["last_changed"] == 3
     (entry,) = history["releases"]
     assert entry["release"] == 3

@@ -131,8 +131,10 @@ class History:
             for release, removed, added in reversed(changes)
         ]
         last = self.last_changed(iri)
-        tag = etag(self.site.build.build_id, "history", iri, self.changes.state(), "")
-        if representation(accept) == "html":
+        form = "html" if representation(accept) == "html" else "json"
+        state = self.changes.state()
+        tag = etag(self.site.build.build_id, "history", iri, state, form, urls.base.public)
+        if form == "html":
             html = render(
                 "history.html",
                 iri=iri,
@@ -152,7 +154,7 @@ class History:
             },
             indent=2,
         )
-        return cached(request, body, "application/json", tag + "-json", {"Vary": "Accept"})
+        return cached(request, body, "application/json", tag, {"Vary": "Accept"})
 
     def _mementos(self, iri: str) -> list[Release]:
         """The releases whose state of ``iri`` is a memento: the first served, and each that
