@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from projectgraph.sparql.results import WRITERS
+from projectgraph.sparql.results import WRITERS, plain_json, plain_rows, rows_json, write_json
 
 DATA = """
 @prefix ex: <http://example.org/> .
@@ -56,3 +56,33 @@ def test_csv_writer_matches_pyoxigraph_bytes(store: ox.Store) -> None:
     ours = WRITERS["csv"](variables, [tuple(row) for row in result])
     theirs = store.query(QUERY).serialize(format=ox.QueryResultsFormat.CSV)
     assert ours.decode().splitlines() == theirs.decode().splitlines()
+
+
+def test_a_terms_plain_value_is_what_the_json_round_trip_gives() -> None:
+    """The answers stage converts each term straight to its plain value; that must be what
+    the server's conversion (SPARQL JSON, read as plain rows, written as rows) gives."""
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    terms = [
+        ox.NamedNode("http://example.org/é"),
+        ox.BlankNode("b1"),
+        ox.Literal('hé\n"llo', language="fr"),
+        ox.Literal("plain\t"),
+        *(
+            ox.Literal(value, datatype=ox.NamedNode(xsd + kind))
+            for value, kind in [
+                ("42", "integer"),
+                ("4x", "int"),
+                ("1.50", "decimal"),
+                ("NaN", "double"),
+                ("1e300", "double"),
+                ("INF", "float"),
+                ("true", "boolean"),
+                ("0", "boolean"),
+                ("2020-01-01", "date"),
+            ]
+        ),
+        ox.Triple(ox.NamedNode("http://s"), ox.NamedNode("http://p"), ox.Literal("o")),
+    ]
+    for term in terms:
+        row = rows_json(plain_rows(write_json(["v"], [(term,)]))).decode()
+        assert row == '[{"v": ' + plain_json(term) + "}]\n", term

@@ -74,7 +74,7 @@ from projectgraph.publish.search_index import (
 from projectgraph.sparql.footprint import LOAD_ORDER, footprint
 from projectgraph.sparql.grouped import Plan, plan
 from projectgraph.sparql.named import NamedQuery
-from projectgraph.sparql.results import Term, plain_rows, rows_json, write_json
+from projectgraph.sparql.results import Term, plain_json
 from projectgraph.store.embedded import MERGED_DUMP
 
 ANSWERS = "answers.sqlite"
@@ -722,14 +722,6 @@ class _Unbound(ValueError):
     """A row leaves a parameter unbound: its answer is not the same as with it bound."""
 
 
-@dataclass(frozen=True)
-class _Field:
-    """A TSV field (a term as the writer wrote it), read once for all the rows it is in."""
-
-    term: Term
-    plain: str  # its value in a plain JSON row
-
-
 def _lines(store: _Loading, job: _Job) -> list[bytes]:
     """The job's rows as TSV lines (without their line ends), from the engine."""
     solutions = store.load(job.reads).query(job.text)
@@ -835,57 +827,67 @@ def _check_rows(copy: _Copy, rows: int) -> None:
 def _answer(lines: list[bytes], db: sqlite3.Connection, job: _Job, words: dict[str, int]) -> int:
     """Insert a job's rows (TSV lines, as pyoxigraph writes them: one line a row, terms escape
     their line breaks and tabs); the number of rows. Each distinct field is read back as a
-    term once."""
+    term once, and each distinct set of key fields made a key once: at 100,000 projects the
+    stage writes some four million rows, and this loop is most of its Python time."""
     seqs: dict[str, int] = {}
     block: _Block | None = None  # the one being filled (a key's rows come together)
-    fields: dict[bytes, _Field] = {}
+    terms: dict[bytes, Term] = {}  # each field's term
+    plains: dict[bytes, str] = {}  # and its value in a plain JSON row
+    keyed: dict[tuple[bytes, ...], str] = {}  # the key of the key fields
     found: dict[bytes, int] = {}  # a text's word id, by its field
-    names = [json.dumps(v, ensure_ascii=False) for v in job.variables]
+    names = [json.dumps(v, ensure_ascii=False) + ": " for v in job.variables]
     # The keys are projected first, then the query's own variables.
     first = len(job.keys)
     number = first + job.variables.index(job.number) if job.number else None
     text = first + job.variables.index(job.word) if job.word else None
+    one_by_one = bool(job.number or job.word)  # filtered when served: rows kept one by one
     for start in range(0, len(lines), BATCH):
         batch = [line.split(b"\t") for line in lines[start : start + BATCH]]
-        _read_fields({f for row in batch for f in row if f} - fields.keys(), fields)
+        _read_fields({f for row in batch for f in row if f} - terms.keys(), terms, plains)
         rows = []
         for row in batch:
-            parts = []
-            for variable, cell in zip(job.keys, row, strict=False):
-                term = fields[cell].term if cell else None
-                if not isinstance(term, ox.NamedNode):
-                    raise _Unbound(f"?{variable} is not an IRI in every row")
-                parts.append(term.value)
-            key = " ".join(parts)
+            cells = tuple(row[:first])
+            key = keyed.get(cells)
+            if key is None:
+                key = keyed[cells] = _key(job.keys, cells, terms)
             seq = seqs.get(key, 0)
             seqs[key] = seq + 1
-            plain = [
-                f"{name}: {fields[cell].plain}"
-                for name, cell in zip(names, row[first:], strict=True)
-                if cell
-            ]
-            word = None
-            searched = row[text] if text is not None else b""
-            term = fields[searched].term if searched else None
-            if isinstance(term, ox.Literal | ox.NamedNode):
-                word = found.get(searched)
-                if word is None:
-                    word = found[searched] = _word(db, words, fold(term.value))
-            amount = row[number] if number is not None else b""
-            line = ("{" + ", ".join(plain) + "}").encode(), b"\t".join(row[first:]) + TSV
+            values = row[first:]
+            plain = [name + plains[cell] for name, cell in zip(names, values, strict=True) if cell]
+            line = ("{" + ", ".join(plain) + "}").encode(), b"\t".join(values) + TSV
+            word = None  # a new word is inserted before the block before is: the file's order
+            if text is not None and (searched := row[text]):
+                term = terms[searched]
+                if isinstance(term, ox.Literal | ox.NamedNode):
+                    word = found.get(searched)
+                    if word is None:
+                        word = found[searched] = _word(db, words, fold(term.value))
             if block is None or block.key != key or len(block.plain) == BLOCK:
                 if block is not None:
                     block.write(db, job.id)
                 block = _Block(key, seq)
             block.plain.append(line[0])
             block.tsv.append(line[1])
-            if job.number or job.word:  # filtered when served: rows one by one
-                number_value = _number(fields[amount].term) if amount else None
+            if one_by_one:
+                amount = row[number] if number is not None else b""
+                number_value = _number(terms[amount]) if amount else None
                 rows.append((job.id, key, seq, number_value, word, *line))
         db.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     if block is not None:
         block.write(db, job.id)
     return sum(seqs.values())
+
+
+def _key(variables: Sequence[str], cells: Sequence[bytes], terms: dict[bytes, Term]) -> str:
+    """The key of a row: its key fields' IRIs, space-separated; _Unbound unless each is an
+    IRI."""
+    parts = []
+    for variable, cell in zip(variables, cells, strict=False):
+        term = terms[cell] if cell else None
+        if not isinstance(term, ox.NamedNode):
+            raise _Unbound(f"?{variable} is not an IRI in every row")
+        parts.append(term.value)
+    return " ".join(parts)
 
 
 @dataclass
@@ -913,19 +915,17 @@ class _Block:
         )
 
 
-def _read_fields(new: set[bytes], fields: dict[bytes, _Field]) -> None:
-    """Add each TSV field of ``new`` to ``fields``, with its term and its value in a plain
-    JSON row as the server converts it (``plain_rows`` reads it, ``rows_json`` writes a row of
-    one variable as ``[{"v": value}]``)."""
+def _read_fields(new: set[bytes], terms: dict[bytes, Term], plains: dict[bytes, str]) -> None:
+    """Add each TSV field of ``new`` to ``terms``, as its term, and to ``plains``, as its value
+    in a plain JSON row as the server converts it (see
+    :func:`~projectgraph.sparql.results.plain_json`)."""
     ordered = list(new)
     tsv = b"?v\n" + b"".join(cell + b"\n" for cell in ordered)
     parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
     assert isinstance(parsed, ox.QuerySolutions)
-    terms = [solution[0] for solution in parsed]
-    plain = plain_rows(write_json(["v"], [(t,) for t in terms]))
-    for cell, term, row in zip(ordered, terms, plain, strict=True):
-        value = rows_json([row]).decode()[len('[{"v": ') : -len("}]\n")]
-        fields[cell] = _Field(term, value)
+    for cell, solution in zip(ordered, parsed, strict=True):
+        term = terms[cell] = solution[0]
+        plains[cell] = plain_json(term)
 
 
 def _word(db: sqlite3.Connection, words: dict[str, int], folded: str) -> int:
