@@ -19,14 +19,14 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from projectgraph.build.partition import predicate_of, triple_lines, with_predicates
+from projectgraph.build.partition import predicate_of, selected, triple_lines, with_predicates
 from projectgraph.pipeline.cache import SEARCH_FACTS
 from projectgraph.pipeline.run import BuildResult, build
 from projectgraph.publish import answers, search_index
 from projectgraph.publish.answers import ANSWERS
 from projectgraph.publish.dist import builds_dir
 from projectgraph.settings import Settings, load_settings
-from projectgraph.sparql.footprint import LOAD_ORDER, footprint
+from projectgraph.sparql.footprint import LOAD_ORDER, footprint, selection
 from projectgraph.sparql.grouped import Plan, plan
 from projectgraph.sparql.named import load_queries
 from projectgraph.synth.generate import synthesize
@@ -143,6 +143,11 @@ def test_the_answers_store_holds_only_the_triples_the_queries_read(
         f"<{p}>".encode() for p in loaded
     }
     assert f"<{EURIO}isInvolvedIn>".encode() in left_out
+    # Of rdf:type, only the classes the queries and the index name: not a site's type.
+    types = [line for line in nquads.splitlines() if predicate_of(line) == f"<{RDF_TYPE}>".encode()]
+    kept_types = [line for line in types if selected(line, answers_selection(loaded))]
+    assert 0 < len(kept_types) < len(types)
+    assert not any(f"<{EURIO}Site>".encode() in line for line in kept_types)
     monkeypatch.setattr(answers, "_needed", lambda *a: None)
     whole = _from_scratch(settings)
     assert (whole.published.folder / ANSWERS).read_bytes() == (
@@ -167,6 +172,73 @@ def test_a_lines_predicate(triple: bytes) -> None:
     assert triple_lines(quad + b"\n", p) == triple_lines(quad + b"\n") == [triple + b"\n"]
     assert with_predicates(triple + b"\n", q) == b""
     assert with_predicates(triple + b"\n", p) == triple + b"\n"
+
+
+def answers_selection(entries: frozenset[str]) -> frozenset[bytes]:
+    """A selection's entries as lines are matched with."""
+    return frozenset(answers._selected_form(e) for e in entries)
+
+
+def test_a_type_line_is_selected_by_its_class() -> None:
+    t = f"<{RDF_TYPE}>"
+    line = f"<http://e/s> {t} <http://e/A> <http://e/g> .".encode()
+    assert selected(line, frozenset({f"{t} <http://e/A>".encode()}))
+    assert selected(line, frozenset({t.encode()}))
+    assert not selected(line, frozenset({f"{t} <http://e/B>".encode()}))
+    other = b"<http://e/s> <http://e/p> <http://e/A> ."
+    assert not selected(other, frozenset({f"{t} <http://e/A>".encode()}))
+
+
+@pytest.mark.parametrize(
+    ("query", "types"),
+    [
+        ("SELECT * { ?s a e:A ; e:p ?o }", {"A"}),
+        ("SELECT * { ?s a e:A . ?o a e:B FILTER EXISTS { ?o a e:C } }", {"A", "B", "C"}),
+        ("SELECT * { ?s (a) e:A }", {"A"}),
+        ("SELECT * { ?s e:p ?o }", set()),
+        ("SELECT * { ?s a e:A . ?o a ?class }", None),  # any class
+        ("SELECT * { ?s a/e:sub* e:A }", None),  # a path through rdf:type
+        ("SELECT * { ?s a e:A . ?o ^a ?s }", None),
+        ("SELECT * { ?s a+ e:A }", None),
+        ('SELECT * { ?s a "A" }', None),
+    ],
+)
+def test_selection_names_the_classes_of_type_patterns(query: str, types: set[str] | None) -> None:
+    # A store loaded with only these type triples gives such a query the same answers: a
+    # pattern with a fixed class matches only that class's type triples.
+    found = selection(P + query)
+    predicates = footprint(P + query)
+    assert found is not None and predicates is not None
+    if types is None:  # every type triple
+        assert found == predicates
+    else:
+        assert found == (predicates - {RDF_TYPE}) | {f"{RDF_TYPE} http://e/{c}" for c in types}
+
+
+def test_the_store_is_loaded_anew_when_a_query_needs_more_classes() -> None:
+    # Type triples loaded for some classes, then for more: loaded anew in one pass, so the
+    # rdf:type triples are in the graph's order, as in a store loaded whole.
+    t = f"<{RDF_TYPE}>"
+    lines = b"".join(
+        f'<http://e/s{i}> {t} <http://e/{c}> .\n<http://e/s{i}> <http://e/p> "{i}" .\n'.encode()
+        for i, c in enumerate("ABCABC")
+    )
+    passes: list[frozenset[bytes] | None] = []
+
+    def graph(predicates: frozenset[bytes] | None = None) -> list[bytes]:
+        passes.append(predicates)
+        return [lines if predicates is None else with_predicates(lines, predicates)]
+
+    store = answers._Loading(graph)
+    first = store.load(frozenset({f"{RDF_TYPE} http://e/A"}))
+    assert len(first) == 2
+    assert store.load(frozenset({f"{RDF_TYPE} http://e/A", "http://e/p"})) is first
+    assert len(first) == 8 and len(passes) == 2  # p added in one more pass
+    more = store.load(frozenset({f"{RDF_TYPE} http://e/B"}))
+    assert more is not first and len(more) == 10 and len(passes) == 3  # anew: A, B and p
+    assert store.load(frozenset({RDF_TYPE})) is not more
+    assert len(store.load(frozenset({f"{RDF_TYPE} http://e/C"}))) == 12  # all types: covered
+    assert len(passes) == 4
 
 
 def _queries() -> list[Plan]:

@@ -218,10 +218,10 @@ def _node_objects(ntriples: bytes) -> set[str]:
 
 def triple_lines(nquads: bytes, predicates: frozenset[bytes] | None = None) -> list[bytes]:
     """N-Quads lines of one named graph as N-Triples lines (the graph name dropped); with
-    ``predicates`` (N-Triples forms), only the lines with one of them."""
+    ``predicates``, only the lines :func:`selected` by them."""
     out = []
     for line in nquads.splitlines():
-        if predicates is not None and predicate_of(line) not in predicates:
+        if predicates is not None and not selected(line, predicates):
             continue
         cut = line.rfind(b" <", 0, len(line) - 2)
         out.append(line[:cut] + b" .\n")
@@ -229,9 +229,24 @@ def triple_lines(nquads: bytes, predicates: frozenset[bytes] | None = None) -> l
 
 
 def with_predicates(ntriples: bytes, predicates: frozenset[bytes]) -> bytes:
-    """The N-Triples lines of ``ntriples`` whose predicate is one of ``predicates``."""
+    """The N-Triples lines of ``ntriples`` :func:`selected` by ``predicates``."""
     lines = ntriples.splitlines(keepends=True)
-    return b"".join([line for line in lines if predicate_of(line) in predicates])
+    return b"".join([line for line in lines if selected(line, predicates)])
+
+
+def selected(line: bytes, predicates: frozenset[bytes]) -> bool:
+    """Whether an N-Triples or N-Quads line's predicate is one of ``predicates`` (N-Triples
+    forms), or, for an ``rdf:type`` line, its predicate and class are, as one entry
+    ``<rdf:type IRI> <class IRI>`` (see :func:`projectgraph.sparql.footprint.selection`)."""
+    start = line.find(b" ") + 1
+    end = line.find(b" ", start)
+    predicate = line[start:end]
+    if predicate in predicates:
+        return True
+    return predicate == RDF_TYPE_TERM and line[start : line.find(b" ", end + 1)] in predicates
+
+
+RDF_TYPE_TERM = b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 
 
 def predicate_of(line: bytes) -> bytes:

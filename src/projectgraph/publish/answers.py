@@ -71,7 +71,7 @@ from projectgraph.publish.search_index import (
     index_graph,
     missing_footprint,
 )
-from projectgraph.sparql.footprint import LOAD_ORDER, footprint
+from projectgraph.sparql.footprint import LOAD_ORDER, RDF_TYPE, footprint, selection
 from projectgraph.sparql.grouped import Plan, plan
 from projectgraph.sparql.named import NamedQuery
 from projectgraph.sparql.results import Term, plain_json
@@ -295,8 +295,9 @@ class _Job:
     variables: tuple[str, ...]  # the original projection, written in each row
     number: str | None  # the threshold column
     word: str | None  # the text column
-    # The predicates it reads, None for the whole graph (see _job): parsed before the work
-    # starts, see answer_graph.
+    # The predicates it reads (rdf:type perhaps only of some classes, see
+    # sparql.footprint.selection), None for the whole graph (see _job): parsed before the
+    # work starts, see answer_graph.
     reads: frozenset[str] | None = None
     copy: _Copy | None = None  # where its rows are copied from
 
@@ -418,7 +419,7 @@ def _store_folder(path: Path) -> Path:
 
 
 def _job(id: int, p: Plan) -> _Job:
-    reads = footprint(p.text)
+    reads = selection(p.text)
     return _Job(
         id=id,
         name=p.query.name,
@@ -609,8 +610,10 @@ class _Loading:
     the order the triples were loaded in, the whole graph is loaded anew in one pass. A pass
     keeps the graph's order among the triples it loads, so a predicate's triples are in the
     same order as in a store loaded whole: a query reading fixed predicates gets the same
-    answers in the same order. In memory, or on disk in folders under ``on_disk`` (what an
-    earlier process left there is removed)."""
+    answers in the same order. Of rdf:type, only the triples of the classes the queries name
+    are loaded, while they name them all (a store that needs more types is loaded anew, in
+    order). In memory, or on disk in folders under ``on_disk`` (what an earlier process left
+    there is removed)."""
 
     def __init__(self, graph: GraphSource, on_disk: Path | None = None) -> None:
         self._graph = graph
@@ -629,7 +632,9 @@ class _Loading:
         return ox.Store(str(self._on_disk / str(self._stores)))
 
     def load(self, predicates: frozenset[str] | None) -> ox.Store:
-        """The store, with the triples of ``predicates`` (None: every predicate) in it."""
+        """The store, with the triples of ``predicates`` (None: every predicate; an entry may
+        name the ``rdf:type`` triples of one class, see
+        :func:`~projectgraph.sparql.footprint.selection`) in it."""
         if self.loaded is None:
             return self._store
         if predicates is None:
@@ -637,14 +642,38 @@ class _Loading:
                 self._store = self._new()
             self._bulk_load(None)
             self.loaded = None
-        elif missing := predicates - self.loaded:
-            self._bulk_load(frozenset(f"<{p}>".encode() for p in missing))
+            return self._store
+        missing = {p for p in predicates - self.loaded if not _covered(p, self.loaded)}
+        if missing and _types(missing) and _types(self.loaded):
+            # More types than loaded: all anew in one pass, so that the rdf:type triples too
+            # are in the graph's order.
+            missing = set(predicates | self.loaded)
+            self._store = self._new()
+            self.loaded = frozenset()
+        if missing:
+            self._bulk_load(frozenset(map(_selected_form, missing)))
             self.loaded |= missing
         return self._store
 
     def _bulk_load(self, predicates: frozenset[bytes] | None) -> None:
         for chunk in self._graph(predicates):
             self._store.bulk_load(chunk, format=ox.RdfFormat.N_TRIPLES)
+
+
+def _covered(entry: str, loaded: frozenset[str]) -> bool:
+    """Whether the triples of ``entry`` (a predicate, or rdf:type and a class) are loaded."""
+    return entry in loaded or entry.split(" ", 1)[0] in loaded
+
+
+def _types(entries: Iterable[str]) -> bool:
+    """Whether some of ``entries`` is of rdf:type triples."""
+    return any(e.split(" ", 1)[0] == RDF_TYPE for e in entries)
+
+
+def _selected_form(entry: str) -> bytes:
+    """A selection's entry as the graph's lines are matched with (see
+    :func:`~projectgraph.build.partition.selected`): ``<p>``, or ``<rdf:type> <class>``."""
+    return " ".join(f"<{iri}>" for iri in entry.split(" ")).encode()
 
 
 def _answer_jobs(

@@ -44,7 +44,7 @@ from typing import Protocol
 import numpy
 import pyoxigraph as ox
 
-from projectgraph.sparql.footprint import LOAD_ORDER, footprint
+from projectgraph.sparql.footprint import LOAD_ORDER, footprint, selection
 
 SEARCH_LAYOUT = 4  # bump when the tables change: a server reading another layout has no search
 
@@ -203,7 +203,8 @@ class Loader(Protocol):
     triples as the work needs them."""
 
     def load(self, predicates: frozenset[str] | None) -> ox.Store:
-        """The store, with (at least) the triples of ``predicates`` (None: all) in it."""
+        """The store, with (at least) the triples of ``predicates`` (None: all; see
+        :func:`projectgraph.sparql.footprint.selection` for its entries) in it."""
         ...
 
 
@@ -289,6 +290,15 @@ def fact_footprint(name: str) -> frozenset[str]:
 
 
 @functools.cache
+def fact_selection(name: str) -> frozenset[str]:
+    """What a store must hold for fact ``name`` (see
+    :func:`projectgraph.sparql.footprint.selection`)."""
+    reads = selection(_fact_query(name))
+    assert reads is not None and LOAD_ORDER not in reads, name
+    return reads
+
+
+@functools.cache
 def index_footprint() -> frozenset[str]:
     """The predicates whose triples the index is made of: a store holding only these gives
     the same index."""
@@ -296,12 +306,12 @@ def index_footprint() -> frozenset[str]:
 
 
 def missing_footprint(kept: KeptFacts | None) -> frozenset[str]:
-    """The predicates of the facts ``kept`` does not hold: what an index made with ``kept``
-    reads from the graph (a fact about named resources may still be read when they
-    changed)."""
-    if kept is None:
-        return index_footprint()
-    return frozenset().union(*(fact_footprint(n) for n in _FACTS if not kept.has(n)))
+    """What the facts ``kept`` does not hold read (their :func:`fact_selection`): what an
+    index made with ``kept`` reads from the graph (a fact about named resources may still be
+    read when they changed)."""
+    return frozenset().union(
+        *(fact_selection(n) for n in _FACTS if kept is None or not kept.has(n))
+    )
 
 
 def _read(store: ox.Store | Loader, kept: KeptFacts | None = None) -> _Facts:
@@ -322,9 +332,8 @@ def _read(store: ox.Store | Loader, kept: KeptFacts | None = None) -> _Facts:
         if fact is not None:
             facts.kept += 1
         else:
-            reads = fact_footprint(name)
             fact = _query_fact(
-                store if isinstance(store, ox.Store) else store.load(reads),
+                store if isinstance(store, ox.Store) else store.load(fact_selection(name)),
                 query,
                 "?v" in _FACTS[name],
                 named if name in _ABOUT_NAMED else None,
