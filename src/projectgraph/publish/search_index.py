@@ -284,16 +284,18 @@ def _fact_query(name: str) -> str:
 def fact_footprint(name: str) -> frozenset[str]:
     """The predicates fact ``name`` is read from (see
     :func:`projectgraph.sparql.footprint.footprint`)."""
-    reads = footprint(_fact_query(name))
-    assert reads is not None and LOAD_ORDER not in reads, name
-    return reads
+    return _known(name, footprint(_fact_query(name)))
 
 
 @functools.cache
 def fact_selection(name: str) -> frozenset[str]:
     """What a store must hold for fact ``name`` (see
     :func:`projectgraph.sparql.footprint.selection`)."""
-    reads = selection(_fact_query(name))
+    return _known(name, selection(_fact_query(name)))
+
+
+def _known(name: str, reads: frozenset[str] | None) -> frozenset[str]:
+    """``reads`` of fact ``name``: every fact's query reads fixed predicates, in no order."""
     assert reads is not None and LOAD_ORDER not in reads, name
     return reads
 
