@@ -884,7 +884,7 @@ def _answer(lines: list[bytes], db: sqlite3.Connection, job: _Job, words: dict[s
             values = row[first:]
             plain = [name + plains[cell] for name, cell in zip(names, values, strict=True) if cell]
             line = ("{" + ", ".join(plain) + "}").encode(), b"\t".join(values) + TSV
-            word = None  # a new word is inserted before the block before is: the file's order
+            word = None  # a row's new word goes in before the block it closes: the file's order
             if text is not None and (searched := row[text]):
                 term = terms[searched]
                 if isinstance(term, ox.Literal | ox.NamedNode):
