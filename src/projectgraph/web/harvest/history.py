@@ -90,13 +90,39 @@ class History:
 
     # --- routes ----------------------------------------------------------------------------
 
-    def _resource(self, request: Request, kind: str, slug: str) -> tuple[Urls, str] | Response:
+    def _resource(
+        self, request: Request, kind: str, slug: str
+    ) -> tuple[Urls, str, list[Release]] | Response:
+        """The resource's URLs and IRI, and the releases served: or the answer that says why
+        not (404: no such resource; 500: the releases cannot be read)."""
         urls = self.site.urls(request)
         iri = urls.iri(kind, slug)
+        accept = request.headers.get("accept")
         if iri is None or urls.split(iri) is None:
-            accept = request.headers.get("accept")
             return error_response(404, f"no resource /{kind}/{slug}", accept)
-        return urls, iri
+        try:
+            served = self.changes.served()
+        except ReleaseError as e:
+            return error_response(500, str(e), accept)
+        return urls, iri, served
+
+    def _mementos_of(
+        self, request: Request, kind: str, slug: str
+    ) -> tuple[Urls, str, list[Release]] | Response:
+        """The resource's URLs and IRI, and its mementos (see :meth:`_mementos`): or the answer
+        that says why not (as :meth:`_resource`; 404 without releases)."""
+        found = self._resource(request, kind, slug)
+        if isinstance(found, Response):
+            return found
+        urls, iri, served = found
+        accept = request.headers.get("accept")
+        try:
+            mementos = self._mementos(iri, served)
+        except ReleaseError as e:
+            return error_response(500, str(e), accept)
+        if not mementos:
+            return error_response(404, "no releases here", accept)
+        return urls, iri, mementos
 
     async def _now(self, iri: str) -> list[bytes]:
         """The N-Quads lines about ``iri`` in the build served (the store's named graphs)."""
@@ -110,10 +136,9 @@ class History:
         found = self._resource(request, kind, slug)
         if isinstance(found, Response):
             return found
-        urls, iri = found
+        urls, iri, served = found
         accept = request.headers.get("accept")
         try:
-            served = self.changes.served()
             changes = changes_about(self.changes.folder, served, iri)
         except ReleaseError as e:
             return error_response(500, str(e), accept)
@@ -156,25 +181,18 @@ class History:
         )
         return cached(request, body, "application/json", tag, {"Vary": "Accept"})
 
-    def _mementos(self, iri: str) -> list[Release]:
-        """The releases whose state of ``iri`` is a memento: the first served, and each that
-        changed it."""
-        served = self.changes.served()
+    def _mementos(self, iri: str, served: list[Release]) -> list[Release]:
+        """The releases whose state of ``iri`` is a memento: the first ``served``, and each
+        that changed it."""
         touched = set(touched_by(self.changes.folder, iri)) if served else set()
         return [r for i, r in enumerate(served) if i == 0 or r.number in touched]
 
     async def timemap(self, request: Request, kind: str, slug: str) -> Response:
         """``/timemap/{kind}/{slug}``: the resource's mementos (RFC 7089, link format)."""
-        found = self._resource(request, kind, slug)
+        found = self._mementos_of(request, kind, slug)
         if isinstance(found, Response):
             return found
-        urls, iri = found
-        try:
-            mementos = self._mementos(iri)
-        except ReleaseError as e:
-            return error_response(500, str(e), request.headers.get("accept"))
-        if not mementos:
-            return error_response(404, "no releases here", request.headers.get("accept"))
+        urls, iri, mementos = found
         public = urls.base.public
         lines = [
             f'<{urls.data(iri, "ttl")}>; rel="original"',
@@ -198,18 +216,12 @@ class History:
     async def timegate(self, request: Request, kind: str, slug: str) -> Response:
         """``/timegate/{kind}/{slug}``: 302 to the memento of the release served at
         ``Accept-Datetime`` (the latest without one; the first for a time before it)."""
-        found = self._resource(request, kind, slug)
+        found = self._mementos_of(request, kind, slug)
         if isinstance(found, Response):
             return found
-        urls, iri = found
+        urls, iri, mementos = found
         accept = request.headers.get("accept")
         wanted = request.headers.get("accept-datetime")
-        try:
-            mementos = self._mementos(iri)
-        except ReleaseError as e:
-            return error_response(500, str(e), accept)
-        if not mementos:
-            return error_response(404, "no releases here", accept)
         chosen = mementos[-1]
         if wanted is not None:
             try:
@@ -241,10 +253,9 @@ class History:
         found = self._resource(request, kind, slug)
         if isinstance(found, Response):
             return found
-        urls, iri = found
+        urls, iri, served = found
         accept = request.headers.get("accept")
         try:
-            served = self.changes.served()
             release = next((r for r in served if r.number == number), None)
             if release is None:
                 return error_response(404, f"no release {number} served here", accept)
