@@ -23,7 +23,7 @@ from typing import Any
 
 from projectgraph import __version__
 from projectgraph.build.partition import Partition, Unit, triple_lines
-from projectgraph.build.prepare import Block, Prepared, packed_blocks, shared
+from projectgraph.build.prepare import Block, Prepared, packed_blocks, shared, unpack
 from projectgraph.errors import Location
 from projectgraph.validate.report import Result
 
@@ -271,7 +271,7 @@ class CachedGraph:
                 ).fetchone()
                 if row is None:
                     raise LookupError(f"the build cache has no preparation of {key}")
-                nquads = zlib.decompress(row[0])
+                nquads = unpack(row[0])
                 chunk += triple_lines(nquads, predicates)
                 size += len(nquads)
                 if size >= CHUNK_BYTES:

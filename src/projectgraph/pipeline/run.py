@@ -14,7 +14,6 @@ import os
 import shutil
 import tempfile
 import time
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +30,7 @@ from projectgraph.build.prepare import (
     merged_digests,
     prepare,
     shared,
+    unpack,
     used_namespaces,
 )
 from projectgraph.build.sources import Source, discover, shape_sources
@@ -354,7 +354,7 @@ def _init_parts(prefixes: dict[str, str], context: dict[str, object], uri_space:
 
 def _make_part(task: tuple[bytes, frozenset[str]]) -> tuple[bytes, bytes]:
     packed, excluded = task
-    quads = list(ox.parse(zlib.decompress(packed), format=ox.RdfFormat.N_QUADS))
+    quads = list(ox.parse(unpack(packed), format=ox.RdfFormat.N_QUADS))
     part = make_part(
         quads,
         excluded,

@@ -11,7 +11,6 @@ cached per unit.
 from __future__ import annotations
 
 import re
-import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 from projectgraph.build.partition import Unit, triple_lines, with_predicates
-from projectgraph.build.prepare import Prepared
+from projectgraph.build.prepare import Prepared, unpack
 from projectgraph.build.sources import Source, resource
 from projectgraph.settings import Settings
 from projectgraph.validate import native
@@ -108,7 +107,7 @@ def validate_chunk(tasks: Sequence[UnitTask]) -> list[list[Result]]:
     order."""
     state = _state
     assert state is not None, "init_worker first"
-    graphs = [[zlib.decompress(blob) for blob in task.packed] for task in tasks]
+    graphs = [[unpack(blob) for blob in task.packed] for task in tasks]
     report_graph = native.report(_chunk_data(state, tasks, graphs, state.read), state.compiled)
     if report_graph is None:
         return [[] for _ in tasks]
