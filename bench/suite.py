@@ -87,9 +87,10 @@ MIB = 1024**2
 PAGE = os.sysconf("SC_PAGE_SIZE")
 SAMPLE_INTERVAL = 0.2
 # Reading a process's PSS (smaps_rollup) walks its page tables: 32 ms for a 3 GiB process on
-# the benchmark machine, with the process's memory map locked meanwhile. Read every 0.2 s over
-# a build's processes, it took about a fifth of two cores and made a 349 s build take 429 s.
-# So PSS is read when the RSS sum reaches a new peak (by PSS_STEP) and at most every PSS_EVERY
+# the benchmark machine, with the process's memory map locked meanwhile: read every 0.2 s over
+# a build's processes, up to a fifth of two cores. (It did not explain why the benchmark's
+# 100,000-project build took 429 s against 349 s alone: 434 s with this sampler, 453 s
+# without any the same morning: the machine's own spread.) So PSS is read when the RSS sum reaches a new peak (by PSS_STEP) and at most every PSS_EVERY
 # seconds otherwise; RSS, from /proc/PID/stat, stays at every sample.
 PSS_EVERY = 5.0
 PSS_STEP = 1.02

@@ -11,6 +11,7 @@ import contextlib
 import functools
 import hashlib
 import logging
+import os
 import warnings
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -58,15 +59,15 @@ def discover(settings: Settings, paths: Sequence[Path] | None = None) -> list[So
     ``paths`` (files or folders) replace the configured project folders, e.g. to validate one
     record; the ontology and reference data always come along so references resolve.
     """
-    sources = [_source(settings, settings.ontology, "ontology")]
+    sources = [_source(settings, settings.ontology.resolve(), "ontology")]
     reference = Path(settings.reference_dir)
     sources += [
-        _source(settings, p, "reference")
-        for p in _rdf_files(reference)
+        _source(settings, real, "reference")
+        for p, real in _rdf_files(reference)
         if not is_generator_input(p, reference)
     ]
     for folder in paths if paths is not None else settings.project_dirs:
-        sources += [_source(settings, p, "project") for p in _rdf_files(Path(folder))]
+        sources += [_source(settings, real, "project") for _, real in _rdf_files(Path(folder))]
     seen: set[Path] = set()
     unique = []
     for s in sources:
@@ -87,7 +88,7 @@ def discover(settings: Settings, paths: Sequence[Path] | None = None) -> list[So
 
 def shape_sources(settings: Settings) -> list[Source]:
     """The SHACL shape files."""
-    return [_source(settings, p, "shapes") for p in _rdf_files(settings.shapes_dir)]
+    return [_source(settings, real, "shapes") for _, real in _rdf_files(settings.shapes_dir)]
 
 
 def read(source: Source, base_iri: str) -> list[ox.Quad]:
@@ -141,7 +142,7 @@ def read_triples(source: Source, base_iri: str) -> list[ox.Triple]:
 
 
 def _source(settings: Settings, path: Path, kind: str) -> Source:
-    path = path.resolve()
+    """The source of the file at ``path`` (resolved: no symbolic link in it)."""
     if not path.is_file():
         raise SourceError(Location(path), "no such file")
     if path.suffix not in SOURCE_FORMATS:
@@ -156,20 +157,18 @@ def _source(settings: Settings, path: Path, kind: str) -> Source:
     return Source(path=path, key=key, kind=kind, graph=graph_iri(settings.base_iri, key))
 
 
-def _rdf_files(path: Path) -> list[Path]:
+def _rdf_files(path: Path) -> list[tuple[Path, Path]]:
+    """The RDF files in the folder ``path`` and its subfolders, or the file ``path``, sorted:
+    each as found under ``path`` and resolved."""
     if path.is_file():
-        return [path]
+        return [(path, path.resolve())]
     if not path.is_dir():
         raise SourceError(Location(path), "no such file or folder")
-    # Hidden folders are not records: a --project folder keeps its build in DIR/.projectgraph/.
-    found = sorted(
-        p
-        for p in path.rglob("*")
-        if p.is_file()
-        and p.suffix.lower() in _RDF_LIKE
-        and not any(part.startswith(".") for part in p.relative_to(path).parts[:-1])
-    )
-    for p in found:
+    real = path.resolve()
+    found: list[tuple[Path, Path]] = []
+    _walk(path, real, found)
+    found.sort()
+    for p, _ in found:
         if (
             p.suffix not in SOURCE_FORMATS
         ):  # a record that would otherwise be skipped without a word
@@ -179,6 +178,24 @@ def _rdf_files(path: Path) -> list[Path]:
                 f"{p.suffix!r} is not accepted",
             )
     return found
+
+
+def _walk(folder: Path, real: Path, found: list[tuple[Path, Path]]) -> None:
+    """Add the RDF files under ``folder`` (resolved: ``real``) to ``found``, as
+    :func:`_rdf_files` gives them, from the directory entries: only a symbolic link is
+    resolved (``Path.rglob`` and a ``resolve`` a file took 5.8-6.2 s to discover 100,000
+    records, this 3.8-5.2 s). Like rglob, it does not go into linked folders."""
+    with os.scandir(real) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                # Hidden folders are not records: a --project folder keeps its build in
+                # DIR/.projectgraph/.
+                if not entry.name.startswith("."):
+                    _walk(folder / entry.name, real / entry.name, found)
+            elif os.path.splitext(entry.name)[1].lower() in _RDF_LIKE and entry.is_file():
+                name = entry.name
+                target = Path(entry.path).resolve() if entry.is_symlink() else real / name
+                found.append((folder / name, target))
 
 
 def _syntax_message(error: SyntaxError) -> str:
