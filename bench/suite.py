@@ -90,8 +90,9 @@ SAMPLE_INTERVAL = 0.2
 # the benchmark machine, with the process's memory map locked meanwhile: read every 0.2 s over
 # a build's processes, up to a fifth of two cores. (It did not explain why the benchmark's
 # 100,000-project build took 429 s against 349 s alone: 434 s with this sampler, 453 s
-# without any the same morning: the machine's own spread.) So PSS is read when the RSS sum reaches a new peak (by PSS_STEP) and at most every PSS_EVERY
-# seconds otherwise; RSS, from /proc/PID/stat, stays at every sample.
+# without any the same morning: the machine's own spread.) So PSS is read when the RSS sum
+# reaches a new peak (by PSS_STEP) and at most every PSS_EVERY seconds otherwise; RSS, from
+# /proc/PID/stat, stays at every sample.
 PSS_EVERY = 5.0
 PSS_STEP = 1.02
 READY_TIMEOUT = 4 * 3600.0  # a server on 100,000 projects may load for a while
