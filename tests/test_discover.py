@@ -1,0 +1,44 @@
+"""Which files of a records folder become sources: hidden folders and linked folders are not
+read, a linked file is read from where it points, and the order is the paths' order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from projectgraph.build.sources import discover
+from projectgraph.settings.load import load_settings
+
+REPO = Path(__file__).resolve().parent.parent
+RECORD = "<https://example.org/a> <https://example.org/p> <https://example.org/b> .\n"
+
+
+def test_records_found_as_rglob_found_them(tmp_path: Path) -> None:
+    records = tmp_path / "records"
+    (records / "b" / "c").mkdir(parents=True)
+    (records / ".hidden").mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    for path in (
+        records / "z.ttl",
+        records / "a.ttl",
+        records / "b" / "c" / "d.ttl",
+        records / ".hidden" / "e.ttl",
+        records / "b" / "notes.txt",
+        outside / "linked.ttl",
+        outside / "f.ttl",
+    ):
+        path.write_text(RECORD)
+    (records / "b" / "linked.ttl").symlink_to(outside / "linked.ttl")
+    (records / "folder").symlink_to(outside, target_is_directory=True)
+    (records / "broken.ttl").symlink_to(tmp_path / "missing.ttl")
+    settings = load_settings(REPO, {"project_dirs": (records,)})
+
+    found = [s.path for s in discover(settings) if s.kind == "project"]
+
+    real = records.resolve()
+    assert found == [
+        real / "a.ttl",
+        real / "b" / "c" / "d.ttl",
+        outside.resolve() / "linked.ttl",
+        real / "z.ttl",
+    ]
