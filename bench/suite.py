@@ -106,7 +106,8 @@ VALIDATION_SIZE = 10_000
 STAGE_LINE = re.compile(
     r"^\s+(?P<stage>\S.*?)\s{2,}(?P<seconds>\d+(?:\.\d+)?) s"
     r"(?: \((?P<reused>\d+)/(?P<total>\d+) reused\))?"
-    r"(?: \(search facts: (?P<kept>\d+)/(?P<facts>\d+) kept\))?\s*$"
+    r"(?: \(search facts: (?P<kept>\d+)/(?P<facts>\d+) kept\))?"
+    r"(?: \((?P<copied>[\d,]+) of (?P<dumped>[\d,]+) MB copied\))?\s*$"
 )
 DUMP_STAGE = "dumps + describe + switch"
 VALIDATE_STAGE = "validate"
@@ -153,6 +154,8 @@ class Stage:
     total: int | None = None
     kept: int | None = None  # the answers stage: the search index's facts kept
     facts: int | None = None
+    copied: int | None = None  # the dumps stage: MB copied from the build before
+    dumped: int | None = None  # MB of dumps
 
     def reuse_text(self) -> str:
         return "-" if self.total is None else f"{self.reused:,}/{self.total:,}"
@@ -162,6 +165,8 @@ class Stage:
         said = [f"{self.reuse_text()} reused"] if self.total else []
         if self.facts:
             said.append(f"search facts {self.kept}/{self.facts} kept")
+        if self.dumped:
+            said.append(f"{self.copied:,} of {self.dumped:,} MB copied")
         return f" ({'; '.join(said)})" if said else ""
 
 
@@ -473,8 +478,8 @@ def parse_timings(output: str) -> dict[str, Stage]:
         m = STAGE_LINE.match(line)
         if m:
             numbers = [
-                int(m[k]) if m[k] is not None else None
-                for k in ("reused", "total", "kept", "facts")
+                int(m[k].replace(",", "")) if m[k] is not None else None
+                for k in ("reused", "total", "kept", "facts", "copied", "dumped")
             ]
             stages[m["stage"]] = Stage(float(m["seconds"]), *numbers)
     return stages

@@ -21,17 +21,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import zstandard
+
 from projectgraph import __version__
 from projectgraph.build.partition import Partition, Unit, triple_lines
-from projectgraph.build.prepare import Block, Prepared, packed_blocks, shared, unpack
+from projectgraph.build.prepare import Block, Prepared, pack, packed_blocks, shared, unpack
 from projectgraph.errors import Location
+from projectgraph.publish.dumps import DumpLayout
 from projectgraph.validate.report import Result
 
 # Bump when partitioning or the kept partition's layout changes: a partition kept by other
 # code is made again.
 PARTITION_LAYOUT = 1
-CACHE_FILE = "cache-2.sqlite"  # the number changes with the tables' layout (2: packed)
-OLD_CACHE_FILES = ("cache-1.sqlite",)
+CACHE_FILE = "cache-3.sqlite"  # the number changes with the tables' layout (3: part stats)
+OLD_CACHE_FILES = ("cache-1.sqlite", "cache-2.sqlite")
 # The search index's facts of the last build, beside the cache (see
 # projectgraph.publish.search_index.KeptFacts): a rebuild reads again only those it changed.
 SEARCH_FACTS = "search-facts"
@@ -40,8 +43,10 @@ CREATE TABLE IF NOT EXISTS prepared (
     key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, packed BLOB NOT NULL, summary TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS parts (
-    key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, trig BLOB NOT NULL, data BLOB NOT NULL
+    key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, trig BLOB NOT NULL, data BLOB NOT NULL,
+    stats BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS dump_layouts (build TEXT PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS validated (
     fingerprint TEXT PRIMARY KEY, results TEXT NOT NULL
 );
@@ -128,10 +133,10 @@ class BuildCache:
 
     def part(self, key: str, fingerprint: str, column: str = "data") -> bytes | None:
         """A cached part (the merged-graph fragments of one source, or with ``column="trig"``
-        its named-graph block), if still valid."""
+        its named-graph block, or with ``column="stats"`` its statistics), if still valid."""
         if self._db is None:
             return None
-        assert column in ("data", "trig")
+        assert column in ("data", "trig", "stats")
         row = self._db.execute(
             f"SELECT {column} FROM parts WHERE key = ? AND fingerprint = ?",
             (key, fingerprint),
@@ -147,11 +152,38 @@ class BuildCache:
         ).fetchone()
         return row is not None
 
-    def store_part(self, key: str, fingerprint: str, trig: bytes, data: bytes) -> None:
+    def store_part(
+        self, key: str, fingerprint: str, trig: bytes, data: bytes, stats: bytes
+    ) -> None:
         if self._db is not None:
             self._db.execute(
-                "INSERT OR REPLACE INTO parts VALUES (?, ?, ?, ?)", (key, fingerprint, trig, data)
+                "INSERT OR REPLACE INTO parts VALUES (?, ?, ?, ?, ?)",
+                (key, fingerprint, trig, data, stats),
             )
+
+    # -- where the parts are in a build's dumps ----------------------------------------------
+
+    def dump_layout(self, build: str) -> DumpLayout | None:
+        """What :meth:`store_dump_layout` kept for the build ``build`` (its id), if anything."""
+        if self._db is None:
+            return None
+        row = self._db.execute("SELECT data FROM dump_layouts WHERE build = ?", (build,)).fetchone()
+        try:
+            return None if row is None else DumpLayout.decode(unpack(row[0]))
+        except zstandard.ZstdError:
+            return None  # damaged: the dumps are written from the parts
+
+    def store_dump_layout(self, build: str, layout: DumpLayout, builds: set[str]) -> None:
+        """Keep where the parts are in the dumps of build ``build`` (see
+        :class:`~projectgraph.publish.dumps.DumpLayout`), and forget the layouts of builds not
+        in ``builds`` (removed)."""
+        if self._db is None:
+            return
+        data = pack(layout.encode())
+        self._db.execute("INSERT OR REPLACE INTO dump_layouts VALUES (?, ?)", (build, data))
+        stored = {r[0] for r in self._db.execute("SELECT build FROM dump_layouts")}
+        gone = stored - builds - {build}
+        self._db.executemany("DELETE FROM dump_layouts WHERE build = ?", [(g,) for g in gone])
 
     # -- validation results ----------------------------------------------------------------
 

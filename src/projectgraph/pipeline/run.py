@@ -9,6 +9,7 @@ and a rebuild after one record changed redoes that record's work only (plus writ
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import shutil
@@ -47,9 +48,11 @@ from projectgraph.pipeline.parallel import default_workers, run, worth_processes
 from projectgraph.progress import progress
 from projectgraph.publish.answers import ANSWERS, Background, Earlier
 from projectgraph.publish.dist import builds_dir, current_build, file_digests
+from projectgraph.publish.dumps import MergedSegments, NamedGraphSegments, Segment
 from projectgraph.publish.manifest import Published, load_context, publish
 from projectgraph.publish.parts import (
     Part,
+    Stats,
     make_part,
     merged_part,
     part_fingerprint,
@@ -73,9 +76,6 @@ class BuildResult:
     report: Report
     stages: dict[str, float] = field(default_factory=dict)
     reused: dict[str, tuple[int, int]] = field(default_factory=dict)  # stage -> (reused, all)
-
-
-NamedGraph = tuple[str, bytes, bytes]  # name, N-Quads, TriG block
 
 
 class BuildRefused(NonConformingError):
@@ -112,6 +112,8 @@ def build(settings: Settings, quiet: bool = False, workers: int | None = None) -
                 raise BuildRefused(report)
             step("writing dumps")
             merged, graphs, prefixes = _parts(job, prepared, parts)
+            served = current_build(settings.dist_dir)
+            kept = cache.dump_layout(served.name) if served is not None else None
             published = publish(
                 sources,
                 prepared,
@@ -123,7 +125,15 @@ def build(settings: Settings, quiet: bool = False, workers: int | None = None) -
                 lap=clock.lap,
                 answers=answers.result,
                 sha256=digests.sha256,
+                earlier=(served, kept) if served is not None and kept is not None else None,
             )
+            clock.reused["dump bytes"] = (published.copied, published.dumped)
+            with cache.transaction():  # where the pieces are, for the next build to copy
+                cache.store_dump_layout(
+                    published.build_id,
+                    published.layout.stamped(published.folder),
+                    {p.name for p in builds_dir(settings.dist_dir).iterdir()},
+                )
             answered = [q for q in answers.result().queries.values() if q["materialized"]]
             copied = [q for q in answered if q.get("copied")]
             clock.reused["answers"] = (len(copied), len(answered))
@@ -352,7 +362,7 @@ def _init_parts(prefixes: dict[str, str], context: dict[str, object], uri_space:
     _part_state.update(prefixes=prefixes, context=context, uri_space=uri_space)
 
 
-def _make_part(task: tuple[bytes, frozenset[str]]) -> tuple[bytes, bytes]:
+def _make_part(task: tuple[bytes, frozenset[str]]) -> tuple[bytes, bytes, bytes]:
     packed, excluded = task
     quads = list(ox.parse(unpack(packed), format=ox.RdfFormat.N_QUADS))
     part = make_part(
@@ -362,15 +372,23 @@ def _make_part(task: tuple[bytes, frozenset[str]]) -> tuple[bytes, bytes]:
         _part_state["context"],  # type: ignore[arg-type]
         _part_state["uri_space"],  # type: ignore[arg-type]
     )
-    return part.trig, part.encode()
+    return (part.trig, *part.encode())
+
+
+_IDENT = 24  # hex digits of a fingerprint that name a dump's piece (96 bits)
 
 
 def _parts(
     job: _Job, prepared: Sequence[Prepared], parts: Partition
-) -> tuple[Callable[[], Iterator[Part]], Callable[[], Iterator[NamedGraph]], dict[str, str]]:
+) -> tuple[
+    Callable[[], Iterator[MergedSegments]],
+    Callable[[], Iterator[NamedGraphSegments]],
+    dict[str, str],
+]:
     """Make the dump parts of the sources that changed (into the cache); return readers of
     the merged-graph parts (the sources', then the shared descriptions') and of the named
-    graphs in graph-name order, both streaming from the cache, and the prefixes to use."""
+    graphs in graph-name order, both streaming from the cache (a part's bytes only when a
+    dump needs them: see :mod:`projectgraph.publish.dumps`), and the prefixes to use."""
     sources, settings, cache = job.sources, job.settings, job.cache
     namespaces: set[str] = set()
     for p in prepared:
@@ -387,35 +405,54 @@ def _parts(
     tasks = [(prepared[i].packed, excluded[i]) for i in todo]
     workers = worth_processes(sum(prepared[i].quads for i in todo), job.workers)
     with cache.transaction():
-        for i, (trig, data) in zip(
+        for i, (trig, data, stats) in zip(
             todo,
             run(_make_part, tasks, workers, _init_parts, (prefixes, context, uri_space), "dumps"),
             strict=True,
         ):
-            cache.store_part(sources[i].key, prints[i], trig, data)
+            cache.store_part(sources[i].key, prints[i], trig, data, stats)
         shared_print = shared_fingerprint(parts.shared, extra)
         if not cache.has_part(SHARED_PART, shared_print):
             made = merged_part(shared_triples(parts.shared), prefixes, context, uri_space)
-            cache.store_part(SHARED_PART, shared_print, b"", made.encode())
+            cache.store_part(SHARED_PART, shared_print, b"", *made.encode())
     job.clock.reused["dumps"] = (len(sources) - len(todo), len(sources))
 
-    def part(i: int, column: str = "data") -> bytes:
-        data = cache.part(sources[i].key, prints[i], column)
+    def read(key: str, fingerprint: str, column: str) -> bytes:
+        data = cache.part(key, fingerprint, column)
         assert data is not None, "stored above"
         return data
 
-    def merged() -> Iterator[Part]:
-        for i in range(len(sources)):
-            yield Part.decode(part(i))
-        shared = cache.part(SHARED_PART, shared_print)
-        assert shared is not None, "stored above"
-        yield Part.decode(shared)
+    def fragments(key: str, fingerprint: str, stats: Stats) -> Part:
+        return Part.decode(read(key, fingerprint, "data"), stats)
 
-    def graphs() -> Iterator[NamedGraph]:
+    def segments(key: str, fingerprint: str) -> MergedSegments:
+        stats = Stats.decode(read(key, fingerprint, "stats"))
+        return MergedSegments(
+            fingerprint[:_IDENT], stats, functools.partial(fragments, key, fingerprint, stats)
+        )
+
+    def merged() -> Iterator[MergedSegments]:
+        for i in range(len(sources)):
+            yield segments(sources[i].key, prints[i])
+        yield segments(SHARED_PART, shared_print)
+
+    def graphs() -> Iterator[NamedGraphSegments]:
         for i in sorted(range(len(sources)), key=lambda i: sources[i].graph):
-            yield sources[i].graph, prepared[i].nquads, part(i, "trig")
+            p = prepared[i]
+            yield NamedGraphSegments(
+                sources[i].graph,
+                Segment(p.fingerprint[:_IDENT], functools.partial(_nquads, p)),
+                Segment(
+                    prints[i][:_IDENT],
+                    functools.partial(read, sources[i].key, prints[i], "trig"),
+                ),
+            )
 
     return merged, graphs, prefixes
+
+
+def _nquads(prepared: Prepared) -> bytes:
+    return prepared.nquads
 
 
 def display_stages(result: BuildResult) -> str:
@@ -427,5 +464,8 @@ def display_stages(result: BuildResult) -> str:
         facts = result.reused.get("search facts")
         if stage == "answers" and facts:
             note += f" (search facts: {facts[0]}/{facts[1]} kept)"
+        copied = result.reused.get("dump bytes")
+        if stage.startswith("dumps") and copied and copied[0]:
+            note += f" ({copied[0] / 1e6:,.0f} of {copied[1] / 1e6:,.0f} MB copied)"
         lines.append(f"  {stage:<28} {seconds:8.2f} s{note}")
     return "\n".join(lines)

@@ -8,7 +8,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +19,14 @@ from projectgraph.build.sources import Source, shape_sources
 from projectgraph.files import read_sha256
 from projectgraph.publish.answers import ANSWERS, Written, write_answers
 from projectgraph.publish.dist import MANIFEST, publish_atomically
-from projectgraph.publish.dumps import write_dumps, write_file
-from projectgraph.publish.parts import Part, StatsTotal
+from projectgraph.publish.dumps import (
+    DumpLayout,
+    MergedSegments,
+    NamedGraphSegments,
+    write_dumps,
+    write_file,
+)
+from projectgraph.publish.parts import StatsTotal
 from projectgraph.publish.releases import Release, ReleaseError, record_release
 from projectgraph.publish.void import describe
 from projectgraph.rdf.serialize import turtle, used_prefixes
@@ -45,6 +51,9 @@ class Published:
     manifest: dict[str, object]
     release: Release | None = None  # None: the same build as the last release
     release_error: str = ""  # why the build was published but not recorded as a release
+    layout: DumpLayout = field(default_factory=DumpLayout)  # where the dumps' pieces are
+    copied: int = 0  # bytes of the dumps copied from the build served before
+    dumped: int = 0  # bytes of the dumps
 
 
 def read_manifest(dist: Path) -> dict[str, object] | None:
@@ -83,40 +92,49 @@ def inputs_digest(
 def publish(
     sources: Sequence[Source],
     prepared: Sequence[Prepared],
-    graphs: Callable[[], Iterable[tuple[str, bytes, bytes]]],
-    merged: Callable[[], Iterable[Part]],
+    graphs: Callable[[], Iterable[NamedGraphSegments]],
+    merged: Callable[[], Iterable[MergedSegments]],
     prefixes: dict[str, str],
     report: Report,
     settings: Settings,
     lap: Callable[[str], None] = lambda stage: None,
     answers: Callable[[], Written] | None = None,
     sha256: Callable[[Path], str] = read_sha256,
+    earlier: tuple[Path, DumpLayout] | None = None,
 ) -> Published:
     """Write the build into a fresh folder and switch ``dist`` to it atomically.
 
-    ``graphs`` reads the named graphs (name, N-Quads, TriG block) in graph-name order,
+    ``graphs`` reads the named graphs (their N-Quads and TriG pieces) in graph-name order,
     ``merged`` the parts of the merged graph (see :mod:`projectgraph.publish.parts`); both
-    stream, so the build never holds a whole dump in memory. ``lap(stage)`` is called as each
-    stage ends (``--timings``). ``answers`` waits for the named queries' answers computed
-    elsewhere (the build starts them early); without it they are computed here, from the
-    dump.
+    stream, so the build never holds a whole dump in memory. Pieces found in ``earlier`` (the
+    served build's folder and where its pieces are) are copied from there. ``lap(stage)`` is
+    called as each stage ends (``--timings``). ``answers`` waits for the named queries'
+    answers computed elsewhere (the build starts them early); without it they are computed
+    here, from the dump.
     ``sha256`` gives an input file's digest.
     """
     sources_sha256 = {s.graph: sha256(s.path) for s in sources}
     graph_sizes = {p.graph: p.quads for p in prepared}
     contents = {p.graph: graph_digest(p) for p in prepared}
     manifest: dict[str, object] = {}
+    written_dumps: dict[str, Any] = {}
 
     def write(folder: Path) -> str:
         context = load_context(settings)
         total = StatsTotal()
 
-        def counted() -> Iterator[Part]:
+        def counted() -> Iterator[MergedSegments]:
             for part in merged():
                 total.add(part.stats)
                 yield part
 
-        files, ranges = write_dumps(folder, graphs(), counted(), prefixes, context)
+        dumps = write_dumps(folder, graphs(), counted(), prefixes, context, earlier)
+        files, ranges = dumps.files, dumps.ranges
+        written_dumps.update(
+            layout=dumps.layout,
+            copied=dumps.copied,
+            dumped=sum(f.size for f in files.values()),
+        )
         stats = total.result()
         files["context"] = write_file(
             folder / CONTEXT,
@@ -210,5 +228,9 @@ def publish(
 
     folder = publish_atomically(settings.dist_dir, write, release)
     return Published(
-        build_id=str(manifest["build_id"]), folder=folder, manifest=manifest, **recorded
+        build_id=str(manifest["build_id"]),
+        folder=folder,
+        manifest=manifest,
+        **recorded,
+        **written_dumps,
     )

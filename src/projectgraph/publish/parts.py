@@ -60,6 +60,16 @@ class Stats:
             "first_project": self.first_project,
         }
 
+    def encode(self) -> bytes:
+        """Bytes for the build cache; :meth:`decode` reads them."""
+        return json.dumps(self.to_json()).encode() + b"\n" + self.objects
+
+    @classmethod
+    def decode(cls, data: bytes) -> Stats:
+        """The statistics :meth:`encode` wrote."""
+        newline = data.index(b"\n")
+        return cls.from_json(json.loads(data[:newline]), data[newline + 1 :])
+
     @classmethod
     def from_json(cls, data: dict[str, Any], objects: bytes) -> Stats:
         return cls(
@@ -86,22 +96,24 @@ class Part:
     jsonld: bytes  # their node objects, separated by ",\n", no trailing comma
     stats: Stats
 
-    def encode(self) -> bytes:
-        """Bytes for the build cache, but for the TriG block, which is read at another time
-        (and stored apart)."""
-        blobs = [self.turtle, self.ntriples_gz, self.jsonld, self.stats.objects]
-        header = json.dumps({"sizes": [len(b) for b in blobs], "stats": self.stats.to_json()})
-        return header.encode() + b"\n" + b"".join(blobs)
+    def encode(self) -> tuple[bytes, bytes]:
+        """Bytes for the build cache: the merged-graph fragments, and the statistics. The TriG
+        block is stored apart, and so are the statistics: a rebuild reads every part's
+        statistics (VoID counts the whole graph) but the fragments only of the parts it cannot
+        copy from the build before (see :mod:`projectgraph.publish.dumps`)."""
+        blobs = [self.turtle, self.ntriples_gz, self.jsonld]
+        header = json.dumps([len(b) for b in blobs]).encode()
+        return header + b"\n" + b"".join(blobs), self.stats.encode()
 
     @classmethod
-    def decode(cls, data: bytes) -> Part:
+    def decode(cls, data: bytes, stats: Stats) -> Part:
+        """The part whose fragments :meth:`encode` gave as ``data``, with its ``stats``."""
         newline = data.index(b"\n")
-        header = json.loads(data[:newline])
         blobs, position = [], newline + 1
-        for size in header["sizes"]:
+        for size in json.loads(data[:newline]):
             blobs.append(data[position : position + size])
             position += size
-        return cls(b"", blobs[0], blobs[1], blobs[2], Stats.from_json(header["stats"], blobs[3]))
+        return cls(b"", blobs[0], blobs[1], blobs[2], stats)
 
 
 def part_fingerprint(source_fingerprint: str, excluded: Iterable[str], context: str) -> str:

@@ -650,15 +650,31 @@ def document_text(triples: Iterable[ox.Triple], context: dict[str, Any]) -> str:
     return "".join(document_chunks(context, (node_json(n) for n in nodes)))
 
 
+def document_head(context: dict[str, Any]) -> str:
+    """What a document written by :func:`document_chunks` starts with, up to its first node."""
+    context_text = json.dumps(context, indent=2, sort_keys=True, ensure_ascii=False)
+    return '{\n  "@context": ' + context_text.replace("\n", "\n  ") + ',\n  "@graph": ['
+
+
+def node_separator(first: bool) -> str:
+    """What comes before a node's text in a document: a line end, and a comma but for the
+    first node."""
+    return "\n" if first else ",\n"
+
+
+def document_tail(empty: bool) -> str:
+    """What a document ends with after its last node (or after its head, when ``empty``)."""
+    return "]\n}\n" if empty else "\n  ]\n}\n"
+
+
 def document_chunks(context: dict[str, Any], node_texts: Iterable[str]) -> Iterator[str]:
     """The whole document ``{"@context": context, "@graph": [...]}`` as text chunks, from
     the :func:`node_json` texts of its nodes in order. Joined, the chunks are exactly
     ``json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\\n"``."""
-    context_text = json.dumps(context, indent=2, sort_keys=True, ensure_ascii=False)
-    yield '{\n  "@context": ' + context_text.replace("\n", "\n  ") + ',\n  "@graph": ['
-    separator = "\n"
+    yield document_head(context)
+    first = True
     for text in node_texts:
-        yield separator
+        yield node_separator(first)
         yield text
-        separator = ",\n"
-    yield "]\n}\n" if separator == "\n" else "\n  ]\n}\n"
+        first = False
+    yield document_tail(first)

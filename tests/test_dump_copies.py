@@ -1,0 +1,141 @@
+"""A rebuild copies the dumps' unchanged pieces from the build served before, and writes the
+same bytes as a build from scratch.
+
+Every check compares the rebuild with a build of the same records from scratch, by build id
+(which covers every dump's SHA-256) and byte for byte, so a piece copied that should have
+been written again, or copied from the wrong place, fails the test. The served build's files
+are tampered with in the ways a publisher might (a file rewritten, a layout damaged) and the
+kernel's copy refused, as another file system would.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from projectgraph.pipeline.cache import CACHE_FILE
+from projectgraph.pipeline.run import BuildResult, build
+from projectgraph.publish.dist import builds_dir
+from projectgraph.publish.dumps import DUMP_FORMATS, NQUADS_DUMP
+from projectgraph.settings import Settings, load_settings
+from projectgraph.synth.generate import synthesize
+from tests.conftest import REPO
+
+DUMPS = [f.filename for f in DUMP_FORMATS]
+
+
+def _settings(records: Path) -> Settings:
+    return load_settings(REPO, {"project_dirs": (records,), "dist_dir": records.parent / "dist"})
+
+
+@pytest.fixture
+def records(tmp_path: Path) -> Path:
+    """15 synthetic records, built once (the build a rebuild copies from)."""
+    folder = tmp_path / "records"
+    synthesize(folder, 15, 11, load_settings(REPO), workers=1)
+    first = build(_settings(folder), quiet=True)
+    assert first.reused["dump bytes"][0] == 0  # nothing to copy from
+    return folder
+
+
+def _change_title(records: Path, index: int = 6) -> None:
+    record = sorted(records.glob("*.ttl"))[index]
+    text = record.read_text(encoding="utf-8")
+    changed = re.sub(r'(eurio:title\s+")', r"\1Changed: ", text, count=1)
+    assert changed != text
+    record.write_text(changed, encoding="utf-8")
+
+
+def _same_as_scratch(settings: Settings, rebuilt: BuildResult) -> None:
+    """The rebuild's dumps are the bytes a build of the same records from scratch writes."""
+    dumps = {name: (rebuilt.published.folder / name).read_bytes() for name in DUMPS}
+    settings.dist_dir.unlink()
+    shutil.rmtree(builds_dir(settings.dist_dir))
+    scratch = build(settings, quiet=True)
+    assert scratch.reused["dump bytes"][0] == 0
+    for name in DUMPS:
+        assert (scratch.published.folder / name).read_bytes() == dumps[name], name
+    assert scratch.published.build_id == rebuilt.published.build_id
+
+
+def test_a_rebuild_copies_all_but_the_changed_pieces(records: Path) -> None:
+    settings = _settings(records)
+    _change_title(records)
+    rebuilt = build(settings, quiet=True)
+    copied, total = rebuilt.reused["dump bytes"]
+    changed = (records / sorted(p.name for p in records.glob("*.ttl"))[6]).stat().st_size
+    # One record's pieces are written again (a few times its size over five formats).
+    assert total - 10 * changed < copied < total
+    _same_as_scratch(settings, rebuilt)
+
+
+def test_an_unchanged_rebuild_copies_every_piece(records: Path) -> None:
+    settings = _settings(records)
+    served = settings.dist_dir.resolve().name
+    again = build(settings, quiet=True)
+    copied, total = again.reused["dump bytes"]
+    headers = 20_000  # the prefixes, the JSON-LD context: written, not copied
+    assert total - headers < copied < total
+    assert again.published.build_id == served
+
+
+def test_a_rewritten_served_file_is_not_copied_from(records: Path) -> None:
+    settings = _settings(records)
+    served = settings.dist_dir.resolve() / NQUADS_DUMP
+    size = served.stat().st_size
+    # Changed behind the build's back (same size, other bytes): no longer what the layout says.
+    served.chmod(0o644)
+    with served.open("r+b") as f:
+        f.write(b"#")
+    _change_title(records)
+    rebuilt = build(settings, quiet=True)
+    copied, total = rebuilt.reused["dump bytes"]
+    assert 0 < copied <= total - size
+    _same_as_scratch(settings, rebuilt)
+
+
+def test_a_damaged_layout_writes_every_piece(records: Path) -> None:
+    settings = _settings(records)
+    with sqlite3.connect(builds_dir(settings.dist_dir) / CACHE_FILE) as db:
+        assert db.execute("UPDATE dump_layouts SET data = x'00ff'").rowcount == 1
+    _change_title(records)
+    rebuilt = build(settings, quiet=True)
+    assert rebuilt.reused["dump bytes"][0] == 0
+    _same_as_scratch(settings, rebuilt)
+
+
+def test_a_removed_served_build_writes_every_piece(records: Path) -> None:
+    settings = _settings(records)
+    served = settings.dist_dir.resolve()
+    for name in DUMPS:
+        (served / name).unlink()
+    _change_title(records)
+    rebuilt = build(settings, quiet=True)
+    assert rebuilt.reused["dump bytes"][0] == 0
+    _same_as_scratch(settings, rebuilt)
+
+
+def test_without_the_kernels_copy_the_pieces_are_written_here(
+    records: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+
+    def refused(*args: object, **kwargs: object) -> int:
+        calls.append(1)
+        raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
+
+    monkeypatch.setattr(os, "copy_file_range", refused)
+    settings = _settings(records)
+    _change_title(records, 2)
+    _change_title(records, 9)
+    rebuilt = build(settings, quiet=True)
+    assert calls
+    copied, total = rebuilt.reused["dump bytes"]
+    assert 0 < copied < total
+    _same_as_scratch(settings, rebuilt)
