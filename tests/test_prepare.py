@@ -6,6 +6,7 @@ past a character below ``>``), and a summary that agrees with the N-Quads it des
 from __future__ import annotations
 
 import pickle
+import random
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -13,7 +14,7 @@ import pytest
 
 from projectgraph.build.assemble import triple_key
 from projectgraph.build.entail import entail
-from projectgraph.build.prepare import namespaces_of, prepare, shared
+from projectgraph.build.prepare import namespaces_of, prepare, shared, used_namespaces
 from projectgraph.build.sources import Source, read
 
 BASE = "https://w3id.org/projectgraph/"
@@ -109,3 +110,31 @@ def test_the_build_keeps_one_copy_of_what_preparations_share(
     assert all(x is y for x, y in zip(kept_a.objects, kept_b.objects, strict=True))
     assert kept_a == a and kept_b == b  # the same values
     assert kept_a.blocks == a.blocks and [b.subject for b in a.blocks] == list(a.subjects)
+
+
+def test_used_namespaces_are_those_that_shorten_some_iri() -> None:
+    # Each namespace against every string: what the binary search must agree with.
+    def by_scan(namespaces: set[str], prefixes: dict[str, str]) -> dict[str, str]:
+        return {
+            p: ns
+            for p, ns in prefixes.items()
+            if any(n.startswith(ns) and n != ns for n in namespaces)
+        }
+
+    rng = random.Random(5)
+    for _ in range(2_000):
+        namespaces = {
+            "".join(rng.choice("ab/#") for _ in range(rng.randint(0, 5)))
+            for _ in range(rng.randint(0, 8))
+        }
+        prefixes = {
+            f"p{i}": "".join(rng.choice("ab/#") for _ in range(rng.randint(0, 4))) for i in range(5)
+        }
+        assert used_namespaces(namespaces, prefixes) == by_scan(namespaces, prefixes)
+    iris = namespaces_of({"http://x.org/a/b", "http://x.org/c#d"})
+    assert used_namespaces(
+        iris, {"x": "http://x.org/", "a": "http://x.org/a/", "z": "http://z/"}
+    ) == {
+        "x": "http://x.org/",
+        "a": "http://x.org/a/",
+    }

@@ -59,7 +59,10 @@ def discover(settings: Settings, paths: Sequence[Path] | None = None) -> list[So
     ``paths`` (files or folders) replace the configured project folders, e.g. to validate one
     record; the ontology and reference data always come along so references resolve.
     """
-    sources = [_source(settings, settings.ontology.resolve(), "ontology")]
+    ontology = settings.ontology.resolve()
+    if not ontology.is_file():
+        raise SourceError(Location(ontology), "no such file")
+    sources = [_source(settings, ontology, "ontology")]
     reference = Path(settings.reference_dir)
     sources += [
         _source(settings, real, "reference")
@@ -142,9 +145,7 @@ def read_triples(source: Source, base_iri: str) -> list[ox.Triple]:
 
 
 def _source(settings: Settings, path: Path, kind: str) -> Source:
-    """The source of the file at ``path`` (resolved: no symbolic link in it)."""
-    if not path.is_file():
-        raise SourceError(Location(path), "no such file")
+    """The source of the file at ``path`` (resolved: no symbolic link in it; found a file)."""
     if path.suffix not in SOURCE_FORMATS:
         raise SourceError(
             Location(path),
