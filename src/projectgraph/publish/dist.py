@@ -13,7 +13,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from projectgraph.errors import ProjectGraphError
@@ -90,10 +90,15 @@ def _remove_stale_temporaries(builds: Path) -> None:
 
 
 def _sync_tree(folder: Path) -> None:
-    for path in folder.iterdir():
+    sync_files(folder.iterdir())
+    _sync_dir(folder)
+
+
+def sync_files(paths: Iterable[Path]) -> None:
+    """Write the files at ``paths`` through to the disk."""
+    for path in paths:
         with path.open("rb") as f:
             os.fsync(f.fileno())
-    _sync_dir(folder)
 
 
 def _sync_dir(folder: Path) -> None:

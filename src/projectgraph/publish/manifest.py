@@ -18,7 +18,7 @@ from projectgraph.build.prepare import Prepared, graph_digest
 from projectgraph.build.sources import Source, shape_sources
 from projectgraph.files import read_sha256
 from projectgraph.publish.answers import ANSWERS, Written, write_answers
-from projectgraph.publish.dist import MANIFEST, publish_atomically
+from projectgraph.publish.dist import MANIFEST, publish_atomically, sync_files
 from projectgraph.publish.dumps import (
     DumpLayout,
     MergedSegments,
@@ -149,6 +149,9 @@ def publish(
             ),
         )
         lap("dumps + describe")
+        # To the disk while the answers are awaited, not after them: the switch syncs every
+        # file, and after a rebuild's copies gigabytes of the dumps are still in memory.
+        sync_files(f.path for f in files.values())
         if answers is None:  # computed from the merged graph's dump
             written = write_answers(
                 folder, load_queries(settings.queries_dir), settings.base_iri, stats.triples
