@@ -160,3 +160,30 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("load")
         for line in test_load.REPORT:
             terminalreporter.write_line(line)
+
+
+def records_settings(records: Path) -> Settings:
+    """The settings of the shipped project with ``records`` as its only records folder, built
+    into ``dist`` beside it."""
+    return load_settings(REPO, {"project_dirs": (records,), "dist_dir": records.parent / "dist"})
+
+
+def built_records(folder: Path, projects: int, seed: int) -> BuildResult:
+    """Synthesize ``projects`` records into ``folder`` and build them once (the build a
+    rebuild copies from)."""
+    from projectgraph.pipeline.run import build
+    from projectgraph.synth.generate import synthesize
+
+    synthesize(folder, projects, seed, load_settings(REPO), workers=1)
+    return build(records_settings(folder), quiet=True)
+
+
+def build_from_scratch(settings: Settings) -> BuildResult:
+    """The same records built again with no cache and no earlier build (the same paths, so
+    the same inputs digest)."""
+    from projectgraph.pipeline.run import build
+    from projectgraph.publish.dist import builds_dir
+
+    settings.dist_dir.unlink()
+    shutil.rmtree(builds_dir(settings.dist_dir))
+    return build(settings, quiet=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -23,25 +22,18 @@ from projectgraph.pipeline.cache import CACHE_FILE
 from projectgraph.pipeline.run import BuildResult, build
 from projectgraph.publish.dist import builds_dir
 from projectgraph.publish.dumps import DUMP_FORMATS, NQUADS_DUMP
-from projectgraph.settings import Settings, load_settings
-from projectgraph.synth.generate import synthesize
-from tests.conftest import REPO
+from projectgraph.settings import Settings
+from tests.conftest import build_from_scratch, built_records, records_settings
 
 DUMPS = [f.filename for f in DUMP_FORMATS]
-
-
-def _settings(records: Path) -> Settings:
-    return load_settings(REPO, {"project_dirs": (records,), "dist_dir": records.parent / "dist"})
 
 
 @pytest.fixture
 def records(tmp_path: Path) -> Path:
     """15 synthetic records, built once (the build a rebuild copies from)."""
-    folder = tmp_path / "records"
-    synthesize(folder, 15, 11, load_settings(REPO), workers=1)
-    first = build(_settings(folder), quiet=True)
+    first = built_records(tmp_path / "records", 15, 11)
     assert first.reused["dump bytes"][0] == 0  # nothing to copy from
-    return folder
+    return tmp_path / "records"
 
 
 def _change_title(records: Path, index: int = 6) -> None:
@@ -55,9 +47,7 @@ def _change_title(records: Path, index: int = 6) -> None:
 def _same_as_scratch(settings: Settings, rebuilt: BuildResult) -> None:
     """The rebuild's dumps are the bytes a build of the same records from scratch writes."""
     dumps = {name: (rebuilt.published.folder / name).read_bytes() for name in DUMPS}
-    settings.dist_dir.unlink()
-    shutil.rmtree(builds_dir(settings.dist_dir))
-    scratch = build(settings, quiet=True)
+    scratch = build_from_scratch(settings)
     assert scratch.reused["dump bytes"][0] == 0
     for name in DUMPS:
         assert (scratch.published.folder / name).read_bytes() == dumps[name], name
@@ -65,7 +55,7 @@ def _same_as_scratch(settings: Settings, rebuilt: BuildResult) -> None:
 
 
 def test_a_rebuild_copies_all_but_the_changed_pieces(records: Path) -> None:
-    settings = _settings(records)
+    settings = records_settings(records)
     _change_title(records)
     rebuilt = build(settings, quiet=True)
     copied, total = rebuilt.reused["dump bytes"]
@@ -76,7 +66,7 @@ def test_a_rebuild_copies_all_but_the_changed_pieces(records: Path) -> None:
 
 
 def test_an_unchanged_rebuild_copies_every_piece(records: Path) -> None:
-    settings = _settings(records)
+    settings = records_settings(records)
     served = settings.dist_dir.resolve().name
     again = build(settings, quiet=True)
     copied, total = again.reused["dump bytes"]
@@ -86,7 +76,7 @@ def test_an_unchanged_rebuild_copies_every_piece(records: Path) -> None:
 
 
 def test_a_rewritten_served_file_is_not_copied_from(records: Path) -> None:
-    settings = _settings(records)
+    settings = records_settings(records)
     served = settings.dist_dir.resolve() / NQUADS_DUMP
     size = served.stat().st_size
     # Changed behind the build's back (same size, other bytes): no longer what the layout says.
@@ -101,7 +91,7 @@ def test_a_rewritten_served_file_is_not_copied_from(records: Path) -> None:
 
 
 def test_a_damaged_layout_writes_every_piece(records: Path) -> None:
-    settings = _settings(records)
+    settings = records_settings(records)
     with sqlite3.connect(builds_dir(settings.dist_dir) / CACHE_FILE) as db:
         assert db.execute("UPDATE dump_layouts SET data = x'00ff'").rowcount == 1
     _change_title(records)
@@ -111,7 +101,7 @@ def test_a_damaged_layout_writes_every_piece(records: Path) -> None:
 
 
 def test_a_removed_served_build_writes_every_piece(records: Path) -> None:
-    settings = _settings(records)
+    settings = records_settings(records)
     served = settings.dist_dir.resolve()
     for name in DUMPS:
         (served / name).unlink()
@@ -131,7 +121,7 @@ def test_without_the_kernels_copy_the_pieces_are_written_here(
         raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
 
     monkeypatch.setattr(os, "copy_file_range", refused)
-    settings = _settings(records)
+    settings = records_settings(records)
     _change_title(records, 2)
     _change_title(records, 9)
     rebuilt = build(settings, quiet=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -21,51 +20,35 @@ import pytest
 
 from projectgraph.build.partition import predicate_of, selected, triple_lines, with_predicates
 from projectgraph.pipeline.cache import SEARCH_FACTS
-from projectgraph.pipeline.run import BuildResult, build
+from projectgraph.pipeline.run import build
 from projectgraph.publish import answers, search_index
 from projectgraph.publish.answers import ANSWERS
 from projectgraph.publish.dist import builds_dir
-from projectgraph.settings import Settings, load_settings
 from projectgraph.sparql.footprint import LOAD_ORDER, footprint, selection
 from projectgraph.sparql.grouped import Plan, plan
 from projectgraph.sparql.named import load_queries
-from projectgraph.synth.generate import synthesize
-from tests.conftest import REPO
+from tests.conftest import REPO, build_from_scratch, built_records, records_settings
 
 EURIO = "http://data.europa.eu/s66#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
-def _settings(records: Path) -> Settings:
-    return load_settings(REPO, {"project_dirs": (records,), "dist_dir": records.parent / "dist"})
-
-
-def _from_scratch(settings: Settings) -> BuildResult:
-    """The same records built with no cache and no earlier build (the same paths, so the
-    same inputs digest)."""
-    settings.dist_dir.unlink()
-    shutil.rmtree(builds_dir(settings.dist_dir))
-    return build(settings, quiet=True)
-
-
 @pytest.fixture
 def records(tmp_path: Path) -> Path:
     """40 synthetic records, built once (the build a rebuild copies from)."""
-    folder = tmp_path / "records"
-    synthesize(folder, 40, 5, load_settings(REPO), workers=1)
-    first = build(_settings(folder), quiet=True)
+    first = built_records(tmp_path / "records", 40, 5)
     assert first.reused["answers"][0] == 0  # nothing to copy from
-    return folder
+    return tmp_path / "records"
 
 
 def _rebuild_equals_scratch(records: Path) -> tuple[int, int]:
     """Rebuild, build from scratch, and check both wrote the same bytes; the rebuild's
     (answers copied, answers written)."""
-    settings = _settings(records)
+    settings = records_settings(records)
     rebuilt = build(settings, quiet=True)
     answers = (rebuilt.published.folder / ANSWERS).read_bytes()
-    scratch = _from_scratch(settings)
+    scratch = build_from_scratch(settings)
     assert scratch.reused["answers"][0] == 0
     assert (scratch.published.folder / ANSWERS).read_bytes() == answers
     assert scratch.published.build_id == rebuilt.published.build_id
@@ -112,7 +95,7 @@ def test_rows_lost_from_the_earlier_answers_are_computed_again(
     # the child, after loading what it reads, which a copy did not need loaded.
     if where == "in the answers child":
         monkeypatch.setattr(answers, "IN_PROCESS", 0)
-    served = _settings(records).dist_dir / ANSWERS
+    served = records_settings(records).dist_dir / ANSWERS
     with sqlite3.connect(served) as db:
         (query,) = db.execute("SELECT id FROM queries WHERE name = 'projects-by-region'").fetchone()
         db.execute(
@@ -134,8 +117,8 @@ def test_the_answers_store_holds_only_the_triples_the_queries_read(
     kept: list[frozenset[str] | None] = []
     needed = answers._needed
     monkeypatch.setattr(answers, "_needed", lambda *a: kept.append(needed(*a)) or kept[-1])
-    settings = _settings(records)
-    only = _from_scratch(settings)
+    settings = records_settings(records)
+    only = build_from_scratch(settings)
     (loaded,) = kept
     assert loaded is not None
     nquads = (only.published.folder / "projectgraph.nq").read_bytes()
@@ -149,7 +132,7 @@ def test_the_answers_store_holds_only_the_triples_the_queries_read(
     assert 0 < len(kept_types) < len(types)
     assert not any(f"<{EURIO}Site>".encode() in line for line in kept_types)
     monkeypatch.setattr(answers, "_needed", lambda *a: None)
-    whole = _from_scratch(settings)
+    whole = build_from_scratch(settings)
     assert (whole.published.folder / ANSWERS).read_bytes() == (
         only.published.folder / ANSWERS
     ).read_bytes()
@@ -318,7 +301,7 @@ def test_a_rebuild_reads_again_only_the_search_facts_a_change_reaches(
     loaded = _loaded_first(monkeypatch)
     record = sorted(records.glob("*.ttl"))[7]
     record.write_text(record.read_text("utf-8").replace('eurio:title "', 'eurio:title "New: '))
-    rebuilt = build(_settings(records), quiet=True)
+    rebuilt = build(records_settings(records), quiet=True)
     # Titles: the facts "title" and "titled" (every resource's titles, for its labels).
     assert rebuilt.reused["search facts"] == (24, 26)
     # The child loads what the queries that read titles and those two facts read: not the
@@ -326,8 +309,8 @@ def test_a_rebuild_reads_again_only_the_search_facts_a_change_reaches(
     (first, *_) = loaded
     assert first is not None and EURIO + "title" in first
     assert LABEL not in first and ABSTRACT not in first
-    settings = _settings(records)
-    scratch = _from_scratch(settings)
+    settings = records_settings(records)
+    scratch = build_from_scratch(settings)
     assert scratch.reused["search facts"] == (0, 26)
     assert (scratch.published.folder / ANSWERS).read_bytes() == (
         rebuilt.published.folder / ANSWERS
@@ -345,14 +328,14 @@ def test_a_rebuild_no_change_reaches_loads_nothing(
 
 
 def test_a_damaged_kept_fact_is_read_again(records: Path) -> None:
-    kept = builds_dir(_settings(records).dist_dir) / SEARCH_FACTS
+    kept = builds_dir(records_settings(records).dist_dir) / SEARCH_FACTS
     (title,) = kept.glob("title.*")
     title.write_bytes(title.read_bytes()[:-5])  # cut short
-    settings = _settings(records)
+    settings = records_settings(records)
     rebuilt = build(settings, quiet=True)
     assert rebuilt.reused["search facts"] == (25, 26)
     answers_file = (rebuilt.published.folder / ANSWERS).read_bytes()
-    assert (_from_scratch(settings).published.folder / ANSWERS).read_bytes() == answers_file
+    assert (build_from_scratch(settings).published.folder / ANSWERS).read_bytes() == answers_file
 
 
 def test_labels_are_read_again_for_resources_named_anew(tmp_path: Path) -> None:
