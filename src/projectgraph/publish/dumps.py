@@ -152,7 +152,8 @@ class DumpLayout:
         try:
             files = {}
             for key, layout in json.loads(data).items():
-                idents = layout.pop("idents").split("\n") if layout["idents"] else []
+                text = layout.pop("idents")
+                idents = text.split("\n") if text else []
                 places = layout.pop("places")
                 if len(places) != 2 * len(idents):
                     raise ValueError(f"{len(idents)} pieces, {len(places)} numbers")
