@@ -28,9 +28,7 @@ Writes bench/results/BUILD_SCALE.md, build_scale.json and build_scale.png.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -41,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.suite import (
+    BenchRun,
     BuildRun,
     Memory,
     Stage,
@@ -159,12 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     seeds = [int(s) for s in args.seeds.split(",") if s]
     args.work.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    when = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    load_before = os.getloadavg()[0]
-
-    def say(text: str) -> None:
-        print(f"[{time.perf_counter() - started:7.1f} s] {text}", file=sys.stderr, flush=True)
+    this = BenchRun("bench.build", argv)
+    say = this.say
 
     results = Results()
     if args.add and (args.out / "build_scale.json").is_file():
@@ -216,12 +211,7 @@ def main(argv: list[str] | None = None) -> int:
             say(f"seed {seed}, {n:,}: {run.wall:.1f} s")
             fresh(dist)
     results.sizes.sort(key=lambda s: s.projects)
-    elapsed = time.perf_counter() - started
-    command = " ".join(["python -m bench.build", *(sys.argv[1:] if argv is None else argv)])
-    results.runs.append(
-        f"`{command}` ({when}, {elapsed / 60:.1f} min; load average {load_before:.1f} at the "
-        f"start, {os.getloadavg()[0]:.1f} at the end)"
-    )
+    results.runs.append(this.text())
     text = report(results)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "BUILD_SCALE.md").write_text(text)

@@ -20,9 +20,7 @@ Writes bench/results/RELEASES.md and releases.json (``--add`` keeps the other si
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import os
 import re
 import socket
 import statistics
@@ -35,7 +33,7 @@ from pathlib import Path
 import httpx
 
 from bench.build import ROOT, fresh, records_for
-from bench.suite import parse_sizes, slugs_of
+from bench.suite import BenchRun, parse_sizes, slugs_of, timed_build
 from projectgraph.publish.releases import _write_patch, read_releases, releases_dir
 
 TITLE = re.compile(r'(eurio:title\s+")([^"\\]*)"')
@@ -68,11 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path("/tmp/pg-build-scale"))
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args(argv)
-    started = time.perf_counter()
-    when = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-
-    def say(text: str) -> None:
-        print(f"[{time.perf_counter() - started:7.1f} s] {text}", file=sys.stderr, flush=True)
+    this = BenchRun("bench.releases", argv)
+    say = this.say
 
     rows = []
     for n in args.sizes:
@@ -86,12 +81,12 @@ def main(argv: list[str] | None = None) -> int:
         assert first_title is not None, path
         try:
             say(f"{n:,}: build (release 1)")
-            build_seconds = _build(records, dist)
+            build_seconds = timed_build(records, dist, ROOT)
             rebuilds = []
             for k in range(1, args.edits + 1):
                 text = original.decode()
                 path.write_text(TITLE.sub(rf'\g<1>Edit {k}: \g<2>"', text, count=1))
-                rebuilds.append(_build(records, dist))
+                rebuilds.append(timed_build(records, dist, ROOT))
                 say(f"{n:,}: edit {k}, rebuilt in {rebuilds[-1]:.1f} s")
         finally:
             path.write_bytes(original)
@@ -123,9 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"{n:,}: {rows[-1]}")
         assert releases_dir(dist).is_dir()
         fresh(dist)
-    elapsed = time.perf_counter() - started
-    command = " ".join(["python -m bench.releases", *(sys.argv[1:] if argv is None else argv)])
-    run = f"`{command}` ({when}, {elapsed / 60:.1f} min; load average {os.getloadavg()[0]:.1f})"
+    run = this.text()
     store = args.out / "releases.json"
     runs, kept = [run], []
     if args.add and store.is_file():
@@ -139,13 +132,6 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "RELEASES.md").write_text(text)
     print(text)
     return 0
-
-
-def _build(records: Path, dist: Path) -> float:
-    began = time.perf_counter()
-    argv = [sys.executable, "-m", "projectgraph", "build", "--root", str(ROOT)]
-    subprocess.run([*argv, "--project", str(records), "--dist", str(dist), "-q"], check=True)
-    return time.perf_counter() - began
 
 
 def _serve(dist: Path, n: int, slug: str, first_title: str, say: object) -> dict[str, object]:

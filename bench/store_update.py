@@ -16,13 +16,9 @@ Writes bench/results/STORE_UPDATE.md and store_update.json.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import os
 import shutil
 import statistics
-import subprocess
-import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -30,7 +26,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from bench.build import ROOT, fresh, records_for
-from bench.suite import change_one, parse_sizes, slugs_of
+from bench.suite import BenchRun, change_one, parse_sizes, slugs_of, timed_build
 from projectgraph.store.loading import ServedBuild, ensure_disk_store
 
 TITLE = ox.NamedNode("http://data.europa.eu/s66#title")
@@ -61,11 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path("/tmp/pg-build-scale"))
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args(argv)
-    started = time.perf_counter()
-    when = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-
-    def say(text: str) -> None:
-        print(f"[{time.perf_counter() - started:7.1f} s] {text}", file=sys.stderr, flush=True)
+    this = BenchRun("bench.store_update", argv)
+    say = this.say
 
     rows = []
     for n in args.sizes:
@@ -75,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         fresh(dist)
         shutil.rmtree(stores, ignore_errors=True)
         say(f"{n:,}: build")
-        build_seconds = _build(records, dist)
+        build_seconds = timed_build(records, dist, ROOT)
         say(f"{n:,}: the store, loaded")
         loaded_seconds, _, _ = _store(stores / "served", dist)
         slug = slugs_of(records)[len(slugs_of(records)) // 2]
@@ -84,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             change = change_one(records, slug)
             say(f"{n:,}: {change}; rebuild")
-            rebuild_seconds = _build(records, dist)
+            rebuild_seconds = timed_build(records, dist, ROOT)
         finally:
             path.write_bytes(original)
         say(f"{n:,}: the rebuilt build's store, updated")
@@ -113,9 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"{n:,}: {rows[-1]}")
         fresh(dist)
         shutil.rmtree(stores, ignore_errors=True)
-    elapsed = time.perf_counter() - started
-    command = " ".join(["python -m bench.store_update", *(sys.argv[1:] if argv is None else argv)])
-    run = f"`{command}` ({when}, {elapsed / 60:.1f} min; load average {os.getloadavg()[0]:.1f})"
+    run = this.text()
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "store_update.json").write_text(
         json.dumps({"run": run, "rows": [asdict(r) for r in rows]}, indent=1) + "\n"
@@ -124,13 +115,6 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "STORE_UPDATE.md").write_text(text)
     print(text)
     return 0
-
-
-def _build(records: Path, dist: Path) -> float:
-    began = time.perf_counter()
-    argv = [sys.executable, "-m", "projectgraph", "build", "--root", str(ROOT)]
-    subprocess.run([*argv, "--project", str(records), "--dist", str(dist), "-q"], check=True)
-    return time.perf_counter() - began
 
 
 def _store(root: Path, dist: Path) -> tuple[float, str, Path]:

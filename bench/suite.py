@@ -83,6 +83,38 @@ from bench.named_queries import count_rows, defaults, make_server, shown, wait_r
 
 Say = Callable[[str], None]
 
+
+class BenchRun:
+    """One run of a benchmark script: progress lines timed from its start, and the line its
+    report says it with (command, start, minutes, load)."""
+
+    def __init__(self, module: str, argv: list[str] | None) -> None:
+        self.command = " ".join([f"python -m {module}", *(sys.argv[1:] if argv is None else argv)])
+        self.started = time.perf_counter()
+        self.when = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+        self.load = os.getloadavg()[0]
+
+    def say(self, text: str) -> None:
+        """Print a progress line to stderr, with the seconds since the run started."""
+        print(f"[{time.perf_counter() - self.started:7.1f} s] {text}", file=sys.stderr, flush=True)
+
+    def text(self) -> str:
+        """The run, as the report lists it: call at its end."""
+        minutes = (time.perf_counter() - self.started) / 60
+        return (
+            f"`{self.command}` ({self.when}, {minutes:.1f} min; load average {self.load:.1f} "
+            f"at the start, {os.getloadavg()[0]:.1f} at the end)"
+        )
+
+
+def timed_build(records: Path, dist: Path, root: Path) -> float:
+    """Seconds of ``projectgraph build`` of ``records`` into ``dist`` (quiet; fails loudly)."""
+    began = time.perf_counter()
+    argv = [sys.executable, "-m", "projectgraph", "build", "--root", str(root)]
+    subprocess.run([*argv, "--project", str(records), "--dist", str(dist), "-q"], check=True)
+    return time.perf_counter() - began
+
+
 MIB = 1024**2
 PAGE = os.sysconf("SC_PAGE_SIZE")
 SAMPLE_INTERVAL = 0.2
