@@ -252,8 +252,11 @@ class _Stream:
     def _flush(self) -> None:
         data = b"".join(self._buffer)
         self._buffer, self._buffered = [], 0
+        self._write_all(data)
+
+    def _write_all(self, data: bytes) -> None:
         view = memoryview(data)
-        while view:
+        while view:  # a write may take less than it was given
             view = view[os.write(self.fd, view) :]
 
     def _copy(self) -> None:
@@ -274,7 +277,7 @@ class _Stream:
                 data = os.pread(source, min(_COPY_CHUNK, length - done), offset + done)
                 if not data:
                     raise OSError(f"{self.path}: the earlier dump ended before its layout")
-                os.write(self.fd, data)
+                self._write_all(data)
                 n = len(data)
             done += n
         for start in range(offset, offset + length, _COPY_CHUNK):
