@@ -41,7 +41,7 @@ import pyoxigraph as ox
 
 from bench.endpoint import Server, free_port, table
 from bench.figures import PG, RESULTS, ROOT, prepare
-from projectgraph.publish.answers import ANSWERS, DumpGraph
+from projectgraph.publish.answers import SEARCH, DumpGraph
 from projectgraph.publish.search_index import index_graph
 from projectgraph.web.search.index import SearchIndex
 
@@ -70,15 +70,13 @@ def index(dist: Path, work: Path, size: int) -> tuple[Path, dict[str, Any]]:
         "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
     }
     scratch.unlink()
-    with sqlite3.connect(dist.resolve() / ANSWERS) as db:
-        has = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_layout'").fetchone()
-    if has:
+    if (dist.resolve() / SEARCH).is_file():
         return dist, figures
     served = work / f"search-dist-{size}"
     if not (served / "build.json").is_file():
         shutil.rmtree(served, ignore_errors=True)
         shutil.copytree(dist.resolve(), served.with_suffix(".part"))
-        index_graph(store, served.with_suffix(".part") / ANSWERS)
+        index_graph(store, served.with_suffix(".part") / SEARCH)
         served.with_suffix(".part").rename(served)
     return served, figures
 
@@ -163,9 +161,9 @@ def measure(size: int, work: Path, runs: int) -> dict[str, Any]:
     manifest = json.loads((dist / "build.json").read_text())
     served, indexing = index(dist, work, size)
     rng = random.Random(1)
-    with sqlite3.connect(served.resolve() / ANSWERS) as db:
+    with sqlite3.connect(served.resolve() / SEARCH) as db:
         searches = texts(db, runs, rng)
-    made = SearchIndex(served.resolve() / ANSWERS)
+    made = SearchIndex(served.resolve() / SEARCH)
     filters = combinations(made, max(10, runs // 4), rng)
     made.close()
     port = free_port()

@@ -187,3 +187,22 @@ def build_from_scratch(settings: Settings) -> BuildResult:
     settings.dist_dir.unlink()
     shutil.rmtree(builds_dir(settings.dist_dir))
     return build(settings, quiet=True)
+
+
+def build_files(folder: Path) -> dict[str, Path]:
+    """Every file of a build, by its name in the build folder (a query's answers are in
+    ``answers/``)."""
+    root = folder.resolve()
+    return {str(p.relative_to(root)): p for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def answer_files(folder: Path) -> dict[str, bytes]:
+    """The bytes of a build's answers: the list of queries, each query's file, the search
+    index, by their names in the build folder."""
+    from projectgraph.publish.answers import ANSWERS, QUERY_FILES, SEARCH
+
+    return {
+        name: path.read_bytes()
+        for name, path in build_files(folder).items()
+        if name in (ANSWERS, SEARCH) or name.startswith(f"{QUERY_FILES}/")
+    }

@@ -11,11 +11,10 @@ import pytest
 
 from projectgraph.pipeline.run import build
 from projectgraph.publish import answers
-from projectgraph.publish.answers import ANSWERS
 from projectgraph.publish.dist import builds_dir
 from projectgraph.settings import load_settings
 from projectgraph.synth.generate import synthesize
-from tests.conftest import REPO
+from tests.conftest import REPO, answer_files
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +24,7 @@ def records(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _build(records: Path, dist: Path, memory_triples: int) -> tuple[str, bytes]:
+def _build(records: Path, dist: Path, memory_triples: int) -> tuple[str, dict[str, bytes]]:
     settings = load_settings(
         REPO,
         {"project_dirs": (records,), "dist_dir": dist, "answers_memory_triples": memory_triples},
@@ -37,7 +36,7 @@ def _build(records: Path, dist: Path, memory_triples: int) -> tuple[str, bytes]:
     assert answered["search"]["indexed"]
     # The temporary store is gone with the build's temporary files.
     assert not list(builds_dir(dist).glob(".answers-*")), list(builds_dir(dist).iterdir())
-    return published.build_id, (published.folder / ANSWERS).read_bytes()
+    return published.build_id, answer_files(published.folder)
 
 
 @pytest.mark.parametrize("where", ["in this process", "in the answers child"])
@@ -81,4 +80,4 @@ def test_the_store_goes_on_disk_above_the_bound_only(
     second.parent.mkdir()
     _build(records, second, 1)
     (folder,) = set(folders)
-    assert folder is not None and folder.name.endswith(".sqlite.store")
+    assert folder is not None and folder.name.endswith(".store")

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from projectgraph.cli import app
 from projectgraph.publish import manifest
+from tests.conftest import build_files
 
 RECORD = Path("data/projects/clusters3.ttl")
 
@@ -25,7 +26,10 @@ def run(*args: str) -> tuple[int, str, str]:
 
 def snapshot(dist: Path) -> dict[str, str]:
     """What dist/ shows: its link target and every file's checksum."""
-    files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(dist.iterdir())}
+    files = {
+        name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for name, path in build_files(dist).items()
+    }
     return {"->": os.readlink(dist), **files}
 
 

@@ -40,7 +40,7 @@ from distributed.diagnostics.plugin import SchedulerPlugin  # noqa: E402
 from projectgraph.errors import EXIT_CLUSTER, EXIT_NONCONFORMING  # noqa: E402
 from projectgraph.settings import Settings  # noqa: E402
 from projectgraph.synth.generate import synthesize  # noqa: E402
-from tests.conftest import REPO  # noqa: E402
+from tests.conftest import REPO, build_files  # noqa: E402
 from tests.server import projectgraph  # noqa: E402
 
 STAGES = ("prepare_one", "validate_chunk", "make_part")  # the build's stages, as Dask names them
@@ -132,8 +132,8 @@ def start_build(records: Path, dist: Path, *more: str) -> subprocess.Popen[str]:
 
 
 def contents(dist: Path) -> dict[str, bytes]:
-    """Every file of a build, by name."""
-    return {p.name: p.read_bytes() for p in sorted(dist.iterdir())}
+    """Every file of a build, by its name in the build folder."""
+    return {name: path.read_bytes() for name, path in build_files(dist).items()}
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +159,7 @@ def test_a_cluster_build_publishes_the_local_builds_bytes(
     assert done.stdout.splitlines()[0] == local_line.splitlines()[0].replace(
         str(local_dist), str(tmp_path / "dist")
     )  # same build id, triples, graphs and report summary
-    # Every file, build.json (validation summary, checksums) and answers.sqlite included:
+    # Every file, build.json (validation summary, checksums) and the answers included:
     # nothing in a build carries the time it was made.
     assert contents(tmp_path / "dist") == contents(local_dist)
     print(f"cluster build {seconds:.1f} s, tasks {dict(ran)}")

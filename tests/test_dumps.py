@@ -20,7 +20,7 @@ from projectgraph.pipeline.run import BuildResult, build
 from projectgraph.rdf.jsonld import document_chunks, node_json
 from projectgraph.rdf.serialize import jsonld as small_graph_jsonld
 from projectgraph.settings import load_settings
-from tests.conftest import REPO
+from tests.conftest import REPO, build_files
 from tests.graphs import isomorphic
 
 FORMATS = {
@@ -166,10 +166,10 @@ def test_build_is_deterministic(built: BuildResult, tmp_path: Path) -> None:
     again = build(load_settings(REPO, {"dist_dir": tmp_path / "dist"}), quiet=True).published
     first = built.published
     assert again.build_id == first.build_id
-    names = sorted(p.name for p in first.folder.iterdir())
-    assert names == sorted(p.name for p in again.folder.iterdir())
-    for name in names:
-        assert (again.folder / name).read_bytes() == (first.folder / name).read_bytes(), name
+    files = build_files(first.folder)
+    assert list(files) == list(build_files(again.folder))
+    for name in files:
+        assert (again.folder / name).read_bytes() == files[name].read_bytes(), name
 
 
 def test_checksum_file_matches_every_file(dist: Path) -> None:
@@ -179,7 +179,7 @@ def test_checksum_file_matches_every_file(dist: Path) -> None:
         digest, name = line.split("  ")
         listed[name] = digest
         assert hashlib.sha256((dist / name).read_bytes()).hexdigest() == digest
-    assert set(listed) == {p.name for p in dist.iterdir()} - {"SHA256SUMS", "build.json"}
+    assert set(listed) == set(build_files(dist)) - {"SHA256SUMS", "build.json"}
     result = subprocess.run(
         ["sha256sum", "--check", "--quiet", "SHA256SUMS"], cwd=dist, check=False
     )

@@ -1,6 +1,6 @@
-"""A rebuild copies the named-query answers no change can reach, and writes the same file as
-a build from scratch: a query whose predicates (its footprint) kept their triples is copied
-from the build served before, any other is run again.
+"""A rebuild keeps the named-query answers no change can reach, and writes the same files as
+a build from scratch: the file of a query whose predicates (its footprint) kept their triples
+is hard-linked from the build served before, any other query is run again.
 
 The edits are real record edits on a synthetic set: a project's title (reaches the queries
 that read titles only) and an organisation's name (reaches those that read names). Each
@@ -10,7 +10,7 @@ scratch, so a query copied that should have been run again fails the test.
 
 from __future__ import annotations
 
-import dataclasses
+import os
 import re
 import sqlite3
 from pathlib import Path
@@ -22,12 +22,18 @@ from projectgraph.build.partition import predicate_of, selected, triple_lines, w
 from projectgraph.pipeline.cache import SEARCH_FACTS
 from projectgraph.pipeline.run import build
 from projectgraph.publish import answers, search_index
-from projectgraph.publish.answers import ANSWERS
+from projectgraph.publish.answers import QUERY_FILES, query_file
 from projectgraph.publish.dist import builds_dir
 from projectgraph.sparql.footprint import LOAD_ORDER, footprint, selection
 from projectgraph.sparql.grouped import Plan, plan
 from projectgraph.sparql.named import load_queries
-from tests.conftest import REPO, build_from_scratch, built_records, records_settings
+from tests.conftest import (
+    REPO,
+    answer_files,
+    build_from_scratch,
+    built_records,
+    records_settings,
+)
 
 EURIO = "http://data.europa.eu/s66#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -44,14 +50,23 @@ def records(tmp_path: Path) -> Path:
 
 def _rebuild_equals_scratch(records: Path) -> tuple[int, int]:
     """Rebuild, build from scratch, and check both wrote the same bytes; the rebuild's
-    (answers copied, answers written)."""
+    (answers kept, answers written). The kept ones are the served build's files, linked."""
     settings = records_settings(records)
+    served = settings.dist_dir.resolve()
     rebuilt = build(settings, quiet=True)
-    answers = (rebuilt.published.folder / ANSWERS).read_bytes()
+    folder = rebuilt.published.folder
+    linked = [
+        p.name
+        for p in (folder / QUERY_FILES).iterdir()
+        if (served / QUERY_FILES / p.name).exists()
+        and os.stat(p).st_ino == os.stat(served / QUERY_FILES / p.name).st_ino
+    ]
+    answers = answer_files(folder)
     scratch = build_from_scratch(settings)
     assert scratch.reused["answers"][0] == 0
-    assert (scratch.published.folder / ANSWERS).read_bytes() == answers
+    assert answer_files(scratch.published.folder) == answers
     assert scratch.published.build_id == rebuilt.published.build_id
+    assert len(linked) == rebuilt.reused["answers"][0]
     return rebuilt.reused["answers"]
 
 
@@ -88,20 +103,21 @@ def test_a_renamed_organisation_reruns_the_queries_that_read_names(records: Path
 
 
 @pytest.mark.parametrize("where", ["in this process", "in the answers child"])
-def test_rows_lost_from_the_earlier_answers_are_computed_again(
-    records: Path, where: str, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("damage", ["rows lost", "file removed"])
+def test_a_damaged_earlier_answer_is_computed_again(
+    records: Path, where: str, damage: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A query whose rows in the served file no longer add up is run by the engine instead: in
-    # the child, after loading what it reads, which a copy did not need loaded.
+    # A query whose file in the served build is not the one listed there is run by the engine
+    # instead: in the child, after loading what it reads, which a kept file did not need.
     if where == "in the answers child":
         monkeypatch.setattr(answers, "IN_PROCESS", 0)
-    served = records_settings(records).dist_dir / ANSWERS
-    with sqlite3.connect(served) as db:
-        (query,) = db.execute("SELECT id FROM queries WHERE name = 'projects-by-region'").fetchone()
-        db.execute(
-            "DELETE FROM blocks WHERE id = (SELECT max(id) FROM blocks WHERE query = ?)", (query,)
-        )
-    db.close()
+    served = query_file(records_settings(records).dist_dir, "projects-by-region")
+    if damage == "file removed":
+        served.unlink()
+    else:
+        with sqlite3.connect(served) as db:
+            db.execute("DELETE FROM blocks WHERE id = (SELECT max(id) FROM blocks)")
+        db.close()
     record = sorted(records.glob("*.ttl"))[5]
     record.write_text(record.read_text("utf-8").replace('eurio:title "', 'eurio:title "New: '))
     copied, answered = _rebuild_equals_scratch(records)
@@ -133,9 +149,7 @@ def test_the_answers_store_holds_only_the_triples_the_queries_read(
     assert not any(f"<{EURIO}Site>".encode() in line for line in kept_types)
     monkeypatch.setattr(answers, "_needed", lambda *a: None)
     whole = build_from_scratch(settings)
-    assert (whole.published.folder / ANSWERS).read_bytes() == (
-        only.published.folder / ANSWERS
-    ).read_bytes()
+    assert answer_files(whole.published.folder) == answer_files(only.published.folder)
     assert whole.published.build_id == only.published.build_id
 
 
@@ -230,24 +244,10 @@ def _queries() -> list[Plan]:
     return [p for p in plans if p.materialized]
 
 
-def _answers_file(path: Path, store: answers._Loading, *jobs: answers._Job) -> dict[str, object]:
-    """A new answers file with ``jobs`` answered in it, as the build does; the last outcome."""
-    with sqlite3.connect(path) as db:
-        db.executescript(answers._SCHEMA)
-    db.close()
-    outcome: dict[str, object] = {}
-    for job in jobs:
-        outcome = answers._answer_one(store, path, job)
-    return outcome
-
-
-@pytest.mark.parametrize("before", ["the same words", "other words"])
-def test_rows_kept_one_by_one_are_copied_as_the_engine_wrote_them(
-    tmp_path: Path, before: str
-) -> None:
+def test_a_querys_file_is_made_of_its_rows_alone(tmp_path: Path) -> None:
     # A query that keeps rows one by one (a text column, a number column) over thousands of
-    # rows, in several keys: its copy inserts words, blocks and rows in the order the writer
-    # did, so the file is the same bytes; after other words than there, it is run instead.
+    # rows, in several keys, answered alone or after another query with other texts: the same
+    # bytes, so a file kept from the build before is the file a build from scratch writes.
     e = "http://e/"
     lines = (
         "".join(
@@ -259,26 +259,19 @@ def test_rows_kept_one_by_one_are_copied_as_the_engine_wrote_them(
     )
     store = answers._Loading(lambda predicates=None: [lines])
     store.load(None)
-
     where = f"WHERE {{ ?o <{e}k> ?k ; <{e}name> ?name ; <{e}n> ?n }}"
-    name, both = ("name",), ("name", "n")
-    first = answers._Job(
-        1, "words", f"SELECT ?name {where} ORDER BY ?n LIMIT 300", (), name, None, "name"
-    )
-    # Words none of the rows have: with them first, the rows' word ids are others.
-    other = dataclasses.replace(first, text=f"SELECT ?name {{ ?o <{e}alias> ?name }} ORDER BY ?o")
+    other = answers._Job(
+        1, "aliases", f"SELECT ?name {{ ?o <{e}alias> ?name }} ORDER BY ?o", (), ("name",),
+        None, "name",
+    )  # fmt: skip
     text = f"SELECT ?k ?name ?n {where} ORDER BY ?k ?n"
-    rows = answers._Job(2, "rows", text, ("k",), both, "n", "name")
-    earlier = tmp_path / "earlier.sqlite"
-    assert _answers_file(earlier, store, first, rows)["rows"] == 5000
-    copy = answers._Copy(str(earlier), 2, 5000)
-    copied, fresh = tmp_path / "copied.sqlite", tmp_path / "fresh.sqlite"
-    ahead = first if before == "the same words" else other
-    outcome = _answers_file(copied, store, ahead, dataclasses.replace(rows, copy=copy))
-    _answers_file(fresh, store, ahead, rows)
-    assert outcome["rows"] == 5000
-    assert outcome["copied"] is (before == "the same words")
-    assert copied.read_bytes() == fresh.read_bytes()
+    rows = answers._Job(2, "rows", text, ("k",), ("name", "n"), "n", "name")
+    for folder, jobs in (("alone", [rows]), ("after", [other, rows])):
+        (tmp_path / folder / QUERY_FILES).mkdir(parents=True)
+        outcomes = [answers._answer_one(store, tmp_path / folder, job) for job in jobs]
+        assert outcomes[-1]["rows"] == 5000
+    alone, after = (query_file(tmp_path / f, "rows").read_bytes() for f in ("alone", "after"))
+    assert alone == after
 
 
 # ---- the search index's facts, kept between builds ----
@@ -312,9 +305,7 @@ def test_a_rebuild_reads_again_only_the_search_facts_a_change_reaches(
     settings = records_settings(records)
     scratch = build_from_scratch(settings)
     assert scratch.reused["search facts"] == (0, 26)
-    assert (scratch.published.folder / ANSWERS).read_bytes() == (
-        rebuilt.published.folder / ANSWERS
-    ).read_bytes()
+    assert answer_files(scratch.published.folder) == answer_files(rebuilt.published.folder)
     assert scratch.published.build_id == rebuilt.published.build_id
 
 
@@ -334,8 +325,8 @@ def test_a_damaged_kept_fact_is_read_again(records: Path) -> None:
     settings = records_settings(records)
     rebuilt = build(settings, quiet=True)
     assert rebuilt.reused["search facts"] == (25, 26)
-    answers_file = (rebuilt.published.folder / ANSWERS).read_bytes()
-    assert (build_from_scratch(settings).published.folder / ANSWERS).read_bytes() == answers_file
+    files = answer_files(rebuilt.published.folder)
+    assert answer_files(build_from_scratch(settings).published.folder) == files
 
 
 def test_labels_are_read_again_for_resources_named_anew(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ bytes in every format, and the listing says which queries are materialized.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import sqlite3
@@ -26,7 +27,7 @@ import pytest
 
 from projectgraph.pipeline.run import build
 from projectgraph.publish import answers
-from projectgraph.publish.answers import ANSWERS, fold
+from projectgraph.publish.answers import ANSWERS, fold, query_file
 from projectgraph.settings import load_settings
 from projectgraph.sparql.bind import bind, paginate
 from projectgraph.sparql.grouped import grouped
@@ -63,13 +64,8 @@ class Case:
 
     def keys(self, query: NamedQuery) -> set[str]:
         """The parameter values the answers file holds rows for."""
-        with sqlite3.connect(self.folder / ANSWERS) as db:
-            found = db.execute(
-                "SELECT DISTINCT key FROM blocks JOIN queries ON queries.id = blocks.query "
-                "WHERE queries.name = ?",
-                (query.name,),
-            )
-            return {key for (key,) in found}
+        with contextlib.closing(sqlite3.connect(query_file(self.folder, query.name))) as db:
+            return {key for (key,) in db.execute("SELECT DISTINCT key FROM blocks")}
 
 
 @pytest.fixture(scope="module")
@@ -248,12 +244,9 @@ def test_any_run_of_rows_is_cut_out_of_the_blocks(synthetic: Path) -> None:
     """Rows are kept in blocks of 128: every window of a key's rows, across block ends,
     is those rows, in TSV and plain JSON alike."""
     stored = answers.AnswerFile(synthetic / ANSWERS)
-    query = stored.queries["organisations-by-name"].id
-    with stored.connection() as db:
-        key = db.execute(
-            "SELECT key FROM blocks WHERE query = ? GROUP BY key ORDER BY count(*) DESC",
-            (query,),
-        ).fetchone()[0]
+    query = "organisations-by-name"
+    with contextlib.closing(sqlite3.connect(query_file(synthetic, query))) as db:
+        key = db.execute("SELECT key FROM blocks GROUP BY key ORDER BY count(*) DESC").fetchone()[0]
     whole = b"".join(stored.read(query, key, "tsv").parts).splitlines(keepends=True)
     objects = b", ".join(stored.read(query, key, "plain").parts)
     assert len(whole) > answers.BLOCK  # more than one block
@@ -282,6 +275,17 @@ def test_a_build_without_answers_covers_nothing(tmp_path: Path, dist: Path) -> N
         Materialized(tmp_path / "build", QUERIES, BASE).covers(q) for q in QUERIES.values()
     )
     (tmp_path / "build" / ANSWERS).write_bytes(b"not SQLite")
+    assert not Materialized(tmp_path / "build", QUERIES, BASE).covers(QUERIES["projects"])
+
+
+def test_a_build_missing_a_querys_file_covers_nothing(tmp_path: Path, dist: Path) -> None:
+    """The list names a file that is gone, or is not SQLite: the engine answers every query,
+    rather than some requests failing."""
+    shutil.copytree(dist, tmp_path / "build")
+    assert Materialized(tmp_path / "build", QUERIES, BASE).covers(QUERIES["projects"])
+    query_file(tmp_path / "build", "projects").write_bytes(b"not SQLite")
+    assert not Materialized(tmp_path / "build", QUERIES, BASE).covers(QUERIES["projects"])
+    query_file(tmp_path / "build", "projects").unlink()
     assert not Materialized(tmp_path / "build", QUERIES, BASE).covers(QUERIES["projects"])
 
 

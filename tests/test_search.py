@@ -292,7 +292,7 @@ def test_a_renamed_organisation_is_found_by_its_new_name_only(project_copy: Path
 def test_a_build_without_an_index_answers_503(synthetic: Path, tmp_path: Path) -> None:
     folder = tmp_path / "copy"
     shutil.copytree(synthetic / "dist", folder / "dist", symlinks=False)
-    with sqlite3.connect(folder / "dist" / "answers.sqlite") as db:
+    with sqlite3.connect(folder / "dist" / "search.sqlite") as db:
         db.execute("DROP TABLE search_layout")
     manifest = json.loads((folder / "dist" / "build.json").read_text())
     assert manifest["answers"]["search"]["indexed"] is True

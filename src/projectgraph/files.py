@@ -76,8 +76,10 @@ def in_use(folder: Path) -> bool:
 
 
 def read_sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes, hex: read every time (see :class:`FileDigests`)."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The SHA-256 of a file's bytes, hex: read every time (see :class:`FileDigests`), a
+    buffer at a time."""
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 class FileDigests:

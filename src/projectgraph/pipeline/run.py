@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import os
 import shutil
 import tempfile
 import time
@@ -46,7 +45,7 @@ from projectgraph.pipeline.cache import (
 )
 from projectgraph.pipeline.parallel import default_workers, run, worth_processes
 from projectgraph.progress import progress
-from projectgraph.publish.answers import ANSWERS, Background, Earlier
+from projectgraph.publish.answers import Background, Earlier
 from projectgraph.publish.dist import builds_dir, current_build, file_digests
 from projectgraph.publish.dumps import MergedSegments, NamedGraphSegments, Segment
 from projectgraph.publish.manifest import Published, load_context, publish
@@ -155,22 +154,20 @@ def _start_answers(job: _Job, prepared: Sequence[Prepared]) -> Background:
     assert cache_path is not None, "a build always has a cache file"
     settings = job.settings
     folder = builds_dir(settings.dist_dir)
-    # A killed build's file and on-disk store (see store_folder); we hold the cache lock.
+    # A killed build's files and on-disk store (see store_folder); we hold the cache lock.
     for stale in folder.glob(".answers-*"):
         if stale.is_dir():
             shutil.rmtree(stale, ignore_errors=True)
         else:
             stale.unlink(missing_ok=True)
-    handle, name = tempfile.mkstemp(prefix=".answers-", suffix=".sqlite", dir=folder)
-    os.close(handle)
+    name = tempfile.mkdtemp(prefix=".answers-", dir=folder)
     graph = CachedGraph(cache_path, tuple((p.key, p.fingerprint) for p in prepared))
     # The merged graph has at most as many triples as the sources' quads.
     triples = sum(p.quads for p in prepared)
     queries = load_queries(settings.queries_dir)
     # A query no changed triple can reach keeps the answers of the build served now.
-    served = current_build(settings.dist_dir)
     earlier = Earlier(
-        merged_digests(prepared), served / ANSWERS if served else None, folder / SEARCH_FACTS
+        merged_digests(prepared), current_build(settings.dist_dir), folder / SEARCH_FACTS
     )
     return Background(
         Path(name),

@@ -1,15 +1,18 @@
-"""Named-query answers computed once per build: ``answers.sqlite`` in the build folder.
+"""Named-query answers computed once per build: ``answers.sqlite`` and ``answers/`` in the
+build folder, and the search index, ``search.sqlite``.
 
 A stage of ``publish``: the merged graph (the server's default graph) is loaded into an
 in-memory Oxigraph store and each named query runs once, in the form
 :func:`projectgraph.sparql.grouped.plan` gives it: parameter-free queries whole, an IRI
 parameter's answers for every value in one grouped run, threshold and text parameters at
-their loosest value. The rows go into SQLite (standard library) as the bytes the server
-sends (a plain JSON object, and the TSV line pyoxigraph writes, from which the other formats
-are written), in blocks of consecutive rows of one key, so serving a named query is reading
-a few blocks by (query, key, first row) and joining slices of bytes. Rows a threshold or a
-text filters are also kept one by one; texts are found through an FTS5 trigram index of
-their folded form (case and accents), shorter ones by ``instr``.
+their loosest value. Each query's rows go into an SQLite file of its own (standard library),
+``answers/<name>.sqlite``, as the bytes the server sends (a plain JSON object, and the TSV line
+pyoxigraph writes, from which the other formats are written), in blocks of consecutive rows of
+one key, so serving a named query is reading a few blocks by (key, first row) and joining
+slices of bytes. Rows a threshold or a text filters are also kept one by one; texts are found
+through an FTS5 trigram index of their folded form (case and accents), shorter ones by
+``instr``. ``answers.sqlite`` lists the queries: materialized or why not, how many rows, and
+each file's SHA-256.
 
 On a larger graph the queries run in a child process that loads the graph once and runs them
 one by one, each with a time budget: Oxigraph cannot cancel a query, and a grouped form the
@@ -18,23 +21,25 @@ takes the queries left. A query past its budget is left to the
 engine (the listing says ``"materialized": false``); so are graph queries and anything
 :func:`~projectgraph.sparql.grouped.plan` refuses.
 
-A rebuild copies a query's rows from the build served now when no triple it can match
+A rebuild keeps a query's file from the build served now when no triple it can match
 changed: each query's footprint (:mod:`projectgraph.sparql.footprint`, the predicates it
 reads) is compared with the predicates whose triples differ, told by per-predicate digests of
-the merged graph that the file keeps (:func:`~projectgraph.build.prepare.merged_digests`). The
-copied rows go through the same writing as computed ones, in the same order, so the file is
-the same, byte for byte, as a build from scratch writes.
+the merged graph that ``answers.sqlite`` keeps (:func:`~projectgraph.build.prepare.merged_digests`).
+The file is hard-linked into the new build (a build's files are never written once published),
+and read once for its SHA-256, which must be the one the served build recorded. A query's file
+is written from its rows alone, so a kept file is the same, byte for byte, as a build from
+scratch writes.
 
 A graph of more than ``memory_triples`` (the setting ``answers_memory_triples``) is loaded into
-a temporary on-disk store beside the file instead of memory: queries on it are slower (2.5
+a temporary on-disk store beside the folder instead of memory: queries on it are slower (2.5
 times at 10,000 projects) but the process no longer grows with the data (at 500,000 projects
 an in-memory graph outgrew the machine), and the answers are the same bytes.
 
 The same loaded graph is indexed for search first (:mod:`projectgraph.publish.search_index`,
-tables of their own in the same file), so the graph is loaded once for both.
+into ``search.sqlite``), so the graph is loaded once for both.
 
-The file is part of the build (its checksum is in ``SHA256SUMS`` and the manifest, so in the
-build id) and switched with it. :class:`AnswerFile` reads it, read-only.
+The files are part of the build (their checksums are in ``SHA256SUMS`` and the manifest, so in
+the build id) and switched with it. :class:`AnswerFile` reads them, read-only.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ import gzip
 import hashlib
 import json
 import multiprocessing
+import os
 import shutil
 import signal
 import sqlite3
@@ -64,8 +70,9 @@ import pyoxigraph as ox
 
 from projectgraph import __version__
 from projectgraph.build.partition import with_predicates
+from projectgraph.files import read_sha256
 from projectgraph.progress import name_process
-from projectgraph.publish.readonly import ReadOnlyDatabase, read_only_uri
+from projectgraph.publish.readonly import ReadOnlyDatabase
 from projectgraph.publish.search_index import (
     KeptFacts,
     index_graph,
@@ -77,10 +84,12 @@ from projectgraph.sparql.named import NamedQuery
 from projectgraph.sparql.results import Term, plain_json
 from projectgraph.store.embedded import MERGED_DUMP
 
-ANSWERS = "answers.sqlite"
-# Bump when the tables change: a server reading another layout uses the engine (3: the plan
-# digests and graph_predicates).
-LAYOUT = 3
+ANSWERS = "answers.sqlite"  # the list of queries
+QUERY_FILES = "answers"  # the folder of the queries' files
+SEARCH = "search.sqlite"
+# Bump when the tables change: a server reading another layout uses the engine (4: a file
+# per query).
+LAYOUT = 4
 BATCH = 2_000  # rows inserted at a time
 # Rows kept together: a page or a whole answer is read as a few blocks of bytes, not row by
 # row (a 10,000-row answer: 79 reads, not 10,000). Rows a filter picks are kept one by one too.
@@ -94,32 +103,39 @@ LEAST_BUDGET = 60.0
 # Smaller graphs are answered in this process: a child's start (seconds) would be most of
 # the stage, and no query on them runs long (the slowest shipped one: 2 s at 1,000 projects).
 IN_PROCESS = 100_000
-_SCHEMA = """
+_LIST = """
 CREATE TABLE layout(version INTEGER NOT NULL);
 CREATE TABLE queries(
   id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, digest TEXT NOT NULL,
-  materialized INTEGER NOT NULL, reason TEXT NOT NULL, rows INTEGER, plan TEXT NOT NULL);
+  materialized INTEGER NOT NULL, reason TEXT NOT NULL, rows INTEGER, plan TEXT NOT NULL,
+  sha256 TEXT, bytes INTEGER);
 CREATE TABLE graph_predicates(predicate TEXT PRIMARY KEY, digest TEXT NOT NULL) WITHOUT ROWID;
+"""
+_SCHEMA = """
+CREATE TABLE layout(version INTEGER NOT NULL);
 CREATE TABLE blocks(
-  id INTEGER PRIMARY KEY, query INTEGER NOT NULL, key TEXT NOT NULL, first INTEGER NOT NULL,
-  count INTEGER NOT NULL, plain_ends BLOB NOT NULL, plain BLOB NOT NULL,
-  tsv_ends BLOB NOT NULL, tsv BLOB NOT NULL);
+  id INTEGER PRIMARY KEY, key TEXT NOT NULL, first INTEGER NOT NULL, count INTEGER NOT NULL,
+  plain_ends BLOB NOT NULL, plain BLOB NOT NULL, tsv_ends BLOB NOT NULL, tsv BLOB NOT NULL);
 CREATE TABLE rows(
-  query INTEGER NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL,
-  num, word INTEGER, plain BLOB NOT NULL, tsv BLOB NOT NULL,
-  PRIMARY KEY (query, key, seq)) WITHOUT ROWID;
+  key TEXT NOT NULL, seq INTEGER NOT NULL, num, word INTEGER, plain BLOB NOT NULL,
+  tsv BLOB NOT NULL, PRIMARY KEY (key, seq)) WITHOUT ROWID;
 CREATE TABLE words(id INTEGER PRIMARY KEY, folded TEXT NOT NULL UNIQUE);
 """
 _INDEXES = """
-CREATE UNIQUE INDEX blocks_at ON blocks(query, key, first);
-CREATE INDEX rows_word ON rows(query, key, word, num) WHERE word IS NOT NULL;
-CREATE INDEX rows_num ON rows(query, key, num) WHERE num IS NOT NULL;
+CREATE UNIQUE INDEX blocks_at ON blocks(key, first);
+CREATE INDEX rows_word ON rows(key, word, num) WHERE word IS NOT NULL;
+CREATE INDEX rows_num ON rows(key, num) WHERE num IS NOT NULL;
 """
 _SEARCH = """
 CREATE VIRTUAL TABLE words_fts USING fts5(
   folded, content='words', content_rowid='id', tokenize='trigram case_sensitive 1');
 INSERT INTO words_fts(words_fts) VALUES ('rebuild');
 """
+
+
+def query_file(folder: Path, name: str) -> Path:
+    """Where the build (or answers folder) ``folder`` keeps the rows of the query ``name``."""
+    return folder / QUERY_FILES / f"{name}.sqlite"
 
 
 @functools.cache
@@ -161,14 +177,23 @@ def _plan_digest(text: str) -> str:
 
 @dataclass(frozen=True)
 class Written:
-    """What the stage wrote: the file, and per query its rows and seconds (or why not)."""
+    """What the stage wrote into ``folder``: its files (by their names in a build folder: the
+    SHA-256 and size of each), and per query its rows and seconds (or why not)."""
 
-    path: Path
-    sha256: str
-    size: int
+    folder: Path
+    files: dict[str, tuple[str, int]]
     queries: dict[str, dict[str, object]]
     seconds: float
     search: dict[str, object] = field(default_factory=dict)  # what the search index holds
+
+    def move_to(self, build: Path) -> Written:
+        """The files moved into the build folder ``build`` (from a folder beside it, which is
+        removed)."""
+        for name in (ANSWERS, SEARCH, QUERY_FILES):
+            if (self.folder / name).exists():
+                os.replace(self.folder / name, build / name)
+        shutil.rmtree(self.folder, ignore_errors=True)
+        return dataclasses.replace(self, folder=build)
 
 
 class GraphSource(Protocol):
@@ -201,12 +226,12 @@ class DumpGraph:
 class Background:
     """:func:`answer_graph` run in a thread while the build goes on: the queries run in
     their own process, so the build's other stages and the answers share the machine's
-    cores instead of taking turns. :meth:`result` waits for the file; :meth:`cancel` stops
+    cores instead of taking turns. :meth:`result` waits for the files; :meth:`cancel` stops
     the work and removes what it wrote."""
 
     def __init__(
         self,
-        path: Path,
+        folder: Path,
         queries: Sequence[NamedQuery],
         base_iri: str,
         triples: int,
@@ -214,7 +239,7 @@ class Background:
         earlier: Earlier | None = None,
         memory_triples: int | None = None,
     ) -> None:
-        self.path = path
+        self.folder = folder
         self._child: BaseProcess | None = None
         self._cancelled = False
         self._outcome: Written | BaseException | None = None
@@ -237,7 +262,14 @@ class Background:
     ) -> None:
         try:
             self._outcome = answer_graph(
-                self.path, queries, base_iri, triples, graph, self._started, earlier, memory_triples
+                self.folder,
+                queries,
+                base_iri,
+                triples,
+                graph,
+                self._started,
+                earlier,
+                memory_triples,
             )
         except BaseException as e:  # handed to whoever waits for the result
             self._outcome = e
@@ -248,7 +280,7 @@ class Background:
             child.kill()
 
     def result(self) -> Written:
-        """The written file, once the queries are done (their error, if they failed)."""
+        """The written files, once the queries are done (their error, if they failed)."""
         self._thread.join()
         if isinstance(self._outcome, BaseException):
             raise self._outcome
@@ -256,32 +288,23 @@ class Background:
         return self._outcome
 
     def cancel(self) -> None:
-        """Stop the queries if they still run, and remove the file."""
+        """Stop the queries if they still run, and remove the files."""
         self._cancelled = True
         if self._thread.is_alive() and self._child is not None:
             self._child.kill()
         self._thread.join()
-        self.path.unlink(missing_ok=True)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 @dataclass(frozen=True)
 class Earlier:
-    """What a rebuild may copy answers from: the per-predicate digests of the graph now
-    (:func:`~projectgraph.build.prepare.merged_digests`) and the answers file of the build
-    served now, if any."""
+    """What a rebuild may keep answers from: the per-predicate digests of the graph now
+    (:func:`~projectgraph.build.prepare.merged_digests`) and the folder of the build served
+    now, if any."""
 
     digests: dict[str, str]
     previous: Path | None
     facts: Path | None = None  # where the search index's facts are kept between builds
-
-
-@dataclass(frozen=True)
-class _Copy:
-    """A query's rows in an earlier answers file."""
-
-    path: str
-    query: int  # its id there
-    rows: int  # how many it has there (what is copied is counted against it)
 
 
 @dataclass(frozen=True)
@@ -299,21 +322,18 @@ class _Job:
     # sparql.footprint.selection), None for the whole graph (see _job): parsed before the
     # work starts, see answer_graph.
     reads: frozenset[str] | None = None
-    copy: _Copy | None = None  # where its rows are copied from
 
 
 def write_answers(
     folder: Path, queries: Sequence[NamedQuery], base_iri: str, triples: int
 ) -> Written:
     """Run every materializable query of ``queries`` on the merged graph of the build in
-    ``folder`` (its N-Triples dump) and write ``folder/answers.sqlite``."""
-    return answer_graph(
-        folder / ANSWERS, queries, base_iri, triples, DumpGraph(folder / MERGED_DUMP)
-    )
+    ``folder`` (its N-Triples dump) and write the answers and search index into it."""
+    return answer_graph(folder, queries, base_iri, triples, DumpGraph(folder / MERGED_DUMP))
 
 
 def answer_graph(
-    path: Path,
+    folder: Path,
     queries: Sequence[NamedQuery],
     base_iri: str,
     triples: int,
@@ -324,21 +344,20 @@ def answer_graph(
 ) -> Written:
     """Run every materializable query of ``queries`` on the merged graph ``graph`` gives
     (``triples``: about how many, which decides where queries run and their time budget)
-    and write the answers file ``path``. ``started_child`` is given the child process the
-    queries run in, when they run in one (so it can be stopped). With ``earlier``, the
-    queries no changed predicate reaches are copied from the previous answers. Above
-    ``memory_triples`` (None: no bound), the graph is loaded into an on-disk store in
-    ``<path>.store``, removed at the end."""
+    and write the answers and the search index into ``folder``. ``started_child`` is given
+    the child process the queries run in, when they run in one (so it can be stopped). With
+    ``earlier``, the files of queries no changed predicate reaches are kept from the build
+    served now. Above ``memory_triples`` (None: no bound), the graph is loaded into an
+    on-disk store in ``<folder>.store``, removed at the end."""
     started = time.perf_counter()
-    path.unlink(missing_ok=True)
+    for name in (ANSWERS, SEARCH):
+        (folder / name).unlink(missing_ok=True)
+    shutil.rmtree(folder / QUERY_FILES, ignore_errors=True)
+    (folder / QUERY_FILES).mkdir(parents=True)
     plans = [plan(q, base_iri) for q in queries]
     outcome: dict[str, dict[str, object]] = {
         p.query.name: {"materialized": False, "reason": p.reason} for p in plans
     }
-    with contextlib.closing(sqlite3.connect(path)) as db:
-        db.executescript(_SCHEMA)
-        db.execute("INSERT INTO layout VALUES (?)", (LAYOUT,))
-        db.commit()
     searchable = trigram_search()
     if not searchable:
         for p in plans:
@@ -350,8 +369,9 @@ def answer_graph(
         for i, p in enumerate(plans, start=1)
         if p.materialized and (searchable or not p.contains)
     ]
+    files: dict[str, tuple[str, int]] = {}
     if earlier is not None and earlier.previous is not None:
-        jobs = _copies(jobs, plans, earlier.digests, earlier.previous)
+        jobs = _keep(jobs, plans, earlier, folder, outcome, files)
     kept = KeptFacts(earlier.facts, earlier.digests) if earlier and earlier.facts else None
     # Every query is parsed here (the jobs' footprints, and the search facts' through this),
     # not where answers are read: rdflib's parser leaves the frames it ran under in reference
@@ -359,63 +379,66 @@ def answer_graph(
     # garbage collector on another thread, which pyoxigraph refuses.
     missing_footprint(kept)
     on_disk = (
-        _store_folder(path) if memory_triples is not None and triples > memory_triples else None
+        _store_folder(folder) if memory_triples is not None and triples > memory_triples else None
     )
     try:
         if triples <= IN_PROCESS:
-            outcome.update(_answer_jobs(graph, path, jobs, kept, on_disk))
+            outcome.update(_answer_jobs(graph, folder, jobs, kept, on_disk))
         else:
             budget = max(LEAST_BUDGET, SECONDS_PER_TRIPLE * triples)
             needed = _needed(jobs, kept)
             outcome.update(
-                _run_jobs(graph, needed, path, jobs, kept, budget, started_child, on_disk)
+                _run_jobs(graph, needed, folder, jobs, kept, budget, started_child, on_disk)
             )
     finally:
         if on_disk is not None:
             shutil.rmtree(on_disk, ignore_errors=True)
     search = outcome.pop(SEARCH_JOB, {"indexed": False, "reason": "the graph was not loaded"})
-    with contextlib.closing(sqlite3.connect(path)) as db:
-        for i, p in enumerate(plans, start=1):
-            result = outcome[p.query.name]
-            db.execute(
-                "INSERT INTO queries VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    i,
-                    p.query.name,
-                    digest(p.query),
-                    1 if result["materialized"] else 0,
-                    str(result.get("reason", "")),
-                    result.get("rows"),
-                    _plan_digest(p.text),
-                ),
-            )
+    if search.get("indexed"):
+        files[SEARCH] = _file_digest(folder / SEARCH)
+    else:  # what a failed index left
+        (folder / SEARCH).unlink(missing_ok=True)
+    listed = []
+    for i, p in enumerate(plans, start=1):
+        name, result = p.query.name, outcome[p.query.name]
+        if not result["materialized"]:  # what a killed child, or a failed query, left
+            query_file(folder, name).unlink(missing_ok=True)
+        elif _named(name) not in files:
+            files[_named(name)] = _file_digest(query_file(folder, name))
+        sha256, size = files.get(_named(name), (None, None))
+        materialized = 1 if result["materialized"] else 0
+        reason = str(result.get("reason", ""))
+        listed.append(
+            (i, name, digest(p.query), materialized, reason, result.get("rows"),
+             _plan_digest(p.text), sha256, size)
+        )  # fmt: skip
+    with contextlib.closing(sqlite3.connect(folder / ANSWERS)) as db:
+        db.executescript(_LIST)
+        db.execute("INSERT INTO layout VALUES (?)", (LAYOUT,))
+        db.executemany("INSERT INTO queries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", listed)
         db.executemany(
             "INSERT INTO graph_predicates VALUES (?, ?)",
             sorted((earlier.digests if earlier else {}).items()),
         )
-        db.executescript(_INDEXES + (_SEARCH if searchable else ""))
         db.commit()
-        db.execute("ANALYZE")
-        db.commit()
-    # The same inputs give the same bytes: the rows come in one order, and a query given up
-    # on leaves nothing (its transaction's pages and the file's size are rolled back).
-    data = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            data.update(block)
-    return Written(
-        path,
-        data.hexdigest(),
-        path.stat().st_size,
-        outcome,
-        round(time.perf_counter() - started, 3),
-        search,
-    )
+    files[ANSWERS] = _file_digest(folder / ANSWERS)
+    return Written(folder, files, outcome, round(time.perf_counter() - started, 3), search)
 
 
-def _store_folder(path: Path) -> Path:
-    """Where the answers file ``path`` has its graph loaded when it goes on disk."""
-    return path.with_name(path.name + ".store")
+def _named(query: str) -> str:
+    """The name of a query's file in a build folder."""
+    return f"{QUERY_FILES}/{query}.sqlite"
+
+
+def _file_digest(path: Path) -> tuple[str, int]:
+    """The SHA-256 and size of the file at ``path``."""
+    return read_sha256(path), path.stat().st_size
+
+
+def _store_folder(folder: Path) -> Path:
+    """Where the answers written into ``folder`` have their graph loaded when it goes on
+    disk."""
+    return folder.with_name(folder.name + ".store")
 
 
 def _job(id: int, p: Plan) -> _Job:
@@ -435,8 +458,8 @@ def _job(id: int, p: Plan) -> _Job:
 def _needed(jobs: Sequence[_Job], kept: KeptFacts | None) -> frozenset[str] | None:
     """The predicates whose triples the jobs that run and the search facts not ``kept`` read,
     loaded before any of them runs; None when some job's footprint is unknown or depends on
-    the order triples are loaded in: then the whole graph. What a copy that fails, or a fact
-    about resources that changed, reads is loaded when that happens (see :class:`_Loading`).
+    the order triples are loaded in: then the whole graph. What a fact about resources that
+    changed reads is loaded when that happens (see :class:`_Loading`).
 
     A third of the graph is read by no query (participations' EURIO links, provenance,
     checksums, geometries): a store without it holds the same answers, in less memory and
@@ -444,29 +467,36 @@ def _needed(jobs: Sequence[_Job], kept: KeptFacts | None) -> frozenset[str] | No
     query and no fact of the search index."""
     needed = set(missing_footprint(kept))
     for job in jobs:
-        if job.copy is not None:
-            continue
         if job.reads is None:
             return None
         needed |= job.reads
     return frozenset(needed)
 
 
-def _copies(
-    jobs: list[_Job], plans: Sequence[Plan], digests: dict[str, str], previous: Path
+def _keep(
+    jobs: list[_Job],
+    plans: Sequence[Plan],
+    earlier: Earlier,
+    folder: Path,
+    outcome: dict[str, dict[str, object]],
+    files: dict[str, tuple[str, int]],
 ) -> list[_Job]:
-    """``jobs``, those whose rows can be copied from the answers file ``previous`` saying so:
-    the same query and plan text, materialized there, and no predicate of the query's footprint
-    with other triples now than there. A query without a footprint is always run."""
-    old = ReadOnlyDatabase(previous)
+    """``jobs``, less those whose file is kept from the build ``earlier.previous``, which
+    lists it: the same query and plan text, materialized there, and no predicate of the
+    query's footprint with other triples now than there. A kept file is hard-linked into
+    ``folder`` (copied where the file system cannot link), read for its SHA-256, which must be
+    the one listed there, and its outcome and digest added to ``outcome`` and ``files``. A
+    query without a footprint always runs."""
+    assert earlier.previous is not None
+    old = ReadOnlyDatabase(earlier.previous / ANSWERS)
     try:
         old.check_layout("layout", LAYOUT)
         with old.connection() as db:
             before = dict(db.execute("SELECT predicate, digest FROM graph_predicates"))
             stored = {
-                name: (id, rows, query_digest, plan_digest)
-                for id, name, rows, query_digest, plan_digest in db.execute(
-                    "SELECT id, name, rows, digest, plan FROM queries WHERE materialized = 1"
+                name: (rows, query_digest, plan_digest, sha256)
+                for name, rows, query_digest, plan_digest, sha256 in db.execute(
+                    "SELECT name, rows, digest, plan, sha256 FROM queries WHERE materialized = 1"
                 )
             }
     except (sqlite3.Error, ValueError, TypeError):  # missing, unreadable, another layout
@@ -475,24 +505,51 @@ def _copies(
         old.close()
     if not before:  # answers made without digests (from a dump): nothing to compare with
         return jobs
+    digests = earlier.digests
     changed = {p for p in before.keys() | digests.keys() if before.get(p) != digests.get(p)}
     texts = {p.query.name: p for p in plans}
-    copies = []
+    left = []
     for job in jobs:
         p = texts[job.name]
         found = stored.get(job.name)
-        if found is not None and found[2:] == (digest(p.query), _plan_digest(p.text)):
+        if found is not None and found[1:3] == (digest(p.query), _plan_digest(p.text)):
             reads = footprint(p.text)  # parsed only for a query the file has (about 50 ms)
             if reads is not None and not reads & changed:
-                job = dataclasses.replace(job, copy=_Copy(str(previous), found[0], found[1]))
-        copies.append(job)
-    return copies
+                source = query_file(earlier.previous, job.name)
+                linked = _link(source, query_file(folder, job.name), found[3])
+                if linked is not None:
+                    files[_named(job.name)] = linked
+                    outcome[job.name] = {
+                        "materialized": True, "rows": found[0], "seconds": 0.0, "copied": True
+                    }  # fmt: skip
+                    continue
+        left.append(job)
+    return left
+
+
+def _link(source: Path, target: Path, sha256: str) -> tuple[str, int] | None:
+    """``source`` hard-linked (or copied) as ``target``: its SHA-256 and size; None, and no
+    ``target``, when it cannot be read or its bytes are not those of the digest ``sha256``
+    (changed since it was published: the query runs again)."""
+    try:
+        try:
+            os.link(source, target)
+        except OSError:  # a file system without hard links, or no such file
+            shutil.copyfile(source, target)
+        found = _file_digest(target)
+    except OSError:
+        target.unlink(missing_ok=True)
+        return None
+    if found[0] != sha256:
+        target.unlink()
+        return None
+    return found
 
 
 def _run_jobs(
     graph: GraphSource,
     needed: frozenset[str] | None,
-    path: Path,
+    folder: Path,
     jobs: list[_Job],
     kept: KeptFacts | None,
     budget: float,
@@ -501,9 +558,9 @@ def _run_jobs(
 ) -> Iterator[tuple[str, dict[str, object]]]:
     """Each job's outcome, from a child process that loads the graph once and runs the jobs
     one after the other, each within ``budget`` seconds: Oxigraph cannot stop a query, so a
-    child whose query takes longer is killed (its transaction is rolled back by the next
-    writer, as SQLite does with a hot journal), and a new child loads the graph again for
-    the jobs left. The queries run in the child itself, not in forks of it: a fork's memory
+    child whose query takes longer is killed (what it wrote of its file is removed, see
+    :func:`answer_graph`), and a new child loads the graph again for the jobs left. The
+    queries run in the child itself, not in forks of it: a fork's memory
     counts twice for the operating system's accounting of the build (RSS). The child loads
     the triples with a predicate in ``needed`` first (None: all), into an on-disk store at
     ``on_disk`` if given, and reads the search facts ``kept`` holds from there."""
@@ -513,7 +570,7 @@ def _run_jobs(
         receive, send = context.Pipe(duplex=False)
         child = context.Process(
             target=_child,
-            args=(graph, needed, str(path), jobs, kept, index, send, on_disk),
+            args=(graph, needed, str(folder), jobs, kept, index, send, on_disk),
             name="projectgraph-answers",
         )
         child.start()
@@ -577,7 +634,7 @@ def _exit_text(child: BaseProcess) -> str:
 def _child(
     graph: GraphSource,
     needed: frozenset[str] | None,
-    path: str,
+    folder: str,
     jobs: list[_Job],
     kept: KeptFacts | None,
     index: bool,
@@ -593,10 +650,10 @@ def _child(
         adj.write("1000")
     store = _Loading(graph, on_disk)
     store.load(needed)
-    report.send(("loaded", _index(store, Path(path), kept) if index else {}))
+    report.send(("loaded", _index(store, Path(folder), kept) if index else {}))
     for job in jobs:
         try:
-            result = _answer_one(store, Path(path), job)
+            result = _answer_one(store, Path(folder), job)
         except Exception as e:
             result = {"materialized": False, "reason": f"failed at build time: {e}"}
         report.send((job.name, result))
@@ -678,73 +735,52 @@ def _selected_form(entry: str) -> bytes:
 
 def _answer_jobs(
     graph: GraphSource,
-    path: Path,
+    folder: Path,
     jobs: list[_Job],
     kept: KeptFacts | None,
     on_disk: Path | None = None,
 ) -> Iterator[tuple[str, dict[str, object]]]:
-    """Load the merged graph (on disk at ``on_disk`` if given), then answer each job into the
-    file, here; yields each job's name and outcome."""
+    """Load the merged graph (on disk at ``on_disk`` if given), then answer each job into its
+    file in ``folder``, here; yields each job's name and outcome."""
     store = _Loading(graph, on_disk)
     store.load(None)
-    yield SEARCH_JOB, _index(store, path, kept)
+    yield SEARCH_JOB, _index(store, folder, kept)
     for job in jobs:
-        yield job.name, _answer_one(store, path, job)
+        yield job.name, _answer_one(store, folder, job)
 
 
-def _index(store: _Loading, path: Path, kept: KeptFacts | None) -> dict[str, object]:
-    """Index ``store``'s graph for search into the answers file; what it holds, or why not (the
-    server then has no search, and the build goes on)."""
+def _index(store: _Loading, folder: Path, kept: KeptFacts | None) -> dict[str, object]:
+    """Index ``store``'s graph for search into ``folder``'s search file; what it holds, or why
+    not (the server then has no search, and the build goes on)."""
     try:
-        return {"indexed": True, **index_graph(store, path, kept)}
+        return {"indexed": True, **index_graph(store, folder / SEARCH, kept)}
     except (sqlite3.Error, ValueError, OSError) as e:
         return {"indexed": False, "reason": f"failed at build time: {e}"}
 
 
-def _answer_one(store: _Loading, path: Path, job: _Job) -> dict[str, object]:
-    """Answer one job into the file, in one transaction."""
+def _answer_one(store: _Loading, folder: Path, job: _Job) -> dict[str, object]:
+    """Answer one job into its file in ``folder``."""
     started = time.perf_counter()
-    # A URI, so that the earlier file can be attached read-only and immutable.
-    uri = path.resolve().as_uri()
-    with contextlib.closing(sqlite3.connect(uri, uri=True, isolation_level=None)) as db:
-        db.execute("PRAGMA synchronous = OFF")  # a crashed build is thrown away whole
-        if job.copy is not None:
-            try:  # not within a transaction: SQLite refuses to
-                db.execute("ATTACH DATABASE ? AS earlier", (read_only_uri(Path(job.copy.path)),))
-            except sqlite3.Error:  # gone or unreadable: the engine answers instead
-                job = dataclasses.replace(job, copy=None)
-        words = dict(db.execute("SELECT folded, id FROM words").fetchall())
+    path = query_file(folder, job.name)
+    path.unlink(missing_ok=True)
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
+        # A file nothing else reads until it is done: a failure removes it whole.
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        db.executescript(_SCHEMA)
+        db.execute("INSERT INTO layout VALUES (?)", (LAYOUT,))
         db.execute("BEGIN")
         try:
-            try:
-                rows = _insert(db, store, job, words)
-            except (sqlite3.Error, OSError):
-                if job.copy is None:
-                    raise
-                # The earlier file could not be read after all (damaged, removed by hand): the
-                # engine answers instead, as in a build from scratch.
-                db.execute("ROLLBACK")
-                words.clear()
-                words.update(db.execute("SELECT folded, id FROM words").fetchall())
-                db.execute("BEGIN")
-                job = dataclasses.replace(job, copy=None)
-                rows = _insert(db, store, job, words)
+            rows = _answer(_lines(store, job), db, job)
         except _Unbound as e:
-            db.execute("ROLLBACK")
+            db.close()
+            path.unlink()
             return {"materialized": False, "reason": str(e)}
         db.execute("COMMIT")
+        db.executescript(_INDEXES + (_SEARCH if job.word else ""))
+        db.execute("ANALYZE")
     seconds = round(time.perf_counter() - started, 3)
-    return {"materialized": True, "rows": rows, "seconds": seconds, "copied": job.copy is not None}
-
-
-def _insert(db: sqlite3.Connection, store: _Loading, job: _Job, words: dict[str, int]) -> int:
-    """Insert the job's rows; how many: the engine's, or copied from the earlier file (its
-    blocks as they are, and the rows of a query that keeps rows one by one)."""
-    if job.copy is not None:
-        if _copies_blocks(job):
-            return _copy_blocks(db, job.id, job.copy)
-        return _copy_rows(db, job.id, job.copy, words)
-    return _answer(_lines(store, job), db, job, words)
+    return {"materialized": True, "rows": rows, "seconds": seconds, "copied": False}
 
 
 class _Unbound(ValueError):
@@ -760,100 +796,7 @@ def _lines(store: _Loading, job: _Job) -> list[bytes]:
     return tsv.split(b"\n")[1:-1]  # between the header and the last line end
 
 
-def _copies_blocks(job: _Job) -> bool:
-    """Whether a copied job copies its blocks as they are (it keeps no rows one by one)."""
-    return not (job.number or job.word)
-
-
-def _copy_blocks(db: sqlite3.Connection, query: int, copy: _Copy) -> int:
-    """Copy the blocks of ``copy`` (its file attached as ``earlier``) as query ``query``'s, in
-    their order, within SQLite; the number of rows. For a query without rows kept one by one,
-    the blocks are all it wrote, and inserted in the same order they make the same pages.
-    sqlite3.DatabaseError unless they hold the rows the file says the query has."""
-    (rows,) = db.execute(
-        "SELECT coalesce(sum(count), 0) FROM earlier.blocks WHERE query = ?", (copy.query,)
-    ).fetchone()
-    _check_rows(copy, rows)
-    db.execute(
-        "INSERT INTO blocks(query, key, first, count, plain_ends, plain, tsv_ends, tsv) "
-        "SELECT ?, key, first, count, plain_ends, plain, tsv_ends, tsv FROM earlier.blocks "
-        "WHERE query = ? ORDER BY id",
-        (query, copy.query),
-    )
-    return int(rows)
-
-
-def _copy_rows(db: sqlite3.Connection, query: int, copy: _Copy, words: dict[str, int]) -> int:
-    """Copy the rows of ``copy`` (its file attached as ``earlier``), a query that keeps rows one
-    by one, as query ``query``'s; the number of rows. Its blocks, rows and the words its rows
-    bring are inserted in the order :func:`_answer` inserts them (a word when a row brings
-    it, a block when the next one starts, the rows a batch at a time), so they make the same
-    pages. The rows' word ids are the earlier file's: sqlite3.DatabaseError unless the words
-    before this query are the same here as there, or unless the blocks hold the rows the file
-    says the query has."""
-    (before,) = db.execute(
-        "SELECT coalesce(max(word), 0) FROM earlier.rows WHERE query < ?", (copy.query,)
-    ).fetchone()
-    theirs = [
-        f
-        for (f,) in db.execute(
-            "SELECT folded FROM earlier.words WHERE id <= ? ORDER BY id", (before,)
-        )
-    ]
-    if theirs != sorted(words, key=words.__getitem__):
-        raise sqlite3.DatabaseError(f"{copy.path}: other words before query {copy.query}")
-    blocks = db.execute(
-        "SELECT key, first, count, plain_ends, plain, tsv_ends, tsv FROM earlier.blocks "
-        "WHERE query = ? ORDER BY id",
-        (copy.query,),
-    ).fetchall()
-    _check_rows(copy, sum(block[2] for block in blocks))
-    known = len(words)
-    batch: list[tuple[object, ...]] = []
-    previous: tuple[object, ...] | None = None
-    for block in blocks:
-        key, first, count = block[:3]
-        found = db.execute(
-            "SELECT seq, num, word, plain, tsv FROM earlier.rows "
-            "WHERE query = ? AND key = ? AND seq >= ? AND seq < ? ORDER BY seq",
-            (copy.query, key, first, first + count),
-        ).fetchall()
-        if [row[0] for row in found] != list(range(first, first + count)):
-            raise sqlite3.DatabaseError(f"{copy.path}: query {copy.query} lost rows")
-        for i, (seq, num, word, plain, tsv) in enumerate(found):
-            if word is not None and word > known:  # brought by this row: the next word
-                (folded,) = db.execute(
-                    "SELECT folded FROM earlier.words WHERE id = ?", (word,)
-                ).fetchone() or (None,)
-                if word != known + 1 or folded is None:
-                    raise sqlite3.DatabaseError(f"{copy.path}: query {copy.query}'s words")
-                known = words[folded] = word
-                db.execute("INSERT INTO words VALUES (?, ?)", (word, folded))
-            if i == 0 and previous is not None:  # this row starts a block: the last one is done
-                _insert_block(db, query, previous)
-            batch.append((query, key, seq, num, word, plain, tsv))
-            if len(batch) == BATCH:
-                db.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
-                batch = []
-        previous = block
-    db.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
-    if previous is not None:
-        _insert_block(db, query, previous)
-    return sum(int(block[2]) for block in blocks)
-
-
-def _insert_block(db: sqlite3.Connection, query: int, block: tuple[object, ...]) -> None:
-    db.execute("INSERT INTO blocks VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?)", (query, *block))
-
-
-def _check_rows(copy: _Copy, rows: int) -> None:
-    """sqlite3.DatabaseError unless the blocks found hold the rows the earlier file says the
-    query has (a file changed since: the query is run instead)."""
-    if rows != copy.rows:
-        raise sqlite3.DatabaseError(f"{copy.path}: query {copy.query} lost rows")
-
-
-def _answer(lines: list[bytes], db: sqlite3.Connection, job: _Job, words: dict[str, int]) -> int:
+def _answer(lines: list[bytes], db: sqlite3.Connection, job: _Job) -> int:
     """Insert a job's rows (TSV lines, as pyoxigraph writes them: one line a row, terms escape
     their line breaks and tabs); the number of rows. Each distinct field is read back as a
     term once, and each distinct set of key fields made a key once: at 100,000 projects the
@@ -864,6 +807,7 @@ def _answer(lines: list[bytes], db: sqlite3.Connection, job: _Job, words: dict[s
     plains: dict[bytes, str] = {}  # and its value in a plain JSON row
     keyed: dict[tuple[bytes, ...], str] = {}  # the key of the key fields
     found: dict[bytes, int] = {}  # a text's word id, by its field
+    words: dict[str, int] = {}  # a folded text's word id
     names = [json.dumps(v, ensure_ascii=False) + ": " for v in job.variables]
     # The keys are projected first, then the query's own variables.
     first = len(job.keys)
@@ -893,17 +837,17 @@ def _answer(lines: list[bytes], db: sqlite3.Connection, job: _Job, words: dict[s
                         word = found[searched] = _word(db, words, fold(term.value))
             if block is None or block.key != key or len(block.plain) == BLOCK:
                 if block is not None:
-                    block.write(db, job.id)
+                    block.write(db)
                 block = _Block(key, seq)
             block.plain.append(line[0])
             block.tsv.append(line[1])
             if one_by_one:
                 amount = row[number] if number is not None else b""
                 number_value = _number(terms[amount]) if amount else None
-                rows.append((job.id, key, seq, number_value, word, *line))
-        db.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                rows.append((key, seq, number_value, word, *line))
+        db.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?, ?)", rows)
     if block is not None:
-        block.write(db, job.id)
+        block.write(db)
     return sum(seqs.values())
 
 
@@ -929,7 +873,7 @@ class _Block:
     plain: list[bytes] = field(default_factory=list)
     tsv: list[bytes] = field(default_factory=list)
 
-    def write(self, db: sqlite3.Connection, query: int) -> None:
+    def write(self, db: sqlite3.Connection) -> None:
         """Insert the block."""
         columns = []
         for rows, between in ((self.plain, PLAIN), (self.tsv, b"")):
@@ -939,8 +883,8 @@ class _Block:
                 ends.append(at)
             columns += [struct.pack(f"<{len(ends)}I", *ends), between.join(rows)]
         db.execute(
-            "INSERT INTO blocks VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (query, self.key, self.first, len(self.plain), *columns),
+            "INSERT INTO blocks VALUES (NULL, ?, ?, ?, ?, ?, ?, ?)",
+            (self.key, self.first, len(self.plain), *columns),
         )
 
 
@@ -994,7 +938,8 @@ class Stored:
 
 
 class AnswerFile(ReadOnlyDatabase):
-    """A build's ``answers.sqlite``, read-only."""
+    """A build's ``answers.sqlite`` and the files of the queries it lists as materialized,
+    read-only."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
@@ -1006,6 +951,15 @@ class AnswerFile(ReadOnlyDatabase):
                     "SELECT id, name, digest, materialized, reason, rows FROM queries"
                 )
             }
+        self._files: dict[str, ReadOnlyDatabase] = {}
+        try:
+            for name, stored in self.queries.items():
+                if stored.materialized:
+                    self._files[name] = ReadOnlyDatabase(query_file(path.parent, name))
+                    self._files[name].check_layout("layout", LAYOUT)
+        except BaseException:
+            self.close()
+            raise
 
     @classmethod
     def open(cls, folder: Path) -> AnswerFile | None:
@@ -1013,9 +967,15 @@ class AnswerFile(ReadOnlyDatabase):
         or they are unreadable."""
         return cls.open_file(folder / ANSWERS)
 
+    def close(self) -> None:
+        """Close the idle connections, to the queries' files too."""
+        super().close()
+        for file in self._files.values():
+            file.close()
+
     def read(
         self,
-        query: int,
+        query: str,
         key: str,
         column: str,
         *,
@@ -1024,18 +984,19 @@ class AnswerFile(ReadOnlyDatabase):
         offset: int = 0,
         limit: int = -1,
     ) -> Found:
-        """Stored rows of ``query`` for ``key``, in their order, in ``column`` (``plain``:
-        JSON objects, to be joined by ``, ``; ``tsv``: SPARQL TSV lines): those whose number
-        passes ``threshold`` (comparison, value) and whose text contains ``text`` (folded),
-        from ``offset``, at most ``limit`` (-1: all)."""
+        """Stored rows of the query named ``query`` for ``key``, in their order, in ``column``
+        (``plain``: JSON objects, to be joined by ``, ``; ``tsv``: SPARQL TSV lines): those whose
+        number passes ``threshold`` (comparison, value) and whose text contains ``text``
+        (folded), from ``offset``, at most ``limit`` (-1: all)."""
         assert column in ("plain", "tsv")
         folded = fold(text) if text else ""
-        with self.connection() as db:
+        with self._files[query].connection() as db:
             if threshold is None and not folded:
-                return _blocks(db, query, key, column, offset, limit)
+                return _blocks(db, key, column, offset, limit)
             # Filtered: the places that pass, from a narrow index alone (not the rows: a
             # scan of the rows in order reads every byte of them), then those rows.
-            where, args = ["query = ? AND key = ?"], [query, key]
+            where: list[str] = ["key = ?"]
+            args: list[object] = [key]
             if "\x00" in folded:
                 # FTS5 and instr() stop at a NUL (C strings): compare the words here instead.
                 found = [i for i, w in db.execute("SELECT id, folded FROM words") if folded in w]
@@ -1063,11 +1024,11 @@ class AnswerFile(ReadOnlyDatabase):
             places = [seq for (seq,) in db.execute(sql, args)]
             more = 0 <= limit < len(places)
             sql = (
-                f"SELECT {column} FROM rows WHERE query = ? AND key = ? "
+                f"SELECT {column} FROM rows WHERE key = ? "
                 "AND seq IN (SELECT value FROM json_each(?)) ORDER BY seq"
             )
             chosen = json.dumps(places[:limit] if more else places)
-            parts = [row for (row,) in db.execute(sql, (query, key, chosen))]
+            parts = [row for (row,) in db.execute(sql, (key, chosen))]
             return Found(parts, len(parts), more)
 
 
@@ -1081,16 +1042,14 @@ class Found:
     more: bool
 
 
-def _blocks(
-    db: sqlite3.Connection, query: int, key: str, column: str, offset: int, limit: int
-) -> Found:
+def _blocks(db: sqlite3.Connection, key: str, column: str, offset: int, limit: int) -> Found:
     """Rows ``offset`` to ``offset + limit`` of a key, cut out of the blocks holding them."""
     end = offset + limit if limit >= 0 else 1 << 62
     between = len(PLAIN) if column == "plain" else 0
     blocks = db.execute(
         f"SELECT first, count, {column}_ends, {column} FROM blocks "
-        "WHERE query = ? AND key = ? AND first > ? AND first <= ? ORDER BY first",
-        (query, key, offset - BLOCK, end),
+        "WHERE key = ? AND first > ? AND first <= ? ORDER BY first",
+        (key, offset - BLOCK, end),
     )
     parts, rows, more = [], 0, False
     for first, count, packed, data in blocks:

@@ -90,7 +90,11 @@ def _remove_stale_temporaries(builds: Path) -> None:
 
 
 def _sync_tree(folder: Path) -> None:
-    sync_files(folder.iterdir())
+    for path in folder.iterdir():
+        if path.is_dir():  # the named queries' answers
+            _sync_tree(path)
+        else:
+            sync_files([path])
     _sync_dir(folder)
 
 

@@ -3,10 +3,8 @@ checksums and a manifest."""
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
-import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +15,7 @@ from projectgraph.build.assemble import triple_key
 from projectgraph.build.prepare import Prepared, graph_digest
 from projectgraph.build.sources import Source, shape_sources
 from projectgraph.files import read_sha256
-from projectgraph.publish.answers import ANSWERS, Written, write_answers
+from projectgraph.publish.answers import Written, write_answers
 from projectgraph.publish.dist import MANIFEST, publish_atomically, sync_files
 from projectgraph.publish.dumps import (
     DumpLayout,
@@ -36,7 +34,8 @@ from projectgraph.sparql.named import load_queries
 from projectgraph.validate.report import Report
 
 # Bump when what a build writes changes, so servers rebuild a dist made by older code.
-OUTPUT_LAYOUT = 5  # 3: answers.sqlite; 4: with the search index; 5: answers layout 3
+OUTPUT_LAYOUT = 6  # 3: answers.sqlite; 4: with the search index; 5: answers layout 3; 6: a
+# file per query, and search.sqlite
 CHECKSUMS = "SHA256SUMS"
 CONTEXT = "context.jsonld"
 VOID_FILE = "void.ttl"
@@ -157,12 +156,11 @@ def publish(
                 folder, load_queries(settings.queries_dir), settings.base_iri, stats.triples
             )
         else:  # computed while the dumps were written: moved into the build
-            written = answers()
-            os.replace(written.path, folder / ANSWERS)
-            written = dataclasses.replace(written, path=folder / ANSWERS)
+            written = answers().move_to(folder)
         lap("answers")
-        # The answers are checked and in the build id, but not a published file.
-        checked = [(f.path.name, f.sha256) for f in files.values()] + [(ANSWERS, written.sha256)]
+        # The answers are checked and in the build id, but not published files.
+        checked = [(f.path.name, f.sha256) for f in files.values()]
+        checked += [(name, sha256) for name, (sha256, _) in written.files.items()]
         sums = "".join(f"{sha256}  {name}\n" for name, sha256 in sorted(checked))
         write_file(folder / CHECKSUMS, sums.encode())
         manifest.update(
@@ -192,9 +190,10 @@ def publish(
                     for f in sorted(files.values(), key=lambda f: f.path.name)
                 },
                 "answers": {
-                    "file": ANSWERS,
-                    "sha256": written.sha256,
-                    "bytes": written.size,
+                    "files": {
+                        name: {"sha256": sha256, "bytes": size}
+                        for name, (sha256, size) in sorted(written.files.items())
+                    },
                     # Rows, or why not: no times (nor whether the rows, or the search
                     # index's facts, came from the build before) here, so the same inputs
                     # give the same id.

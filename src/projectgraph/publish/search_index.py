@@ -1,8 +1,8 @@
-"""The search index of a build: full-text search and facets, in the build's ``answers.sqlite``.
+"""The search index of a build: full-text search and facets, in the build's ``search.sqlite``.
 
 Written by the answers stage from the merged graph it has loaded anyway (one load of the graph
-serves both), into tables of their own beside the named queries' answers, so the index is
-checked, counted in the build id and switched with the build like the answers are.
+serves both), beside the named queries' answers, so the index is checked, counted in the build
+id and switched with the build like the answers are.
 
 - ``search_items``: one row per project, organisation, region, country, topic and programme:
   its kind, IRI, label, the columns lists sort on, and its row of a download (as JSON, and as

@@ -1,4 +1,5 @@
-"""Named-query answers read from the build instead of computed: ``answers.sqlite``.
+"""Named-query answers read from the build instead of computed: ``answers.sqlite`` and a file
+per query in ``answers/``.
 
 The build computed each materializable query's rows once (:mod:`projectgraph.publish.answers`);
 here the rows of one request (its parameter values, page and row cap) are read and written
@@ -32,7 +33,7 @@ class Materialized:
     def __init__(self, folder: Path, queries: dict[str, NamedQuery], base_iri: str) -> None:
         self.base_iri = base_iri
         self.file = AnswerFile.open(folder)
-        self._plans: dict[str, tuple[Plan, int]] = {}
+        self._plans: dict[str, Plan] = {}
         stored = self.file.queries if self.file else {}
         for name, query in queries.items():
             entry = stored.get(name)
@@ -40,7 +41,7 @@ class Materialized:
                 continue
             found = plan(query, base_iri)
             if found.materialized:
-                self._plans[name] = (found, entry.id)
+                self._plans[name] = found
 
     def covers(self, query: NamedQuery) -> bool:
         """Whether ``query``'s answers come from the build."""
@@ -59,7 +60,7 @@ class Materialized:
         cap) as the engine would send it."""
         assert self.file is not None
         started = time.perf_counter()
-        planned, id = self._plans[query.name]
+        planned = self._plans[query.name]
         terms = {
             p.name: p.term(str(given.get(p.name, p.default)), self.base_iri)
             for p in query.parameters
@@ -73,7 +74,7 @@ class Materialized:
             cap = min(cap, query.pagination) if cap else query.pagination
             offset, limit = query.pagination * ((page or 1) - 1), cap
         found = self.file.read(
-            id,
+            query.name,
             " ".join(terms[k.name].value for k in planned.keys),
             "plain" if rep.convert == "rows" else "tsv",
             threshold=threshold,

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy
 
-from projectgraph.publish.answers import ANSWERS
+from projectgraph.publish.answers import SEARCH
 from projectgraph.publish.readonly import ReadOnlyDatabase
 from projectgraph.publish.search_index import FACETS, PROJECT_BUCKETS, SEARCH_LAYOUT
 
@@ -95,7 +95,7 @@ class _Facets:
 
 
 class SearchIndex(ReadOnlyDatabase):
-    """The search tables of a build's answers file."""
+    """The search tables of a build's ``search.sqlite``."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
@@ -141,7 +141,7 @@ class SearchIndex(ReadOnlyDatabase):
     def open(cls, folder: Path) -> SearchIndex | None:
         """The search index of the build in ``folder``; None when it has none (an older
         build, or indexing failed: build.json says why)."""
-        return cls.open_file(folder / ANSWERS)
+        return cls.open_file(folder / SEARCH)
 
     def known(self, kind: str, facet: str, value: str) -> bool:
         """Whether ``value`` is a value of ``kind``'s facet in this build."""
