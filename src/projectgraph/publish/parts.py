@@ -213,12 +213,14 @@ class StatsTotal:
 class _Digests:
     """A set of 8-byte digests kept as sorted numpy arrays: at 100,000 projects a Python set
     of millions of ``bytes`` objects takes about 80 bytes and a hash a digest; this takes 8
-    bytes and one sort per eight million."""
+    bytes and one sort per eight million. They are sorted as native integers (the values the
+    big-endian bytes give, so their order is the bytes' order), and repeats dropped after the
+    sort: numpy 2.4's ``unique`` took 11 s for nine million digests, a sort 0.6 s."""
 
     _COMPACT = 8 << 20  # digests gathered before they are merged
 
     def __init__(self) -> None:
-        self._merged = np.empty(0, dtype=">u8")
+        self._merged = np.empty(0, dtype=np.uint64)
         self._pending: list[np.ndarray] = []
         self._size = 0
 
@@ -231,7 +233,12 @@ class _Digests:
                 self._compact()
 
     def _compact(self) -> None:
-        self._merged = np.unique(np.concatenate([self._merged, *self._pending]))
+        every = np.concatenate([self._merged, *self._pending], dtype=np.uint64)
+        every.sort()
+        first = np.empty(len(every), dtype=bool)
+        first[:1] = True
+        np.not_equal(every[1:], every[:-1], out=first[1:])
+        self._merged = every[first]
         self._pending, self._size = [], 0
 
     def sorted(self) -> bytes:
