@@ -360,6 +360,28 @@ def test_labels_are_read_again_for_resources_named_anew(tmp_path: Path) -> None:
     assert facts.many == search_index._read(store).many
 
 
+def test_kept_facts_read_ahead_are_the_ones_read_later(tmp_path: Path) -> None:
+    # Read while the graph loads, before anything says which resources are named: every kept
+    # fact is read ahead, and the index reads the same facts from there as from the files.
+    ex = "https://example.org/"
+    store = ox.Store()
+    store.bulk_load(
+        f"""<{ex}p> a <{EURIO}Project> ; <{EURIO}title> "P" ; <http://purl.org/dc/terms/subject> <{ex}t1> .
+        <{ex}t1> a <{SKOS}Concept> ; <{LABEL}> "One" .
+        """.encode(),
+        format=ox.RdfFormat.TURTLE,
+    )
+    kept = search_index.KeptFacts(tmp_path, {p: "1" for p in search_index.index_footprint()})
+    written = search_index._read(store, kept)
+    ahead = kept.read_ahead()
+    assert set(ahead.ahead) == {p.name for p in tmp_path.iterdir()}
+    assert len(ahead.ahead) == 26
+    for path in tmp_path.iterdir():  # not read again: every one came ahead
+        path.unlink()
+    again = search_index._read(ox.Store(), ahead)
+    assert again.kept == 26 and again.many == written.many
+
+
 def test_a_store_loaded_in_passes_answers_as_one_loaded_whole() -> None:
     # Loaded a predicate at a time, each predicate's triples keep the graph's order, so a
     # query reading fixed predicates gives the same rows in the same order.

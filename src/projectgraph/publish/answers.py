@@ -71,6 +71,7 @@ import pyoxigraph as ox
 from projectgraph import __version__
 from projectgraph.build.partition import with_predicates
 from projectgraph.files import read_sha256
+from projectgraph.memory import no_cycle_collection
 from projectgraph.progress import name_process
 from projectgraph.publish.readonly import ReadOnlyDatabase
 from projectgraph.publish.search_index import (
@@ -649,7 +650,7 @@ def _child(
     with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as adj:
         adj.write("1000")
     store = _Loading(graph, on_disk)
-    store.load(needed)
+    kept = _load(store, needed, kept if index else None) or kept
     report.send(("loaded", _index(store, Path(folder), kept) if index else {}))
     for job in jobs:
         try:
@@ -717,6 +718,30 @@ class _Loading:
             self._store.bulk_load(chunk, format=ox.RdfFormat.N_TRIPLES)
 
 
+def _load(
+    store: _Loading, predicates: frozenset[str] | None, kept: KeptFacts | None
+) -> KeptFacts | None:
+    """Load ``predicates`` into ``store`` (None: all), and meanwhile, in a thread, read the
+    search facts ``kept`` holds (see :meth:`KeptFacts.read_ahead`): Oxigraph loads without
+    holding Python's lock, so a rebuild reads them in that time. The facts read, or None.
+    Python's garbage collector is off meanwhile: the thread makes millions of objects, none
+    in a cycle, and no pyoxigraph object may be freed by a thread other than its own."""
+    if kept is None:
+        store.load(predicates)
+        return None
+    read: list[KeptFacts] = []
+    thread = threading.Thread(
+        target=lambda: read.append(kept.read_ahead()), name="projectgraph-facts", daemon=True
+    )
+    with no_cycle_collection():
+        thread.start()
+        try:
+            store.load(predicates)
+        finally:
+            thread.join()
+    return read[0] if read else None
+
+
 def _covered(entry: str, loaded: frozenset[str]) -> bool:
     """Whether the triples of ``entry`` (a predicate, or rdf:type and a class) are loaded."""
     return entry in loaded or entry.split(" ", 1)[0] in loaded
@@ -743,7 +768,7 @@ def _answer_jobs(
     """Load the merged graph (on disk at ``on_disk`` if given), then answer each job into its
     file in ``folder``, here; yields each job's name and outcome."""
     store = _Loading(graph, on_disk)
-    store.load(None)
+    kept = _load(store, None, kept) or kept
     yield SEARCH_JOB, _index(store, folder, kept)
     for job in jobs:
         yield job.name, _answer_one(store, folder, job)

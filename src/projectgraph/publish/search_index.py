@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import functools
 import hashlib
 import io
@@ -217,6 +218,8 @@ class KeptFacts:
 
     folder: Path
     digests: Mapping[str, str]
+    # Kept files already read, by file name (see read_ahead): not part of what it is.
+    ahead: Mapping[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     def key(self, name: str) -> str:
         """What fact ``name`` is read from: its query, the digests of the predicates it
@@ -237,12 +240,27 @@ class KeptFacts:
         with any set of them)."""
         return any(self.folder.glob(f"{name}.{self.key(name)}*"))
 
+    def read_ahead(self) -> KeptFacts:
+        """These facts with the file each fact may be kept in (the one its key names; for a
+        fact about named resources, the one file there is with that key and some set of them)
+        already read: done in a thread while the graph loads (the store loads without Python's
+        lock), as the files need no graph."""
+        ahead = {}
+        for name in _FACTS:
+            found = list(self.folder.glob(f"{name}.{self.key(name)}*"))
+            if len(found) == 1:
+                with contextlib.suppress(OSError, EOFError, ValueError, TypeError):
+                    ahead[found[0].name] = marshal.loads(found[0].read_bytes())
+        return dataclasses.replace(self, ahead=ahead)
+
     def read(self, name: str, key: str) -> tuple[Pairs, bool] | None:
         """The fact kept under ``key``, or None (not kept, unreadable, damaged)."""
-        try:
-            kept = marshal.loads((self.folder / f"{name}.{key}").read_bytes())
-        except (OSError, EOFError, ValueError, TypeError):
-            return None
+        kept = self.ahead.get(f"{name}.{key}")
+        if kept is None:
+            try:
+                kept = marshal.loads((self.folder / f"{name}.{key}").read_bytes())
+            except (OSError, EOFError, ValueError, TypeError):
+                return None
         if (
             not isinstance(kept, tuple)
             or len(kept) != 2
