@@ -329,18 +329,27 @@ def test_a_damaged_kept_fact_is_read_again(records: Path) -> None:
     assert answer_files(build_from_scratch(settings).published.folder) == files
 
 
-def test_labels_are_read_again_for_resources_named_anew(tmp_path: Path) -> None:
-    # The labels are kept only for the resources the other facts name: a resource named anew
-    # (here a topic) whose label was already in the graph, unchanged, is looked up again.
-    ex = "https://example.org/"
+EX = "https://example.org/"
+
+
+def _one_project(more: str = "") -> ox.Store:
+    """A store of one project with one topic, and ``more`` (Turtle)."""
     store = ox.Store()
     store.bulk_load(
-        f"""<{ex}p> a <{EURIO}Project> ; <{EURIO}title> "P" ; <http://purl.org/dc/terms/subject> <{ex}t1> .
-        <{ex}t1> a <{SKOS}Concept> ; <{LABEL}> "One" .
-        <{ex}t2> a <{SKOS}Concept> ; <{LABEL}> "Two" .
+        f"""<{EX}p> a <{EURIO}Project> ; <{EURIO}title> "P" ; <http://purl.org/dc/terms/subject> <{EX}t1> .
+        <{EX}t1> a <{SKOS}Concept> ; <{LABEL}> "One" .
+        {more}
         """.encode(),
         format=ox.RdfFormat.TURTLE,
     )
+    return store
+
+
+def test_labels_are_read_again_for_resources_named_anew(tmp_path: Path) -> None:
+    # The labels are kept only for the resources the other facts name: a resource named anew
+    # (here a topic) whose label was already in the graph, unchanged, is looked up again.
+    ex = EX
+    store = _one_project(f'<{ex}t2> a <{SKOS}Concept> ; <{LABEL}> "Two" .')
     digests = {p: "1" for p in search_index.index_footprint()}
     kept = search_index.KeptFacts(tmp_path, digests)
     assert search_index._read(store, kept).one("label", f"{ex}t2") is None  # not named
@@ -363,14 +372,7 @@ def test_labels_are_read_again_for_resources_named_anew(tmp_path: Path) -> None:
 def test_kept_facts_read_ahead_are_the_ones_read_later(tmp_path: Path) -> None:
     # Read while the graph loads, before anything says which resources are named: every kept
     # fact is read ahead, and the index reads the same facts from there as from the files.
-    ex = "https://example.org/"
-    store = ox.Store()
-    store.bulk_load(
-        f"""<{ex}p> a <{EURIO}Project> ; <{EURIO}title> "P" ; <http://purl.org/dc/terms/subject> <{ex}t1> .
-        <{ex}t1> a <{SKOS}Concept> ; <{LABEL}> "One" .
-        """.encode(),
-        format=ox.RdfFormat.TURTLE,
-    )
+    store = _one_project()
     kept = search_index.KeptFacts(tmp_path, {p: "1" for p in search_index.index_footprint()})
     written = search_index._read(store, kept)
     ahead = kept.read_ahead()
