@@ -136,7 +136,12 @@ INSERT INTO words_fts(words_fts) VALUES ('rebuild');
 
 def query_file(folder: Path, name: str) -> Path:
     """Where the build (or answers folder) ``folder`` keeps the rows of the query ``name``."""
-    return folder / QUERY_FILES / f"{name}.sqlite"
+    return folder / _named(name)
+
+
+def _named(query: str) -> str:
+    """The name of a query's file in a build folder (as ``SHA256SUMS`` lists it)."""
+    return f"{QUERY_FILES}/{query}.sqlite"
 
 
 @functools.cache
@@ -424,11 +429,6 @@ def answer_graph(
         db.commit()
     files[ANSWERS] = _file_digest(folder / ANSWERS)
     return Written(folder, files, outcome, round(time.perf_counter() - started, 3), search)
-
-
-def _named(query: str) -> str:
-    """The name of a query's file in a build folder."""
-    return f"{QUERY_FILES}/{query}.sqlite"
 
 
 def _file_digest(path: Path) -> tuple[str, int]:
