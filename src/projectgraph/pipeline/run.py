@@ -369,7 +369,7 @@ def _make_part(task: tuple[bytes, frozenset[str]]) -> tuple[bytes, bytes, bytes]
         _part_state["context"],  # type: ignore[arg-type]
         _part_state["uri_space"],  # type: ignore[arg-type]
     )
-    return (part.trig, *part.encode())
+    return part.encode()
 
 
 _IDENT = 24  # hex digits of a fingerprint that name a dump's piece (96 bits)
@@ -411,13 +411,16 @@ def _parts(
         shared_print = shared_fingerprint(parts.shared, extra)
         if not cache.has_part(SHARED_PART, shared_print):
             made = merged_part(shared_triples(parts.shared), prefixes, context, uri_space)
-            cache.store_part(SHARED_PART, shared_print, b"", *made.encode())
+            cache.store_part(SHARED_PART, shared_print, *made.encode())
     job.clock.reused["dumps"] = (len(sources) - len(todo), len(sources))
 
     def read(key: str, fingerprint: str, column: str) -> bytes:
         data = cache.part(key, fingerprint, column)
         assert data is not None, "stored above"
         return data
+
+    def trig_block(key: str, fingerprint: str) -> bytes:
+        return Part.decode_trig(read(key, fingerprint, "trig"))
 
     def fragments(key: str, fingerprint: str, stats: Stats) -> Part:
         return Part.decode(read(key, fingerprint, "data"), stats)
@@ -440,8 +443,7 @@ def _parts(
                 sources[i].graph,
                 Segment(p.fingerprint[:_IDENT], functools.partial(_nquads, p)),
                 Segment(
-                    prints[i][:_IDENT],
-                    functools.partial(read, sources[i].key, prints[i], "trig"),
+                    prints[i][:_IDENT], functools.partial(trig_block, sources[i].key, prints[i])
                 ),
             )
 
