@@ -14,10 +14,12 @@ import errno
 import os
 import re
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
 
+from projectgraph.pipeline import run
 from projectgraph.pipeline.cache import CACHE_FILE
 from projectgraph.pipeline.run import BuildResult, build
 from projectgraph.publish.dist import builds_dir
@@ -129,3 +131,26 @@ def test_without_the_kernels_copy_the_pieces_are_written_here(
     copied, total = rebuilt.reused["dump bytes"]
     assert 0 < copied < total
     _same_as_scratch(settings, rebuilt)
+
+
+def test_a_failure_writing_the_n_quads_fails_the_build_and_keeps_the_served_one(
+    records: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The N-Quads dump is written by a thread of its own: its error is the build's, and
+    nothing of the failed build is left."""
+    settings = records_settings(records)
+    served = settings.dist_dir.resolve()
+    before = sorted(p.name for p in builds_dir(settings.dist_dir).iterdir())
+    threads: list[str] = []
+
+    def full(prepared: object) -> bytes:
+        threads.append(threading.current_thread().name)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(run, "_nquads", full)
+    _change_title(records)
+    with pytest.raises(OSError, match=os.strerror(errno.ENOSPC)):
+        build(settings, quiet=True)
+    assert threads and all(t.startswith("projectgraph-nquads") for t in threads)
+    assert settings.dist_dir.resolve() == served
+    assert sorted(p.name for p in builds_dir(settings.dist_dir).iterdir()) == before
