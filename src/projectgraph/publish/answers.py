@@ -60,6 +60,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -376,8 +377,9 @@ def answer_graph(
         if p.materialized and (searchable or not p.contains)
     ]
     files: dict[str, tuple[str, int]] = {}
+    candidates: list[_Candidate] = []
     if earlier is not None and earlier.previous is not None:
-        jobs = _keep(jobs, plans, earlier, folder, outcome, files)
+        jobs, candidates = _keepable(jobs, plans, earlier)
     kept = KeptFacts(earlier.facts, earlier.digests) if earlier and earlier.facts else None
     # Every query is parsed here (the jobs' footprints, and the search facts' through this),
     # not where answers are read: rdflib's parser leaves the frames it ran under in reference
@@ -387,30 +389,58 @@ def answer_graph(
     on_disk = (
         _store_folder(folder) if memory_triples is not None and triples > memory_triples else None
     )
-    try:
+
+    def answer(jobs: list[_Job], index: bool) -> None:
+        """Run ``jobs`` (and index the graph for search when ``index``); each file is read for
+        its SHA-256 as it comes, while the next query runs."""
         if triples <= IN_PROCESS:
-            outcome.update(_answer_jobs(graph, folder, jobs, kept, on_disk))
+            results = _answer_jobs(graph, folder, jobs, kept, on_disk, index)
         else:
             budget = max(LEAST_BUDGET, SECONDS_PER_TRIPLE * triples)
-            needed = _needed(jobs, kept)
-            outcome.update(
-                _run_jobs(graph, needed, folder, jobs, kept, budget, started_child, on_disk)
+            needed = _needed(jobs, kept, index)
+            results = _run_jobs(
+                graph, needed, folder, jobs, kept, budget, started_child, on_disk, index
             )
+        for name, result in results:
+            outcome[name] = result
+            if name == SEARCH_JOB:
+                if result.get("indexed"):
+                    files[SEARCH] = _file_digest(folder / SEARCH)
+            elif result["materialized"]:
+                files[_named(name)] = _file_digest(query_file(folder, name))
+
+    try:
+        # The files kept are linked and read for their digests while the others are
+        # answered: at 100,000 projects, a gigabyte and more to read before the child
+        # started. A kept file found changed has its query answered after the others.
+        with ThreadPoolExecutor(1, thread_name_prefix="projectgraph-keep") as pool:
+            linking = pool.submit(_link_kept, candidates, folder)
+            try:
+                answer(jobs, index=True)
+            finally:
+                linked = linking.result()
+        again = []
+        for c in candidates:
+            if c.job.name in linked:
+                files[_named(c.job.name)] = linked[c.job.name]
+                outcome[c.job.name] = {
+                    "materialized": True, "rows": c.rows, "seconds": 0.0, "copied": True
+                }  # fmt: skip
+            else:
+                again.append(c.job)
+        if again:
+            answer(again, index=False)
     finally:
         if on_disk is not None:
             shutil.rmtree(on_disk, ignore_errors=True)
     search = outcome.pop(SEARCH_JOB, {"indexed": False, "reason": "the graph was not loaded"})
-    if search.get("indexed"):
-        files[SEARCH] = _file_digest(folder / SEARCH)
-    else:  # what a failed index left
+    if not search.get("indexed"):  # what a failed index left
         (folder / SEARCH).unlink(missing_ok=True)
     listed = []
     for i, p in enumerate(plans, start=1):
         name, result = p.query.name, outcome[p.query.name]
         if not result["materialized"]:  # what a killed child, or a failed query, left
             query_file(folder, name).unlink(missing_ok=True)
-        elif _named(name) not in files:
-            files[_named(name)] = _file_digest(query_file(folder, name))
         sha256, size = files.get(_named(name), (None, None))
         materialized = 1 if result["materialized"] else 0
         reason = str(result.get("reason", ""))
@@ -456,7 +486,9 @@ def _job(id: int, p: Plan) -> _Job:
     )
 
 
-def _needed(jobs: Sequence[_Job], kept: KeptFacts | None) -> frozenset[str] | None:
+def _needed(
+    jobs: Sequence[_Job], kept: KeptFacts | None, index: bool = True
+) -> frozenset[str] | None:
     """The predicates whose triples the jobs that run and the search facts not ``kept`` read,
     loaded before any of them runs; None when some job's footprint is unknown or depends on
     the order triples are loaded in: then the whole graph. What a fact about resources that
@@ -466,7 +498,7 @@ def _needed(jobs: Sequence[_Job], kept: KeptFacts | None) -> frozenset[str] | No
     checksums, geometries): a store without it holds the same answers, in less memory and
     loaded sooner. A rebuild loads only what its changes reach: nothing, when they reach no
     query and no fact of the search index."""
-    needed = set(missing_footprint(kept))
+    needed = set(missing_footprint(kept)) if index else set()
     for job in jobs:
         if job.reads is None:
             return None
@@ -474,20 +506,24 @@ def _needed(jobs: Sequence[_Job], kept: KeptFacts | None) -> frozenset[str] | No
     return frozenset(needed)
 
 
-def _keep(
-    jobs: list[_Job],
-    plans: Sequence[Plan],
-    earlier: Earlier,
-    folder: Path,
-    outcome: dict[str, dict[str, object]],
-    files: dict[str, tuple[str, int]],
-) -> list[_Job]:
-    """``jobs``, less those whose file is kept from the build ``earlier.previous``, which
-    lists it: the same query and plan text, materialized there, and no predicate of the
-    query's footprint with other triples now than there. A kept file is hard-linked into
-    ``folder`` (copied where the file system cannot link), read for its SHA-256, which must be
-    the one listed there, and its outcome and digest added to ``outcome`` and ``files``. A
-    query without a footprint always runs."""
+@dataclass(frozen=True)
+class _Candidate:
+    """A query whose file the served build has and this build may keep: see :func:`_keepable`."""
+
+    job: _Job
+    source: Path  # the served build's file
+    sha256: str  # as the served build lists it
+    rows: int
+
+
+def _keepable(
+    jobs: list[_Job], plans: Sequence[Plan], earlier: Earlier
+) -> tuple[list[_Job], list[_Candidate]]:
+    """``jobs`` split into those to run and those whose file may be kept from the build
+    ``earlier.previous``, which lists it: the same query and plan text, materialized there,
+    and no predicate of the query's footprint with other triples now than there. A query
+    without a footprint always runs. Whether a file is kept is decided when it is linked and
+    read (:func:`_link_kept`)."""
     assert earlier.previous is not None
     old = ReadOnlyDatabase(earlier.previous / ANSWERS)
     try:
@@ -501,15 +537,15 @@ def _keep(
                 )
             }
     except (sqlite3.Error, ValueError, TypeError):  # missing, unreadable, another layout
-        return jobs
+        return jobs, []
     finally:
         old.close()
     if not before:  # answers made without digests (from a dump): nothing to compare with
-        return jobs
+        return jobs, []
     digests = earlier.digests
     changed = {p for p in before.keys() | digests.keys() if before.get(p) != digests.get(p)}
     texts = {p.query.name: p for p in plans}
-    left = []
+    left, candidates = [], []
     for job in jobs:
         p = texts[job.name]
         found = stored.get(job.name)
@@ -517,15 +553,22 @@ def _keep(
             reads = footprint(p.text)  # parsed only for a query the file has (about 50 ms)
             if reads is not None and not reads & changed:
                 source = query_file(earlier.previous, job.name)
-                linked = _link(source, query_file(folder, job.name), found[3])
-                if linked is not None:
-                    files[_named(job.name)] = linked
-                    outcome[job.name] = {
-                        "materialized": True, "rows": found[0], "seconds": 0.0, "copied": True
-                    }  # fmt: skip
-                    continue
+                candidates.append(_Candidate(job, source, found[3], found[0]))
+                continue
         left.append(job)
-    return left
+    return left, candidates
+
+
+def _link_kept(candidates: Sequence[_Candidate], folder: Path) -> dict[str, tuple[str, int]]:
+    """The SHA-256 and size of each candidate's file hard-linked (or copied) into ``folder``,
+    by query name; one whose served file cannot be read, or is not the bytes listed, is left
+    out (and its query runs)."""
+    linked = {}
+    for c in candidates:
+        found = _link(c.source, query_file(folder, c.job.name), c.sha256)
+        if found is not None:
+            linked[c.job.name] = found
+    return linked
 
 
 def _link(source: Path, target: Path, sha256: str) -> tuple[str, int] | None:
@@ -556,6 +599,7 @@ def _run_jobs(
     budget: float,
     started_child: Callable[[BaseProcess], None],
     on_disk: Path | None = None,
+    index: bool = True,
 ) -> Iterator[tuple[str, dict[str, object]]]:
     """Each job's outcome, from a child process that loads the graph once and runs the jobs
     one after the other, each within ``budget`` seconds: Oxigraph cannot stop a query, so a
@@ -564,9 +608,9 @@ def _run_jobs(
     queries run in the child itself, not in forks of it: a fork's memory
     counts twice for the operating system's accounting of the build (RSS). The child loads
     the triples with a predicate in ``needed`` first (None: all), into an on-disk store at
-    ``on_disk`` if given, and reads the search facts ``kept`` holds from there."""
+    ``on_disk`` if given, and reads the search facts ``kept`` holds from there. With
+    ``index``, the first child indexes the graph for search, before the queries."""
     context = multiprocessing.get_context("spawn")  # a fresh process: no threads to fork
-    index = True  # the first child indexes the graph for search, before the queries
     while jobs or index:
         receive, send = context.Pipe(duplex=False)
         child = context.Process(
@@ -764,12 +808,15 @@ def _answer_jobs(
     jobs: list[_Job],
     kept: KeptFacts | None,
     on_disk: Path | None = None,
+    index: bool = True,
 ) -> Iterator[tuple[str, dict[str, object]]]:
     """Load the merged graph (on disk at ``on_disk`` if given), then answer each job into its
-    file in ``folder``, here; yields each job's name and outcome."""
+    file in ``folder``, here (indexing the graph for search first when ``index``); yields
+    each job's name and outcome."""
     store = _Loading(graph, on_disk)
-    kept = _load(store, None, kept) or kept
-    yield SEARCH_JOB, _index(store, folder, kept)
+    if index:
+        kept = _load(store, None, kept) or kept
+        yield SEARCH_JOB, _index(store, folder, kept)
     for job in jobs:
         yield job.name, _answer_one(store, folder, job)
 
