@@ -226,3 +226,23 @@ def test_a_rebuild_revalidates_only_the_changed_unit(planted: Path, tmp_path: Pa
         build(settings, quiet=True, workers=1)
     assert [r.constraint for r in refused.value.report.results] == ["MaxCountConstraintComponent"]
     assert (tmp_path / "dist").resolve() == third.published.folder  # the last good build
+
+
+def test_a_chunk_names_its_iris_blank_nodes_and_literals_datatypes() -> None:
+    """What a chunk's reference data is looked up by: every IRI and blank node of its lines,
+    and each typed literal's datatype (glued to the literal: found apart)."""
+    lines = (
+        b"<http://x.test/s> <http://x.test/p> <http://x.test/o> .\n"
+        b'_:b1 <http://x.test/p> "12"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+        b'<http://x.test/s> <http://x.test/label> "a <http://x.test/in-text> b"@en .\n'
+    )
+    named = validate_units._named_terms(lines)
+    assert {
+        b"<http://x.test/s>",
+        b"<http://x.test/p>",
+        b"<http://x.test/o>",
+        b"_:b1",
+        b"<http://www.w3.org/2001/XMLSchema#integer>",
+        b"<http://x.test/label>",
+    } <= named
+    assert set(validate_units._TERM.findall(lines)) <= named
