@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 from pyshacl_turbo import CompiledShapes
@@ -65,6 +65,12 @@ class _WorkerState:
     # The predicates (N-Triples forms) the shapes read, or None for all: the engine is given
     # only their triples (two thirds of its time on a chunk goes to loading them).
     read: frozenset[bytes] | None
+    # The reference data and the shared descriptions, only the triples of ``read``: filtered
+    # once in a worker, not once a chunk (an organisation's description is in the chunk of
+    # each of its projects; the shared ones as chunks come to them).
+    read_reference: bytes
+    read_reference_lines: dict[bytes, bytes]
+    read_shared: dict[str, bytes] = field(default_factory=dict)
 
 
 _state: _WorkerState | None = None
@@ -87,11 +93,13 @@ def init_worker(
     read = shapes_footprint(shapes)
     lines = [line for _, data in reference for line in triple_lines(data)]
     by_subject, links = _by_subject(lines)
+    predicates = None if read is None else frozenset(f"<{p}>".encode() for p in read)
+    reference_data = b"".join(lines)
     _state = _WorkerState(
         settings=settings,
         shapes=shapes,
         compiled=compile_shapes(shapes),
-        reference=b"".join(lines),
+        reference=reference_data,
         reference_lines=by_subject,
         reference_links=links,
         whole_reference=_walks_back_into(shapes, lines),
@@ -99,8 +107,15 @@ def init_worker(
         reference_subjects=reference_subjects,
         shared=shared,
         first_source=first_source,
-        read=None if read is None else frozenset(f"<{p}>".encode() for p in read),
+        read=predicates,
+        read_reference=_only(reference_data, predicates),
+        read_reference_lines={s: _only(b, predicates) for s, b in by_subject.items()},
     )
+
+
+def _only(ntriples: bytes, predicates: frozenset[bytes] | None) -> bytes:
+    """The lines of ``ntriples`` with one of ``predicates`` (None: all)."""
+    return ntriples if predicates is None else with_predicates(ntriples, predicates)
 
 
 def validate_chunk(tasks: Sequence[UnitTask]) -> list[list[Result]]:
@@ -109,7 +124,7 @@ def validate_chunk(tasks: Sequence[UnitTask]) -> list[list[Result]]:
     state = _state
     assert state is not None, "init_worker first"
     graphs = [[unpack(blob) for blob in task.packed] for task in tasks]
-    report_graph = native.report(_chunk_data(state, tasks, graphs, state.read), state.compiled)
+    report_graph = native.report(_chunk_data(state, tasks, graphs, True), state.compiled)
     if report_graph is None:
         return [[] for _ in tasks]
     loaded = [
@@ -130,7 +145,7 @@ def validate_chunk(tasks: Sequence[UnitTask]) -> list[list[Result]]:
         return index
 
     # Describing a result reads any triple of its focus node (its label, where it is stated).
-    data = _chunk_data(state, tasks, graphs, None)
+    data = _chunk_data(state, tasks, graphs, False)
     found = describe(
         report_graph, native.rdflib_data(data), state.shapes, _Lazy(places), state.settings
     )
@@ -157,27 +172,35 @@ def _chunk_data(
     state: _WorkerState,
     tasks: Sequence[UnitTask],
     graphs: Sequence[Sequence[bytes]],
-    read: frozenset[bytes] | None,
+    only_read: bool,
 ) -> bytes:
     """The N-Triples a chunk is validated with, each triple once: its units' named graphs
     (``graphs``: each task's N-Quads), their shared descriptions and the reference data they
-    reach; only the triples of the predicates in ``read``, unless it is None."""
+    reach; with ``only_read``, only the triples of the predicates the shapes read."""
+    read = state.read if only_read else None
     lines: list[bytes] = []
     for task, blobs in zip(tasks, graphs, strict=True):
         for blob in blobs:
             lines += triple_lines(blob, read)
         for node in task.shared:
-            shared = state.shared[node]
-            lines.append(shared if read is None else with_predicates(shared, read))
+            lines.append(state.shared[node] if read is None else _read_shared(state, node))
     units = b"".join(lines)
-    reference = reference_for(state, tasks, units)
-    if read is not None:
-        reference = with_predicates(reference, read)
+    reference = reference_for(state, tasks, units, read is not None)
     # each triple once: units of one chunk often share an organisation's description
     return b"".join(dict.fromkeys((reference + units).splitlines(keepends=True)))
 
 
-def reference_for(state: _WorkerState, tasks: Sequence[UnitTask], units: bytes) -> bytes:
+def _read_shared(state: _WorkerState, node: str) -> bytes:
+    """The shared description of ``node``, only the triples the shapes read."""
+    found = state.read_shared.get(node)
+    if found is None:
+        found = state.read_shared[node] = _only(state.shared[node], state.read)
+    return found
+
+
+def reference_for(
+    state: _WorkerState, tasks: Sequence[UnitTask], units: bytes, only_read: bool = False
+) -> bytes:
     """The reference data a chunk of units is validated with: all of it for the unit whose
     results about reference nodes are kept; else only what the units' triples reach by
     following links forward through the reference data (a region, the regions above it, its
@@ -185,10 +208,12 @@ def reference_for(state: _WorkerState, tasks: Sequence[UnitTask], units: bytes) 
     focus node along its paths, and every path into the reference data goes forward (see
     :func:`_walks_back_into`), so the results about the units' nodes are the same; the
     reference nodes' own results are kept from the one unit that has all of it. At 100,000
-    projects this spares each of some 450 chunks the 35,000 reference triples (NUTS)."""
+    projects this spares each of some 450 chunks the 35,000 reference triples (NUTS). With
+    ``only_read``, only the triples of the predicates the shapes read."""
     if state.whole_reference or any(t.with_reference for t in tasks):
-        return state.reference
+        return state.read_reference if only_read else state.reference
     links, lines = state.reference_links, state.reference_lines
+    found = state.read_reference_lines if only_read else lines
     todo = [t for t in _named_terms(units) if t in lines]
     reached: set[bytes] = set()
     while todo:
@@ -196,7 +221,7 @@ def reference_for(state: _WorkerState, tasks: Sequence[UnitTask], units: bytes) 
         if node not in reached:
             reached.add(node)
             todo += [n for n in links.get(node, ()) if n in lines and n not in reached]
-    return b"".join(lines[n] for n in sorted(reached))
+    return b"".join(found[n] for n in sorted(reached))
 
 
 def _named_terms(ntriples: bytes) -> set[bytes]:
