@@ -58,6 +58,7 @@ from projectgraph.publish.parts import (
     shared_fingerprint,
     shared_triples,
 )
+from projectgraph.rdf.serialize import parse_own
 from projectgraph.rdf.vocab import SH, all_prefixes, parse_base
 from projectgraph.settings import Settings
 from projectgraph.sparql.named import load_queries
@@ -240,7 +241,7 @@ def _prepare(job: _Job) -> list[Prepared]:
     inverse = _inverse_predicates(settings)
     ontology = sources[0]
     first = prepare(ontology, settings.base_iri, ({}, {}), inverse, "")
-    aligned = alignments(ox.parse(first.nquads, format=ox.RdfFormat.N_QUADS))
+    aligned = alignments(parse_own(first.nquads, ox.RdfFormat.N_QUADS))
     context = repr((sorted((k, sorted(v)) for d in aligned for k, v in d.items()), sorted(inverse)))
     prints = [fingerprint(s, job.digests.sha256(s.path), context) for s in sources]
     found: list[Prepared | None] = [
@@ -361,7 +362,7 @@ def _init_parts(prefixes: dict[str, str], context: dict[str, object], uri_space:
 
 def _make_part(task: tuple[bytes, frozenset[str]]) -> tuple[bytes, bytes, bytes]:
     packed, excluded = task
-    quads = list(ox.parse(unpack(packed), format=ox.RdfFormat.N_QUADS))
+    quads = parse_own(unpack(packed), ox.RdfFormat.N_QUADS)
     part = make_part(
         quads,
         excluded,

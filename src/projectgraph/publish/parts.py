@@ -24,7 +24,7 @@ import pyoxigraph as ox
 from projectgraph.build.assemble import triple_key
 from projectgraph.build.prepare import pack, unpack
 from projectgraph.rdf.jsonld import node_json, shared_compactor
-from projectgraph.rdf.serialize import rdf_bytes, turtle
+from projectgraph.rdf.serialize import parse_own, rdf_bytes, turtle
 from projectgraph.rdf.vocab import EURIO, PG, RDF
 
 PARTS_LAYOUT = 3  # bump when a part's content changes, so cached parts are remade
@@ -184,7 +184,7 @@ def merged_part(
 def shared_triples(shared: dict[str, bytes]) -> list[ox.Triple]:
     """The triples of the shared descriptions, sorted like every dump."""
     data = b"".join(shared[node] for node in sorted(shared))
-    return sorted(ox.parse(data, format=ox.RdfFormat.N_TRIPLES), key=triple_key)
+    return sorted((q.triple for q in parse_own(data, ox.RdfFormat.N_TRIPLES)), key=triple_key)
 
 
 class StatsTotal:

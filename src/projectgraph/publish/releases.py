@@ -38,6 +38,7 @@ from projectgraph.errors import ProjectGraphError
 from projectgraph.files import write_atomic
 from projectgraph.publish.dist import MANIFEST, builds_dir
 from projectgraph.publish.dumps import NQUADS_DUMP
+from projectgraph.rdf.serialize import parse_own
 from projectgraph.rdf.vocab import EURIO, ORG, RDF
 
 FOLDER = "releases"
@@ -523,5 +524,5 @@ def _graph_name(graph: bytes) -> str:
 
 
 def _line_key(line: bytes) -> tuple[str, str, int, str, str]:
-    (quad,) = ox.parse(line, format=ox.RdfFormat.N_QUADS)
+    (quad,) = parse_own(line, ox.RdfFormat.N_QUADS)
     return quad_key(quad)

@@ -56,3 +56,11 @@ def rdf_bytes(
     if out is None:
         raise RuntimeError(f"pyoxigraph wrote no {format} into memory")
     return out
+
+
+def parse_own(data: bytes, format: ox.RdfFormat) -> list[ox.Quad]:
+    """The quads of N-Triples or N-Quads text this program wrote (pyoxigraph's own output, of
+    checked sources: the build's cache and dumps), parsed without checking their IRIs again
+    (``lenient``): a quarter less time, measured on the N-Quads dump at 100,000 projects.
+    Input from elsewhere is parsed strictly, to name its errors."""
+    return list(ox.parse(data, format=format, lenient=True))

@@ -34,11 +34,12 @@ def open_store(kind: str, path: str) -> ox.Store:
 
 def load_build(store: ox.Store, nquads: str) -> None:
     """Load a build into ``store``: its N-Quads dump (the named graphs) and its merged graph
-    (the N-Triples dump beside it) into the default graph."""
-    store.bulk_load(path=nquads, format=ox.RdfFormat.N_QUADS)
+    (the N-Triples dump beside it) into the default graph. The build wrote them, so their
+    IRIs are not checked again (``lenient``, see :func:`~projectgraph.rdf.serialize.parse_own`)."""
+    store.bulk_load(path=nquads, format=ox.RdfFormat.N_QUADS, lenient=True)
     with gzip.open(Path(nquads).parent / MERGED_DUMP, "rb") as merged:
         # A GzipFile is a binary file; typeshed does not derive it from IO[bytes].
-        store.bulk_load(cast(IO[bytes], merged), format=ox.RdfFormat.N_TRIPLES)
+        store.bulk_load(cast(IO[bytes], merged), format=ox.RdfFormat.N_TRIPLES, lenient=True)
 
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from projectgraph.rdf.serialize import parse_own
+
 # Above this share of the build's quads in graphs that changed, loading anew is the faster way.
 UPDATE_SHARE = 0.2
 CANNOT_UPDATE = 3  # the exit code of an update that found a blank node: load anew instead
@@ -132,7 +134,7 @@ def _read_graphs(dump: str, ranges: Sequence[tuple[str, int, int, int]]) -> list
         for name, offset, length, count in ranges:
             f.seek(offset)
             data = f.read(length)
-            found = list(ox.parse(data, format=ox.RdfFormat.N_QUADS))
+            found = parse_own(data, ox.RdfFormat.N_QUADS)
             graph = ox.NamedNode(name)
             if len(found) != count or any(q.graph_name != graph for q in found):
                 raise ValueError(f"{dump}: bytes {offset}-{offset + length} are not graph {name}")

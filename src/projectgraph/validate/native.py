@@ -26,6 +26,7 @@ import pyshacl_turbo
 from pyshacl_turbo.rdf import Input
 from rdflib import RDF, XSD, Graph, Literal
 
+from projectgraph.rdf.serialize import parse_own
 from projectgraph.rdf.terms import to_rdflib
 from projectgraph.rdf.vocab import SH
 from projectgraph.validate.graph import ValidationGraph
@@ -65,6 +66,6 @@ def report(ntriples: bytes, shapes: pyshacl_turbo.CompiledShapes) -> Graph | Non
 def rdflib_data(ntriples: bytes) -> Graph:
     """N-Triples lines as an rdflib graph, for describing results (labels, places)."""
     data = ValidationGraph()
-    for t in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES):
+    for t in parse_own(ntriples, ox.RdfFormat.N_TRIPLES):
         data.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
     return data

@@ -24,6 +24,7 @@ from rdflib.term import Node
 from projectgraph.build.partition import Unit, triple_lines, with_predicates
 from projectgraph.build.prepare import Prepared, unpack
 from projectgraph.build.sources import Source, resource
+from projectgraph.rdf.serialize import parse_own
 from projectgraph.settings import Settings
 from projectgraph.validate import native
 from projectgraph.validate.native import compile_shapes
@@ -88,7 +89,7 @@ def init_worker(
     global _state
     index: dict[str, tuple[Source, bool]] = {}
     for source, data in reference:
-        _index(index, source, list(ox.parse(data, format=ox.RdfFormat.N_QUADS)))
+        _index(index, source, parse_own(data, ox.RdfFormat.N_QUADS))
     shapes = load_shapes(settings)
     read = shapes_footprint(shapes)
     lines = [line for _, data in reference for line in triple_lines(data)]
@@ -129,7 +130,7 @@ def validate_chunk(tasks: Sequence[UnitTask]) -> list[list[Result]]:
         return [[] for _ in tasks]
     loaded = [
         [
-            (source, list(ox.parse(blob, format=ox.RdfFormat.N_QUADS)))
+            (source, parse_own(blob, ox.RdfFormat.N_QUADS))
             for source, blob in zip(task.sources, blobs, strict=True)
         ]
         for task, blobs in zip(tasks, graphs, strict=True)

@@ -34,6 +34,7 @@ from projectgraph.publish.releases import (
     release_line,
     touched_by,
 )
+from projectgraph.rdf.serialize import parse_own
 from projectgraph.web.caching import cached, etag
 from projectgraph.web.errors import error_response
 from projectgraph.web.harvest.changes import Changes
@@ -265,7 +266,7 @@ class History:
         if not lines:
             return error_response(404, f"{iri} had no statements in release {number}", accept)
         triples = list(
-            dict.fromkeys(q.triple for q in ox.parse(b"".join(lines), format=ox.RdfFormat.N_QUADS))
+            dict.fromkeys(q.triple for q in parse_own(b"".join(lines), ox.RdfFormat.N_QUADS))
         )
         fmt = DATA_FORMATS["ttl"]
         public = urls.base.public
