@@ -185,3 +185,25 @@ def test_a_source_of_another_kind_makes_it_anew(settings: Settings) -> None:
         assert job.clock.reused["partition"][0] == 0
         assert again == partitioning.partition(prepared, [s.kind for s in other])
         assert again != first
+
+
+def test_a_damaged_preparation_is_prepared_again(settings: Settings) -> None:
+    # The cache's preparations are read back from marshal's format; a row that no longer
+    # reads is prepared anew from its source, like one of another fingerprint.
+    sources = discover(settings)
+    damaged = sources[5].key
+    with sqlite3.connect(builds_dir(settings.dist_dir) / CACHE_FILE) as db:
+        assert (
+            db.execute("UPDATE prepared SET summary = x'00ff' WHERE key = ?", (damaged,)).rowcount
+            == 1
+        )
+    with (
+        pipeline._cache(settings) as cache,
+        pipeline.file_digests(settings.dist_dir) as digests,
+    ):
+        job = pipeline._Job(sources, settings, cache, 1, pipeline._Clock(), digests)
+        again = pipeline._prepare(job)
+        assert job.clock.reused["read + entail"] == (len(sources) - 1, len(sources))
+        job = pipeline._Job(sources, settings, cache, 1, pipeline._Clock(), digests)
+        assert pipeline._prepare(job) == again  # read back from the cache, all of them
+        assert job.clock.reused["read + entail"] == (len(sources), len(sources))

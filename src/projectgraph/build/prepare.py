@@ -27,7 +27,8 @@ from projectgraph.build.entail import entail
 from projectgraph.build.sources import Source, read_triples
 
 # Bump when what preparing writes changes: cached preparations of older code are ignored.
-PREPARE_LAYOUT = 4  # 2: the N-Quads kept compressed; 3: with predicate digests; 4: zstd
+# 2: the N-Quads kept compressed; 3: with predicate digests; 4: zstd; 5: summaries in marshal
+PREPARE_LAYOUT = 5
 
 Alignments = tuple[dict[str, set[str]], dict[str, set[str]]]
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import marshal
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
@@ -25,14 +26,14 @@ import zstandard
 
 from projectgraph import __version__
 from projectgraph.build.partition import Partition, Unit, triple_lines
-from projectgraph.build.prepare import Block, Prepared, pack, packed_blocks, shared, unpack
+from projectgraph.build.prepare import Prepared, pack, shared, unpack
 from projectgraph.errors import Location
 from projectgraph.publish.dumps import DumpLayout
 from projectgraph.validate.report import Result
 
 # Bump when partitioning or the kept partition's layout changes: a partition kept by other
 # code is made again.
-PARTITION_LAYOUT = 1
+PARTITION_LAYOUT = 2  # 2: in marshal's format
 CACHE_FILE = "cache-3.sqlite"  # the number changes with the tables' layout (3: part stats)
 OLD_CACHE_FILES = ("cache-1.sqlite", "cache-2.sqlite")
 # The search index's facts of the last build, beside the cache (see
@@ -108,25 +109,19 @@ class BuildCache:
             "SELECT packed, summary FROM prepared WHERE key = ? AND fingerprint = ?",
             (key, fingerprint),
         ).fetchone()
-        return None if row is None else _prepared_from_row(key, fingerprint, row[0], row[1])
+        if row is None:
+            return None
+        try:
+            return _prepared_from_row(key, fingerprint, row[0], row[1])
+        except (ValueError, EOFError, TypeError):
+            return None  # damaged: prepared again, like any row of the cache
 
     def store_prepared(self, prepared: Prepared) -> None:
         if self._db is None:
             return
-        summary = {
-            "graph": prepared.graph,
-            "quads": prepared.quads,
-            "entailed": prepared.entailed,
-            "blocks": [[b.subject, b.start, b.end] for b in prepared.blocks],
-            "objects": list(prepared.objects),
-            "inverse_objects": list(prepared.inverse_objects),
-            "namespaces": sorted(prepared.namespaces),
-            "predicates": list(prepared.predicates),
-            "digests": prepared.digests.hex(),
-        }
         self._db.execute(
             "INSERT OR REPLACE INTO prepared VALUES (?, ?, ?, ?)",
-            (prepared.key, prepared.fingerprint, prepared.packed, json.dumps(summary)),
+            (prepared.key, prepared.fingerprint, prepared.packed, _summary(prepared)),
         )
 
     # -- published parts -------------------------------------------------------------------
@@ -220,15 +215,15 @@ class BuildCache:
         try:
             fingerprints = zlib.decompress(row[0]).decode().split("\n")
             structures = tuple(row[1][i : i + 16] for i in range(0, len(row[1]), 16))
-            data = json.loads(zlib.decompress(row[2]))
+            units, shared, first_source, reference_subjects = marshal.loads(zlib.decompress(row[2]))
             partition = Partition(
-                units=[Unit(tuple(m), tuple(s), bool(r)) for m, s, r in data["units"]],
-                shared={node: lines.encode() for node, lines in data["shared"].items()},
-                first_source=data["first_source"],
-                reference_subjects=frozenset(data["reference_subjects"]),
+                units=[Unit(*unit) for unit in units],
+                shared=shared,
+                first_source=first_source,
+                reference_subjects=frozenset(reference_subjects),
                 structures=structures,
             )
-        except (zlib.error, UnicodeDecodeError, ValueError, KeyError, TypeError):
+        except (zlib.error, UnicodeDecodeError, ValueError, EOFError, KeyError, TypeError):
             return None  # damaged: made again, like any row of the cache
         return fingerprints, partition
 
@@ -240,19 +235,20 @@ class BuildCache:
         if self._db is None:
             return
         assert all(len(s) == 16 for s in partition.structures), "structure() digests"
-        data = {
-            "units": [[u.members, u.shared, u.with_reference] for u in partition.units],
-            "shared": {node: lines.decode() for node, lines in partition.shared.items()},
-            "first_source": partition.first_source,
-            "reference_subjects": sorted(partition.reference_subjects),
-        }
+        # marshal: read back as the tuples, strings and bytes a Partition holds (see _summary)
+        data = (
+            [(u.members, u.shared, u.with_reference) for u in partition.units],
+            partition.shared,
+            partition.first_source,
+            sorted(partition.reference_subjects),
+        )
         self._db.execute(
             "INSERT OR REPLACE INTO kept_partition VALUES (1, ?, ?, ?, ?)",
             (
                 _sources_digest(sources),
                 _packed_fingerprints(fingerprints),
                 b"".join(partition.structures),
-                zlib.compress(json.dumps(data).encode(), 1),
+                zlib.compress(marshal.dumps(data), 1),
             ),
         )
 
@@ -328,21 +324,37 @@ def _sources_digest(sources: Sequence[str]) -> str:
     return hashlib.sha256("\0".join([made_by, *sources]).encode()).hexdigest()
 
 
-def _prepared_from_row(key: str, fingerprint: str, packed: bytes, summary: str) -> Prepared:
-    s = json.loads(summary)
+def _summary(prepared: Prepared) -> bytes:
+    """What a cached preparation keeps beside its N-Quads, in :mod:`marshal`'s format: read
+    back as the tuples and strings :class:`~projectgraph.build.prepare.Prepared` holds, at
+    100,000 projects in a third of the time JSON took (the summaries are some 800 MB)."""
+    p = prepared
+    return marshal.dumps(
+        (p.graph, p.quads, p.entailed, p.subjects, p.bounds, p.objects, p.inverse_objects,
+         p.namespaces, p.predicates, p.digests)
+    )  # fmt: skip
+
+
+def _prepared_from_row(key: str, fingerprint: str, packed: bytes, summary: bytes) -> Prepared:
+    """A cached preparation (see :func:`_summary`); ValueError, EOFError or TypeError when the
+    row is damaged."""
+    graph, quads, entailed, subjects, bounds, objects, inverse, namespaces, predicates, digests = (
+        marshal.loads(summary)
+    )
     prepared = Prepared(
         key=key,
-        graph=s["graph"],
+        graph=graph,
         fingerprint=fingerprint,
         packed=bytes(packed),
-        quads=s["quads"],
-        entailed=s["entailed"],
-        **packed_blocks([Block(b[0], b[1], b[2]) for b in s["blocks"]]),
-        objects=tuple(s["objects"]),
-        inverse_objects=tuple(s["inverse_objects"]),
-        namespaces=tuple(s["namespaces"]),
-        predicates=tuple(s["predicates"]),
-        digests=bytes.fromhex(s["digests"]),
+        quads=quads,
+        entailed=entailed,
+        subjects=subjects,
+        bounds=bounds,
+        objects=objects,
+        inverse_objects=inverse,
+        namespaces=namespaces,
+        predicates=predicates,
+        digests=digests,
     )
     return shared(prepared)
 
