@@ -113,8 +113,10 @@ class Settings:
             Kind.INT,
             30_000_000,
             "The named queries' answers and the search index are made from the merged graph "
-            "loaded in memory (about 500 bytes a triple) when the build has up to this many "
-            "triples (about 330,000 projects); a larger graph goes into a temporary on-disk "
+            "loaded in memory (about 500 bytes a triple) when the sources hold up to this many "
+            "quads together (a description several records share counts once per record: "
+            "synthetic data passes 30 million before 250,000 projects); a larger graph goes "
+            "into a temporary on-disk "
             "store instead: slower, but the answers process no longer grows with the data "
             "(0: always on disk). The answers are the same bytes either way.",
             DATA,
