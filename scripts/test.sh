@@ -4,7 +4,8 @@
 # Chromium, the real browser the page tests drive, and Virtuoso (the binaries of
 # virtuoso-opensource 7, without the packaged system service), the remote store the server
 # suite also runs on, wrk, the load generator of the load tests, and a Java runtime for HermiT,
-# the OWL reasoner that checks the data with EURIO. Then: ruff, the layers
+# the OWL reasoner that checks the data with EURIO, and zstd, the decoder a consumer of the
+# dataset dump has. Then: ruff, the layers
 # contract (lint-imports), mypy, the test suite (pytest-xdist: a worker process per core, each
 # test file on one worker so its servers start once), and the load tests (marked "load", two
 # minutes, left out of the default run) as a step of their own; every step runs, and the script
@@ -19,6 +20,7 @@ command -v rapper >/dev/null || apt_packages+=(raptor2-utils)
 command -v virtuoso-t >/dev/null || apt_packages+=(virtuoso-opensource-7-bin)
 command -v wrk >/dev/null || apt_packages+=(wrk)
 command -v java >/dev/null || apt_packages+=(default-jre-headless)
+command -v zstd >/dev/null || apt_packages+=(zstd)
 if [ ${#apt_packages[@]} -gt 0 ]; then
     sudo=""
     [ "$(id -u)" = 0 ] || sudo="sudo"

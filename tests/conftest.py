@@ -14,6 +14,7 @@ import pytest
 
 from projectgraph.pipeline.run import BuildResult
 from projectgraph.settings import Settings, load_settings
+from projectgraph.store.embedded import DATASET_DUMP
 from tests.server import Server, projectgraph, seed_dist, shipped_build, start_server
 from tests.virtuoso import USER, Virtuoso, available, start_virtuoso
 
@@ -187,6 +188,13 @@ def build_from_scratch(settings: Settings) -> BuildResult:
     settings.dist_dir.unlink()
     shutil.rmtree(builds_dir(settings.dist_dir))
     return build(settings, quiet=True)
+
+
+def dataset_nquads(folder: Path) -> bytes:
+    """The N-Quads of the dataset dump of the build in ``folder``, decompressed by the ``zstd``
+    command (every frame in turn): the tool a consumer has, not projectgraph's own reader."""
+    dump = folder / DATASET_DUMP
+    return subprocess.run(["zstd", "-dc", str(dump)], capture_output=True, check=True).stdout
 
 
 def build_files(folder: Path) -> dict[str, Path]:

@@ -66,4 +66,4 @@ def test_a_killed_answers_process_leaves_the_build_going(
     assert lost, queries
     assert all("out of memory?" in q["reason"] for q in lost)
     assert result.report.conforms
-    assert (settings.dist_dir / "projectgraph.nq").stat().st_size > 0
+    assert (settings.dist_dir / "projectgraph.nq.zst").stat().st_size > 0

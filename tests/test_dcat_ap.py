@@ -94,7 +94,12 @@ def test_the_recommended_properties_are_there(http: httpx.Client) -> None:
     for distribution in distributions:
         assert data.value(distribution, DCT.description) is not None
         assert data.value(distribution, DCATAP.availability) is not None
-    gzipped = [d for d in distributions if str(data.value(d, DCAT.downloadURL)).endswith(".gz")]
-    assert [str(data.value(d, DCAT.compressFormat)) for d in gzipped] == [
-        "http://www.iana.org/assignments/media-types/application/gzip"
-    ]
+    compressed = {
+        str(data.value(d, DCAT.downloadURL)).rsplit(".", 1)[1]: str(fmt)
+        for d in distributions
+        if (fmt := data.value(d, DCAT.compressFormat)) is not None
+    }
+    assert compressed == {
+        "gz": "http://www.iana.org/assignments/media-types/application/gzip",
+        "zst": "http://www.iana.org/assignments/media-types/application/zstd",
+    }

@@ -22,7 +22,7 @@ from projectgraph.publish import parts
 from projectgraph.rdf.jsonld import document_chunks, node_json
 from projectgraph.rdf.serialize import jsonld as small_graph_jsonld
 from projectgraph.settings import load_settings
-from tests.conftest import REPO, build_files
+from tests.conftest import REPO, build_files, dataset_nquads
 from tests.graphs import isomorphic
 
 FORMATS = {
@@ -30,7 +30,7 @@ FORMATS = {
     "projectgraph.jsonld": ox.RdfFormat.JSON_LD,
     "projectgraph.nt.gz": ox.RdfFormat.N_TRIPLES,
     "projectgraph.trig": ox.RdfFormat.TRIG,
-    "projectgraph.nq": ox.RdfFormat.N_QUADS,
+    "projectgraph.nq.zst": ox.RdfFormat.N_QUADS,
 }
 VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
@@ -39,6 +39,8 @@ DCT = rdflib.Namespace("http://purl.org/dc/terms/")
 
 
 def read_bytes(path: Path) -> bytes:
+    if path.suffix == ".zst":
+        return dataset_nquads(path.parent)
     data = path.read_bytes()
     return gzip.decompress(data) if path.suffix == ".gz" else data
 
@@ -86,10 +88,10 @@ def test_rdflib_agrees_on_the_turtle_and_jsonld_dumps(dist: Path, built: BuildRe
 
 
 def test_dataset_dumps_keep_one_named_graph_per_source(dist: Path, built: BuildResult) -> None:
-    for name in ("projectgraph.trig", "projectgraph.nq"):
+    for name in ("projectgraph.trig", "projectgraph.nq.zst"):
         graphs = {q.graph_name.value for q in oxigraph_quads(dist / name)}
         assert graphs == set(built.published.manifest["graphs"])
-    quads = oxigraph_quads(dist / "projectgraph.nq")
+    quads = oxigraph_quads(dist / "projectgraph.nq.zst")
     project = ox.NamedNode("https://w3id.org/projectgraph/id/project/clusters3")
     where = {q.graph_name.value for q in quads if q.subject == project}
     assert where == {  # the imported record, and an editor's additions
@@ -100,6 +102,29 @@ def test_dataset_dumps_keep_one_named_graph_per_source(dist: Path, built: BuildR
     assert {q.graph_name.value for q in quads if q.subject == role} == {
         "https://w3id.org/projectgraph/graph/data/reference/roles"
     }
+
+
+def test_the_dataset_dump_is_one_zstandard_frame_per_named_graph(
+    dist: Path, built: BuildResult
+) -> None:
+    """What the manifest says of each graph (its bytes in the dump) is one frame that the
+    ``zstd`` command decompresses on its own to that graph's quads, and the frames, one after
+    the other in graph-name order, are the whole file."""
+    dump = dist / "projectgraph.nq.zst"
+    data = dump.read_bytes()
+    graphs = built.published.manifest["graphs"]
+    end = 0
+    for name in sorted(graphs):
+        offset, length = graphs[name]["nquads"]
+        assert offset == end, name
+        end = offset + length
+        frame = data[offset:end]
+        assert frame[:4] == b"\x28\xb5\x2f\xfd", name  # a Zstandard frame's magic number
+        lines = subprocess.run(["zstd", "-dc"], input=frame, capture_output=True, check=True)
+        quads = list(ox.parse(lines.stdout, format=ox.RdfFormat.N_QUADS))
+        assert len(quads) == graphs[name]["quads"] > 0, name
+        assert {q.graph_name.value for q in quads} == {name}
+    assert end == len(data)
 
 
 def test_turtle_is_prefixed_and_readable(dist: Path) -> None:
@@ -244,7 +269,7 @@ def test_void_and_dcat_describe_the_dumps(dist: Path, built: BuildResult) -> Non
         )
 
     # one subset per named graph, with the triple count of that graph in the N-Quads dump
-    quads = oxigraph_quads(dist / "projectgraph.nq")
+    quads = oxigraph_quads(dist / "projectgraph.nq.zst")
     for subset in void.objects(dataset, VOID.subset):
         count = sum(1 for q in quads if q.graph_name.value == str(subset))
         assert int(void.value(subset, VOID.triples)) == count > 0
@@ -264,8 +289,8 @@ def test_a_change_that_only_touches_the_manifest_gives_a_new_build(project_copy:
     shape.write_text(shape.read_text() + "\n# a comment\n")
     second = build(settings, quiet=True).published
     assert second.build_id != first.build_id
-    assert (first.folder / "projectgraph.nq").read_bytes() == (
-        second.folder / "projectgraph.nq"
+    assert (first.folder / "projectgraph.nq.zst").read_bytes() == (
+        second.folder / "projectgraph.nq.zst"
     ).read_bytes()
     manifest = json.loads((project_copy / "dist" / "build.json").read_text())
     assert manifest["build_id"] == second.build_id

@@ -213,7 +213,7 @@ def test_the_dumps_folder_is_an_index(http: httpx.Client, dist) -> None:  # type
     catalogue's distributions as RDF by Accept."""
     page = http.get("/dumps/", headers={"Accept": "text/html"})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    for name in ("projectgraph.ttl", "projectgraph.nt.gz", "projectgraph.nq"):
+    for name in ("projectgraph.ttl", "projectgraph.nt.gz", "projectgraph.nq.zst"):
         body = (dist / name).read_bytes()
         assert f'dumps/{name}">{name}</a>' in page.text
         assert f"{len(body):,} bytes" in page.text

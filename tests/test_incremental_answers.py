@@ -32,6 +32,7 @@ from tests.conftest import (
     answer_files,
     build_from_scratch,
     built_records,
+    dataset_nquads,
     records_settings,
 )
 
@@ -137,7 +138,7 @@ def test_the_answers_store_holds_only_the_triples_the_queries_read(
     only = build_from_scratch(settings)
     (loaded,) = kept
     assert loaded is not None
-    nquads = (only.published.folder / "projectgraph.nq").read_bytes()
+    nquads = dataset_nquads(only.published.folder)
     left_out = {predicate_of(line) for line in nquads.splitlines()} - {
         f"<{p}>".encode() for p in loaded
     }

@@ -15,6 +15,7 @@ import pyoxigraph as ox
 import pytest
 
 from projectgraph.rdf.vocab import LABEL_PROPERTIES, SKOS
+from tests.conftest import dataset_nquads
 from tests.graphs import canonical
 from tests.server import Server, start_server
 
@@ -55,7 +56,7 @@ def canonical_store(dist) -> tuple[ox.Store, list[ox.Triple]]:  # type: ignore[n
     the store does it), and the build's VoID/DCAT description as the file says it (the server
     describes the dataset, catalogue and distributions straight from that file)."""
     store = ox.Store()
-    store.load(path=dist / "projectgraph.nq", format=ox.RdfFormat.N_QUADS)
+    store.load(dataset_nquads(dist), format=ox.RdfFormat.N_QUADS)
     return store, [q.triple for q in ox.parse(path=dist / "void.ttl")]
 
 
@@ -197,7 +198,7 @@ def test_a_named_graph_is_its_triples(server: Server, http: httpx.Client, dist: 
         }
         assert len(expected) > 3
     else:
-        store.load(path=dist / "projectgraph.nq", format=ox.RdfFormat.N_QUADS)
+        store.load(dataset_nquads(dist), format=ox.RdfFormat.N_QUADS)
         found = store.quads_for_pattern(None, None, None, ox.NamedNode(iri))
         expected = {q.triple for q in found}
         assert len(expected) > 100

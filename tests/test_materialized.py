@@ -81,7 +81,7 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def case(request: pytest.FixtureRequest, dist: Path) -> Case:
     folder = dist if request.param == "seed" else request.getfixturevalue("synthetic")
     store = ox.Store()
-    load_build(store, str(folder / "projectgraph.nq"))
+    load_build(store, str(folder / "projectgraph.nq.zst"))
     return Case(folder, store, Materialized(folder, QUERIES, BASE))
 
 

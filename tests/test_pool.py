@@ -88,7 +88,7 @@ def test_a_query_that_calls_out_fails_cleanly_in_an_isolated_worker(dist) -> Non
     query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener.port}/sparql> {{ ?s ?p ?o }} }}"
 
     async def scenario() -> tuple[object, dict[str, object]]:
-        pool = WorkerPool(StoreSpec("memory", str(dist / "projectgraph.nq")), 1)
+        pool = WorkerPool(StoreSpec("memory", str(dist / "projectgraph.nq.zst")), 1)
         await pool.start()
         try:
             outcome = await pool.execute(QueryRequest(query, "json", timeout=10))

@@ -16,6 +16,7 @@ import rdflib
 
 from projectgraph.pipeline.run import build
 from projectgraph.settings import load_settings
+from tests.conftest import dataset_nquads
 
 REPO = Path(__file__).resolve().parent.parent
 DESCRIBE = importlib.import_module("projectgraph.publish.void")  # the module, not the function
@@ -55,7 +56,7 @@ def test_the_build_stays_inside_the_project_folder(folder: Path) -> None:
 def test_every_dump_holds_the_same_graph(folder: Path) -> None:
     dist = folder / ".projectgraph" / "dist"
     manifest = json.loads((dist / "build.json").read_text())
-    nq = set(ox.parse(path=dist / "projectgraph.nq", format=ox.RdfFormat.N_QUADS))
+    nq = set(ox.parse(dataset_nquads(dist), format=ox.RdfFormat.N_QUADS))
     merged = {q.triple for q in nq}
     assert len(nq) == manifest["quads"] and len(merged) == manifest["triples"]
     ntriples = gzip.decompress((dist / "projectgraph.nt.gz").read_bytes())

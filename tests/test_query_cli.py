@@ -132,7 +132,7 @@ def test_errors_name_the_problem_and_exit_2(tmp_path: Path, dist: Path) -> None:
 def test_an_incomplete_build_is_refused_by_name(tmp_path: Path, dist: Path) -> None:
     partial = tmp_path / "partial"
     partial.mkdir()
-    for name in ("build.json", "projectgraph.nq"):
+    for name in ("build.json", "projectgraph.nq.zst"):
         (partial / name).write_bytes((dist / name).read_bytes())
     for command in (["query", "projects"], ["serve"]):
         result = CliRunner().invoke(

@@ -31,7 +31,7 @@ from projectgraph.publish.releases import (
 )
 from projectgraph.settings import Settings, load_settings
 from projectgraph.synth.generate import synthesize
-from tests.conftest import REPO
+from tests.conftest import REPO, dataset_nquads
 
 RENAMED = "Quarzwerk Forschungsstiftung"
 
@@ -47,7 +47,7 @@ def _settings(tmp_path: Path) -> Settings:
 def _build(settings: Settings) -> tuple[Release | None, bytes]:
     """Build; the release the build made (None: none) and the N-Quads dump it published."""
     published = build(settings, quiet=True, workers=1).published
-    return published.release, (published.folder / "projectgraph.nq").read_bytes()
+    return published.release, dataset_nquads(published.folder)
 
 
 def _records(settings: Settings) -> list[Path]:

@@ -184,7 +184,7 @@ def test_the_compacted_store_on_disk_has_the_same_dataset(
     response = httpx.get(on_disk.url + "/sparql", params={"query": query, **dataset}, timeout=30)
     assert response.status_code == 200, response.text
     served = response.json()["results"]["bindings"][0]["n"]["value"]
-    memory = open_store("memory", str(dist / "projectgraph.nq"))
+    memory = open_store("memory", str(dist / "projectgraph.nq.zst"))
     defaults = dataset.get("default-graph-uri")
     named = dataset.get("named-graph-uri")
     options: dict[str, object] = {}

@@ -71,7 +71,7 @@ def _quads(store: ox.Store) -> Counter[str]:
 def _same_as_loaded(settings: Settings, path: Path) -> None:
     """The store at ``path`` holds the quads of a store loaded from the served build's dump."""
     loaded = ox.Store()
-    load_build(loaded, str(settings.dist_dir.resolve() / "projectgraph.nq"))
+    load_build(loaded, str(settings.dist_dir.resolve() / "projectgraph.nq.zst"))
     made = ox.Store.read_only(str(path))
     assert _quads(made) == _quads(loaded)
 

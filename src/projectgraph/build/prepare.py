@@ -12,7 +12,6 @@ import bisect
 import dataclasses
 import hashlib
 import sys
-import threading
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,11 +19,11 @@ from typing import Any
 
 import numpy
 import pyoxigraph as ox
-import zstandard
 
 from projectgraph import __version__
 from projectgraph.build.entail import entail
 from projectgraph.build.sources import Source, read_triples
+from projectgraph.rdf.packed import pack, unpack
 
 # Bump when what preparing writes changes: cached preparations of older code are ignored.
 # 2: the N-Quads kept compressed; 3: with predicate digests; 4: zstd; 5: summaries in marshal
@@ -257,31 +256,6 @@ def _datatype(literal: bytes) -> bytes:
     if tail.startswith(b"@"):
         return _DIR_LANG_STRING if b"--" in tail else _LANG_STRING
     return _STRING
-
-
-# Zstandard at level 3, against zlib's fastest level before: on 10,000 sources' N-Quads (366
-# MB) it compresses at 1,360 MB/s against 480 and decompresses at 2,940 MB/s against 970, to
-# 23.5 MB against 27.8. A build from scratch unpacks every source four times (the validation
-# units, the dump parts, the N-Quads dump, the answers' graph), a rebuild twice.
-_PACK_LEVEL = 3
-_codecs = threading.local()  # zstd contexts are reused, but not across threads (Dask's workers)
-
-
-def pack(data: bytes) -> bytes:
-    """N-Quads compressed as :attr:`Prepared.packed` holds them (Zstandard, about 16 times
-    smaller); :func:`unpack` gives them back."""
-    compressor = getattr(_codecs, "compressor", None)
-    if compressor is None:
-        compressor = _codecs.compressor = zstandard.ZstdCompressor(level=_PACK_LEVEL)
-    return compressor.compress(data)
-
-
-def unpack(packed: bytes) -> bytes:
-    """The N-Quads that :func:`pack` compressed."""
-    decompressor = getattr(_codecs, "decompressor", None)
-    if decompressor is None:
-        decompressor = _codecs.decompressor = zstandard.ZstdDecompressor()
-    return decompressor.decompress(packed)
 
 
 def namespaces_of(iris: set[str]) -> set[str]:

@@ -26,9 +26,10 @@ import zstandard
 
 from projectgraph import __version__
 from projectgraph.build.partition import Partition, Unit, triple_lines
-from projectgraph.build.prepare import Prepared, pack, shared, unpack
+from projectgraph.build.prepare import Prepared, shared
 from projectgraph.errors import Location
 from projectgraph.publish.dumps import DumpLayout
+from projectgraph.rdf.packed import pack, unpack
 from projectgraph.validate.report import Result
 
 # Bump when partitioning or the kept partition's layout changes: a partition kept by other

@@ -12,10 +12,11 @@ from projectgraph.pipeline.run import build
 from projectgraph.publish.dist import file_digests
 from projectgraph.publish.manifest import CONTEXT, VOID_FILE, inputs_digest, read_manifest
 from projectgraph.settings import Settings
-from projectgraph.store.loading import DUMP, ServedBuild
+from projectgraph.store.embedded import DATASET_DUMP
+from projectgraph.store.loading import ServedBuild
 
 # What the server reads from a build besides its manifest (the other dumps are only offered).
-SERVED_FILES = (DUMP, VOID_FILE, CONTEXT)
+SERVED_FILES = (DATASET_DUMP, VOID_FILE, CONTEXT)
 
 
 def is_stale(settings: Settings, manifest: dict[str, object] | None) -> bool:

@@ -30,7 +30,6 @@ from projectgraph.build.prepare import (
     merged_digests,
     prepare,
     shared,
-    unpack,
     used_namespaces,
 )
 from projectgraph.build.sources import Source, discover, shape_sources
@@ -58,6 +57,7 @@ from projectgraph.publish.parts import (
     shared_fingerprint,
     shared_triples,
 )
+from projectgraph.rdf.packed import unpack
 from projectgraph.rdf.serialize import parse_own
 from projectgraph.rdf.vocab import SH, all_prefixes, parse_base
 from projectgraph.settings import Settings
@@ -452,7 +452,7 @@ def _parts(
 
 
 def _nquads(prepared: Prepared) -> bytes:
-    return prepared.nquads
+    return prepared.packed  # the dump's frame of this graph, as the cache holds it
 
 
 def display_stages(result: BuildResult) -> str:

@@ -31,12 +31,14 @@ from queue import SimpleQueue
 from typing import TYPE_CHECKING, Any
 
 from projectgraph.rdf.jsonld import document_head, document_tail, node_separator
+from projectgraph.rdf.packed import empty_frame
+from projectgraph.store.embedded import DATASET_DUMP
 
 if TYPE_CHECKING:
     from projectgraph.publish.parts import Part, Stats
 
 
-NQUADS_DUMP = "projectgraph.nq"  # the dataset, one named graph per source: what releases diff
+NQUADS_DUMP = DATASET_DUMP  # the dataset, one named graph per source: what releases diff
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class DumpFormat:
     file_type: str  # code in the EU file-type authority table
     label: str
     named_graphs: bool  # keeps one named graph per source file
-    gzipped: bool = False
+    compression: str | None = None  # the media type of the compression, if the file is
 
 
 DUMP_FORMATS: tuple[DumpFormat, ...] = (
@@ -62,7 +64,7 @@ DUMP_FORMATS: tuple[DumpFormat, ...] = (
         "RDF_N_TRIPLES",
         "N-Triples, gzipped",
         False,
-        gzipped=True,
+        compression="application/gzip",
     ),
     DumpFormat(
         "trig",
@@ -77,8 +79,9 @@ DUMP_FORMATS: tuple[DumpFormat, ...] = (
         NQUADS_DUMP,
         "application/n-quads",
         "RDF_N_QUADS",
-        "N-Quads, one named graph per source file",
+        "N-Quads, one named graph per source file, Zstandard-compressed",
         True,
+        compression="application/zstd",
     ),
 )
 
@@ -339,9 +342,9 @@ def write_dumps(
         f.key: _Stream(out_dir / f.filename, _earlier(folder, layout, f)) for f in DUMP_FORMATS
     }
     ranges: dict[str, tuple[int, int]] = {}
-    # The N-Quads dump, two thirds of the bytes, is written by a thread of its own beside the
-    # others: writing, copying, decompressing and hashing all run without Python's lock, so
-    # the two streams take two cores (and the disk's queue) rather than one after the other.
+    # The dataset dump is written by a thread of its own beside the others: writing, copying
+    # and hashing run without Python's lock, so the two streams take two cores (and the
+    # disk's queue) rather than one after the other.
     nquads: SimpleQueue[tuple[str, Segment] | None] = SimpleQueue()
     stop = threading.Event()
 
@@ -351,16 +354,21 @@ def write_dumps(
             name, segment = item
             start = stream.size
             stream.segment(segment)
-            ranges[name] = (start, stream.size - start)
+            if name:
+                ranges[name] = (start, stream.size - start)
 
     with ThreadPoolExecutor(1, thread_name_prefix="projectgraph-nquads") as pool:
         writer = pool.submit(write_nquads)
         try:
             header = prefix_lines(prefixes)
             files["trig"].write(header)
+            any_graph = False
             for graph in graphs:
                 nquads.put((graph.name, graph.nquads))
                 files["trig"].segment(graph.trig, b"\n")
+                any_graph = True
+            if not any_graph:  # no graph: still a file that decompresses (to nothing)
+                nquads.put(("", Segment("", empty_frame)))
             nquads.put(None)
             files["turtle"].write(header)
             files["jsonld"].write(document_head(context).encode())

@@ -34,8 +34,8 @@ from projectgraph.sparql.named import load_queries
 from projectgraph.validate.report import Report
 
 # Bump when what a build writes changes, so servers rebuild a dist made by older code.
-OUTPUT_LAYOUT = 6  # 3: answers.sqlite; 4: with the search index; 5: answers layout 3; 6: a
-# file per query, and search.sqlite
+OUTPUT_LAYOUT = 7  # 3: answers.sqlite; 4: with the search index; 5: answers layout 3; 6: a
+# file per query, and search.sqlite; 7: the dataset dump Zstandard-compressed
 CHECKSUMS = "SHA256SUMS"
 CONTEXT = "context.jsonld"
 VOID_FILE = "void.ttl"

@@ -22,8 +22,8 @@ import numpy as np
 import pyoxigraph as ox
 
 from projectgraph.build.assemble import triple_key
-from projectgraph.build.prepare import pack, unpack
 from projectgraph.rdf.jsonld import node_json, shared_compactor
+from projectgraph.rdf.packed import pack, unpack
 from projectgraph.rdf.serialize import parse_own, rdf_bytes, turtle
 from projectgraph.rdf.vocab import EURIO, PG, RDF
 

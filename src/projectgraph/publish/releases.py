@@ -38,6 +38,7 @@ from projectgraph.errors import ProjectGraphError
 from projectgraph.files import write_atomic
 from projectgraph.publish.dist import MANIFEST, builds_dir
 from projectgraph.publish.dumps import NQUADS_DUMP
+from projectgraph.rdf.packed import read_frame
 from projectgraph.rdf.serialize import parse_own
 from projectgraph.rdf.vocab import EURIO, ORG, RDF
 
@@ -46,6 +47,8 @@ INDEX = "releases.json"
 CHANGES = "changes"
 HISTORY = "history.sqlite"
 PATCH_MEDIA_TYPE = "application/rdf-patch"
+# The dataset dump of builds made before it was compressed: the previous release may be one.
+_PLAIN_DUMP = "projectgraph.nq"
 _TYPE = f"<{RDF.type}>".encode()
 # What a release counts by kind: the classes whose instances it names.
 KINDS = {
@@ -287,7 +290,8 @@ def _graph_lines(
     folder: Path, manifest: dict[str, Any] | None = None
 ) -> tuple[dict[str, tuple[str, int, int]], Path]:
     """Each named graph of the build in ``folder`` (whose manifest is ``manifest``, or read):
-    (digest, offset, length) of its lines in the N-Quads dump; and the dump."""
+    (digest, offset, length) of its lines in the dataset dump; and the dump (the plain
+    N-Quads of a build made before the dump was compressed, see :func:`_read_range`)."""
     try:
         if manifest is None:
             manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
@@ -296,7 +300,10 @@ def _graph_lines(
         }
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise ReleaseError(f"{folder / MANIFEST}: cannot read its graphs: {e}") from None
-    return graphs, folder / NQUADS_DUMP
+    dump = folder / NQUADS_DUMP
+    if not dump.exists() and (folder / _PLAIN_DUMP).exists():
+        dump = folder / _PLAIN_DUMP
+    return graphs, dump
 
 
 def _write_patch(
@@ -353,8 +360,10 @@ def _write_patch(
 
 def _read_range(dump: Any, where: Sequence[int]) -> list[bytes]:
     offset, length = where
-    dump.seek(offset)
-    return dump.read(length).splitlines(keepends=True)
+    if dump.name.endswith(_PLAIN_DUMP):
+        dump.seek(offset)
+        return dump.read(length).splitlines(keepends=True)
+    return read_frame(dump, offset, length).splitlines(keepends=True)
 
 
 def _kinds(

@@ -47,7 +47,7 @@ from projectgraph.store.client import (
     version_graph,
 )
 from projectgraph.store.embedded import MERGED_DUMP
-from projectgraph.store.loading import DUMP, ServedBuild
+from projectgraph.store.loading import ServedBuild
 
 DCT = "http://purl.org/dc/terms/"
 DCAT_VERSION = "http://www.w3.org/ns/dcat#version"
@@ -263,13 +263,11 @@ def _chunks(build: ServedBuild, size: int) -> Iterator[bytes]:
 
 def _graph_lines(build: ServedBuild, graph: str) -> Iterator[bytes]:
     """The triples of one named graph of the build, as N-Triples lines, read from its
-    N-Quads dump (the graph name is the last term of each line)."""
+    frame of the dataset dump (the graph name is the last term of each line)."""
     suffix = f" <{graph}> .".encode()
-    with (build.folder / DUMP).open("rb") as dump:
-        for line in dump:
-            line = line.rstrip(b"\r\n")
-            if line.endswith(suffix):
-                yield line[: -len(suffix)] + b" .\n"
+    for line in build.graph_nquads(graph).splitlines():
+        if line.endswith(suffix):
+            yield line[: -len(suffix)] + b" .\n"
 
 
 def _drop(store: SparqlStore, version: str) -> None:

@@ -193,11 +193,9 @@ def describe(
         d.add(distribution, DCAT.downloadURL, url)
         d.add(distribution, DCAT.mediaType, ox.NamedNode(IANA_MEDIA_TYPES + fmt.media_type))
         d.add(distribution, DCT["format"], ox.NamedNode(FILE_TYPE_AUTHORITY + fmt.file_type))
-        if fmt.gzipped:
+        if fmt.compression:
             d.add(
-                distribution,
-                DCAT.compressFormat,
-                ox.NamedNode(IANA_MEDIA_TYPES + "application/gzip"),
+                distribution, DCAT.compressFormat, ox.NamedNode(IANA_MEDIA_TYPES + fmt.compression)
             )
         d.add(distribution, DCT.license, licence)
         d.add(distribution, DCAT.byteSize, _integer(written.size, XSD.nonNegativeInteger))

@@ -25,11 +25,11 @@ import pyoxigraph as ox
 
 from projectgraph.errors import ProjectGraphError
 from projectgraph.files import exclusive_lock, in_use, pin
-from projectgraph.store.embedded import load_build
+from projectgraph.rdf.packed import read_frame
+from projectgraph.store.embedded import DATASET_DUMP, load_build
 from projectgraph.store.pool import StoreSpec
 from projectgraph.store.update import CANNOT_UPDATE, Changes, changes, graph_digests, update_store
 
-DUMP = "projectgraph.nq"  # the dataset dump with one named graph per source
 # 2: the merged graph in the default graph; 3: compacted after loading. Older stores are loaded
 # anew.
 STORE_LAYOUT = 3
@@ -53,7 +53,16 @@ class ServedBuild:
 
     @property
     def dump(self) -> Path:
-        return self.folder / DUMP
+        return self.folder / DATASET_DUMP
+
+    def graph_nquads(self, graph: str) -> bytes:
+        """The N-Quads lines of the named graph ``graph``: its frame of the dataset dump, where
+        the manifest says it is."""
+        graphs = self.manifest.get("graphs", {})
+        assert isinstance(graphs, dict)
+        offset, length = graphs[graph]["nquads"]
+        with self.dump.open("rb") as dump:
+            return read_frame(dump, offset, length)
 
     @property
     def ontology_graph(self) -> str | None:

@@ -25,7 +25,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
+import zstandard
 
+from projectgraph.rdf.packed import read_frame
 from projectgraph.rdf.serialize import parse_own
 
 # Above this share of the build's quads in graphs that changed, loading anew is the faster way.
@@ -126,15 +128,16 @@ def update_store(earlier: str, target: str, dump: str, changes: Changes) -> bool
 
 
 def _read_graphs(dump: str, ranges: Sequence[tuple[str, int, int, int]]) -> list[ox.Quad]:
-    """The quads of the graphs at ``ranges`` of the N-Quads file ``dump``, checked to be the
-    graph each range says, with as many quads (a dump that does not match its manifest is not
-    used)."""
+    """The quads of the graphs at ``ranges`` of the dataset dump ``dump`` (a frame each, see
+    :mod:`projectgraph.rdf.packed`), checked to be the graph each range says, with as many
+    quads (a dump that does not match its manifest is not used)."""
     quads: list[ox.Quad] = []
     with open(dump, "rb") as f:
         for name, offset, length, count in ranges:
-            f.seek(offset)
-            data = f.read(length)
-            found = parse_own(data, ox.RdfFormat.N_QUADS)
+            try:
+                found = parse_own(read_frame(f, offset, length), ox.RdfFormat.N_QUADS)
+            except (ValueError, zstandard.ZstdError, SyntaxError) as e:
+                raise ValueError(f"{dump}: bytes {offset}-{offset + length}: {e}") from None
             graph = ox.NamedNode(name)
             if len(found) != count or any(q.graph_name != graph for q in found):
                 raise ValueError(f"{dump}: bytes {offset}-{offset + length} are not graph {name}")

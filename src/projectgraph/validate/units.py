@@ -22,8 +22,9 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 from projectgraph.build.partition import Unit, triple_lines, with_predicates
-from projectgraph.build.prepare import Prepared, unpack
+from projectgraph.build.prepare import Prepared
 from projectgraph.build.sources import Source, resource
+from projectgraph.rdf.packed import unpack
 from projectgraph.rdf.serialize import parse_own
 from projectgraph.settings import Settings
 from projectgraph.validate import native

@@ -42,6 +42,7 @@ DUMP_TYPES = {
     ".ttl": "text/turtle; charset=utf-8",
     ".jsonld": "application/ld+json",
     ".gz": "application/gzip",
+    ".zst": "application/zstd",
     ".trig": "application/trig",
     ".nq": "application/n-quads",
     ".json": "application/json",
@@ -210,7 +211,7 @@ class Harvest:
             return cached(request, body, fmt.content_type(), tag, {"Vary": "Accept"})
         urls = self.site.urls(request)
         files = [
-            (name, DUMP_TYPES.get(_suffix(name), "text/plain").split(";")[0], size, sha256)
+            (name, DUMP_TYPES.get(Path(name).suffix, "text/plain").split(";")[0], size, sha256)
             for name, size, sha256 in self.files()
         ]
         html = render("dumps.html", files=files, **self.site.page_context(request, urls))
@@ -224,7 +225,7 @@ class Harvest:
             return error_response(
                 404, f"no file {name!r} in this build; see /catalog", request.headers.get("accept")
             )
-        media_type = DUMP_TYPES.get(_suffix(name), "text/plain; charset=utf-8")
+        media_type = DUMP_TYPES.get(Path(name).suffix, "text/plain; charset=utf-8")
         return stored_file(request, self.site.build.folder / name, known[name][1], media_type)
 
     def partition_counts(self) -> dict[str, int]:
@@ -340,8 +341,3 @@ class Harvest:
             f"Sitemap: {public}sitemap.xml\n"
         )
         return Response(text, media_type="text/plain; charset=utf-8")
-
-
-def _suffix(name: str) -> str:
-    """The suffix a file's media type goes by (``.gz`` for any gzipped file)."""
-    return ".gz" if name.endswith(".gz") else Path(name).suffix
