@@ -38,6 +38,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from bench.plain import plain_dataset
 from bench.suite import (
     BenchRun,
     BuildRun,
@@ -175,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"{n:,}: {size.cold.wall:.1f} s, {size.cold.memory.rss / 1024:.2f} GiB RSS sum")
         if n == args.whole and size.cold.returncode == 0:
             say(f"{n:,}: whole-graph pySHACL")
-            results.whole = whole_graph(dist / "projectgraph.nq")
+            results.whole = whole_graph(plain_dataset(dist, args.work))
             results.whole_stage = size.cold.stages["validate"].seconds
             results.whole_projects = n
         if n > args.rebuild_max:

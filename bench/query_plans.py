@@ -81,7 +81,7 @@ from bench.endpoint import machine, ms, table
 from projectgraph.settings import load_settings
 from projectgraph.sparql.inspect import tokens, without_comments
 from projectgraph.sparql.named import NamedQuery, load_queries, load_query
-from projectgraph.store.embedded import load_build, serialize_result
+from projectgraph.store.embedded import DATASET_DUMP, load_build, serialize_result
 
 Say = Callable[[str], None]
 Row = tuple[str | None, ...]
@@ -535,7 +535,7 @@ def load_store(dist: Path, say: Say) -> tuple[ox.Store, float]:
     """The build loaded as the server loads it, and the seconds it took."""
     started = time.perf_counter()
     store = ox.Store()
-    load_build(store, str(dist / "projectgraph.nq"))
+    load_build(store, str(dist / DATASET_DUMP))
     seconds = time.perf_counter() - started
     say(f"  loaded {len(store):,} quads in {seconds:.1f} s")
     return store, seconds

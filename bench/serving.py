@@ -90,6 +90,7 @@ from bench.endpoint import (
     table,
 )
 from bench.named_queries import count_rows
+from bench.plain import plain_dataset
 from bench.suite import Load, folder_bytes, point_query, pss_bytes, tree, wrk_run
 
 Say = Callable[[str], None]
@@ -846,8 +847,9 @@ def run_oxigraph(
         return
     peer.version = command_version([exe, "--version"])
     location = work / "oxigraph"
-    load = [exe, "load", "--location", str(location), "--file", str(dist / "projectgraph.nq")]
-    peer.load_command = "oxigraph load --location O --file D/projectgraph.nq"
+    dump = plain_dataset(dist, work)
+    load = [exe, "load", "--location", str(location), "--file", str(dump)]
+    peer.load_command = "oxigraph load --location O --file D.nq (the dataset dump decompressed)"
     say("  oxigraph load ...")
     started = time.perf_counter()
     done = subprocess.run(load, capture_output=True, text=True, timeout=LOAD_TIMEOUT)
@@ -1002,8 +1004,8 @@ def run_size(cfg: Config, dist: Path, work: Path, problems: Problems, say: Say) 
         base_iri = str(manifest.get("base_iri") or "https://w3id.org/projectgraph").rstrip("/")
         result.build_id = str(manifest["build_id"])
         result.triples = int(manifest["triples"])
-        say(f"{dist}: reading samples from projectgraph.nq ...")
-        pools = read_pools(dist / "projectgraph.nq", base_iri)
+        say(f"{dist}: reading samples from the dataset dump ...")
+        pools = read_pools(plain_dataset(dist, work), base_iri)
         result.pools = pools.sizes()
         result.projects, result.organisations = len(pools.project), len(pools.organisation)
         if not pools.project or not pools.organisation:

@@ -80,6 +80,7 @@ from bench.endpoint import (
     table,
 )
 from bench.named_queries import count_rows, defaults, make_server, shown, wait_ready
+from bench.plain import plain_dataset
 
 Say = Callable[[str], None]
 
@@ -1311,7 +1312,7 @@ def run_size(cfg: Config, projects: int, work: Path, problems: Problems, say: Sa
 
     if projects <= cfg.whole_max:
         say(f"{projects:,} projects: plain pySHACL over the whole graph ...")
-        result.whole = whole_graph(cfg, dist_of(records) / "projectgraph.nq", base_iri)
+        result.whole = whole_graph(cfg, plain_dataset(dist_of(records), work), base_iri)
         if result.whole.failure:
             problems.append(f"{projects:,}: whole-graph pySHACL: {result.whole.failure}")
         else:

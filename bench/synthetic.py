@@ -36,10 +36,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
+import zstandard
 
 from projectgraph.pipeline.run import build
 from projectgraph.publish.manifest import CONTEXT, VOID_FILE
 from projectgraph.settings import load_settings
+from projectgraph.store.embedded import DATASET_DUMP
 from projectgraph.synth.distributions import DURATION_WEIGHTS, zipf_weights
 
 DUMP = "projectgraph.nq"
@@ -359,9 +361,15 @@ def make(
     with dump.open("wb") as f:
         ox.serialize(everything(), output=f, format=ox.RdfFormat.N_QUADS)
     digest = hashlib.sha256()
-    with dump.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
+    # The plain dump for the peers; the compressed one, as a build publishes it, for projectgraph.
+    with (
+        dump.open("rb") as plain,
+        (out / DATASET_DUMP).open("wb") as packed,
+        zstandard.ZstdCompressor().stream_writer(packed, closefd=False) as compressed,
+    ):
+        for block in iter(lambda: plain.read(1 << 20), b""):
             digest.update(block)
+            compressed.write(block)
     manifest: dict[str, object] = {
         "build_id": digest.hexdigest()[:16],
         "base_iri": seed_manifest.get("base_iri"),

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -48,6 +50,24 @@ def test_python_example_prints_the_partners(dist: Path, tmp_path: Path) -> None:
     assert len(lines) == 10
     shown = [line for line in blocks(DUMPS_PAGE, "text")[0].splitlines() if line != "..."]
     assert lines[: len(shown)] == shown
+
+
+def test_dataset_examples_load_every_quad_and_read_one_graph(dist: Path, tmp_path: Path) -> None:
+    (tmp_path / "dist").symlink_to(dist)
+    manifest = json.loads((dist / "build.json").read_text())
+    found: dict[str, Any] = {}
+    cwd = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        for block in blocks(DUMPS_PAGE, "python")[1:3]:
+            exec(block, found)
+    finally:
+        os.chdir(cwd)
+    assert len(found["store"]) == manifest["quads"]
+    graph = "https://w3id.org/projectgraph/graph/data/projects/clusters3"
+    quads = list(ox.parse(found["clusters3"], format=ox.RdfFormat.N_QUADS))
+    assert {q.graph_name.value for q in quads} == {graph}
+    assert len(quads) == manifest["graphs"][graph]["quads"]
 
 
 def test_sparql_example_gives_the_cofinancing_rate(turtle_store: ox.Store) -> None:

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import zstandard
 
 from projectgraph.pipeline.run import build
 from projectgraph.publish.releases import (
@@ -154,6 +155,38 @@ def test_three_edits_give_three_releases_whose_patches_replay_exactly(tmp_path: 
     listed = read_releases(settings.dist_dir)
     assert [r.number for r in listed] == [1, 2, 3, 4]
     assert [r.build_id for r in listed][-1] == settings.dist_dir.resolve().name
+
+
+def _as_before_compression(folder: Path) -> None:
+    """Make the build in ``folder`` look as builds did before the dataset dump was compressed:
+    a plain ``projectgraph.nq``, with each graph's range in it in the manifest."""
+    manifest_path = folder / "build.json"
+    manifest = json.loads(manifest_path.read_text())
+    packed = (folder / "projectgraph.nq.zst").read_bytes()
+    plain = b""
+    for name in sorted(manifest["graphs"]):
+        offset, length = manifest["graphs"][name]["nquads"]
+        lines = zstandard.ZstdDecompressor().decompress(packed[offset : offset + length])
+        manifest["graphs"][name]["nquads"] = [len(plain), len(lines)]
+        plain += lines
+    (folder / "projectgraph.nq").write_bytes(plain)
+    (folder / "projectgraph.nq.zst").unlink()
+    manifest_path.write_text(json.dumps(manifest))
+
+
+def test_the_release_after_a_build_with_a_plain_dump_is_diffed_from_it(tmp_path: Path) -> None:
+    """A build made by code before the dump was compressed is the build before the first build
+    of the new code: its plain N-Quads dump is read, and the patch is what it would be."""
+    settings = _settings(tmp_path)
+    _, before = _build(settings)
+    _as_before_compression(settings.dist_dir.resolve())
+    slug = next(s for s, records in _describers(settings).items() if len(records) >= 2)
+    _rename(settings, slug)
+    renamed, after = _build(settings)
+    assert renamed is not None and renamed.number == 2
+    gone, came = difference(settings.dist_dir, 1, 2)
+    assert len(gone) == len(came) > 0
+    assert replay(before, gone, came) == after
 
 
 def test_the_same_build_again_is_no_new_release(tmp_path: Path) -> None:
