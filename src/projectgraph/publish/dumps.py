@@ -8,11 +8,15 @@ A rebuild copies from the build served now: each part's bytes in each dump are n
 fingerprint they were made from (a :class:`Segment`), and a :class:`DumpLayout` kept with the
 build cache says where each named piece is in the served build's files. A piece found there
 is copied from that file by the kernel (``copy_file_range``, no pass through Python, and runs
-of consecutive pieces in one call), so after one record changed, the 7 GB of dumps at 100,000
+of consecutive pieces in one call), so after one record changed, the 2.2 GB of dumps at 100,000
 projects are copied rather than read from the cache and written again. The copied bytes are
 still read once for the new file's SHA-256. The served build's files are never written: a
 build is immutable once published, and a file whose size, time or inode is not the one the
 layout recorded is not copied from.
+
+The dataset dump (N-Quads, one named graph per source) is the build cache's Zstandard frame of
+each graph, one after the other (see :mod:`projectgraph.rdf.packed`): written as the cache
+holds it, never decompressed, and a sixteenth of the plain text's 3.6 GB at 100,000 projects.
 """
 
 from __future__ import annotations
