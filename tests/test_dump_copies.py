@@ -23,8 +23,9 @@ from projectgraph.pipeline import run
 from projectgraph.pipeline.cache import CACHE_FILE
 from projectgraph.pipeline.run import BuildResult, build
 from projectgraph.publish.dist import builds_dir
-from projectgraph.publish.dumps import DUMP_FORMATS, NQUADS_DUMP
+from projectgraph.publish.dumps import DUMP_FORMATS
 from projectgraph.settings import Settings
+from projectgraph.store.embedded import DATASET_DUMP
 from tests.conftest import build_from_scratch, built_records, records_settings
 
 DUMPS = [f.filename for f in DUMP_FORMATS]
@@ -79,7 +80,7 @@ def test_an_unchanged_rebuild_copies_every_piece(records: Path) -> None:
 
 def test_a_rewritten_served_file_is_not_copied_from(records: Path) -> None:
     settings = records_settings(records)
-    served = settings.dist_dir.resolve() / NQUADS_DUMP
+    served = settings.dist_dir.resolve() / DATASET_DUMP
     size = served.stat().st_size
     # Changed behind the build's back (same size, other bytes): no longer what the layout says.
     served.chmod(0o644)

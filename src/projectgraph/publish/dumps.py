@@ -42,9 +42,6 @@ if TYPE_CHECKING:
     from projectgraph.publish.parts import Part, Stats
 
 
-NQUADS_DUMP = DATASET_DUMP  # the dataset, one named graph per source: what releases diff
-
-
 @dataclass(frozen=True)
 class DumpFormat:
     """One published serialisation of the graph."""
@@ -55,7 +52,7 @@ class DumpFormat:
     file_type: str  # code in the EU file-type authority table
     label: str
     named_graphs: bool  # keeps one named graph per source file
-    compression: str | None = None  # the media type of the compression, if the file is
+    compression: str | None = None  # the compression's media type, for a compressed file
 
 
 DUMP_FORMATS: tuple[DumpFormat, ...] = (
@@ -80,7 +77,7 @@ DUMP_FORMATS: tuple[DumpFormat, ...] = (
     ),
     DumpFormat(
         "nquads",
-        NQUADS_DUMP,
+        DATASET_DUMP,
         "application/n-quads",
         "RDF_N_QUADS",
         "N-Quads, one named graph per source file, Zstandard-compressed",

@@ -37,10 +37,10 @@ from projectgraph.build.assemble import quad_key
 from projectgraph.errors import ProjectGraphError
 from projectgraph.files import write_atomic
 from projectgraph.publish.dist import MANIFEST, builds_dir
-from projectgraph.publish.dumps import NQUADS_DUMP
 from projectgraph.rdf.packed import read_frame
 from projectgraph.rdf.serialize import parse_own
 from projectgraph.rdf.vocab import EURIO, ORG, RDF
+from projectgraph.store.embedded import DATASET_DUMP
 
 FOLDER = "releases"
 INDEX = "releases.json"
@@ -300,7 +300,7 @@ def _graph_lines(
         }
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise ReleaseError(f"{folder / MANIFEST}: cannot read its graphs: {e}") from None
-    dump = folder / NQUADS_DUMP
+    dump = folder / DATASET_DUMP
     if not dump.exists() and (folder / _PLAIN_DUMP).exists():
         dump = folder / _PLAIN_DUMP
     return graphs, dump
