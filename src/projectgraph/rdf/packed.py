@@ -53,9 +53,14 @@ def open_packed(file: BinaryIO) -> BinaryIO:
 
 
 def read_frame(file: BinaryIO, offset: int, length: int) -> bytes:
-    """The decompressed bytes of the frame at ``offset`` (``length`` bytes) of ``file``."""
+    """The decompressed bytes of the frame at ``offset`` (``length`` bytes) of ``file``;
+    ValueError when the file ends before, or those bytes do not start with a whole frame
+    (bytes after it are not read: callers check what the frame holds)."""
     file.seek(offset)
     data = file.read(length)
     if len(data) != length:
         raise ValueError(f"bytes {offset}-{offset + length}: the file ends at {offset + len(data)}")
-    return unpack(data)
+    try:
+        return unpack(data)
+    except zstandard.ZstdError as e:
+        raise ValueError(f"bytes {offset}-{offset + length}: not one frame: {e}") from None

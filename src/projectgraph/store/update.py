@@ -25,7 +25,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-import zstandard
 
 from projectgraph.rdf.packed import read_frame
 from projectgraph.rdf.serialize import parse_own
@@ -136,7 +135,7 @@ def _read_graphs(dump: str, ranges: Sequence[tuple[str, int, int, int]]) -> list
         for name, offset, length, count in ranges:
             try:
                 found = parse_own(read_frame(f, offset, length), ox.RdfFormat.N_QUADS)
-            except (ValueError, zstandard.ZstdError, SyntaxError) as e:
+            except (ValueError, SyntaxError) as e:
                 raise ValueError(f"{dump}: bytes {offset}-{offset + length}: {e}") from None
             graph = ox.NamedNode(name)
             if len(found) != count or any(q.graph_name != graph for q in found):
