@@ -16,6 +16,7 @@ from projectgraph.build.assemble import triple_key
 from projectgraph.build.entail import entail
 from projectgraph.build.prepare import namespaces_of, prepare, shared, used_namespaces
 from projectgraph.build.sources import Source, read
+from projectgraph.rdf.vocab import all_prefixes
 
 BASE = "https://w3id.org/projectgraph/"
 GRAPH = f"{BASE}graph/data/projects/tricky"
@@ -86,7 +87,9 @@ def test_the_summary_agrees_with_the_nquads(source: Source) -> None:
     iris = {q.predicate.value for q in quads}
     iris |= {t.value for q in quads for t in (q.subject, q.object) if isinstance(t, ox.NamedNode)}
     iris |= {q.object.datatype.value for q in quads if isinstance(q.object, ox.Literal)}
-    assert prepared.namespaces == tuple(sorted(namespaces_of(iris)))
+    used = used_namespaces(namespaces_of(iris), all_prefixes(BASE))
+    assert prepared.namespaces == tuple(sorted(set(used.values())))
+    assert "http://www.w3.org/2001/XMLSchema#" in prepared.namespaces  # a datatype's
 
 
 def test_the_build_keeps_one_copy_of_what_preparations_share(

@@ -182,19 +182,28 @@ def partition(prepared: Sequence[Prepared], kinds: Sequence[str]) -> Partition:
     )
 
 
-def unit_fingerprint(
-    unit: Unit, prepared: Sequence[Prepared], shared: dict[str, bytes], context: str
-) -> str:
-    """What a unit's results depend on: its sources, the shared descriptions it uses, and
-    ``context`` (the reference data, the shapes, the code)."""
-    h = hashlib.sha256(context.encode())
-    h.update(b"reference" if unit.with_reference else b"-")
-    for i in unit.members:
-        h.update(prepared[i].fingerprint.encode())
-    for node in unit.shared:
-        h.update(node.encode())
-        h.update(hashlib.sha256(shared[node]).digest())
-    return h.hexdigest()
+def unit_fingerprints(
+    units: Sequence[Unit], prepared: Sequence[Prepared], shared: dict[str, bytes], context: str
+) -> list[str]:
+    """What each unit's results depend on: its sources, the shared descriptions it uses, and
+    ``context`` (the reference data, the shapes, the code). Each shared description is hashed
+    once, not once a unit that uses it (an organisation is in the unit of each of its
+    projects: 4 s of a rebuild at 100,000 projects)."""
+    described: dict[str, bytes] = {}
+    prints = []
+    for unit in units:
+        h = hashlib.sha256(context.encode())
+        h.update(b"reference" if unit.with_reference else b"-")
+        for i in unit.members:
+            h.update(prepared[i].fingerprint.encode())
+        for node in unit.shared:
+            h.update(node.encode())
+            digest = described.get(node)
+            if digest is None:
+                digest = described[node] = hashlib.sha256(shared[node]).digest()
+            h.update(digest)
+        prints.append(h.hexdigest())
+    return prints
 
 
 def _closure(nodes: set[str], objects: dict[str, set[str]]) -> tuple[str, ...]:

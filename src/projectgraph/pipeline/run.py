@@ -23,14 +23,13 @@ from rdflib import Graph, URIRef
 
 from projectgraph import __version__
 from projectgraph.build.entail import alignments
-from projectgraph.build.partition import Partition, partition, unchanged, unit_fingerprint
+from projectgraph.build.partition import Partition, partition, unchanged, unit_fingerprints
 from projectgraph.build.prepare import (
     Prepared,
     fingerprint,
     merged_digests,
     prepare,
     shared,
-    used_namespaces,
 )
 from projectgraph.build.sources import Source, discover, shape_sources
 from projectgraph.errors import NonConformingError
@@ -41,6 +40,7 @@ from projectgraph.pipeline.cache import (
     SEARCH_FACTS,
     BuildCache,
     CachedGraph,
+    stats_chunk_fingerprint,
 )
 from projectgraph.pipeline.parallel import default_workers, run, worth_processes
 from projectgraph.progress import progress
@@ -49,8 +49,12 @@ from projectgraph.publish.dist import builds_dir, current_build, file_digests
 from projectgraph.publish.dumps import MergedSegments, NamedGraphSegments, Segment
 from projectgraph.publish.manifest import Published, load_context, publish
 from projectgraph.publish.parts import (
+    Fragments,
     Part,
     Stats,
+    StatsChunk,
+    StatsTotal,
+    chunk_ends,
     make_part,
     merged_part,
     part_fingerprint,
@@ -111,7 +115,7 @@ def build(settings: Settings, quiet: bool = False, workers: int | None = None) -
             if not report.conforms:
                 raise BuildRefused(report)
             step("writing dumps")
-            merged, graphs, prefixes = _parts(job, prepared, parts)
+            merged, graphs, prefixes, stats = _parts(job, prepared, parts)
             served = current_build(settings.dist_dir)
             kept = cache.dump_layout(served.name) if served is not None else None
             published = publish(
@@ -122,6 +126,7 @@ def build(settings: Settings, quiet: bool = False, workers: int | None = None) -
                 prefixes,
                 report,
                 settings,
+                stats=stats,
                 lap=clock.lap,
                 answers=answers.result,
                 sha256=digests.sha256,
@@ -143,7 +148,7 @@ def build(settings: Settings, quiet: bool = False, workers: int | None = None) -
         finally:
             answers.cancel()  # when the build failed; else the file was moved into the build
         clock.lap("checksums + switch")
-        cache.forget({s.key for s in sources} | {SHARED_PART}, clock.units)
+        cache.forget({s.key for s in sources} | {SHARED_PART}, clock.units, clock.chunks)
         digests.close(only_seen=True)
     return BuildResult(published, report, clock.stages, clock.reused)
 
@@ -216,6 +221,7 @@ class _Clock:
         self.stages: dict[str, float] = {}
         self.reused: dict[str, tuple[int, int]] = {}
         self.units: set[str] = set()
+        self.chunks: set[str] = set()  # the chunks of statistics the build added up
 
     def lap(self, stage: str) -> None:
         now = time.perf_counter()
@@ -308,7 +314,7 @@ def _validate(job: _Job, prepared: Sequence[Prepared], parts: Partition) -> Repo
     for shape in shape_sources(settings):
         h.update(job.digests.sha256(shape.path).encode())
     context = h.hexdigest()
-    prints = [unit_fingerprint(u, prepared, parts.shared, context) for u in parts.units]
+    prints = unit_fingerprints(parts.units, prepared, parts.shared, context)
     clock.units = set(prints)
     results = [cache.results(fp) for fp in prints]
     todo = [k for k, r in enumerate(results) if r is None]
@@ -382,20 +388,25 @@ def _parts(
     Callable[[], Iterator[MergedSegments]],
     Callable[[], Iterator[NamedGraphSegments]],
     dict[str, str],
+    Stats,
 ]:
     """Make the dump parts of the sources that changed (into the cache); return readers of
     the merged-graph parts (the sources', then the shared descriptions') and of the named
     graphs in graph-name order, both streaming from the cache (a part's bytes only when a
-    dump needs them: see :mod:`projectgraph.publish.dumps`), and the prefixes to use."""
+    dump needs them: see :mod:`projectgraph.publish.dumps`), the prefixes to use, and the
+    merged graph's statistics (see :func:`_statistics`)."""
     sources, settings, cache = job.sources, job.settings, job.cache
-    namespaces: set[str] = set()
+    used: set[str] = set()  # the namespaces some source's IRIs use (see used_prefixes)
     for p in prepared:
-        namespaces.update(p.namespaces)
-    prefixes = used_namespaces(namespaces, all_prefixes(settings.base_iri))
+        used.update(p.namespaces)
+    prefixes = {p: ns for p, ns in all_prefixes(settings.base_iri).items() if ns in used}
     context = load_context(settings)
     uri_space = f"{parse_base(settings.base_iri)}id/"
-    extra = repr((sorted(prefixes.items()), context, uri_space))
-    excluded = [frozenset(n for n in p.subjects if n in parts.shared) for p in prepared]
+    # Digested once: the JSON-LD context's text is kilobytes, hashed again for every part.
+    settled = repr((sorted(prefixes.items()), context, uri_space))
+    extra = hashlib.sha256(settled.encode()).hexdigest()
+    shared_nodes = parts.shared.keys()
+    excluded = [frozenset(shared_nodes & p.subjects) for p in prepared]  # a loop in C
     prints = [
         part_fingerprint(p.fingerprint, ex, extra) for p, ex in zip(prepared, excluded, strict=True)
     ]
@@ -423,19 +434,16 @@ def _parts(
     def trig_block(key: str, fingerprint: str) -> bytes:
         return Part.decode_trig(read(key, fingerprint, "trig"))
 
-    def fragments(key: str, fingerprint: str, stats: Stats) -> Part:
-        return Part.decode(read(key, fingerprint, "data"), stats)
+    def fragments(key: str, fingerprint: str) -> Fragments:
+        return Part.decode_fragments(read(key, fingerprint, "data"))
 
-    def segments(key: str, fingerprint: str) -> MergedSegments:
-        stats = Stats.decode(read(key, fingerprint, "stats"))
-        return MergedSegments(
-            fingerprint[:_IDENT], stats, functools.partial(fragments, key, fingerprint, stats)
-        )
+    keyed = [(s.key, prints[i]) for i, s in enumerate(sources)] + [(SHARED_PART, shared_print)]
+    statistics, triples = _statistics(job, keyed)
 
     def merged() -> Iterator[MergedSegments]:
-        for i in range(len(sources)):
-            yield segments(sources[i].key, prints[i])
-        yield segments(SHARED_PART, shared_print)
+        for (key, made_from), count in zip(keyed, triples, strict=True):
+            read = functools.partial(fragments, key, made_from)
+            yield MergedSegments(made_from[:_IDENT], count, read)
 
     def graphs() -> Iterator[NamedGraphSegments]:
         for i in sorted(range(len(sources)), key=lambda i: sources[i].graph):
@@ -448,7 +456,36 @@ def _parts(
                 ),
             )
 
-    return merged, graphs, prefixes
+    return merged, graphs, prefixes, statistics
+
+
+def _statistics(job: _Job, parts: Sequence[tuple[str, str]]) -> tuple[Stats, list[int]]:
+    """The statistics of the merged graph, whose ``parts`` (key, fingerprint) are cached, and
+    each part's number of triples: added up by chunks of parts (see
+    :class:`~projectgraph.publish.parts.StatsChunk`), each kept in the cache, so a rebuild
+    reads the parts' own statistics only in the chunks of the parts that changed."""
+    cache, total, triples = job.cache, StatsTotal(), list[int]()
+    start = 0
+    with cache.transaction():
+        for end in chunk_ends([key for key, _ in parts]):
+            members = parts[start:end]
+            start = end
+            chunk_print = stats_chunk_fingerprint(members)
+            job.clock.chunks.add(chunk_print)
+            chunk = cache.stats_chunk(chunk_print)
+            if chunk is None:
+                added, counts = StatsTotal(), []
+                for key, print_ in members:
+                    data = cache.part(key, print_, "stats")
+                    assert data is not None, "stored by _parts"
+                    part = Stats.decode(data)
+                    added.add(part)
+                    counts.append(part.triples)
+                chunk = StatsChunk(added.result(), tuple(counts))
+                cache.store_stats_chunk(chunk_print, chunk)
+            total.add(chunk.stats)
+            triples += chunk.triples
+    return total.result(), triples
 
 
 def _nquads(prepared: Prepared) -> bytes:

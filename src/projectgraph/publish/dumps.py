@@ -39,7 +39,7 @@ from projectgraph.rdf.packed import empty_frame
 from projectgraph.store.embedded import DATASET_DUMP
 
 if TYPE_CHECKING:
-    from projectgraph.publish.parts import Part, Stats
+    from projectgraph.publish.parts import Fragments
 
 
 @dataclass(frozen=True)
@@ -124,11 +124,11 @@ class NamedGraphSegments:
 class MergedSegments:
     """One part of the merged graph (see :mod:`projectgraph.publish.parts`): ``ident`` names
     its fragments, ``read`` gives them (Turtle, gzipped N-Triples, JSON-LD node texts), and
-    ``stats`` are its statistics. An empty part (no triples) is in no dump."""
+    ``triples`` counts its triples. An empty part (no triples) is in no dump."""
 
     ident: str
-    stats: Stats
-    read: Callable[[], Part]
+    triples: int
+    read: Callable[[], Fragments]
 
 
 @dataclass
@@ -377,7 +377,7 @@ def write_dumps(
             for part in merged:
                 if writer.done() and writer.exception() is not None:
                     break  # the N-Quads failed: its error is raised below
-                if not part.stats.triples:
+                if not part.triples:
                     continue
                 read = _Once(part.read)
                 files["turtle"].segment(Segment(part.ident, read.turtle), b"\n")
@@ -405,11 +405,11 @@ def write_dumps(
 class _Once:
     """A part's fragments, read at most once: its pieces of three dumps are read together."""
 
-    def __init__(self, read: Callable[[], Part]) -> None:
+    def __init__(self, read: Callable[[], Fragments]) -> None:
         self._read = read
-        self._part: Part | None = None
+        self._part: Fragments | None = None
 
-    def _get(self) -> Part:
+    def _get(self) -> Fragments:
         if self._part is None:
             self._part = self._read()
         return self._part

@@ -14,9 +14,9 @@ import gzip
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyoxigraph as ox
@@ -115,16 +115,60 @@ class Part:
         """The TriG block :meth:`encode` gave as its first bytes."""
         return unpack(data)
 
-    @classmethod
-    def decode(cls, data: bytes, stats: Stats) -> Part:
-        """The part whose fragments :meth:`encode` gave as its second bytes, with ``stats``."""
+    @staticmethod
+    def decode_fragments(data: bytes) -> Fragments:
+        """The merged-graph fragments :meth:`encode` gave as its second bytes."""
         data = unpack(data)
         newline = data.index(b"\n")
         blobs, position = [], newline + 1
         for size in json.loads(data[:newline]):
             blobs.append(data[position : position + size])
             position += size
-        return cls(b"", blobs[0], blobs[1], blobs[2], stats)
+        return Fragments(blobs[0], blobs[1], blobs[2])
+
+
+class Fragments(NamedTuple):
+    """A part's pieces of the merged graph's dumps (see :class:`Part`)."""
+
+    turtle: bytes
+    ntriples_gz: bytes
+    jsonld: bytes
+
+
+@dataclass(frozen=True)
+class StatsChunk:
+    """The statistics of a run of consecutive parts together, kept in the build cache: a
+    rebuild adds up some two hundred of these instead of every part's (at 100,000 projects,
+    reading, decoding and adding 100,000 parts' statistics took 8 s of each rebuild), and
+    makes again only the chunks of the parts that changed. ``triples``: each part's count
+    (a part with none is in no dump)."""
+
+    stats: Stats
+    triples: tuple[int, ...]
+
+    def encode(self) -> bytes:
+        """Bytes for the build cache; :meth:`decode` reads them."""
+        return json.dumps(self.triples).encode() + b"\n" + self.stats.encode()
+
+    @classmethod
+    def decode(cls, data: bytes) -> StatsChunk:
+        """The chunk :meth:`encode` wrote; ValueError if damaged."""
+        try:
+            newline = data.index(b"\n")
+            triples = tuple(json.loads(data[:newline]))
+            return cls(Stats.decode(data[newline + 1 :]), triples)
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as e:
+            raise ValueError(f"a damaged chunk of statistics: {e}") from None
+
+
+def chunk_ends(keys: Sequence[str]) -> list[int]:
+    """Where parts in the order of ``keys`` are cut into :class:`StatsChunk`: after each key
+    whose digest's last byte is 0, and after the last one (about 256 parts a chunk). Cut by
+    the keys, not by position, so a part added or removed changes only its own chunk."""
+    ends = [i + 1 for i, key in enumerate(keys) if hashlib.blake2b(key.encode()).digest()[-1] == 0]
+    if keys and (not ends or ends[-1] != len(keys)):
+        ends.append(len(keys))
+    return ends
 
 
 def part_fingerprint(source_fingerprint: str, excluded: Iterable[str], context: str) -> str:
