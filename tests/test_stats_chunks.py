@@ -14,7 +14,7 @@ import pytest
 
 from projectgraph.pipeline.cache import BuildCache
 from projectgraph.pipeline.run import _Clock, _statistics
-from projectgraph.publish.parts import Stats, StatsTotal, chunk_ends
+from projectgraph.publish.parts import Stats, StatsChunk, StatsTotal, chunk_ends
 
 
 def _stats(rng: random.Random, n: int) -> Stats:
@@ -90,12 +90,21 @@ def test_a_rebuild_adds_up_kept_chunks_and_the_changed_one_alone(
     assert changed[0] in read and 0 < len(read) < 1000
     assert len(clock.chunks - chunks) == 1
 
-    # A kept chunk damaged in the cache is added up again from its parts.
+    # A kept chunk damaged in the cache is added up again from its parts: one that cannot be
+    # read, and one that reads as the wrong number of parts.
     assert cache._db is not None
     cache._db.execute("UPDATE stats_chunks SET data = x'00'")
     read.clear()
     stats, _, _ = _run(cache, keyed)
     assert stats == _from_scratch(parts) and len(read) == len(keyed)
+    wrong = StatsChunk(Stats(triples=1), (1,))
+    with cache.transaction():
+        for chunk_print in clock.chunks:
+            cache.store_stats_chunk(chunk_print, wrong)
+    read.clear()
+    stats, triples, _ = _run(cache, keyed)
+    assert stats == _from_scratch(parts) and len(read) == len(keyed)
+    assert triples == [s.triples for s in parts.values()]
     cache.close()
 
 

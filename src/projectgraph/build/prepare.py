@@ -28,7 +28,7 @@ from projectgraph.rdf.vocab import all_prefixes
 
 # Bump when what preparing writes changes: cached preparations of older code are ignored.
 # 2: the N-Quads kept compressed; 3: with predicate digests; 4: zstd; 5: summaries in marshal
-PREPARE_LAYOUT = 6  # 6: namespaces are the prefixes' that the source uses
+PREPARE_LAYOUT = 6  # 6: the namespaces kept are those of the prefixes the source uses
 
 Alignments = tuple[dict[str, set[str]], dict[str, set[str]]]
 

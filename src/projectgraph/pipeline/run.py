@@ -473,7 +473,7 @@ def _statistics(job: _Job, parts: Sequence[tuple[str, str]]) -> tuple[Stats, lis
             chunk_print = stats_chunk_fingerprint(members)
             job.clock.chunks.add(chunk_print)
             chunk = cache.stats_chunk(chunk_print)
-            if chunk is None:
+            if chunk is None or len(chunk.triples) != len(members):  # none, or damaged
                 added, counts = StatsTotal(), []
                 for key, print_ in members:
                     data = cache.part(key, print_, "stats")
