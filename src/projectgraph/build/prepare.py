@@ -197,9 +197,9 @@ _SHARED: dict[object, Any] = {}
 def shared(prepared: Prepared) -> Prepared:
     """``prepared`` as the build keeps it in memory, with every preparation: a predicate or
     namespace tuple is one object for all preparations that have the same (records have much
-    the same few dozen), and each IRI used as an object, or namespace, is one string for all
-    (the same organisations, regions and programmes recur), where one that comes back from a
-    worker or the cache is a fresh copy of each."""
+    the same few dozen predicates, and most the same prefixes), and each IRI used as an object
+    is one string for all (the same organisations, regions and programmes recur), where one
+    that comes back from a worker or the cache is a fresh copy of each."""
     return dataclasses.replace(
         prepared,
         predicates=_SHARED.setdefault(prepared.predicates, prepared.predicates),

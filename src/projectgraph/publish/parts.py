@@ -138,7 +138,7 @@ class Fragments(NamedTuple):
 @dataclass(frozen=True)
 class StatsChunk:
     """The statistics of a run of consecutive parts together, kept in the build cache: a
-    rebuild adds up some two hundred of these instead of every part's (at 100,000 projects,
+    rebuild adds up some four hundred of these instead of every part's (at 100,000 projects,
     reading, decoding and adding 100,000 parts' statistics took 8 s of each rebuild), and
     makes again only the chunks of the parts that changed. ``triples``: each part's count
     (a part with none is in no dump)."""
