@@ -12,6 +12,7 @@ import pyoxigraph as ox
 
 from projectgraph.build.entail import alignments, entail
 from projectgraph.build.sources import Source, discover, read, resource
+from projectgraph.rdf.vocab import RDF_TYPE
 from projectgraph.settings import Settings
 
 
@@ -72,13 +73,10 @@ def assemble(
     return Assembled(sources=sources, quads=quads, entailed=len(added))
 
 
-_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-
-
 def triple_key(t: ox.Triple | ox.Quad) -> tuple[str, int, str, str]:
     """Sort order of dumps: by subject, rdf:type first, then predicate and object."""
     p = t.predicate.value
-    return (str(t.subject), 0 if p == _RDF_TYPE else 1, p, str(t.object))
+    return (str(t.subject), 0 if p == RDF_TYPE else 1, p, str(t.object))
 
 
 def quad_key(q: ox.Quad) -> tuple[str, str, int, str, str]:

@@ -24,11 +24,12 @@ from projectgraph import __version__
 from projectgraph.build.entail import entail
 from projectgraph.build.sources import Source, read_triples
 from projectgraph.rdf.packed import pack, unpack
-from projectgraph.rdf.vocab import all_prefixes
+from projectgraph.rdf.vocab import RDF_TYPE, all_prefixes
 
 # Bump when what preparing writes changes: cached preparations of older code are ignored.
 # 2: the N-Quads kept compressed; 3: with predicate digests; 4: zstd; 5: summaries in marshal
-PREPARE_LAYOUT = 6  # 6: the namespaces kept are those of the prefixes the source uses
+# 6: the namespaces kept are those of the prefixes the source uses; 7: triples counted
+PREPARE_LAYOUT = 7
 
 Alignments = tuple[dict[str, set[str]], dict[str, set[str]]]
 
@@ -64,6 +65,11 @@ class Prepared:
     # each, in that order): see predicate_digests.
     predicates: tuple[str, ...] = ()
     digests: bytes = b""
+    # The classes of the rdf:type triples, sorted; how many triples each predicate has, then
+    # how many type triples each class has (unsigned 32-bit numbers, in those orders): what
+    # the named queries' store will hold is known before it is loaded (see merged_counts).
+    classes: tuple[str, ...] = ()
+    counts: bytes = b""
 
     @property
     def blocks(self) -> tuple[Block, ...]:
@@ -123,6 +129,7 @@ def prepare(
     inverse: set[bytes] = set()
     iris: set[bytes] = set()
     by_predicate: dict[bytes, list[bytes]] = {}
+    by_class: dict[bytes, int] = {}
     walked_back = {p.encode() for p in inverse_predicates}
     start = end = 0
     current = None
@@ -140,6 +147,8 @@ def prepare(
         if lines is None:
             lines = by_predicate[predicate] = []
         lines.append(line)
+        if predicate == _TYPE_IRI and obj[:1] == b"<":  # a class (not a blank node)
+            by_class[obj] = by_class.get(obj, 0) + 1
         if obj[:1] == b'"':  # a literal
             iris.add(_datatype(obj))
         else:
@@ -163,6 +172,7 @@ def prepare(
         inverse_objects=tuple(sorted(o.decode() for o in inverse)),
         namespaces=used_prefixes({i.decode() for i in iris}, base_iri),
         **predicate_digests(by_predicate),
+        **_counts(by_predicate, by_class),
     )
 
 
@@ -181,6 +191,35 @@ def predicate_digests(by_predicate: dict[bytes, list[bytes]]) -> dict[str, Any]:
     predicates = sorted(by_predicate)
     digests = b"".join(_digest(b"\n".join(by_predicate[p])) for p in predicates)
     return {"predicates": tuple(p.decode() for p in predicates), "digests": digests}
+
+
+def _counts(by_predicate: dict[bytes, list[bytes]], by_class: dict[bytes, int]) -> dict[str, Any]:
+    """A source's classes and triple counts, as the fields of :class:`Prepared`."""
+    classes = sorted(by_class)
+    counts = [len(by_predicate[p]) for p in sorted(by_predicate)] + [by_class[c] for c in classes]
+    return {
+        "classes": tuple(c[1:-1].decode() for c in classes),
+        "counts": array("I", counts).tobytes(),
+    }
+
+
+def merged_counts(prepared: Sequence[Prepared]) -> dict[str, int]:
+    """How many triples the sources have together, per predicate IRI and per
+    ``"<rdf:type IRI> <class IRI>"`` entry (the entries of a store's
+    :func:`~projectgraph.sparql.footprint.selection`), a description several sources share
+    counted once per source: about how many triples a store of some predicates holds."""
+    groups: dict[tuple[tuple[str, ...], tuple[str, ...]], numpy.ndarray] = {}
+    for p in prepared:
+        values = numpy.frombuffer(p.counts, dtype=numpy.uint32).astype(numpy.int64)
+        key = (p.predicates, p.classes)
+        total = groups.get(key)
+        groups[key] = values if total is None else total + values
+    counts: dict[str, int] = {}
+    for (predicates, classes), total in groups.items():
+        names = [*predicates, *(f"{RDF_TYPE} {c}" for c in classes)]
+        for name, value in zip(names, total.tolist(), strict=True):
+            counts[name] = counts.get(name, 0) + value
+    return counts
 
 
 def graph_digest(prepared: Prepared) -> str:
@@ -203,6 +242,7 @@ def shared(prepared: Prepared) -> Prepared:
     return dataclasses.replace(
         prepared,
         predicates=_SHARED.setdefault(prepared.predicates, prepared.predicates),
+        classes=_SHARED.setdefault(prepared.classes, prepared.classes),
         namespaces=_SHARED.setdefault(prepared.namespaces, prepared.namespaces),
         objects=tuple(map(sys.intern, prepared.objects)),
         inverse_objects=tuple(map(sys.intern, prepared.inverse_objects)),
@@ -233,7 +273,8 @@ def merged_digests(prepared: Sequence[Prepared]) -> dict[str, str]:
     return {p: f"{v:016x}" for p, v in sorted(sums.items())}
 
 
-_RDF_TYPE = b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+_RDF_TYPE = f"<{RDF_TYPE}>".encode()
+_TYPE_IRI = RDF_TYPE.encode()  # the predicate as _line_key gives it
 _LANG_STRING = b"http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _DIR_LANG_STRING = b"http://www.w3.org/1999/02/22-rdf-syntax-ns#dirLangString"
 _STRING = b"http://www.w3.org/2001/XMLSchema#string"

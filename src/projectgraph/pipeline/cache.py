@@ -394,16 +394,15 @@ def _summary(prepared: Prepared) -> bytes:
     p = prepared
     return marshal.dumps(
         (p.graph, p.quads, p.entailed, p.subjects, p.bounds, p.objects, p.inverse_objects,
-         p.namespaces, p.predicates, p.digests)
+         p.namespaces, p.predicates, p.digests, p.classes, p.counts)
     )  # fmt: skip
 
 
 def _prepared_from_row(key: str, fingerprint: str, packed: bytes, summary: bytes) -> Prepared:
     """A cached preparation (see :func:`_summary`); ValueError, EOFError or TypeError when the
     row is damaged."""
-    graph, quads, entailed, subjects, bounds, objects, inverse, namespaces, predicates, digests = (
-        marshal.loads(summary)
-    )
+    (graph, quads, entailed, subjects, bounds, objects, inverse, namespaces, predicates, digests,
+     classes, counts) = marshal.loads(summary)  # fmt: skip
     prepared = Prepared(
         key=key,
         graph=graph,
@@ -418,6 +417,8 @@ def _prepared_from_row(key: str, fingerprint: str, packed: bytes, summary: bytes
         namespaces=namespaces,
         predicates=predicates,
         digests=digests,
+        classes=classes,
+        counts=counts,
     )
     return shared(prepared)
 

@@ -27,6 +27,7 @@ from projectgraph.build.partition import Partition, partition, unchanged, unit_f
 from projectgraph.build.prepare import (
     Prepared,
     fingerprint,
+    merged_counts,
     merged_digests,
     prepare,
     shared,
@@ -145,6 +146,8 @@ def build(settings: Settings, quiet: bool = False, workers: int | None = None) -
             facts = answers.result().search.get("facts_kept")
             if isinstance(facts, list):
                 clock.reused["search facts"] = (facts[0], facts[1])
+            loaded, on_disk = answers.result().store
+            clock.reused["answers store"] = (loaded, int(on_disk))
         finally:
             answers.cancel()  # when the build failed; else the file was moved into the build
         clock.lap("checksums + switch")
@@ -183,6 +186,7 @@ def _start_answers(job: _Job, prepared: Sequence[Prepared]) -> Background:
         graph,
         earlier,
         settings.answers_memory_triples,
+        merged_counts(prepared),
     )
 
 
@@ -501,6 +505,10 @@ def display_stages(result: BuildResult) -> str:
         facts = result.reused.get("search facts")
         if stage == "answers" and facts:
             note += f" (search facts: {facts[0]}/{facts[1]} kept)"
+        store = result.reused.get("answers store")
+        if stage == "answers" and store and store[0]:
+            where = "on disk" if store[1] else "in memory"
+            note += f" (store: {store[0]:,} triples {where})"
         copied = result.reused.get("dump bytes")
         if stage.startswith("dumps") and copied and copied[0]:
             note += f" ({copied[0] / 1e6:,.0f} of {copied[1] / 1e6:,.0f} MB copied)"

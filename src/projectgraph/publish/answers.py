@@ -30,10 +30,12 @@ and read once for its SHA-256, which must be the one the served build recorded. 
 is written from its rows alone, so a kept file is the same, byte for byte, as a build from
 scratch writes.
 
-A graph of more than ``memory_triples`` (the setting ``answers_memory_triples``) is loaded into
-a temporary on-disk store beside the folder instead of memory: queries on it are slower (2.5
-times at 10,000 projects) but the process no longer grows with the data (at 500,000 projects
-an in-memory graph outgrew the machine), and the answers are the same bytes.
+When the store would hold more than ``memory_triples`` triples (the setting
+``answers_memory_triples``; counted from the sources' counts per predicate and class, see
+:func:`loaded_triples`, before anything is loaded), they are loaded into a temporary on-disk
+store beside the folder instead of memory: queries on it are slower (2.5 times at 10,000
+projects) but the process no longer grows with the data (at 500,000 projects an in-memory graph
+outgrew the machine), and the answers are the same bytes.
 
 The same loaded graph is indexed for search first (:mod:`projectgraph.publish.search_index`,
 into ``search.sqlite``), so the graph is loaded once for both.
@@ -59,7 +61,7 @@ import struct
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -80,7 +82,8 @@ from projectgraph.publish.search_index import (
     index_graph,
     missing_footprint,
 )
-from projectgraph.sparql.footprint import LOAD_ORDER, RDF_TYPE, footprint, selection
+from projectgraph.rdf.vocab import RDF_TYPE
+from projectgraph.sparql.footprint import LOAD_ORDER, footprint, selection
 from projectgraph.sparql.grouped import Plan, plan
 from projectgraph.sparql.named import NamedQuery
 from projectgraph.sparql.results import Term, plain_json
@@ -192,6 +195,9 @@ class Written:
     queries: dict[str, dict[str, object]]
     seconds: float
     search: dict[str, object] = field(default_factory=dict)  # what the search index holds
+    # About how many triples the queries' store was to hold (see loaded_triples), and whether
+    # it was on disk.
+    store: tuple[int, bool] = (0, False)
 
     def move_to(self, build: Path) -> Written:
         """The files moved into the build folder ``build`` (from a folder beside it, which is
@@ -245,6 +251,7 @@ class Background:
         graph: GraphSource,
         earlier: Earlier | None = None,
         memory_triples: int | None = None,
+        counts: Mapping[str, int] | None = None,
     ) -> None:
         self.folder = folder
         self._child: BaseProcess | None = None
@@ -252,7 +259,7 @@ class Background:
         self._outcome: Written | BaseException | None = None
         self._thread = threading.Thread(
             target=self._run,
-            args=(queries, base_iri, triples, graph, earlier, memory_triples),
+            args=(queries, base_iri, triples, graph, earlier, memory_triples, counts),
             name="projectgraph-answers",
             daemon=True,
         )
@@ -266,6 +273,7 @@ class Background:
         graph: GraphSource,
         earlier: Earlier | None,
         memory_triples: int | None,
+        counts: Mapping[str, int] | None,
     ) -> None:
         try:
             self._outcome = answer_graph(
@@ -277,6 +285,7 @@ class Background:
                 self._started,
                 earlier,
                 memory_triples,
+                counts,
             )
         except BaseException as e:  # handed to whoever waits for the result
             self._outcome = e
@@ -348,13 +357,15 @@ def answer_graph(
     started_child: Callable[[BaseProcess], None] = lambda child: None,
     earlier: Earlier | None = None,
     memory_triples: int | None = None,
+    counts: Mapping[str, int] | None = None,
 ) -> Written:
     """Run every materializable query of ``queries`` on the merged graph ``graph`` gives
     (``triples``: about how many, which decides where queries run and their time budget)
     and write the answers and the search index into ``folder``. ``started_child`` is given
     the child process the queries run in, when they run in one (so it can be stopped). With
     ``earlier``, the files of queries no changed predicate reaches are kept from the build
-    served now. Above ``memory_triples`` (None: no bound), the graph is loaded into an
+    served now. When the store would hold more than ``memory_triples`` triples (None: no
+    bound), counted by :func:`loaded_triples` with ``counts``, the graph is loaded into an
     on-disk store in ``<folder>.store``, removed at the end."""
     started = time.perf_counter()
     for name in (ANSWERS, SEARCH):
@@ -386,9 +397,10 @@ def answer_graph(
     # cycles, and a query's solutions held by one of those frames would be freed by the
     # garbage collector on another thread, which pyoxigraph refuses.
     missing_footprint(kept)
-    on_disk = (
-        _store_folder(folder) if memory_triples is not None and triples > memory_triples else None
-    )
+    loading = loaded_triples(_needed(jobs, kept), counts, triples)
+    on_disk = None
+    if memory_triples is not None and loading > memory_triples:
+        on_disk = _store_folder(folder)
 
     def answer(jobs: list[_Job], index: bool) -> None:
         """Run ``jobs`` (and index the graph for search when ``index``); each file is read for
@@ -458,7 +470,8 @@ def answer_graph(
         )
         db.commit()
     files[ANSWERS] = _file_digest(folder / ANSWERS)
-    return Written(folder, files, outcome, round(time.perf_counter() - started, 3), search)
+    seconds = round(time.perf_counter() - started, 3)
+    return Written(folder, files, outcome, seconds, search, (loading, on_disk is not None))
 
 
 def _file_digest(path: Path) -> tuple[str, int]:
@@ -483,6 +496,24 @@ def _job(id: int, p: Plan) -> _Job:
         number=p.threshold.materialize.column if p.threshold and p.threshold.materialize else None,
         word=p.contains.materialize.column if p.contains and p.contains.materialize else None,
         reads=None if reads is None or LOAD_ORDER in reads else reads,
+    )
+
+
+def loaded_triples(
+    needed: frozenset[str] | None, counts: Mapping[str, int] | None, triples: int
+) -> int:
+    """About how many triples a store of ``needed``'s entries (None: all; see :func:`_needed`)
+    holds, by the sources' ``counts`` of each (see
+    :func:`~projectgraph.build.prepare.merged_counts`; None: not counted); ``triples``, the
+    graph's, when either is None. A description several sources share counts once per source:
+    more than the store holds, never less."""
+    if needed is None or counts is None:
+        return triples
+    every_type = RDF_TYPE in needed  # then its entries per class are within it
+    return sum(
+        counts.get(entry, 0)
+        for entry in needed
+        if not (every_type and entry.startswith(f"{RDF_TYPE} "))
     )
 
 

@@ -48,7 +48,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+from projectgraph.rdf.vocab import RDF_TYPE
+
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 # Indentation of a node object inside "@graph" when the document is written with indent=2.

@@ -37,6 +37,8 @@ SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
 VANN = Namespace("http://purl.org/vocab/vann/")
 
+RDF_TYPE = str(RDF.type)  # the IRI, as a plain string
+
 NUTS_CODE = "http://data.europa.eu/nuts/code/"
 NUTS_SCHEME = "http://data.europa.eu/nuts/scheme/"  # + the version: 2010, 2013, ... 2024
 EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"

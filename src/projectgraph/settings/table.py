@@ -111,13 +111,13 @@ class Settings:
     answers_memory_triples: int = field(
         metadata=setting(
             Kind.INT,
-            30_000_000,
-            "The named queries' answers and the search index are made from the merged graph "
-            "loaded in memory (about 500 bytes a triple) when the sources hold up to this many "
-            "quads together (a description several records share counts once per record: "
-            "synthetic data passes 30 million before 250,000 projects); a larger graph goes "
-            "into a temporary on-disk "
-            "store instead: slower, but the answers process no longer grows with the data "
+            25_000_000,
+            "The named queries' answers and the search index are made from the triples they "
+            "read loaded in memory (about 400 bytes for each one counted) when the sources "
+            "hold up to this many of them together (a description several records share "
+            "counts once per record: synthetic data counts 7.6 million of its 14.8 million "
+            "quads at 100,000 projects); more go into a temporary on-disk store instead: "
+            "several times slower, but the answers process no longer grows with the data "
             "(0: always on disk). The answers are the same bytes either way.",
             DATA,
             low=0,

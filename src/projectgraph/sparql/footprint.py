@@ -32,6 +32,7 @@ from rdflib.plugins.sparql.algebra import translatePName, translatePrologue, tra
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Literal, URIRef
 
+from projectgraph.rdf.vocab import RDF_TYPE
 from projectgraph.sparql.rdflib_parser import parse_query
 
 # In a footprint: the answers depend on the order the triples were loaded in (the graph's
@@ -52,9 +53,6 @@ _ORDERED = frozenset({"Aggregate_GroupConcat", "Aggregate_Sample", "LimitOffsetC
 
 class _Unbounded(Exception):
     """Something besides the triples of named predicates decides the answers."""
-
-
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def footprint(query: str) -> frozenset[str] | None:
