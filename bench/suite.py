@@ -140,6 +140,7 @@ STAGE_LINE = re.compile(
     r"^\s+(?P<stage>\S.*?)\s{2,}(?P<seconds>\d+(?:\.\d+)?) s"
     r"(?: \((?P<reused>\d+)/(?P<total>\d+) reused\))?"
     r"(?: \(search facts: (?P<kept>\d+)/(?P<facts>\d+) kept\))?"
+    r"(?: \(store: (?P<stored>[\d,]+) triples (?P<where>in memory|on disk)\))?"
     r"(?: \((?P<copied>[\d,]+) of (?P<dumped>[\d,]+) MB copied\))?\s*$"
 )
 DUMP_STAGE = "dumps + describe + switch"
@@ -189,6 +190,8 @@ class Stage:
     facts: int | None = None
     copied: int | None = None  # the dumps stage: MB copied from the build before
     dumped: int | None = None  # MB of dumps
+    stored: int | None = None  # the answers stage: triples its store was to hold
+    where: str | None = None  # and whether in memory or on disk
 
     def reuse_text(self) -> str:
         return "-" if self.total is None else f"{self.reused:,}/{self.total:,}"
@@ -200,6 +203,8 @@ class Stage:
             said.append(f"search facts {self.kept}/{self.facts} kept")
         if self.dumped:
             said.append(f"{self.copied:,} of {self.dumped:,} MB copied")
+        if self.stored:
+            said.append(f"store {self.stored:,} triples {self.where}")
         return f" ({'; '.join(said)})" if said else ""
 
 
@@ -512,9 +517,9 @@ def parse_timings(output: str) -> dict[str, Stage]:
         if m:
             numbers = [
                 int(m[k].replace(",", "")) if m[k] is not None else None
-                for k in ("reused", "total", "kept", "facts", "copied", "dumped")
+                for k in ("reused", "total", "kept", "facts", "copied", "dumped", "stored")
             ]
-            stages[m["stage"]] = Stage(float(m["seconds"]), *numbers)
+            stages[m["stage"]] = Stage(float(m["seconds"]), *numbers, where=m["where"])
     return stages
 
 
