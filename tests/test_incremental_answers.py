@@ -173,6 +173,38 @@ def test_a_lines_predicate(triple: bytes) -> None:
     assert with_predicates(triple + b"\n", p) == triple + b"\n"
 
 
+TYPE = f"<{RDF_TYPE}>".encode()
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        frozenset({b"<http://e/p>"}),
+        frozenset({TYPE + b" <http://e/A>"}),
+        frozenset({TYPE + b" <http://e/A>", b"<http://e/q>"}),
+        frozenset({TYPE, TYPE + b" <http://e/A>"}),
+        frozenset(),
+    ],
+)
+def test_lines_are_selected_as_selected_says_one_by_one(selection: frozenset[bytes]) -> None:
+    """triple_lines and with_predicates take, in one loop, exactly the lines ``selected``
+    takes, in their order: a type of the class named or of another, a predicate's IRI inside
+    a literal, blank nodes."""
+    triples = [
+        b"<http://e/s> " + TYPE + b" <http://e/A> .",
+        b"<http://e/s> " + TYPE + b" <http://e/AB> .",
+        b"_:b1 " + TYPE + b" <http://e/B> .",
+        b'<http://e/s> <http://e/q> "has <http://e/p> in it"@en .',
+        b"<http://e/s> <http://e/p> _:b1 .",
+        b'_:b1 <http://e/pp> "<http://e/A> " .',
+    ]
+    ntriples = b"".join(t + b"\n" for t in triples)
+    nquads = b"".join(t[:-1] + b"<http://e/g> .\n" for t in triples)
+    expected = [t + b"\n" for t in triples if selected(t, selection)]
+    assert triple_lines(nquads, selection) == expected
+    assert with_predicates(ntriples, selection) == b"".join(expected)
+
+
 def answers_selection(entries: frozenset[str]) -> frozenset[bytes]:
     """A selection's entries as lines are matched with."""
     return frozenset(answers._selected_form(e) for e in entries)
