@@ -11,7 +11,7 @@ import pytest
 import zstandard
 
 from projectgraph.build.partition import selected
-from projectgraph.pipeline.run import build
+from projectgraph.pipeline.run import BuildResult, build
 from projectgraph.publish import answers
 from projectgraph.publish.dist import builds_dir
 from projectgraph.settings import load_settings
@@ -87,53 +87,47 @@ def test_the_store_goes_on_disk_above_the_bound_only(
     assert folder is not None and folder.name.endswith(".store")
 
 
-def _watch_store(monkeypatch: pytest.MonkeyPatch) -> list[Path | None]:
-    """Where each store the answers load is kept (None: in memory), as loads happen."""
-    folders: list[Path | None] = []
-    load = answers._Loading.load
-
-    def watched(self: answers._Loading, predicates: frozenset[str] | None) -> ox.Store:
-        folders.append(self._on_disk)
-        return load(self, predicates)
-
-    monkeypatch.setattr(answers._Loading, "load", watched)
-    return folders
-
-
 def test_the_bound_is_on_the_triples_the_queries_read(
     records: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """What is held to ``answers_memory_triples`` is the count of the sources' triples that
-    the queries and the search index read (counted per predicate and type class when the
-    sources are prepared), not the graph's: at 100,000 projects about half of it, so a
-    graph of twice the bound may still be answered in memory."""
-    folders = _watch_store(monkeypatch)
-    first = tmp_path / "first" / "dist"
-    first.parent.mkdir()
-    settings = load_settings(REPO, {"project_dirs": (records,), "dist_dir": first})
-    result = build(settings, quiet=True, workers=1)
-    counted, on_disk = result.reused["answers store"]
-    assert not on_disk and set(folders) == {None}
-    # The count, again, from the published N-Quads dump (every source's graph, a shared
-    # description once per source that has it): its lines the store's selection takes.
+    """What is held to ``answers_memory_triples`` is the count of the sources' triples the
+    answers child loads: those the queries and the search index read (counted per predicate
+    and type class when the sources are prepared), not the graph's (at 100,000 projects about
+    half of it). A graph small enough to answer in this process is loaded whole: counted
+    whole."""
+
+    def built(name: str, bound: int | None = None) -> BuildResult:
+        more = {} if bound is None else {"answers_memory_triples": bound}
+        dist = tmp_path / name / "dist"
+        dist.parent.mkdir()
+        settings = load_settings(REPO, {"project_dirs": (records,), "dist_dir": dist, **more})
+        return build(settings, quiet=True, workers=1)
+
+    here = built("in this process")
+    dump = here.published.folder / "projectgraph.nq.zst"
+    with (
+        dump.open("rb") as f,
+        zstandard.ZstdDecompressor().stream_reader(f, read_across_frames=True) as frames,
+    ):  # a frame per graph: every source's, a shared description once per source that has it
+        quads = frames.read().splitlines()
+    assert here.reused["answers store"] == (len(quads), 0)
+
+    monkeypatch.setattr(answers, "IN_PROCESS", 0)
+    child = built("in the child")
+    counted, on_disk = child.reused["answers store"]
+    assert not on_disk
+    # The count, again, from the dump: its lines the store's selection takes.
+    settings = load_settings(REPO)
     plans = [plan(q, settings.base_iri) for q in load_queries(settings.queries_dir)]
     jobs = [answers._job(i, p) for i, p in enumerate(plans, start=1) if p.materialized]
     needed = answers._needed(jobs, None)
     assert needed is not None
     selection = frozenset(map(answers._selected_form, needed))
-    dump = result.published.folder / "projectgraph.nq.zst"
-    with (
-        dump.open("rb") as f,
-        zstandard.ZstdDecompressor().stream_reader(f, read_across_frames=True) as frames,
-    ):  # a frame per graph
-        quads = frames.read().splitlines()
     assert counted == sum(1 for line in quads if selected(line, selection))
     # Fewer than the graph's (at 25 projects most are the reference data's, labels the
     # search reads; at 100,000 projects, half).
     assert counted < len(quads), (counted, len(quads))
-    for bound, where in ((counted, None), (counted - 1, "on disk")):
-        folders.clear()
-        dist = tmp_path / str(bound) / "dist"
-        dist.parent.mkdir()
-        _build(records, dist, bound)
-        assert {"on disk" if f else None for f in folders} == {where}, bound
+    assert built("at the bound", counted).reused["answers store"] == (counted, 0)
+    above = built("above the bound", counted - 1)
+    assert above.reused["answers store"] == (counted, 1)
+    assert above.published.build_id == child.published.build_id == here.published.build_id

@@ -397,7 +397,9 @@ def answer_graph(
     # cycles, and a query's solutions held by one of those frames would be freed by the
     # garbage collector on another thread, which pyoxigraph refuses.
     missing_footprint(kept)
-    loading = loaded_triples(_needed(jobs, kept), counts, triples)
+    # In this process a small graph is loaded whole (see _answer_jobs); the child loads what
+    # the jobs and the search facts read.
+    loading = loaded_triples(_needed(jobs, kept) if triples > IN_PROCESS else None, counts, triples)
     on_disk = None
     if memory_triples is not None and loading > memory_triples:
         on_disk = _store_folder(folder)
@@ -506,7 +508,7 @@ def loaded_triples(
     holds, by the sources' ``counts`` of each (see
     :func:`~projectgraph.build.prepare.merged_counts`; None: not counted); ``triples``, the
     graph's, when either is None. A description several sources share counts once per source:
-    more than the store holds, never less."""
+    more than the store holds, never less (when what is loaded is ``needed``)."""
     if needed is None or counts is None:
         return triples
     every_type = RDF_TYPE in needed  # then its entries per class are within it
