@@ -115,21 +115,9 @@ def publish(
     )
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
-    """``projectgraph serve`` over the shipped data, on a free 127.0.0.1 port: on the embedded
-    store, or on a Virtuoso the build was published to."""
-    backend = request.param
-    folder = tmp_path_factory.mktemp(f"server-{backend}")
-    store: tuple[str, ...] = ()
-    if backend == "virtuoso":
-        store_server: Virtuoso = request.getfixturevalue("virtuoso")
-        done = publish(store_server, folder)
-        assert done.returncode == 0, done.stdout + done.stderr
-        store = ("--store", store_server.sparql)
-    running = start_server(
+def start_shared_server(folder: Path, *store: str) -> Server:
+    """The shared server's ``projectgraph serve``, with the suite's small limits."""
+    return start_server(
         folder,
         "--timeout",
         str(SERVER_TIMEOUT),
@@ -141,9 +129,40 @@ def server(
         str(SERVER_MAX_QUERY),
         *store,
     )
-    running.backend = backend
+
+
+# One server per backend for the whole session, each its own (unparametrised) fixture: pytest
+# tears a parametrised fixture down whenever the next test asks for another parameter, so with
+# the server started in ``server`` itself every test file (oxigraph tests, then virtuoso ones)
+# published to Virtuoso and started both servers again (10 to 20 s a file, some 20 files).
+@pytest.fixture(scope="session")
+def server_oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The shared server on the embedded store."""
+    running = start_shared_server(tmp_path_factory.mktemp("server-oxigraph"))
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="session")
+def server_virtuoso(
+    tmp_path_factory: pytest.TempPathFactory, virtuoso: Virtuoso
+) -> Iterator[Server]:
+    """The shared server on the session's Virtuoso, the build published to it first."""
+    folder = tmp_path_factory.mktemp("server-virtuoso")
+    done = publish(virtuoso, folder)
+    assert done.returncode == 0, done.stdout + done.stderr
+    running = start_shared_server(folder, "--store", virtuoso.sparql)
+    running.backend = "virtuoso"
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def server(request: pytest.FixtureRequest) -> Server:
+    """``projectgraph serve`` over the shipped data, on a free 127.0.0.1 port: on the embedded
+    store, or on a Virtuoso the build was published to (started once a session each)."""
+    running: Server = request.getfixturevalue(f"server_{request.param}")
+    return running
 
 
 @pytest.fixture(scope="session")
