@@ -9,6 +9,7 @@ import re
 import signal
 import time
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime
 from email.utils import format_datetime
 from pathlib import Path
@@ -50,25 +51,42 @@ def _edit(settings: Settings, n: int, word: str) -> None:
     record.write_text(text.replace('eurio:title "', f'eurio:title "{word} ', 1), encoding="utf-8")
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> tuple[Settings, Server]:
-    """Two releases of 20 synthetic records (one title edited), served as built."""
-    synthesize(tmp_path / "records", 20, 4, load_settings(REPO), workers=1)
+def _serve_two_releases(folder: Path) -> tuple[Settings, Server]:
+    """Two releases of 20 synthetic records (one title edited) in ``folder``, served as
+    built."""
+    synthesize(folder / "records", 20, 4, load_settings(REPO), workers=1)
     settings = load_settings(
-        REPO, {"project_dirs": (tmp_path / "records",), "dist_dir": tmp_path / "dist"}
+        REPO, {"project_dirs": (folder / "records",), "dist_dir": folder / "dist"}
     )
     build(settings, quiet=True, workers=1)
     _edit(settings, 3, "Renamed:")
     build(settings, quiet=True, workers=1)
-    server = start_server(tmp_path, "--no-build")
+    return settings, start_server(folder, "--no-build")
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[Settings, Server]]:
+    """Two releases served, for a test that builds a third (its own copy)."""
+    settings, server = _serve_two_releases(tmp_path)
+    yield settings, server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def served_as_built(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Settings, Server]]:
+    """Two releases served, shared by the tests that only read them (they build nothing and
+    send no signal): the synthesis, two builds and a server start once, not in each test."""
+    settings, server = _serve_two_releases(tmp_path_factory.mktemp("releases"))
     yield settings, server
     server.stop()
 
 
 def test_the_feed_is_valid_atom_and_links_each_release_to_its_patch(
-    served: tuple[Settings, Server], atom_schema: etree.RelaxNG
+    served_as_built: tuple[Settings, Server], atom_schema: etree.RelaxNG
 ) -> None:
-    settings, server = served
+    settings, server = served_as_built
     response = httpx.get(server.url + "/changes.atom")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/atom+xml; charset=utf-8"
@@ -104,8 +122,10 @@ def test_the_feed_is_valid_atom_and_links_each_release_to_its_patch(
         assert httpx.get(server.url + missing).status_code == 404
 
 
-def test_the_json_feed_and_conditional_requests(served: tuple[Settings, Server]) -> None:
-    _, server = served
+def test_the_json_feed_and_conditional_requests(
+    served_as_built: tuple[Settings, Server],
+) -> None:
+    _, server = served_as_built
     listed = httpx.get(server.url + "/changes.json")
     assert listed.status_code == 200
     body = listed.json()
@@ -140,9 +160,9 @@ def test_a_release_is_listed_once_the_server_serves_it(
 
 
 def test_the_catalogue_describes_each_release_as_a_version_and_passes_dcat_ap(
-    served: tuple[Settings, Server],
+    served_as_built: tuple[Settings, Server],
 ) -> None:
-    settings, server = served
+    settings, server = served_as_built
     response = httpx.get(server.url + "/.well-known/void", headers={"Accept": "text/turtle"})
     assert response.status_code == 200
     graph = rdflib.Graph().parse(data=response.text, format="turtle")
