@@ -28,15 +28,33 @@ from tests.test_switch import NEW_TITLE, WHICH, retitle
 from tests.test_switch import build as build_project
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """30 synthetic records, built, and the build's store loaded on disk."""
-    folder = tmp_path / "records"
-    synthesize(folder, 30, 5, load_settings(REPO), workers=1)
-    settings = load_settings(REPO, {"project_dirs": (folder,), "dist_dir": tmp_path / "dist"})
-    _, how = _store(settings)
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """30 synthetic records, built, and the build's store loaded on disk, made once for the
+    module in ``work``, with a copy of it all (records, dist, caches, store) in ``pristine``;
+    the folder to work in and that copy."""
+    work = tmp_path_factory.mktemp("store-update") / "work"
+    synthesize(work / "records", 30, 5, load_settings(REPO), workers=1)
+    _, how = _store(_settings(work))
     assert how == "loaded"
-    return settings
+    pristine = work.with_name("pristine")
+    shutil.copytree(work, pristine, symlinks=True)
+    return work, pristine
+
+
+@pytest.fixture
+def settings(built_once: tuple[Path, Path]) -> Settings:
+    """The records, build and store of ``built_once`` as they were made, put back in the same
+    folder before each test (the same paths, so the same inputs digest as a build of its own:
+    a test's edits and stores never reach the next test)."""
+    work, pristine = built_once
+    shutil.rmtree(work)
+    shutil.copytree(pristine, work, symlinks=True)
+    return _settings(work)
+
+
+def _settings(work: Path) -> Settings:
+    return load_settings(REPO, {"project_dirs": (work / "records",), "dist_dir": work / "dist"})
 
 
 def _store(settings: Settings) -> tuple[Path, str]:
