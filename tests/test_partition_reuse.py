@@ -57,7 +57,7 @@ def _validate(
         prints = dict(db.execute("SELECT key, fingerprint FROM prepared").fetchall())
     cache = BuildCache(cache_file)
     try:
-        found = [cache.prepared(s.key, prints[s.key]) for s in sources]
+        found = cache.prepared([(s.key, prints[s.key]) for s in sources])
         prepared: list[Prepared] = [p for p in found if p is not None]
         assert len(prepared) == len(sources)
         kept = cache.partition([f"{s.kind} {s.key}" for s in sources])

@@ -256,6 +256,47 @@ def _select(lines: list[bytes], predicates: frozenset[bytes]) -> list[bytes]:
     return out
 
 
+def group_lines(
+    lines: bytes, ends: Sequence[int], names: tuple[str, ...], predicates: frozenset[bytes]
+) -> list[bytes]:
+    """The N-Triples lines :func:`selected` by ``predicates`` of one source's lines grouped by
+    predicate (``names``, with the group of each ending at ``ends``; see
+    :attr:`~projectgraph.build.prepare.Prepared.grouped`): the groups of the predicates whole,
+    and of the ``rdf:type`` group, when only some classes are selected, their lines. Each
+    predicate's lines keep the graph's order (those of rdf:type too, whatever their class),
+    which is what a store's answers depend on (see
+    :class:`~projectgraph.publish.answers._Loading`)."""
+    out = []
+    for i, classes in _groups(names, predicates):
+        group = lines[ends[i - 1] if i else 0 : ends[i]]
+        if classes is None:
+            out.append(group)
+        else:
+            out += [
+                line
+                for line in group.splitlines(keepends=True)
+                if line.split(b" ", 3)[2] in classes
+            ]
+    return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _groups(
+    names: tuple[str, ...], predicates: frozenset[bytes]
+) -> tuple[tuple[int, frozenset[bytes] | None], ...]:
+    """Which of the groups ``names`` a selection takes: whole (None), or of rdf:type only the
+    lines of some classes (their N-Triples forms). Sources share a few dozen ``names``."""
+    classes = _classes(predicates)
+    taken: list[tuple[int, frozenset[bytes] | None]] = []
+    for i, name in enumerate(names):
+        term = f"<{name}>".encode()
+        if term in predicates:
+            taken.append((i, None))
+        elif term == RDF_TYPE_TERM and classes:
+            taken.append((i, classes))
+    return tuple(taken)
+
+
 @functools.lru_cache(maxsize=64)
 def _classes(predicates: frozenset[bytes]) -> frozenset[bytes]:
     """The classes (N-Triples forms) whose ``rdf:type`` lines ``predicates`` select."""

@@ -15,6 +15,7 @@ import sys
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 import numpy
@@ -28,8 +29,9 @@ from projectgraph.rdf.vocab import RDF_TYPE, all_prefixes
 
 # Bump when what preparing writes changes: cached preparations of older code are ignored.
 # 2: the N-Quads kept compressed; 3: with predicate digests; 4: zstd; 5: summaries in marshal
-# 6: the namespaces kept are those of the prefixes the source uses; 7: triples counted
-PREPARE_LAYOUT = 7
+# 6: the namespaces kept are those of the prefixes the source uses; 7: triples counted;
+# 8: the triples grouped by predicate too
+PREPARE_LAYOUT = 8
 
 Alignments = tuple[dict[str, set[str]], dict[str, set[str]]]
 
@@ -70,6 +72,14 @@ class Prepared:
     # the named queries' store will hold is known before it is loaded (see merged_counts).
     classes: tuple[str, ...] = ()
     counts: bytes = b""
+    # The triples again, as N-Triples lines grouped by predicate (in ``predicates`` order, each
+    # group in the graph's order), compressed by pack, and where each group ends (unsigned
+    # 64-bit numbers): what the named queries' store loads, a few predicates of every source,
+    # is sliced out of these without a look at each line (see
+    # projectgraph.pipeline.cache.CachedGraph). Kept in the cache only: :func:`shared` drops
+    # them from what the build holds.
+    grouped: bytes = b""
+    group_ends: bytes = b""
 
     @property
     def blocks(self) -> tuple[Block, ...]:
@@ -173,6 +183,7 @@ def prepare(
         namespaces=used_prefixes({i.decode() for i in iris}, base_iri),
         **predicate_digests(by_predicate),
         **_counts(by_predicate, by_class),
+        **_grouped(by_predicate),
     )
 
 
@@ -201,6 +212,13 @@ def _counts(by_predicate: dict[bytes, list[bytes]], by_class: dict[bytes, int]) 
         "classes": tuple(c[1:-1].decode() for c in classes),
         "counts": array("I", counts).tobytes(),
     }
+
+
+def _grouped(by_predicate: dict[bytes, list[bytes]]) -> dict[str, Any]:
+    """A source's lines grouped by predicate, as the fields of :class:`Prepared`."""
+    groups = [b"".join([line + b" .\n" for line in by_predicate[p]]) for p in sorted(by_predicate)]
+    ends = array("Q", accumulate(map(len, groups)))
+    return {"grouped": pack(b"".join(groups)), "group_ends": ends.tobytes()}
 
 
 def merged_counts(prepared: Sequence[Prepared]) -> dict[str, int]:
@@ -238,9 +256,12 @@ def shared(prepared: Prepared) -> Prepared:
     namespace tuple is one object for all preparations that have the same (records have much
     the same few dozen predicates, and most the same prefixes), and each IRI used as an object
     is one string for all (the same organisations, regions and programmes recur), where one
-    that comes back from a worker or the cache is a fresh copy of each."""
+    that comes back from a worker or the cache is a fresh copy of each. The grouped lines
+    are left out: the cache keeps them, and only the answers' process reads them."""
     return dataclasses.replace(
         prepared,
+        grouped=b"",
+        group_ends=b"",
         predicates=_SHARED.setdefault(prepared.predicates, prepared.predicates),
         classes=_SHARED.setdefault(prepared.classes, prepared.classes),
         namespaces=_SHARED.setdefault(prepared.namespaces, prepared.namespaces),

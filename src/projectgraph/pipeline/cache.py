@@ -25,7 +25,7 @@ from typing import Any
 import zstandard
 
 from projectgraph import __version__
-from projectgraph.build.partition import Partition, Unit, triple_lines
+from projectgraph.build.partition import Partition, Unit, group_lines, triple_lines
 from projectgraph.build.prepare import Prepared, shared
 from projectgraph.errors import Location
 from projectgraph.publish.dumps import DumpLayout
@@ -36,14 +36,16 @@ from projectgraph.validate.report import Result
 # Bump when partitioning or the kept partition's layout changes: a partition kept by other
 # code is made again.
 PARTITION_LAYOUT = 2  # 2: in marshal's format
-CACHE_FILE = "cache-3.sqlite"  # the number changes with the tables' layout (3: part stats)
-OLD_CACHE_FILES = ("cache-1.sqlite", "cache-2.sqlite")
+# The number changes with the tables' layout (3: part stats; 4: lines grouped by predicate).
+CACHE_FILE = "cache-4.sqlite"
+OLD_CACHE_FILES = ("cache-1.sqlite", "cache-2.sqlite", "cache-3.sqlite")
 # The search index's facts of the last build, beside the cache (see
 # projectgraph.publish.search_index.KeptFacts): a rebuild reads again only those it changed.
 SEARCH_FACTS = "search-facts"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS prepared (
-    key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, packed BLOB NOT NULL, summary TEXT NOT NULL
+    key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, packed BLOB NOT NULL, summary TEXT NOT NULL,
+    grouped BLOB NOT NULL, group_ends BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS parts (
     key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, trig BLOB NOT NULL, data BLOB NOT NULL,
@@ -104,27 +106,37 @@ class BuildCache:
 
     # -- preparations ----------------------------------------------------------------------
 
-    def prepared(self, key: str, fingerprint: str) -> Prepared | None:
-        """The cached preparation of a source, if it was made from the same inputs."""
+    def prepared(self, sources: Sequence[tuple[str, str]]) -> list[Prepared | None]:
+        """The cached preparation of each source, by (key, fingerprint), in that order: None
+        where none was made from the same inputs. Read in one scan of the table (at 100,000
+        sources 3.5 s, against 5.4 s for a query each)."""
+        found: list[Prepared | None] = [None] * len(sources)
         if self._db is None:
-            return None
-        row = self._db.execute(
-            "SELECT packed, summary FROM prepared WHERE key = ? AND fingerprint = ?",
-            (key, fingerprint),
-        ).fetchone()
-        if row is None:
-            return None
-        try:
-            return _prepared_from_row(key, fingerprint, row[0], row[1])
-        except (ValueError, EOFError, TypeError):
-            return None  # damaged: prepared again, like any row of the cache
+            return found
+        where = {key: (i, fingerprint) for i, (key, fingerprint) in enumerate(sources)}
+        rows = self._db.execute("SELECT key, fingerprint, packed, summary FROM prepared")
+        for key, fingerprint, packed, summary in rows:
+            at = where.get(key)
+            if at is None or at[1] != fingerprint:
+                continue  # a source no longer built, or a preparation from other inputs
+            # A damaged row is prepared again, like any row of the cache.
+            with contextlib.suppress(ValueError, EOFError, TypeError):
+                found[at[0]] = _prepared_from_row(key, fingerprint, packed, summary)
+        return found
 
     def store_prepared(self, prepared: Prepared) -> None:
         if self._db is None:
             return
         self._db.execute(
-            "INSERT OR REPLACE INTO prepared VALUES (?, ?, ?, ?)",
-            (prepared.key, prepared.fingerprint, prepared.packed, _summary(prepared)),
+            "INSERT OR REPLACE INTO prepared VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                prepared.key,
+                prepared.fingerprint,
+                prepared.packed,
+                _summary(prepared),
+                prepared.grouped,
+                prepared.group_ends,
+            ),
         )
 
     # -- published parts -------------------------------------------------------------------
@@ -141,14 +153,12 @@ class BuildCache:
         ).fetchone()
         return None if row is None else bytes(row[0])
 
-    def has_part(self, key: str, fingerprint: str) -> bool:
-        """Whether a valid part is cached (without reading it)."""
+    def kept_parts(self) -> set[tuple[str, str]]:
+        """The (key, fingerprint) of every part cached, its bytes not read: in one scan of the
+        table (at 100,000 sources 0.9 s, against 3.9 s for a query each)."""
         if self._db is None:
-            return False
-        row = self._db.execute(
-            "SELECT 1 FROM parts WHERE key = ? AND fingerprint = ?", (key, fingerprint)
-        ).fetchone()
-        return row is not None
+            return set()
+        return set(self._db.execute("SELECT key, fingerprint FROM parts"))
 
     def store_part(
         self, key: str, fingerprint: str, trig: bytes, data: bytes, stats: bytes
@@ -207,14 +217,19 @@ class BuildCache:
 
     # -- validation results ----------------------------------------------------------------
 
-    def results(self, fingerprint: str) -> list[Result] | None:
-        """The cached results of a validation unit with this fingerprint."""
+    def results(self, fingerprints: Sequence[str]) -> list[list[Result] | None]:
+        """The cached results of the validation unit with each fingerprint, in that order
+        (None: not cached). Read in one scan of the table (at 100,000 units 0.5 s, against
+        2.9 s for a query each)."""
         if self._db is None:
-            return None
-        row = self._db.execute(
-            "SELECT results FROM validated WHERE fingerprint = ?", (fingerprint,)
-        ).fetchone()
-        return None if row is None else [_result(r) for r in json.loads(row[0])]
+            return [None] * len(fingerprints)
+        wanted = set(fingerprints)
+        rows = self._db.execute("SELECT fingerprint, results FROM validated")
+        found = {fingerprint: text for fingerprint, text in rows if fingerprint in wanted}
+        return [
+            None if (text := found.get(f)) is None else [_result(r) for r in json.loads(text)]
+            for f in fingerprints
+        ]
 
     def store_results(self, fingerprint: str, results: Iterable[Result]) -> None:
         if self._db is not None:
@@ -313,16 +328,37 @@ class CachedGraph:
 
     path: Path
     sources: tuple[tuple[str, str], ...]  # (key, fingerprint) of each source
+    # Each source's predicates (Prepared.predicates), in the same order: a selection of
+    # predicates is then sliced out of its lines grouped by predicate, not looked for line
+    # by line (at 100,000 projects, 14.8 million lines read to load 1.3 million). Without
+    # them every line is looked at.
+    predicates: tuple[tuple[str, ...], ...] = ()
 
     def __call__(self, predicates: frozenset[bytes] | None = None) -> Iterator[bytes]:
         db = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True)
         try:
+            pieces: Iterator[tuple[list[bytes], int]]
+            if predicates is None or not self.predicates:
+                # The whole graph in its order: each source's N-Quads, line by line.
+                pieces = (
+                    (triple_lines(nquads, predicates), len(nquads))
+                    for nquads in (unpack(row[0]) for row in self._rows(db, "packed"))
+                )
+            else:
+                pieces = (
+                    (group_lines(lines, ends, names, predicates), len(lines))
+                    for lines, ends, names in (
+                        (unpack(row[0]), memoryview(row[1]).cast("Q"), names)
+                        for row, names in zip(
+                            self._rows(db, "grouped, group_ends"), self.predicates, strict=True
+                        )
+                    )
+                )
             chunk: list[bytes] = []
             size = 0
-            for packed in self._packed(db):
-                nquads = unpack(packed)
-                chunk += triple_lines(nquads, predicates)
-                size += len(nquads)
+            for lines, read in pieces:
+                chunk += lines
+                size += read
                 if size >= CHUNK_BYTES:
                     yield b"".join(chunk)
                     chunk, size = [], 0
@@ -331,40 +367,40 @@ class CachedGraph:
         finally:
             db.close()
 
-    def _packed(self, db: sqlite3.Connection) -> Iterator[bytes]:
-        """Each source's packed N-Quads, in the sources' order: read in one scan of the table
-        (a query a source took 4 s at 100,000 projects, a scan 1 s), which holds them
-        mostly in that order (a build writes the preparations it makes in order; one made
-        again goes to the end). One that comes early waits, up to ``_AHEAD`` bytes of them;
-        then the next is looked up by its key."""
+    def _rows(self, db: sqlite3.Connection, columns: str) -> Iterator[tuple[bytes, ...]]:
+        """Each source's ``columns`` of the prepared table (the first one a blob), in the
+        sources' order: read in one scan of the table (a query a source took 4 s at 100,000
+        projects, a scan 1 s), which holds them mostly in that order (a build writes the
+        preparations it makes in order; one made again goes to the end). One that comes
+        early waits, up to ``_AHEAD`` bytes of them; then the next is looked up by its key."""
         order = {key: i for i, (key, _) in enumerate(self.sources)}
-        waiting: dict[int, bytes] = {}
+        waiting: dict[int, tuple[bytes, ...]] = {}
         held = 0
         wanted = 0  # the next source to give
-        rows = db.execute("SELECT key, fingerprint, packed FROM prepared")
+        rows = db.execute(f"SELECT key, fingerprint, {columns} FROM prepared")
         while wanted < len(self.sources):
             row = next(rows, None)
             if row is not None:
                 i = order.get(row[0])
                 if i is None or i < wanted or row[1] != self.sources[i][1]:
                     continue  # another source's, or a preparation from other inputs
-                waiting[i] = row[2]
+                waiting[i] = row[2:]
                 held += len(row[2])
             if wanted not in waiting and (row is None or held > _AHEAD):
                 key, fingerprint = self.sources[wanted]
                 found = db.execute(
-                    "SELECT packed FROM prepared WHERE key = ? AND fingerprint = ?",
+                    f"SELECT {columns} FROM prepared WHERE key = ? AND fingerprint = ?",
                     (key, fingerprint),
                 ).fetchone()
                 if found is None:
                     raise LookupError(f"the build cache has no preparation of {key}")
-                waiting[wanted] = found[0]
+                waiting[wanted] = found
                 held += len(found[0])
             while wanted in waiting:
-                packed = waiting.pop(wanted)
-                held -= len(packed)
+                values = waiting.pop(wanted)
+                held -= len(values[0])
                 wanted += 1
-                yield packed
+                yield values
 
 
 _AHEAD = 64 << 20  # bytes of preparations read ahead of their turn, at most

@@ -170,7 +170,11 @@ def _start_answers(job: _Job, prepared: Sequence[Prepared]) -> Background:
         else:
             stale.unlink(missing_ok=True)
     name = tempfile.mkdtemp(prefix=".answers-", dir=folder)
-    graph = CachedGraph(cache_path, tuple((p.key, p.fingerprint) for p in prepared))
+    graph = CachedGraph(
+        cache_path,
+        tuple((p.key, p.fingerprint) for p in prepared),
+        tuple(p.predicates for p in prepared),  # shared tuples: pickled once each
+    )
     # The merged graph has at most as many triples as the sources' quads.
     triples = sum(p.quads for p in prepared)
     queries = load_queries(settings.queries_dir)
@@ -254,9 +258,7 @@ def _prepare(job: _Job) -> list[Prepared]:
     aligned = alignments(parse_own(first.nquads, ox.RdfFormat.N_QUADS))
     context = repr((sorted((k, sorted(v)) for d in aligned for k, v in d.items()), sorted(inverse)))
     prints = [fingerprint(s, job.digests.sha256(s.path), context) for s in sources]
-    found: list[Prepared | None] = [
-        cache.prepared(s.key, fp) for s, fp in zip(sources, prints, strict=True)
-    ]
+    found = cache.prepared([(s.key, fp) for s, fp in zip(sources, prints, strict=True)])
     todo = [i for i, p in enumerate(found) if p is None]
     tasks = [(sources[i], settings.base_iri, aligned, inverse, prints[i]) for i in todo]
     size = sum(sources[i].path.stat().st_size for i in todo) // 50  # about 50 bytes a triple
@@ -320,7 +322,7 @@ def _validate(job: _Job, prepared: Sequence[Prepared], parts: Partition) -> Repo
     context = h.hexdigest()
     prints = unit_fingerprints(parts.units, prepared, parts.shared, context)
     clock.units = set(prints)
-    results = [cache.results(fp) for fp in prints]
+    results = cache.results(prints)
     todo = [k for k, r in enumerate(results) if r is None]
     todo_units = [parts.units[k] for k in todo]
     size = sum(prepared[i].quads for u in todo_units for i in u.members)
@@ -414,7 +416,8 @@ def _parts(
     prints = [
         part_fingerprint(p.fingerprint, ex, extra) for p, ex in zip(prepared, excluded, strict=True)
     ]
-    todo = [i for i, s in enumerate(sources) if not cache.has_part(s.key, prints[i])]
+    kept = cache.kept_parts()
+    todo = [i for i, s in enumerate(sources) if (s.key, prints[i]) not in kept]
     tasks = [(prepared[i].packed, excluded[i]) for i in todo]
     workers = worth_processes(sum(prepared[i].quads for i in todo), job.workers)
     with cache.transaction():
@@ -425,7 +428,7 @@ def _parts(
         ):
             cache.store_part(sources[i].key, prints[i], trig, data, stats)
         shared_print = shared_fingerprint(parts.shared, extra)
-        if not cache.has_part(SHARED_PART, shared_print):
+        if (SHARED_PART, shared_print) not in kept:
             made = merged_part(shared_triples(parts.shared), prefixes, context, uri_space)
             cache.store_part(SHARED_PART, shared_print, *made.encode())
     job.clock.reused["dumps"] = (len(sources) - len(todo), len(sources))
