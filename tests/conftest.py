@@ -54,13 +54,44 @@ def turtle_store(dist: Path) -> ox.Store:
 @pytest.fixture
 def project_copy(tmp_path: Path) -> Path:
     """A writable copy of the project (ontology, shapes, data, settings) to break things in."""
+    return copy_project_files(tmp_path)
+
+
+def copy_project_files(target: Path) -> Path:
+    """Copy the project's files (ontology, shapes, data, settings) into ``target``."""
     for name in PROJECT_FILES:
         source = REPO / name
         if source.is_dir():
-            shutil.copytree(source, tmp_path / name)
+            shutil.copytree(source, target / name)
         else:
-            shutil.copy(source, tmp_path / name)
-    return tmp_path
+            shutil.copy(source, target / name)
+    return target
+
+
+@pytest.fixture(scope="module")
+def built_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A copy of the project built once per module into its ``dist``, in ``work``, and a copy
+    of both (sources, build, caches) in ``pristine``: the folder and that copy."""
+    from projectgraph.pipeline.run import build
+
+    work = tmp_path_factory.mktemp("built-project") / "work"
+    work.mkdir()
+    build(load_settings(copy_project_files(work), {"dist_dir": work / "dist"}), quiet=True)
+    pristine = work.with_name("pristine")
+    shutil.copytree(work, pristine, symlinks=True)
+    return work, pristine
+
+
+@pytest.fixture
+def built_project_copy(built_project: tuple[Path, Path]) -> Path:
+    """A writable copy of the project with its build in ``dist``, for tests that build it
+    first anyway: put back as built in the same folder before each test (same paths, so a
+    server finds its dist current and a build reuses the cache; a test's edits never reach
+    the next test)."""
+    work, pristine = built_project
+    shutil.rmtree(work)
+    shutil.copytree(pristine, work, symlinks=True)
+    return work
 
 
 # The shared server: small limits so tests can reach them quickly.

@@ -37,6 +37,13 @@ def retitle(root: Path) -> None:
     record.write_text(record.read_text(encoding="utf-8").replace(OLD_TITLE, NEW_TITLE), "utf-8")
 
 
+@pytest.fixture
+def project_copy(built_project_copy: Path) -> Path:
+    """The project copy, already built: every test here builds it or serves it first (a
+    server finds it current, a build reuses the cache)."""
+    return built_project_copy
+
+
 def test_sighup_switches_to_the_new_build_with_no_failed_request(project_copy: Path) -> None:
     server = start_server(project_copy, "--workers", "2", root=project_copy)
     try:
