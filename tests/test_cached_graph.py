@@ -53,7 +53,7 @@ def test_the_graph_comes_in_the_sources_order_whatever_the_tables_order(
     gone = _record(tmp_path, 9, "Gone")
     cache.store_prepared(prepare(gone, BASE, ({}, {}), frozenset(), "fp-gone"))
     order = [sources[4], sources[1], sources[2], sources[0], sources[5], sources[3]]
-    names = tuple(made[s.key].predicates for s in order) if grouped else ()
+    names = tuple((made[s.key].predicates, made[s.key].classes) for s in order) if grouped else ()
     graph = CachedGraph(cache.path, tuple((s.key, made[s.key].fingerprint) for s in order), names)
     expected = [line for s in order for line in triple_lines(made[s.key].nquads)]
     assert b"".join(graph()) == b"".join(expected)
@@ -77,9 +77,10 @@ def test_a_source_the_cache_does_not_hold_is_named(tmp_path: Path) -> None:
 def test_a_selection_sliced_by_predicate_is_the_one_looked_for_line_by_line(
     tmp_path: Path,
 ) -> None:
-    """Of a source's lines grouped by predicate, :func:`group_lines` gives the lines
-    :func:`triple_lines` selects, each predicate's (and rdf:type's, whatever their class) in
-    the graph's order: a store's answers depend on no other order (see answers._Loading)."""
+    """Of a source's lines grouped by predicate and class, :func:`group_lines` gives the lines
+    :func:`triple_lines` selects; the lines of each predicate, of rdf:type whole when it is
+    selected whole, and of each class otherwise, in the graph's order: a store's answers
+    depend on no other order (see answers._Loading)."""
     path = tmp_path / "p.ttl"
     path.write_text(
         "@prefix eurio: <http://data.europa.eu/s66#> .\n"
@@ -94,13 +95,17 @@ def test_a_selection_sliced_by_predicate_is_the_one_looked_for_line_by_line(
     source = Source(path=path, key="data/p", kind="project", graph=f"{BASE}graph/p")
     p = prepare(source, BASE, ({}, {}), frozenset(), "fp")
     lines, ends = unpack(p.grouped), memoryview(p.group_ends).cast("Q")
-    assert lines.count(b"\n") == p.quads and len(ends) == len(p.predicates)
+    types = sum(1 for line in p.nquads.splitlines() if predicate_of(line) == TYPE.encode())
+    assert lines.count(b"\n") == p.quads + types  # rdf:type lines twice: whole, by class
+    assert len(ends) == len(p.predicates) + len(p.classes)
     eurio = "http://data.europa.eu/s66#"
     project, acronym = f"{TYPE} <{eurio}Project>".encode(), f"{TYPE} <{EX}Acronym>".encode()
+    funded = f"{TYPE} <{EX}Funded>".encode()
     for selection in [
         {TITLE},
         {TYPE.encode()},
         {project},
+        {project, funded},
         {project, acronym, TITLE},
         {f"{TYPE} <{EX}ProjectClass>".encode(), f"<{eurio}shortForm>".encode()},
         {TYPE.encode(), project, f"<{EX}note>".encode()},
@@ -108,8 +113,14 @@ def test_a_selection_sliced_by_predicate_is_the_one_looked_for_line_by_line(
     ]:
         wanted = frozenset(selection)
         looked = triple_lines(p.nquads, wanted)
-        sliced = b"".join(group_lines(lines, ends, p.predicates, wanted)).splitlines(keepends=True)
-        assert sorted(sliced) == sorted(looked), selection
-        for predicate in {predicate_of(line) for line in looked}:
-            of = [line for line in looked if predicate_of(line) == predicate]
-            assert [line for line in sliced if predicate_of(line) == predicate] == of
+        sliced = b"".join(group_lines(lines, ends, p.predicates, p.classes, wanted))
+        assert sorted(sliced.splitlines(keepends=True)) == sorted(looked), selection
+
+        def kind(line: bytes, whole: bool = TYPE.encode() in wanted) -> bytes:
+            if predicate_of(line) == TYPE.encode() and not whole:
+                return line.split(b" ")[2]  # the class
+            return predicate_of(line)
+
+        for k in {kind(line) for line in looked}:
+            of = [line for line in looked if kind(line) == k]
+            assert [line for line in sliced.splitlines(keepends=True) if kind(line) == k] == of

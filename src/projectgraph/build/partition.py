@@ -257,43 +257,33 @@ def _select(lines: list[bytes], predicates: frozenset[bytes]) -> list[bytes]:
 
 
 def group_lines(
-    lines: bytes, ends: Sequence[int], names: tuple[str, ...], predicates: frozenset[bytes]
+    lines: bytes,
+    ends: Sequence[int],
+    predicates: tuple[str, ...],
+    classes: tuple[str, ...],
+    selection: frozenset[bytes],
 ) -> list[bytes]:
-    """The N-Triples lines :func:`selected` by ``predicates`` of one source's lines grouped by
-    predicate (``names``, with the group of each ending at ``ends``; see
-    :attr:`~projectgraph.build.prepare.Prepared.grouped`): the groups of the predicates whole,
-    and of the ``rdf:type`` group, when only some classes are selected, their lines. Each
-    predicate's lines keep the graph's order (those of rdf:type too, whatever their class),
-    which is what a store's answers depend on (see
-    :class:`~projectgraph.publish.answers._Loading`)."""
-    out = []
-    for i, classes in _groups(names, predicates):
-        group = lines[ends[i - 1] if i else 0 : ends[i]]
-        if classes is None:
-            out.append(group)
-        else:
-            out += [
-                line
-                for line in group.splitlines(keepends=True)
-                if line.split(b" ", 3)[2] in classes
-            ]
-    return out
+    """The N-Triples lines :func:`selected` by ``selection`` of one source's lines grouped
+    by predicate and class (see :attr:`~projectgraph.build.prepare.Prepared.grouped`; its
+    ``predicates`` and ``classes``, whose groups end at ``ends``): the groups of the
+    predicates, and of the classes whose rdf:type lines alone are selected. The lines of a
+    predicate, of rdf:type whole, or of one class keep the graph's order: a query's answers
+    depend on no other (see :class:`~projectgraph.publish.answers._Loading`)."""
+    return [
+        lines[ends[i - 1] if i else 0 : ends[i]] for i in _groups(predicates, classes, selection)
+    ]
 
 
 @functools.lru_cache(maxsize=1024)
 def _groups(
-    names: tuple[str, ...], predicates: frozenset[bytes]
-) -> tuple[tuple[int, frozenset[bytes] | None], ...]:
-    """Which of the groups ``names`` a selection takes: whole (None), or of rdf:type only the
-    lines of some classes (their N-Triples forms). Sources share a few dozen ``names``."""
-    classes = _classes(predicates)
-    taken: list[tuple[int, frozenset[bytes] | None]] = []
-    for i, name in enumerate(names):
-        term = f"<{name}>".encode()
-        if term in predicates:
-            taken.append((i, None))
-        elif term == RDF_TYPE_TERM and classes:
-            taken.append((i, classes))
+    predicates: tuple[str, ...], classes: tuple[str, ...], selection: frozenset[bytes]
+) -> tuple[int, ...]:
+    """Which groups (see :func:`group_lines`) ``selection`` takes. Sources share a few dozen
+    sets of predicates and classes."""
+    taken = [i for i, p in enumerate(predicates) if f"<{p}>".encode() in selection]
+    if RDF_TYPE_TERM not in selection:  # rdf:type whole is one group; or by class
+        wanted = _classes(selection)
+        taken += [len(predicates) + j for j, c in enumerate(classes) if f"<{c}>".encode() in wanted]
     return tuple(taken)
 
 

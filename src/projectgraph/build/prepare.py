@@ -72,10 +72,11 @@ class Prepared:
     # the named queries' store will hold is known before it is loaded (see merged_counts).
     classes: tuple[str, ...] = ()
     counts: bytes = b""
-    # The triples again, as N-Triples lines grouped by predicate (in ``predicates`` order, each
-    # group in the graph's order), compressed by pack, and where each group ends (unsigned
-    # 64-bit numbers): what the named queries' store loads, a few predicates of every source,
-    # is sliced out of these without a look at each line (see
+    # The triples again, as N-Triples lines grouped by predicate (in ``predicates`` order),
+    # then the rdf:type lines again by class (in ``classes`` order), each group in the
+    # graph's order, compressed by pack; and where each group ends (unsigned 64-bit numbers):
+    # what the named queries' store loads, a few predicates and classes of every source, is
+    # sliced out of these without a look at each line (see
     # projectgraph.pipeline.cache.CachedGraph). Kept in the cache only: :func:`shared` drops
     # them from what the build holds.
     grouped: bytes = b""
@@ -139,7 +140,7 @@ def prepare(
     inverse: set[bytes] = set()
     iris: set[bytes] = set()
     by_predicate: dict[bytes, list[bytes]] = {}
-    by_class: dict[bytes, int] = {}
+    by_class: dict[bytes, list[bytes]] = {}
     walked_back = {p.encode() for p in inverse_predicates}
     start = end = 0
     current = None
@@ -158,7 +159,10 @@ def prepare(
             lines = by_predicate[predicate] = []
         lines.append(line)
         if predicate == _TYPE_IRI and obj[:1] == b"<":  # a class (not a blank node)
-            by_class[obj] = by_class.get(obj, 0) + 1
+            of_class = by_class.get(obj)
+            if of_class is None:
+                of_class = by_class[obj] = []
+            of_class.append(line)
         if obj[:1] == b'"':  # a literal
             iris.add(_datatype(obj))
         else:
@@ -183,7 +187,7 @@ def prepare(
         namespaces=used_prefixes({i.decode() for i in iris}, base_iri),
         **predicate_digests(by_predicate),
         **_counts(by_predicate, by_class),
-        **_grouped(by_predicate),
+        **_grouped(by_predicate, by_class),
     )
 
 
@@ -204,19 +208,27 @@ def predicate_digests(by_predicate: dict[bytes, list[bytes]]) -> dict[str, Any]:
     return {"predicates": tuple(p.decode() for p in predicates), "digests": digests}
 
 
-def _counts(by_predicate: dict[bytes, list[bytes]], by_class: dict[bytes, int]) -> dict[str, Any]:
+def _counts(
+    by_predicate: dict[bytes, list[bytes]], by_class: dict[bytes, list[bytes]]
+) -> dict[str, Any]:
     """A source's classes and triple counts, as the fields of :class:`Prepared`."""
     classes = sorted(by_class)
-    counts = [len(by_predicate[p]) for p in sorted(by_predicate)] + [by_class[c] for c in classes]
+    counts = [len(by_predicate[p]) for p in sorted(by_predicate)]
+    counts += [len(by_class[c]) for c in classes]
     return {
         "classes": tuple(c[1:-1].decode() for c in classes),
         "counts": array("I", counts).tobytes(),
     }
 
 
-def _grouped(by_predicate: dict[bytes, list[bytes]]) -> dict[str, Any]:
-    """A source's lines grouped by predicate, as the fields of :class:`Prepared`."""
-    groups = [b"".join([line + b" .\n" for line in by_predicate[p]]) for p in sorted(by_predicate)]
+def _grouped(
+    by_predicate: dict[bytes, list[bytes]], by_class: dict[bytes, list[bytes]]
+) -> dict[str, Any]:
+    """A source's lines grouped by predicate, then its rdf:type lines again by class (in the
+    order of ``predicates``, then ``classes``), as the fields of :class:`Prepared`."""
+    lines = [by_predicate[p] for p in sorted(by_predicate)]
+    lines += [by_class[c] for c in sorted(by_class)]
+    groups = [b"".join([line + b" .\n" for line in group]) for group in lines]
     ends = array("Q", accumulate(map(len, groups)))
     return {"grouped": pack(b"".join(groups)), "group_ends": ends.tobytes()}
 
@@ -258,16 +270,31 @@ def shared(prepared: Prepared) -> Prepared:
     is one string for all (the same organisations, regions and programmes recur), where one
     that comes back from a worker or the cache is a fresh copy of each. The grouped lines
     are left out: the cache keeps them, and only the answers' process reads them."""
+    p = prepared
     return dataclasses.replace(
-        prepared,
-        grouped=b"",
-        group_ends=b"",
-        predicates=_SHARED.setdefault(prepared.predicates, prepared.predicates),
-        classes=_SHARED.setdefault(prepared.classes, prepared.classes),
-        namespaces=_SHARED.setdefault(prepared.namespaces, prepared.namespaces),
-        objects=tuple(map(sys.intern, prepared.objects)),
-        inverse_objects=tuple(map(sys.intern, prepared.inverse_objects)),
+        p, **shared_fields(p.predicates, p.classes, p.namespaces, p.objects, p.inverse_objects)
     )
+
+
+def shared_fields(
+    predicates: tuple[str, ...],
+    classes: tuple[str, ...],
+    namespaces: tuple[str, ...],
+    objects: tuple[str, ...],
+    inverse_objects: tuple[str, ...],
+) -> dict[str, Any]:
+    """The fields of a preparation :func:`shared` replaces, made from these: the cache makes
+    its preparations with them at once (one object made, not two: a third of the time of
+    reading 100,000 preparations back)."""
+    return {
+        "grouped": b"",
+        "group_ends": b"",
+        "predicates": _SHARED.setdefault(predicates, predicates),
+        "classes": _SHARED.setdefault(classes, classes),
+        "namespaces": _SHARED.setdefault(namespaces, namespaces),
+        "objects": tuple(map(sys.intern, objects)),
+        "inverse_objects": tuple(map(sys.intern, inverse_objects)),
+    }
 
 
 def _digest(data: bytes) -> bytes:

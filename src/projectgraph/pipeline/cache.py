@@ -26,7 +26,7 @@ import zstandard
 
 from projectgraph import __version__
 from projectgraph.build.partition import Partition, Unit, group_lines, triple_lines
-from projectgraph.build.prepare import Prepared, shared
+from projectgraph.build.prepare import Prepared, shared_fields
 from projectgraph.errors import Location
 from projectgraph.publish.dumps import DumpLayout
 from projectgraph.publish.parts import PARTS_LAYOUT, StatsChunk
@@ -44,8 +44,10 @@ OLD_CACHE_FILES = ("cache-1.sqlite", "cache-2.sqlite", "cache-3.sqlite")
 SEARCH_FACTS = "search-facts"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS prepared (
-    key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, packed BLOB NOT NULL, summary TEXT NOT NULL,
-    grouped BLOB NOT NULL, group_ends BLOB NOT NULL
+    key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, packed BLOB NOT NULL, summary TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS grouped (
+    key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, ends BLOB NOT NULL, lines BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS parts (
     key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, trig BLOB NOT NULL, data BLOB NOT NULL,
@@ -128,15 +130,15 @@ class BuildCache:
         if self._db is None:
             return
         self._db.execute(
-            "INSERT OR REPLACE INTO prepared VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                prepared.key,
-                prepared.fingerprint,
-                prepared.packed,
-                _summary(prepared),
-                prepared.grouped,
-                prepared.group_ends,
-            ),
+            "INSERT OR REPLACE INTO prepared VALUES (?, ?, ?, ?)",
+            (prepared.key, prepared.fingerprint, prepared.packed, _summary(prepared)),
+        )
+        # A table of their own: SQLite reaches a row's later columns through the overflow
+        # pages of those before, so the answers' store, which reads these only, would read
+        # the N-Quads and summary too.
+        self._db.execute(
+            "INSERT OR REPLACE INTO grouped VALUES (?, ?, ?, ?)",
+            (prepared.key, prepared.fingerprint, prepared.group_ends, prepared.grouped),
         )
 
     # -- published parts -------------------------------------------------------------------
@@ -308,6 +310,7 @@ class BuildCache:
             return
         for table, column, keep in (
             ("prepared", "key", keep_sources),
+            ("grouped", "key", keep_sources),
             ("parts", "key", keep_sources),
             ("validated", "fingerprint", keep_units),
             ("stats_chunks", "fingerprint", keep_chunks),
@@ -328,29 +331,29 @@ class CachedGraph:
 
     path: Path
     sources: tuple[tuple[str, str], ...]  # (key, fingerprint) of each source
-    # Each source's predicates (Prepared.predicates), in the same order: a selection of
-    # predicates is then sliced out of its lines grouped by predicate, not looked for line
-    # by line (at 100,000 projects, 14.8 million lines read to load 1.3 million). Without
-    # them every line is looked at.
-    predicates: tuple[tuple[str, ...], ...] = ()
+    # Each source's predicates and classes (Prepared.predicates, Prepared.classes), in the
+    # same order: a selection is then sliced out of its lines grouped by predicate and class,
+    # not looked for line by line (at 100,000 projects, 14.8 million lines read to load 1.3
+    # million). Without them every line is looked at.
+    names: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
 
     def __call__(self, predicates: frozenset[bytes] | None = None) -> Iterator[bytes]:
         db = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True)
         try:
             pieces: Iterator[tuple[list[bytes], int]]
-            if predicates is None or not self.predicates:
+            if predicates is None or not self.names:
                 # The whole graph in its order: each source's N-Quads, line by line.
                 pieces = (
                     (triple_lines(nquads, predicates), len(nquads))
-                    for nquads in (unpack(row[0]) for row in self._rows(db, "packed"))
+                    for nquads in (unpack(row[0]) for row in self._rows(db, "prepared", "packed"))
                 )
             else:
                 pieces = (
-                    (group_lines(lines, ends, names, predicates), len(lines))
+                    (group_lines(lines, ends, *names, predicates), len(lines))
                     for lines, ends, names in (
                         (unpack(row[0]), memoryview(row[1]).cast("Q"), names)
                         for row, names in zip(
-                            self._rows(db, "grouped, group_ends"), self.predicates, strict=True
+                            self._rows(db, "grouped", "lines, ends"), self.names, strict=True
                         )
                     )
                 )
@@ -367,8 +370,10 @@ class CachedGraph:
         finally:
             db.close()
 
-    def _rows(self, db: sqlite3.Connection, columns: str) -> Iterator[tuple[bytes, ...]]:
-        """Each source's ``columns`` of the prepared table (the first one a blob), in the
+    def _rows(
+        self, db: sqlite3.Connection, table: str, columns: str
+    ) -> Iterator[tuple[bytes, ...]]:
+        """Each source's ``columns`` of ``table`` (the first one a blob), in the
         sources' order: read in one scan of the table (a query a source took 4 s at 100,000
         projects, a scan 1 s), which holds them mostly in that order (a build writes the
         preparations it makes in order; one made again goes to the end). One that comes
@@ -377,7 +382,7 @@ class CachedGraph:
         waiting: dict[int, tuple[bytes, ...]] = {}
         held = 0
         wanted = 0  # the next source to give
-        rows = db.execute(f"SELECT key, fingerprint, {columns} FROM prepared")
+        rows = db.execute(f"SELECT key, fingerprint, {columns} FROM {table}")
         while wanted < len(self.sources):
             row = next(rows, None)
             if row is not None:
@@ -389,7 +394,7 @@ class CachedGraph:
             if wanted not in waiting and (row is None or held > _AHEAD):
                 key, fingerprint = self.sources[wanted]
                 found = db.execute(
-                    f"SELECT {columns} FROM prepared WHERE key = ? AND fingerprint = ?",
+                    f"SELECT {columns} FROM {table} WHERE key = ? AND fingerprint = ?",
                     (key, fingerprint),
                 ).fetchone()
                 if found is None:
@@ -439,7 +444,7 @@ def _prepared_from_row(key: str, fingerprint: str, packed: bytes, summary: bytes
     row is damaged."""
     (graph, quads, entailed, subjects, bounds, objects, inverse, namespaces, predicates, digests,
      classes, counts) = marshal.loads(summary)  # fmt: skip
-    prepared = Prepared(
+    return Prepared(
         key=key,
         graph=graph,
         fingerprint=fingerprint,
@@ -448,15 +453,10 @@ def _prepared_from_row(key: str, fingerprint: str, packed: bytes, summary: bytes
         entailed=entailed,
         subjects=subjects,
         bounds=bounds,
-        objects=objects,
-        inverse_objects=inverse,
-        namespaces=namespaces,
-        predicates=predicates,
         digests=digests,
-        classes=classes,
         counts=counts,
+        **shared_fields(predicates, classes, namespaces, objects, inverse),
     )
-    return shared(prepared)
 
 
 def _result_json(r: Result) -> dict[str, Any]:

@@ -173,7 +173,7 @@ def _start_answers(job: _Job, prepared: Sequence[Prepared]) -> Background:
     graph = CachedGraph(
         cache_path,
         tuple((p.key, p.fingerprint) for p in prepared),
-        tuple(p.predicates for p in prepared),  # shared tuples: pickled once each
+        tuple((p.predicates, p.classes) for p in prepared),  # shared tuples: pickled once
     )
     # The merged graph has at most as many triples as the sources' quads.
     triples = sum(p.quads for p in prepared)
