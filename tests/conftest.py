@@ -68,30 +68,23 @@ def copy_project_files(target: Path) -> Path:
     return target
 
 
-@pytest.fixture(scope="module")
-def built_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A copy of the project built once per module into its ``dist``, in ``work``, and a copy
-    of both (sources, build, caches) in ``pristine``: the folder and that copy."""
+@pytest.fixture(scope="session")
+def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the project built into its ``dist``, once per test process: the template of
+    :func:`built_project_copy` (never written to)."""
     from projectgraph.pipeline.run import build
 
-    work = tmp_path_factory.mktemp("built-project") / "work"
-    work.mkdir()
-    build(load_settings(copy_project_files(work), {"dist_dir": work / "dist"}), quiet=True)
-    pristine = work.with_name("pristine")
-    shutil.copytree(work, pristine, symlinks=True)
-    return work, pristine
+    folder = copy_project_files(tmp_path_factory.mktemp("built-project"))
+    build(load_settings(folder, {"dist_dir": folder / "dist"}), quiet=True)
+    return folder
 
 
 @pytest.fixture
-def built_project_copy(built_project: tuple[Path, Path]) -> Path:
-    """A writable copy of the project with its build in ``dist``, for tests that build it
-    first anyway: put back as built in the same folder before each test (same paths, so a
-    server finds its dist current and a build reuses the cache; a test's edits never reach
-    the next test)."""
-    work, pristine = built_project
-    shutil.rmtree(work)
-    shutil.copytree(pristine, work, symlinks=True)
-    return work
+def built_project_copy(built_project: Path, tmp_path: Path) -> Path:
+    """:func:`project_copy` with its build in ``dist`` (and the build's cache), for tests that
+    build their copy first anyway: that build reuses the cache (a second, not five)."""
+    shutil.copytree(built_project, tmp_path, symlinks=True, dirs_exist_ok=True)
+    return tmp_path
 
 
 # The shared server: small limits so tests can reach them quickly.

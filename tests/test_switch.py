@@ -40,7 +40,7 @@ def retitle(root: Path) -> None:
 @pytest.fixture
 def project_copy(built_project_copy: Path) -> Path:
     """The project copy, already built: every test here builds it or serves it first (a
-    server finds it current, a build reuses the cache)."""
+    build then reuses the cache)."""
     return built_project_copy
 
 
