@@ -329,11 +329,11 @@ SELECT (COUNT(*) AS ?pairs) WHERE {
 """
 
 
-def copy_project(root: Path, edit_title: bool = False) -> Path:
-    """The project's sources and queries under ``root`` (with an edited title if asked)."""
-    for name in ("ontology", "shapes", "data", "queries"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "projectgraph.toml", root / "projectgraph.toml")
+def copy_project(built: Path, root: Path, edit_title: bool = False) -> Path:
+    """The project's sources and queries under ``root`` (with an edited title if asked), with
+    the build of the unedited project (``built_project``) in ``dist``: stale once edited, so
+    the server builds it again, from that build's cache (a second, not five)."""
+    shutil.copytree(built, root, symlinks=True, dirs_exist_ok=True)
     if edit_title:
         record = root / "data" / "projects" / "clusters3.ttl"
         text = record.read_text(encoding="utf-8")
@@ -346,10 +346,10 @@ TITLE = "Leveraging Cluster Policies for successful implementation of RIS3"
 
 
 @pytest.fixture(scope="module")
-def same_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def same_build(tmp_path_factory: pytest.TempPathFactory, built_project: Path) -> Iterator[Server]:
     """The shipped data and the session server's row cap (so the same build and the same
     answers), three more queries, and a cache of two entries."""
-    root = copy_project(tmp_path_factory.mktemp("same-build"))
+    root = copy_project(built_project, tmp_path_factory.mktemp("same-build"))
     for name, text in (("partners-paged", PAGED), ("typed", TYPED), ("slow", SLOW)):
         (root / "queries" / f"{name}.rq").write_text(text, encoding="utf-8")
     running = start_server(
@@ -372,9 +372,9 @@ def restarted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
-def edited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def edited(tmp_path_factory: pytest.TempPathFactory, built_project: Path) -> Iterator[Server]:
     """A build of the project with an edited title."""
-    root = copy_project(tmp_path_factory.mktemp("edited"), edit_title=True)
+    root = copy_project(built_project, tmp_path_factory.mktemp("edited"), edit_title=True)
     running = start_server(root, "--max-rows", str(SERVER_MAX_ROWS), root=root)
     yield running
     running.stop()
