@@ -87,6 +87,15 @@ def built_project_copy(built_project: Path, tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.fixture(scope="session")
+def run_shared(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """A folder every test process of this run sees (pytest-xdist's workers have their
+    temporary folders side by side in the run's own), None in a run without workers."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return None
+    return tmp_path_factory.getbasetemp().parent / "shared"
+
+
 # The shared server: small limits so tests can reach them quickly.
 SERVER_TIMEOUT = 4.0
 SERVER_MAX_ROWS = 500

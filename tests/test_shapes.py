@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from projectgraph.build.assemble import assemble
 from projectgraph.settings import Settings
 from projectgraph.validate.report import Result
-from projectgraph.validate.shacl import load_shapes, validate
+from projectgraph.validate.shacl import load_shapes
+from tests.reference import reference_report
 
 INVALID = Path(__file__).parent / "data" / "invalid"
 CASES = sorted(INVALID.glob("*.ttl"))
@@ -44,9 +44,9 @@ def shapes(repo_settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def test_shipped_data_conforms_with_only_the_documented_warning(
-    repo_settings: Settings, shapes
+    repo_settings: Settings, shapes, run_shared: Path | None
 ) -> None:  # type: ignore[no-untyped-def]
-    report = validate(assemble(repo_settings), repo_settings, shapes)
+    report = reference_report(repo_settings, None, shapes, run_shared)
     assert report.conforms
     assert [key(r) for r in report.results] == [DOCUMENTED_WARNING]
     warning = report.results[0]
@@ -61,7 +61,7 @@ def test_every_shape_file_has_a_broken_copy() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
 def test_broken_copy_gives_exactly_the_expected_results(
-    case: Path, repo_settings: Settings, shapes
+    case: Path, repo_settings: Settings, shapes, run_shared: Path | None
 ) -> None:  # type: ignore[no-untyped-def]
     expected = sorted(
         line.split("# expect:", 1)[1].strip()
@@ -69,7 +69,7 @@ def test_broken_copy_gives_exactly_the_expected_results(
         if line.startswith("# expect:")
     )
     assert expected, f"{case.name} states no expected result"
-    report = validate(assemble(repo_settings, [case]), repo_settings, shapes)
+    report = reference_report(repo_settings, [case], shapes, run_shared)
     found = sorted(key(r) for r in report.results if key(r) != DOCUMENTED_WARNING)
     assert found == expected
     assert not report.conforms

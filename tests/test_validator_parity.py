@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from projectgraph.build.assemble import assemble
 from projectgraph.pipeline.run import validate_sources
 from projectgraph.rdf.vocab import SH
 from projectgraph.settings import Settings, load_settings
 from projectgraph.validate import native
 from projectgraph.validate.report import Report, Result
-from projectgraph.validate.shacl import load_shapes, validate
+from projectgraph.validate.shacl import load_shapes
+from tests.reference import reference_report
 
 REPO = Path(__file__).resolve().parent.parent
 INVALID = Path(__file__).parent / "data" / "invalid"
@@ -47,10 +47,10 @@ def shapes(settings: Settings):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("case", [None, *CASES], ids=lambda p: p.stem if p else "shipped")
 def test_units_by_turbo_equal_whole_graph_pyshacl(
-    case: Path | None, settings: Settings, shapes
+    case: Path | None, settings: Settings, shapes, run_shared: Path | None
 ) -> None:  # type: ignore[no-untyped-def]
     paths = [case] if case else None
-    reference = rows(validate(assemble(settings, paths), settings, shapes))
+    reference = rows(reference_report(settings, paths, shapes, run_shared))
     assert reference, "every set has at least the shipped record's warning"
     assert rows(validate_sources(settings, paths, workers=1)) == reference
 
