@@ -1,7 +1,9 @@
 """pySHACL's whole-graph report on a set of sources (the reference validation), made once per
-test run and shared: test_shapes, test_validator_parity and test_validation_patches each hold
-it to something else (the expected results, pyshacl-turbo's units, pySHACL unpatched), and
-made it each for itself, some 35 validations of 3 to 5 s done two or three times."""
+test run and shared: test_shapes holds it to the expected results, test_validator_parity to
+pyshacl-turbo's units, and each made it for itself (some 35 validations of 3 to 5 s). Both
+compare sorted results: a report made in another process may list them in another order (set
+iteration follows the process's hash seed), so test_validation_patches, which compares the
+reports' JSON as written, still makes its own."""
 
 from __future__ import annotations
 
