@@ -140,6 +140,7 @@ STAGE_LINE = re.compile(
     r"^\s+(?P<stage>\S.*?)\s{2,}(?P<seconds>\d+(?:\.\d+)?) s"
     r"(?: \((?P<reused>\d+)/(?P<total>\d+) reused\))?"
     r"(?: \(search facts: (?P<kept>\d+)/(?P<facts>\d+) kept\))?"
+    r"(?: \(search items: (?P<items_kept>[\d,]+)/(?P<items>[\d,]+) kept\))?"
     r"(?: \(store: (?P<stored>[\d,]+) triples (?P<where>in memory|on disk)\))?"
     r"(?: \((?P<copied>[\d,]+) of (?P<dumped>[\d,]+) MB copied\))?\s*$"
 )
@@ -192,6 +193,8 @@ class Stage:
     dumped: int | None = None  # MB of dumps
     stored: int | None = None  # the answers stage: triples its store was to hold
     where: str | None = None  # and whether in memory or on disk
+    items_kept: int | None = None  # the answers stage: the search index's items kept
+    items: int | None = None
 
     def reuse_text(self) -> str:
         return "-" if self.total is None else f"{self.reused:,}/{self.total:,}"
@@ -201,6 +204,8 @@ class Stage:
         said = [f"{self.reuse_text()} reused"] if self.total else []
         if self.facts:
             said.append(f"search facts {self.kept}/{self.facts} kept")
+        if self.items:
+            said.append(f"search items {self.items_kept:,}/{self.items:,} kept")
         if self.dumped:
             said.append(f"{self.copied:,} of {self.dumped:,} MB copied")
         if self.stored:
@@ -519,7 +524,13 @@ def parse_timings(output: str) -> dict[str, Stage]:
                 int(m[k].replace(",", "")) if m[k] is not None else None
                 for k in ("reused", "total", "kept", "facts", "copied", "dumped", "stored")
             ]
-            stages[m["stage"]] = Stage(float(m["seconds"]), *numbers, where=m["where"])
+            items = [
+                int(m[k].replace(",", "")) if m[k] is not None else None
+                for k in ("items_kept", "items")
+            ]
+            stages[m["stage"]] = Stage(
+                float(m["seconds"]), *numbers, where=m["where"], items_kept=items[0], items=items[1]
+            )
     return stages
 
 

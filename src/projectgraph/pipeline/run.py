@@ -146,6 +146,9 @@ def build(settings: Settings, quiet: bool = False, workers: int | None = None) -
             facts = answers.result().search.get("facts_kept")
             if isinstance(facts, list):
                 clock.reused["search facts"] = (facts[0], facts[1])
+            items = answers.result().search.get("items_kept")
+            if isinstance(items, list):
+                clock.reused["search items"] = (items[0], items[1])
             loaded, on_disk = answers.result().store
             clock.reused["answers store"] = (loaded, int(on_disk))
         finally:
@@ -508,6 +511,9 @@ def display_stages(result: BuildResult) -> str:
         facts = result.reused.get("search facts")
         if stage == "answers" and facts:
             note += f" (search facts: {facts[0]}/{facts[1]} kept)"
+        items = result.reused.get("search items")
+        if stage == "answers" and items:
+            note += f" (search items: {items[0]:,}/{items[1]:,} kept)"
         store = result.reused.get("answers store")
         if stage == "answers" and store and store[0]:
             where = "on disk" if store[1] else "in memory"

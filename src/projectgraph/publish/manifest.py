@@ -217,7 +217,7 @@ def publish(
                     "search": {
                         k: v
                         for k, v in written.search.items()
-                        if k not in ("seconds", "facts_kept")
+                        if k not in ("seconds", "facts_kept", "items_kept")
                     },
                 },
             }

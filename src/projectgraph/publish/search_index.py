@@ -176,6 +176,11 @@ class _Facts:
     many: dict[str, Values] = field(default_factory=dict)  # every value, in the order shown
     iris: set[str] = field(default_factory=set)  # the resources named: subjects, IRI values
     kept: int = 0  # how many facts were read from those kept by the build before
+    # Per fact, the key it is kept under (with kept facts only; see KeptFacts.key).
+    keys: dict[str, str] = field(default_factory=dict)
+    # Per fact whose key is not the one the kept items were made with (see KeptItems): its
+    # values then, or None where they were not found (every item is then made anew).
+    before: dict[str, Values | None] = field(default_factory=dict)
 
     def add(self, fact: str, values: Values, iri_values: bool) -> None:
         """Add a fact read (see :func:`_values`)."""
@@ -200,6 +205,19 @@ class _Facts:
 _ABOUT_NAMED = ("label", "titled")
 _TOGETHER = ("label", "titled")  # read apart, looked up as one fact: "label"
 FACTS_LAYOUT = 2  # bump when what a kept fact holds changes: kept facts are then read anew
+# Bump when what an item is made of its facts changes (_Maker): kept items are then made anew.
+ITEMS_LAYOUT = 1
+_ITEMS = "items"  # the kept items' file, beside the kept facts
+
+
+@dataclass(frozen=True)
+class KeptItems:
+    """The items of the last index as it wrote them, and the keys of the facts they were
+    made of (:attr:`_Facts.keys`): a rebuild makes anew only the items a fact changed since
+    reaches (see :func:`_reached`), the same as made anew from every fact."""
+
+    keys: Mapping[str, str]
+    rows: list[_Row]
 
 
 class Loader(Protocol):
@@ -254,7 +272,42 @@ class KeptFacts:
             if len(found) == 1:
                 with contextlib.suppress(OSError, EOFError, ValueError, TypeError):
                     ahead[found[0].name] = marshal.loads(found[0].read_bytes())
+        items = self._read_items()
+        if items is not None:
+            ahead[_ITEMS] = items
         return dataclasses.replace(self, ahead=ahead)
+
+    def items(self) -> KeptItems | None:
+        """The items kept by the last index, or None (none, unreadable, another layout)."""
+        if _ITEMS in self.ahead:
+            return cast(KeptItems | None, self.ahead[_ITEMS])
+        return self._read_items()
+
+    def _read_items(self) -> KeptItems | None:
+        try:
+            kept = marshal.loads((self.folder / _ITEMS).read_bytes())
+        except (OSError, EOFError, ValueError, TypeError):
+            return None
+        if (
+            not isinstance(kept, tuple)
+            or len(kept) != 3
+            or kept[0] != (ITEMS_LAYOUT, SEARCH_LAYOUT)
+            or not isinstance(kept[1], dict)
+            or not isinstance(kept[2], list)
+        ):
+            return None
+        return KeptItems(kept[1], kept[2])
+
+    def write_items(self, items: KeptItems) -> None:
+        """Keep ``items`` in place of those kept before (written whole, then renamed)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        partial = self.folder / f".{_ITEMS}.{os.getpid()}"
+        layout = (ITEMS_LAYOUT, SEARCH_LAYOUT)
+        partial.write_bytes(marshal.dumps((layout, dict(items.keys), items.rows)))
+        os.replace(partial, self.folder / _ITEMS)
+        for other in self.folder.glob(f".{_ITEMS}.*"):  # a killed build's partial file
+            if other != partial:
+                other.unlink(missing_ok=True)
 
     def read(self, name: str, key: str) -> tuple[Pairs | Values, bool] | None:
         """The fact kept under ``key``, or None (not kept, unreadable, damaged)."""
@@ -337,13 +390,20 @@ def missing_footprint(kept: KeptFacts | None) -> frozenset[str]:
     )
 
 
-def _read(store: ox.Store | Loader, kept: KeptFacts | None = None) -> _Facts:
+def _read(
+    store: ox.Store | Loader,
+    kept: KeptFacts | None = None,
+    made_with: Mapping[str, str] | None = None,
+) -> _Facts:
     """The facts of the graph in ``store``, each read from ``kept`` where it is kept and
-    from the graph otherwise (and then kept there)."""
+    from the graph otherwise (and then kept there). ``made_with``: the keys of the facts the
+    kept items were made of (see :class:`KeptItems`); each fact read under another key has
+    its values under that one in :attr:`_Facts.before`."""
     facts = _Facts()
     named: set[str] | None = None
     extra = ""
     together: dict[str, Pairs] = {}  # kept as pairs: merged by language below
+    earlier: dict[str, Pairs | Values | None] = {}  # raw, as kept: the facts made_with names
     for name, query in _fact_queries():
         if name in _ABOUT_NAMED and named is None:
             named = set(facts.iris)
@@ -352,6 +412,10 @@ def _read(store: ox.Store | Loader, kept: KeptFacts | None = None) -> _Facts:
             )
         key = kept.key(name) + (extra if name in _ABOUT_NAMED else "") if kept else ""
         fact = kept.read(name, key) if kept else None
+        if kept and made_with is not None and made_with.get(name) != key:
+            # Read before the fact is kept anew, which removes it.
+            was = kept.read(name, made_with[name]) if name in made_with else None
+            earlier[name] = was[0] if was is not None else None
         if fact is not None:
             facts.kept += 1
         else:
@@ -364,16 +428,29 @@ def _read(store: ox.Store | Loader, kept: KeptFacts | None = None) -> _Facts:
             fact = (pairs if name in _TOGETHER else _values(pairs), iri_values)
             if kept:
                 kept.write(name, key, fact)
+        facts.keys[name] = key
         if name in _TOGETHER:  # kept as pairs (see above)
             together[name] = cast(Pairs, fact[0])
             continue
         facts.add(name, cast(Values, fact[0]), fact[1])
+        if name in earlier:
+            facts.before[name] = cast(Values | None, earlier[name])
+    facts.add("label", _merged(together.values()), False)
+    if any(name in earlier for name in _TOGETHER):
+        parts = [earlier[n] if n in earlier else together[n] for n in _TOGETHER]
+        facts.before["label"] = (
+            None if any(p is None for p in parts) else _merged(cast(list[Pairs], parts))
+        )
+    return facts
+
+
+def _merged(facts: Iterable[Pairs]) -> Values:
+    """The facts read apart to be looked up as one (see :data:`_TOGETHER`), as one."""
     label: Pairs = {}
-    for pairs in together.values():
+    for pairs in facts:
         for s, values in pairs.items():
             label[s] = sorted({*label.get(s, ()), *values}, key=_shown_first)
-    facts.add("label", _values(label), False)
-    return facts
+    return _values(label)
 
 
 def _values(pairs: Pairs) -> Values:
@@ -384,26 +461,30 @@ def _values(pairs: Pairs) -> Values:
 def _query_fact(
     store: ox.Store, query: str, valued: bool, named: set[str] | None
 ) -> tuple[Pairs, bool]:
-    """A fact read from the graph: about the resources in ``named`` only, if given."""
-    values: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    """A fact read from the graph: about the resources in ``named`` only, if given. Rows are
+    unpacked by position and terms told apart by exact type, and a single value is not
+    sorted: a fifth of the time of looking each up by name (at 100,000 projects, two title
+    facts took 5.4 s of a rebuild's index that way)."""
+    values: dict[str, set[tuple[str, str]]] = {}
     iri_values = False
     solutions = store.query(query)
     assert isinstance(solutions, ox.QuerySolutions)
     for row in solutions:
-        s = row["s"]
-        if not isinstance(s, ox.NamedNode):
+        s = row[0]
+        if type(s) is not ox.NamedNode or (named is not None and s.value not in named):
             continue
-        if named is not None and s.value not in named:
-            continue
-        v = row["v"] if valued else None
-        if v is None:
-            values[s.value]
-        elif isinstance(v, ox.Literal):
-            values[s.value].add((v.value, v.language or ""))
-        elif isinstance(v, ox.NamedNode):
-            values[s.value].add((v.value, ""))
+        found = values.get(s.value)
+        if found is None:
+            found = values[s.value] = set()
+        v = row[1] if valued else None
+        if type(v) is ox.Literal:
+            found.add((v.value, v.language or ""))
+        elif type(v) is ox.NamedNode:
+            found.add((v.value, ""))
             iri_values = True
-    return {s: sorted(vs, key=_shown_first) for s, vs in values.items()}, iri_values
+    return {
+        s: sorted(vs, key=_shown_first) if len(vs) > 1 else list(vs) for s, vs in values.items()
+    }, iri_values
 
 
 def _shown_first(pair: tuple[str, str]) -> tuple[int, str, str]:
@@ -456,54 +537,82 @@ class _Item:
     tags: dict[str, list[str]] = field(default_factory=dict)
 
 
-def _items(facts: _Facts) -> Iterator[_Item]:
-    """Every item of the index, kind by kind, in IRI order."""
-    ancestors: dict[str, list[str]] = {}
+# An item as the index writes it: kind, IRI, label, sort label, start, amount, projects, its
+# download row as JSON and as a CSV line, its other names and body text (as searched), and
+# its facet values by facet. What the kept items hold (see KeptItems).
+_Row = tuple[
+    str, str, str, str, str | None, float | None, int | None, str, str, str, str,
+    dict[str, list[str]],
+]  # fmt: skip
 
-    def up(region: str) -> list[str]:  # the region and every region above it
-        if region not in ancestors:
-            above = [a for b in facts.all("broader", region) if b != region for a in up(b)]
-            ancestors[region] = _unique([region, *above])
-        return ancestors[region]
 
-    countries_of: dict[str, list[str]] = {}
-    regions_of: dict[str, list[str]] = {}
+class _Maker:
+    """Makes the items of the index from its facts, one at a time (what an item looks up of
+    other resources is worked out once: an organisation is a partner of several projects)."""
 
-    # An organisation's countries and regions (with those above), once: it is a partner of
-    # several projects (at 100,000 projects, 400,000 partners of 80,000 organisations).
-    def country_of(org: str) -> list[str]:
-        if org not in countries_of:
-            countries_of[org] = _unique(
+    def __init__(self, facts: _Facts) -> None:
+        self.facts = facts
+        self._ancestors: dict[str, list[str]] = {}
+        # At 100,000 projects, 400,000 partners of 80,000 organisations.
+        self._countries: dict[str, list[str]] = {}
+        self._regions: dict[str, list[str]] = {}
+        self._lines = _CsvLines()
+
+    @functools.cached_property
+    def projects_of(self) -> dict[str, set[str]]:
+        """Per organisation, the projects it is a partner of."""
+        projects_of: dict[str, set[str]] = defaultdict(set)
+        for project, orgs in self.facts.many["partner"].items():
+            for o in orgs:
+                projects_of[o].add(project)
+        return projects_of
+
+    def _up(self, region: str) -> list[str]:
+        """The region and every region above it."""
+        found = self._ancestors.get(region)
+        if found is None:
+            above = [
+                a for b in self.facts.all("broader", region) if b != region for a in self._up(b)
+            ]
+            found = self._ancestors[region] = _unique([region, *above])
+        return found
+
+    def _country_of(self, org: str) -> list[str]:
+        """An organisation's countries: its sites' own, and their regions'."""
+        found = self._countries.get(org)
+        if found is None:
+            facts = self.facts
+            found = self._countries[org] = _unique(
                 [
                     *facts.all("org_country", org),
                     *(c for r in facts.all("org_region", org) for c in facts.all("in_country", r)),
                 ]
             )
-        return countries_of[org]
+        return found
 
-    def regions_up(org: str) -> list[str]:
-        if org not in regions_of:
-            regions_of[org] = _unique(a for r in facts.all("org_region", org) for a in up(r))
-        return regions_of[org]
+    def _regions_up(self, org: str) -> list[str]:
+        """An organisation's regions with every region above them."""
+        found = self._regions.get(org)
+        if found is None:
+            found = self._regions[org] = _unique(
+                a for r in self.facts.all("org_region", org) for a in self._up(r)
+            )
+        return found
 
-    projects_of: dict[str, set[str]] = defaultdict(set)
-    for project, orgs in facts.many["partner"].items():
-        for o in orgs:
-            projects_of[o].add(project)
-
-    for p in sorted(facts.many["project"]):
+    def project(self, p: str) -> _Item:
+        facts = self.facts
         acronym = facts.one("acronym", p) or ""
         title = facts.one("title", p) or ""
         label = acronym or title or _label(facts, p)
         partners = facts.all("partner", p)
         # chain and map, not a generator: 2.4 s of 180,000 items' 8 (py-spy)
-        countries = _unique(chain.from_iterable(map(country_of, partners)))
-        regions = _unique(chain.from_iterable(map(regions_up, partners)))
+        countries = _unique(chain.from_iterable(map(self._country_of, partners)))
+        regions = _unique(chain.from_iterable(map(self._regions_up, partners)))
         programme = facts.one("programme", p)
         start = facts.one("start", p)
         cost = _amount(facts.one("cost", p))
         clusters = set(map(functools.partial(facts.one, "cluster"), partners))
-        yield _Item(
+        return _Item(
             "project",
             p,
             label,
@@ -535,12 +644,14 @@ def _items(facts: _Facts) -> Iterator[_Item]:
                 "cluster": ["yes" if "true" in clusters else "no"] if partners else [],
             },
         )
-    for o in sorted(facts.many["organisation"]):
+
+    def organisation(self, o: str) -> _Item:
+        facts = self.facts
         name = _label(facts, o)
         regions = facts.all("org_region", o)
-        count = len(projects_of.get(o, ()))
-        countries = country_of(o)
-        yield _Item(
+        count = len(self.projects_of.get(o, ()))
+        countries = self._country_of(o)
+        return _Item(
             "organisation",
             o,
             name,
@@ -558,28 +669,140 @@ def _items(facts: _Facts) -> Iterator[_Item]:
             ),
             tags={
                 "country": countries,
-                "region": regions_up(o),
+                "region": self._regions_up(o),
                 "projects": [_bucket(count)] if count else [],
             },
         )
-    for kind, fact in (
-        ("region", "region"),
-        ("country", "country"),
-        ("topic", "topics"),
-        ("programme", "programmes"),
-    ):
+
+    def other(self, kind: str, s: str) -> _Item:
+        """A region, country, topic or programme."""
+        facts = self.facts
+        label = _label(facts, s)
+        return _Item(
+            kind,
+            s,
+            label,
+            names=_unique([*facts.all("pref", s), *facts.all("alt", s), *facts.all("label", s)]),
+            body=[],
+            sort_label=label.casefold(),
+        )
+
+    def row(self, item: _Item) -> _Row:
+        """``item`` as the index writes it."""
+        return (
+            item.kind,
+            item.iri,
+            item.label,
+            item.sort_label,
+            item.start,
+            item.amount,
+            item.projects,
+            _JSON.encode(item.row),
+            self._lines(item.row),
+            " · ".join(item.names),
+            "\n".join(item.body),
+            item.tags,
+        )
+
+
+# Kinds made of other facts than their own labels, in the index's order, with the fact that
+# lists them; the others follow, always made anew (a few thousand regions and the like).
+_OTHER_KINDS = (
+    ("region", "region"),
+    ("country", "country"),
+    ("topic", "topics"),
+    ("programme", "programmes"),
+)
+
+
+def _items(facts: _Facts) -> Iterator[_Item]:
+    """Every item of the index, kind by kind, in IRI order."""
+    make = _Maker(facts)
+    for p in sorted(facts.many["project"]):
+        yield make.project(p)
+    for o in sorted(facts.many["organisation"]):
+        yield make.organisation(o)
+    for kind, fact in _OTHER_KINDS:
         for s in sorted(facts.many[fact]):
-            label = _label(facts, s)
-            yield _Item(
-                kind,
-                s,
-                label,
-                names=_unique(
-                    [*facts.all("pref", s), *facts.all("alt", s), *facts.all("label", s)]
-                ),
-                body=[],
-                sort_label=label.casefold(),
-            )
+            yield make.other(kind, s)
+
+
+def _rows(facts: _Facts, earlier: KeptItems | None) -> tuple[list[_Row], int]:
+    """Every item of the index as it writes it (see :func:`_items`), and how many of them
+    were kept: those of ``earlier`` that no changed fact reaches are kept from there, the
+    others made anew."""
+    make = _Maker(facts)
+    reached = _reached(facts, make) if earlier is not None else None
+    if earlier is None or reached is None:
+        return list(map(make.row, _items(facts))), 0
+    projects, organisations = reached
+    kept = {(row[0], row[1]): row for row in earlier.rows}
+    rows: list[_Row] = []
+    reused = 0
+    for kind, reaching, made in (
+        ("project", projects, make.project),
+        ("organisation", organisations, make.organisation),
+    ):
+        for s in sorted(facts.many[kind]):
+            row = None if s in reaching else kept.get((kind, s))
+            if row is None:
+                row = make.row(made(s))
+            else:
+                reused += 1
+            rows.append(row)
+    for kind, fact in _OTHER_KINDS:
+        rows.extend(make.row(make.other(kind, s)) for s in sorted(facts.many[fact]))
+    return rows, reused
+
+
+# What the items of a project read of the project itself (its facts by subject), and of its
+# partners, for an organisation's; facts naming the items themselves; labels.
+_OF_PROJECTS = frozenset(
+    {"project", "acronym", "title", "text", "start", "end", "cost", "contribution",
+     "programme", "topic", "role", "partner"}
+)  # fmt: skip
+_OF_SITES = frozenset({"org_country", "org_region", "cluster"})
+_LABELS = frozenset({"pref", "alt", "label"})
+
+
+def _reached(facts: _Facts, make: _Maker) -> tuple[set[str], set[str]] | None:
+    """The projects and organisations whose items a fact changed since the kept items
+    (:attr:`_Facts.before`) reaches; None when every item is to be made anew (a fact about
+    regions, countries or programmes changed: they reach many items; or an earlier fact is
+    not known)."""
+    projects: set[str] = set()
+    organisations: set[str] = set()
+    for name, before in facts.before.items():
+        if before is None:
+            return None
+        now = facts.many[name]
+        changed = {s for s in before.keys() | now.keys() if before.get(s) != now.get(s)}
+        if not changed:
+            continue
+        if name in _OF_PROJECTS:
+            projects |= changed
+            if name == "partner":  # the organisations' numbers of projects
+                organisations.update(
+                    o for s in changed for o in chain(before.get(s, ()), now.get(s, ()))
+                )
+        elif name == "organisation":
+            organisations |= changed
+        elif name in _OF_SITES:  # the organisation, and the projects it is a partner of
+            organisations |= changed
+            projects.update(p for o in changed for p in make.projects_of.get(o, ()))
+        elif name in _LABELS:
+            # A project's or an organisation's own names; a programme's label is in its
+            # projects' rows (every project is made anew); the labels of regions, countries,
+            # topics and roles are read by their own items and the facets' values, both made
+            # anew by every index.
+            programmes = {v for vs in facts.many["programme"].values() for v in vs}
+            if not changed.isdisjoint(programmes):
+                return None
+            projects |= changed
+            organisations |= changed
+        else:  # regions (their countries, those above them), the lists of other kinds
+            return None
+    return projects, organisations
 
 
 def _value_labels(facts: _Facts) -> dict[str, str]:
@@ -604,8 +827,10 @@ def index_graph(
     from there. Returns what was indexed: items by kind, facts read from the graph, and
     seconds."""
     started = time.perf_counter()
-    facts = _read(store, kept)
+    earlier = kept.items() if kept else None
+    facts = _read(store, kept, earlier.keys if earlier else None)
     labels = _value_labels(facts)
+    written, reused = _rows(facts, earlier)
     counts: dict[str, int] = defaultdict(int)
     with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
         db.execute("PRAGMA synchronous = OFF")  # a crashed build is thrown away whole
@@ -636,34 +861,20 @@ def index_graph(
         # The items of each (facet, value) as a value comes in the items (an IRI's list found
         # once, not its code cut again for each of its items: 400,000 tags at 100,000 projects).
         slots: dict[tuple[int, str], tuple[tuple[int, str], str | None, list[int]]] = {}
-        line = _CsvLines()
-        for number, item in enumerate(_items(facts), start=1):
-            position = counts[item.kind]
-            counts[item.kind] += 1
-            rows.append(
-                (
-                    number,
-                    item.kind,
-                    item.iri,
-                    item.label,
-                    item.sort_label,
-                    item.start,
-                    item.amount,
-                    item.projects,
-                    _JSON.encode(item.row),
-                    line(item.row),
-                )
-            )
-            texts.append((number, item.label, " · ".join(item.names), "\n".join(item.body)))
+        for number, (kind, *columns, names, body, tags) in enumerate(written, start=1):
+            position = counts[kind]
+            counts[kind] += 1
+            rows.append((number, kind, *columns))
+            texts.append((number, cast(str, columns[1]), names, body))
             if len(rows) == _BATCH:
                 insert()
-            for name, values in item.tags.items():
-                facet = facet_ids[item.kind, name]
+            for name, values in tags.items():
+                facet = facet_ids[kind, name]
                 for v in values:
                     slot = slots.get((facet, v))
                     if slot is None:
                         key = code(v) if v in labels else v  # an IRI's code or slug: short URLs
-                        found = tagged[item.kind].setdefault((facet, key), [])
+                        found = tagged[kind].setdefault((facet, key), [])
                         slot = slots[facet, v] = ((facet, key), v if v in labels else None, found)
                     iris[slot[0]] = slot[1]  # the last value with a key names it
                     slot[2].append(position)
@@ -709,10 +920,13 @@ def index_graph(
         _script(db, _INDEXES)
         db.execute("INSERT INTO search_text(search_text) VALUES ('optimize')")
         db.execute("COMMIT")
+    if kept:
+        kept.write_items(KeptItems(facts.keys, written))
     seconds = round(time.perf_counter() - started, 3)
     return {
         "items": dict(sorted(counts.items())),
         "facts_kept": [facts.kept, len(_FACTS)],
+        "items_kept": [reused, len(written)],
         "seconds": seconds,
     }
 
