@@ -27,7 +27,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from projectgraph.errors import ProjectGraphError
+from projectgraph.errors import ProjectGraphError, SettingsError
 from projectgraph.publish.remote import read_state
 from projectgraph.store.client import (
     AutoAuth,
@@ -38,7 +38,7 @@ from projectgraph.store.client import (
     version_graph,
 )
 from projectgraph.store.forward import RemoteQueries, canonical_booleans
-from projectgraph.store.remote_engine import VERSION_CHECK
+from projectgraph.store.remote_engine import VERSION_CHECK, VERSION_CHECK_ENV, version_check
 from tests.conftest import REPO, publish
 from tests.server import Server, projectgraph, start_server
 from tests.virtuoso import USER, Virtuoso, start_virtuoso
@@ -419,7 +419,10 @@ def test_a_served_version_is_kept_here_and_its_loss_elsewhere_reported(
     here, elsewhere = project_copy / "here", project_copy / "elsewhere"
     done = publish(own_virtuoso, here, root=project_copy)
     assert done.returncode == 0, done.stderr
-    served = start_server(here, "--store", own_virtuoso.sparql, root=project_copy)
+    # The version checked every second, not every VERSION_CHECK (ten) seconds.
+    served = start_server(
+        here, "--store", own_virtuoso.sparql, root=project_copy, env={VERSION_CHECK_ENV: "1"}
+    )
     query = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
     try:
         triples = httpx.get(served.url + "/sparql", params=query).json()
@@ -438,7 +441,7 @@ def test_a_served_version_is_kept_here_and_its_loss_elsewhere_reported(
         assert first not in read_state(store, GRAPH).versions
         store.close()
         # The server notices by itself (within its check interval), before any /health.
-        deadline = time.monotonic() + VERSION_CHECK + 10
+        deadline = time.monotonic() + 1 + 10
         answer = httpx.get(served.url + "/sparql", params=query)
         while answer.status_code == 200 and time.monotonic() < deadline:
             time.sleep(0.5)
@@ -456,6 +459,14 @@ def test_a_served_version_is_kept_here_and_its_loss_elsewhere_reported(
         assert first in health.json()["store"]["error"]
     finally:
         served.stop()
+
+
+def test_the_version_check_interval_can_be_set_from_the_environment() -> None:
+    assert version_check({}) == VERSION_CHECK
+    assert version_check({VERSION_CHECK_ENV: "0.5"}) == 0.5
+    for bad in ("0", "-1", "inf", "nan", "ten"):
+        with pytest.raises(SettingsError, match=VERSION_CHECK_ENV):
+            version_check({VERSION_CHECK_ENV: bad})
 
 
 def served_build_id(server: Server) -> str:

@@ -11,19 +11,25 @@ The store can also lose the build this server answers from: every publish drops 
 than the previous one (and those a server on the publishing machine pins), so a server on
 another machine two publishes behind would query an empty graph. The engine checks, every
 ``VERSION_CHECK`` seconds and on ``/health``, that the pointer graph still records its version;
-once it does not, queries get a 503 that says so instead of empty answers.
+once it does not, queries get a 503 that says so instead of empty answers. The environment
+variable ``PROJECTGRAPH_VERSION_CHECK_SECONDS`` (a positive number, read when a server starts)
+overrides that interval; the tests use it so a check comes within a second, not ten.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+from collections.abc import Mapping
 
+from projectgraph.errors import SettingsError
 from projectgraph.store.base import QueryError, QueryOutcome, QueryRequest
 from projectgraph.store.client import Endpoints, SparqlStore, StoreError, credentials
 from projectgraph.store.pool import WorkerPool
 
 PROBE_TIMEOUT = 5.0  # seconds /health waits for the store
 VERSION_CHECK = 10.0  # seconds between checks that the store still holds the served version
+VERSION_CHECK_ENV = "PROJECTGRAPH_VERSION_CHECK_SECONDS"  # overrides VERSION_CHECK
 DCT_IDENTIFIER = "http://purl.org/dc/terms/identifier"
 
 
@@ -47,6 +53,7 @@ class RemoteEngine:
         self.reachable = True
         self.version_missing = False
         self._watcher: asyncio.Task[None] | None = None
+        self.version_check = version_check()
 
     async def start(self) -> None:
         """Start the workers, then the watch on the served version."""
@@ -63,7 +70,7 @@ class RemoteEngine:
 
     async def _watch_version(self) -> None:
         while True:
-            await asyncio.sleep(VERSION_CHECK)
+            await asyncio.sleep(self.version_check)
             await self.probe()
 
     async def probe(self) -> str | None:
@@ -118,3 +125,20 @@ class RemoteEngine:
             "store_holds_build": not self.version_missing,
             "store_error": self.store_error,
         }
+
+
+def version_check(environ: Mapping[str, str] | None = None) -> float:
+    """The seconds between checks of the served version: :data:`VERSION_CHECK`, unless
+    ``PROJECTGRAPH_VERSION_CHECK_SECONDS`` in ``environ`` (the process's environment by
+    default) gives a positive number."""
+    environ = os.environ if environ is None else environ
+    text = environ.get(VERSION_CHECK_ENV)
+    if text is None:
+        return VERSION_CHECK
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise SettingsError(f"{VERSION_CHECK_ENV}={text!r}: not a positive number of seconds")
+    return seconds
