@@ -147,15 +147,16 @@ def start_virtuoso(
     )
     running = Virtuoso(f"http://127.0.0.1:{http_port}", folder, process)
     deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"virtuoso-t exited with {process.returncode}:\n{running.log()}")
-        try:
-            answer = httpx.get(running.sparql, params={"query": "ASK {}"}, timeout=2)
-            if answer.status_code == 200:
-                return running
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
+    with httpx.Client(timeout=2) as client:  # one client: a new one loads the CA bundle
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"virtuoso-t exited with {process.returncode}:\n{running.log()}")
+            try:
+                answer = client.get(running.sparql, params={"query": "ASK {}"})
+                if answer.status_code == 200:
+                    return running
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
     running.kill()
     raise RuntimeError(f"Virtuoso did not answer within {wait} s:\n{running.log()}")
