@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -41,11 +42,21 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
-@pytest.fixture
-def records(tmp_path: Path) -> Path:
-    """40 synthetic records, built once (the build a rebuild copies from)."""
-    first = built_records(tmp_path / "records", 40, 5)
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """40 synthetic records and their first build, made once for the module: the template
+    :func:`records` copies (never written to)."""
+    folder = tmp_path_factory.mktemp("incremental")
+    first = built_records(folder / "records", 40, 5)
     assert first.reused["answers"][0] == 0  # nothing to copy from
+    return folder
+
+
+@pytest.fixture
+def records(built_once: Path, tmp_path: Path) -> Path:
+    """40 synthetic records, built once (the build a rebuild copies from): a copy of the
+    module's, so each test edits and rebuilds its own."""
+    shutil.copytree(built_once, tmp_path, symlinks=True, dirs_exist_ok=True)
     return tmp_path / "records"
 
 
