@@ -242,17 +242,23 @@ def test_a_worker_that_dies_while_idle_is_replaced_before_it_fails_a_query(tmp_p
         server.stop()
 
 
-def test_a_running_server_keeps_its_build_while_others_are_made(project_copy: Path) -> None:
+def test_a_running_server_keeps_its_build_while_others_are_made(built_project_copy: Path) -> None:
+    project_copy = built_project_copy  # served as built: the server finds dist current
     server = start_server(project_copy, "--workers", "1", root=project_copy)
     try:
         served = (project_copy / "dist").resolve()
         # Three builds: the third would prune the served one (KEEP_BUILDS keeps two before
-        # the current) but for the server pinning it.
-        for base in ("https://a.example.org", "https://b.example.org", "https://c.example.org"):
-            build(
-                load_settings(project_copy, {"base_iri": base, "dist_dir": project_copy / "dist"}),
-                quiet=True,
-            )
+        # the current) but for the server pinning it. Each of a retitled record (a rebuild
+        # from the cache, not a whole build as a new base IRI made it).
+        record = project_copy / "data" / "projects" / "clusters3.ttl"
+        text = record.read_text(encoding="utf-8")
+        seen = {served.name}
+        for edition in (2, 3, 4):
+            title = f"Leveraging Cluster Policies, edition {edition}"
+            record.write_text(text.replace("Leveraging Cluster Policies", title, 1), "utf-8")
+            build(load_settings(project_copy, {"dist_dir": project_copy / "dist"}), quiet=True)
+            seen.add((project_copy / "dist").resolve().name)
+        assert len(seen) == 4, seen  # three new builds
         assert served.is_dir() and (project_copy / "dist").resolve() != served
         # a replacement worker still finds the dump it serves
         [worker] = children(server.process.pid)
