@@ -46,6 +46,7 @@ from typing import Protocol, cast
 import numpy
 import pyoxigraph as ox
 
+from projectgraph.memory import no_cycle_collection
 from projectgraph.sparql.footprint import LOAD_ORDER, footprint, selection
 
 SEARCH_LAYOUT = 4  # bump when the tables change: a server reading another layout has no search
@@ -826,6 +827,14 @@ def index_graph(
     tables are created; the file may hold other tables), with the facts ``kept`` holds read
     from there. Returns what was indexed: items by kind, facts read from the graph, and
     seconds."""
+    # Millions of objects in no cycle (facts, kept items, rows): the cyclic collector walked
+    # them again and again as they piled up (reading two kept facts took 2.5 s with it,
+    # the kept items 1.4 to 1.7 s against 0.4 to 0.5 without).
+    with no_cycle_collection():
+        return _index_graph(store, path, kept)
+
+
+def _index_graph(store: ox.Store | Loader, path: Path, kept: KeptFacts | None) -> dict[str, object]:
     started = time.perf_counter()
     earlier = kept.items() if kept else None
     facts = _read(store, kept, earlier.keys if earlier else None)
