@@ -313,10 +313,42 @@ def test_a_querys_file_is_made_of_its_rows_alone(tmp_path: Path) -> None:
     rows = answers._Job(2, "rows", text, ("k",), ("name", "n"), "n", "name")
     for folder, jobs in (("alone", [rows]), ("after", [other, rows])):
         (tmp_path / folder / QUERY_FILES).mkdir(parents=True)
-        outcomes = [answers._answer_one(store, tmp_path / folder, job) for job in jobs]
+        outcomes = [answers._answer_one(store, tmp_path / folder, job, None) for job in jobs]
         assert outcomes[-1]["rows"] == 5000
     alone, after = (query_file(tmp_path / f, "rows").read_bytes() for f in ("alone", "after"))
     assert alone == after
+
+
+@pytest.mark.parametrize("room", [answers.AHEAD_BYTES, 1], ids=["room", "one at a time"])
+def test_rows_answered_ahead_are_the_rows_answered_now(
+    room: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The child answers the jobs whose triples are loaded in a thread, ahead of writing them
+    # (with no room, one job waits for the one before to be taken); a job whose triples are
+    # not loaded yet is answered when its turn comes, after loading them.
+    monkeypatch.setattr(answers, "AHEAD_BYTES", room)
+    e = "http://e/"
+    lines = "".join(
+        f'<{e}o{i}> <{e}name> "Name {i}" .\n<{e}o{i}> <{e}n> "{i % 97}" .\n' for i in range(3000)
+    ).encode()
+
+    def graph(predicates: frozenset[bytes] | None = None) -> list[bytes]:
+        return [with_predicates(lines, predicates) if predicates is not None else lines]
+
+    jobs = [
+        answers._Job(i, f"q{i}", f"SELECT ?o ?v {{ ?o <{e}{p}> ?v }} ORDER BY ?o", (), ("o", "v"),
+                     None, None, frozenset({e + p}))
+        for i, p in enumerate(["name", "n", "name", "n"], start=1)
+    ]  # fmt: skip
+    now = answers._Loading(graph)
+    expected = [answers._lines(now, job) for job in jobs]
+    store = answers._Loading(graph)
+    store.load(frozenset({e + "name"}))  # the jobs reading n are not covered
+    with answers._Ahead(store, jobs) as ahead:
+        assert set(ahead._answered) == {1, 3}
+        got = [ahead.lines(store, job) for job in jobs]
+    assert got == expected
+    assert all(len(rows) == 3000 for rows in got)
 
 
 # ---- the search index's facts, kept between builds ----
