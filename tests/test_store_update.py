@@ -235,9 +235,10 @@ def test_an_unchanged_build_reuses_its_store(settings: Settings) -> None:
     assert how == "reusing"
 
 
-def test_a_running_server_switches_to_an_updated_store(project_copy: Path) -> None:
+def test_a_running_server_switches_to_an_updated_store(built_project_copy: Path) -> None:
     """End to end: a server on an on-disk store, a record edited and rebuilt, SIGHUP: the new
     build is served from a store updated by the one graph that changed."""
+    project_copy = built_project_copy  # comes built: the server finds dist current
     store = project_copy / "store"
     server = start_server(project_copy, "--store", str(store), root=project_copy)
     try:
