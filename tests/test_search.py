@@ -268,7 +268,8 @@ def test_text_and_facets_combine(web: httpx.Client) -> None:
 # ---- the index follows the graph through an incremental rebuild ----
 
 
-def test_a_renamed_organisation_is_found_by_its_new_name_only(project_copy: Path) -> None:
+def test_a_renamed_organisation_is_found_by_its_new_name_only(built_project_copy: Path) -> None:
+    project_copy = built_project_copy  # comes built: the first build below reuses its cache
     settings = load_settings(project_copy, {"dist_dir": project_copy / "dist"})
     build(settings, quiet=True)
     record = project_copy / "data" / "projects" / "clusters3.ttl"
