@@ -144,22 +144,28 @@ CHANGES = {
 }
 
 
-@pytest.mark.parametrize("change", sorted(CHANGES))
-@pytest.mark.parametrize("ahead", [False, True], ids=["read", "read ahead"])
-def test_an_index_from_kept_items_is_the_one_made_anew(
-    graph: Graph, tmp_path: Path, change: str, ahead: bool
-) -> None:
-    update, keeps = CHANGES[change]
-    kept_folder = tmp_path / "kept"
-    shutil.copytree(graph.kept, kept_folder)
+def _changed(graph: Graph, change: str) -> tuple[ox.Store, dict[str, str]]:
+    """A store of the graph with ``change`` made, and its digests."""
     store = _store(graph.triples)
-    text = update
+    text = CHANGES[change][0]
     for name, iri in graph.names.items():
         text = text.replace("{" + name + "}", iri)
     before = _digests(store)
     store.update(PREFIXES + text)
     digests = _digests(store)
     assert digests != before, "the change changed the graph"
+    return store, digests
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+@pytest.mark.parametrize("ahead", [False, True], ids=["read", "read ahead"])
+def test_an_index_from_kept_items_is_the_one_made_anew(
+    graph: Graph, tmp_path: Path, change: str, ahead: bool
+) -> None:
+    keeps = CHANGES[change][1]
+    kept_folder = tmp_path / "kept"
+    shutil.copytree(graph.kept, kept_folder)
+    store, digests = _changed(graph, change)
     kept = KeptFacts(kept_folder, digests)
     if ahead:  # as the answers child reads them: while the graph loads
         kept = kept.read_ahead()
@@ -177,6 +183,28 @@ def test_an_index_from_kept_items_is_the_one_made_anew(
     again = index_graph(store, tmp_path / "again.sqlite", KeptFacts(kept_folder, digests))
     assert again["items_kept"] == [people, items]
     assert (tmp_path / "again.sqlite").read_bytes() == (tmp_path / "anew.sqlite").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "change", ["a project added", "a project removed", "a partner left a project"]
+)
+def test_kept_items_are_read_in_step_across_batches(
+    graph: Graph, tmp_path: Path, change: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The kept rows are read a batch at a time beside the items made now, both in order:
+    # with batches of five, items come and go across their edges.
+    monkeypatch.setattr(search_index, "_BATCH", 5)
+    kept_folder = tmp_path / "kept"
+    shutil.copytree(graph.kept, kept_folder)
+    store = _store(graph.triples)
+    first = index_graph(store, tmp_path / "first.sqlite", KeptFacts(kept_folder, _digests(store)))
+    people = first["items"]["project"] + first["items"]["organisation"]  # type: ignore[index]
+    assert first["items_kept"][0] == people  # type: ignore[index]  # kept again, in fives
+    store, digests = _changed(graph, change)
+    made = index_graph(store, tmp_path / "kept.sqlite", KeptFacts(kept_folder, digests))
+    index_graph(store, tmp_path / "anew.sqlite", None)
+    assert (tmp_path / "kept.sqlite").read_bytes() == (tmp_path / "anew.sqlite").read_bytes()
+    assert 0 < made["items_kept"][0] < people  # type: ignore[index]
 
 
 def test_items_kept_with_facts_not_found_are_made_anew(graph: Graph, tmp_path: Path) -> None:
@@ -206,11 +234,14 @@ def test_damaged_kept_items_are_made_anew(graph: Graph, tmp_path: Path, damage: 
     if damage == "cut short":
         items.write_bytes(items.read_bytes()[:-7])
     else:
-        layout, keys, rows = marshal.loads(items.read_bytes())
+        with items.open("rb") as f:
+            layout, keys = marshal.load(f)  # the header; the rows follow, a batch at a time
+            rest = f.read()
         assert layout[0] == search_index.ITEMS_LAYOUT
-        items.write_bytes(marshal.dumps(((layout[0] + 1, layout[1]), keys, rows)))
+        items.write_bytes(marshal.dumps(((layout[0] + 1, layout[1]), keys)) + rest)
     store = _store(graph.triples)
     made = index_graph(store, tmp_path / "kept.sqlite", KeptFacts(kept_folder, _digests(store)))
     index_graph(store, tmp_path / "anew.sqlite", None)
+    # Here the rows are one batch: cut short, none of them is read.
     assert made["items_kept"][0] == 0  # type: ignore[index]
     assert (tmp_path / "kept.sqlite").read_bytes() == (tmp_path / "anew.sqlite").read_bytes()

@@ -215,10 +215,51 @@ _ITEMS = "items"  # the kept items' file, beside the kept facts
 class KeptItems:
     """The items of the last index as it wrote them, and the keys of the facts they were
     made of (:attr:`_Facts.keys`): a rebuild makes anew only the items a fact changed since
-    reaches (see :func:`_reached`), the same as made anew from every fact."""
+    reaches (see :func:`_reached`), the same as made anew from every fact. The file holds a
+    header, then the rows in the index's order, a batch at a time: read and written as the
+    index goes, never held whole (182,000 rows, 144 MB of them, at 100,000 projects)."""
 
     keys: Mapping[str, str]
-    rows: list[_Row]
+    path: Path
+
+    def rows(self) -> Iterator[_Row]:
+        """The rows, in order; those of a damaged end are not there (made anew)."""
+        damaged = (OSError, EOFError, ValueError, TypeError)
+        with contextlib.suppress(*damaged), self.path.open("rb") as f:
+            marshal.load(f)  # the header
+            while True:
+                batch = marshal.load(f)
+                if not isinstance(batch, list):
+                    return
+                for row in batch:
+                    if not isinstance(row, tuple) or len(row) != _ROW_LENGTH:
+                        return
+                    yield cast(_Row, row)
+
+
+class _ItemsWriter:
+    """The items an index writes, kept as it writes them (see :class:`KeptItems`), in a
+    partial file renamed over the kept one when :meth:`done`."""
+
+    def __init__(self, folder: Path, keys: Mapping[str, str]) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self._folder = folder
+        self._partial = folder / f".{_ITEMS}.{os.getpid()}"
+        self._file = self._partial.open("wb")
+        marshal.dump(((ITEMS_LAYOUT, SEARCH_LAYOUT), dict(keys)), self._file)
+
+    def add(self, rows: list[_Row]) -> None:
+        marshal.dump(rows, self._file)
+
+    def done(self) -> None:
+        self._file.close()
+        os.replace(self._partial, self._folder / _ITEMS)
+        for other in self._folder.glob(f".{_ITEMS}.*"):  # a killed build's partial file
+            other.unlink(missing_ok=True)
+
+    def abandon(self) -> None:
+        self._file.close()
+        self._partial.unlink(missing_ok=True)
 
 
 class Loader(Protocol):
@@ -273,42 +314,28 @@ class KeptFacts:
             if len(found) == 1:
                 with contextlib.suppress(OSError, EOFError, ValueError, TypeError):
                     ahead[found[0].name] = marshal.loads(found[0].read_bytes())
-        items = self._read_items()
-        if items is not None:
-            ahead[_ITEMS] = items
         return dataclasses.replace(self, ahead=ahead)
 
     def items(self) -> KeptItems | None:
         """The items kept by the last index, or None (none, unreadable, another layout)."""
-        if _ITEMS in self.ahead:
-            return cast(KeptItems | None, self.ahead[_ITEMS])
-        return self._read_items()
-
-    def _read_items(self) -> KeptItems | None:
+        path = self.folder / _ITEMS
         try:
-            kept = marshal.loads((self.folder / _ITEMS).read_bytes())
+            with path.open("rb") as f:
+                header = marshal.load(f)
         except (OSError, EOFError, ValueError, TypeError):
             return None
         if (
-            not isinstance(kept, tuple)
-            or len(kept) != 3
-            or kept[0] != (ITEMS_LAYOUT, SEARCH_LAYOUT)
-            or not isinstance(kept[1], dict)
-            or not isinstance(kept[2], list)
+            not isinstance(header, tuple)
+            or len(header) != 2
+            or header[0] != (ITEMS_LAYOUT, SEARCH_LAYOUT)
+            or not isinstance(header[1], dict)
         ):
             return None
-        return KeptItems(kept[1], kept[2])
+        return KeptItems(header[1], path)
 
-    def write_items(self, items: KeptItems) -> None:
-        """Keep ``items`` in place of those kept before (written whole, then renamed)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        partial = self.folder / f".{_ITEMS}.{os.getpid()}"
-        layout = (ITEMS_LAYOUT, SEARCH_LAYOUT)
-        partial.write_bytes(marshal.dumps((layout, dict(items.keys), items.rows)))
-        os.replace(partial, self.folder / _ITEMS)
-        for other in self.folder.glob(f".{_ITEMS}.*"):  # a killed build's partial file
-            if other != partial:
-                other.unlink(missing_ok=True)
+    def items_writer(self, keys: Mapping[str, str]) -> _ItemsWriter:
+        """Where an index keeps its items, made of the facts kept under ``keys``."""
+        return _ItemsWriter(self.folder, keys)
 
     def read(self, name: str, key: str) -> tuple[Pairs | Values, bool] | None:
         """The fact kept under ``key``, or None (not kept, unreadable, damaged)."""
@@ -728,32 +755,39 @@ def _items(facts: _Facts) -> Iterator[_Item]:
             yield make.other(kind, s)
 
 
-def _rows(facts: _Facts, earlier: KeptItems | None) -> tuple[list[_Row], int]:
-    """Every item of the index as it writes it (see :func:`_items`), and how many of them
-    were kept: those of ``earlier`` that no changed fact reaches are kept from there, the
-    others made anew."""
+def _rows(facts: _Facts, earlier: KeptItems | None) -> Iterator[tuple[_Row, bool]]:
+    """Every item of the index as it writes it (see :func:`_items`), in order, and whether
+    it was kept: those of ``earlier`` that no changed fact reaches are kept from there (read
+    in step, both in the index's order), the others made anew."""
     make = _Maker(facts)
     reached = _reached(facts, make) if earlier is not None else None
     if earlier is None or reached is None:
-        return list(map(make.row, _items(facts))), 0
+        for item in _items(facts):
+            yield make.row(item), False
+        return
     projects, organisations = reached
-    kept = {(row[0], row[1]): row for row in earlier.rows}
-    rows: list[_Row] = []
-    reused = 0
-    for kind, reaching, made in (
-        ("project", projects, make.project),
-        ("organisation", organisations, make.organisation),
+    kept = earlier.rows()
+    at: _Row | None = next(kept, None)
+    for rank, (kind, reaching, made) in enumerate(
+        (
+            ("project", projects, make.project),
+            ("organisation", organisations, make.organisation),
+        )
     ):
         for s in sorted(facts.many[kind]):
-            row = None if s in reaching else kept.get((kind, s))
-            if row is None:
-                row = make.row(made(s))
+            while at is not None and (_RANKS.get(at[0], len(_RANKS)), at[1]) < (rank, s):
+                at = next(kept, None)  # an item gone, or kept rows of the kinds before
+            if at is not None and at[0] == kind and at[1] == s and s not in reaching:
+                yield at, True
             else:
-                reused += 1
-            rows.append(row)
+                yield make.row(made(s)), False
     for kind, fact in _OTHER_KINDS:
-        rows.extend(make.row(make.other(kind, s)) for s in sorted(facts.many[fact]))
-    return rows, reused
+        for s in sorted(facts.many[fact]):
+            yield make.row(make.other(kind, s)), False
+
+
+_RANKS = {"project": 0, "organisation": 1}  # the kinds whose items are kept, in order
+_ROW_LENGTH = 12  # columns of a _Row
 
 
 # What the items of a project read of the project itself (its facts by subject), and of its
@@ -839,105 +873,132 @@ def _index_graph(store: ox.Store | Loader, path: Path, kept: KeptFacts | None) -
     earlier = kept.items() if kept else None
     facts = _read(store, kept, earlier.keys if earlier else None)
     labels = _value_labels(facts)
-    written, reused = _rows(facts, earlier)
+    keeping = kept.items_writer(facts.keys) if kept else None
     counts: dict[str, int] = defaultdict(int)
-    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
-        db.execute("PRAGMA synchronous = OFF")  # a crashed build is thrown away whole
-        db.execute("BEGIN")  # all or nothing: a failure leaves no search tables
-        _script(db, _SCHEMA)
-        db.execute("INSERT INTO search_layout VALUES (?)", (SEARCH_LAYOUT,))
-        facet_ids: dict[tuple[str, str], int] = {}
-        for kind, facets in FACETS.items():
-            for f in facets:
-                facet_ids[kind, f.name] = len(facet_ids) + 1
-                db.execute(
-                    "INSERT INTO search_facets VALUES (?, ?, ?)", (len(facet_ids), kind, f.name)
-                )
-        # Per kind: the items (positions in the kind's order) of each (facet, value).
-        tagged: dict[str, dict[tuple[int, str], list[int]]] = defaultdict(dict)
-        iris: dict[tuple[int, str], str | None] = {}
-        rows: list[tuple[object, ...]] = []
-        texts: list[tuple[int, str, str, str]] = []
-
-        def insert() -> None:  # a batch at a time: one call, not two a row
-            db.executemany("INSERT INTO search_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-            db.executemany(
-                "INSERT INTO search_text(rowid, label, names, body) VALUES (?, ?, ?, ?)", texts
-            )
-            rows.clear()
-            texts.clear()
-
-        # The items of each (facet, value) as a value comes in the items (an IRI's list found
-        # once, not its code cut again for each of its items: 400,000 tags at 100,000 projects).
-        slots: dict[tuple[int, str], tuple[tuple[int, str], str | None, list[int]]] = {}
-        for number, (kind, *columns, names, body, tags) in enumerate(written, start=1):
-            position = counts[kind]
-            counts[kind] += 1
-            rows.append((number, kind, *columns))
-            texts.append((number, cast(str, columns[1]), names, body))
-            if len(rows) == _BATCH:
-                insert()
-            for name, values in tags.items():
-                facet = facet_ids[kind, name]
-                for v in values:
-                    slot = slots.get((facet, v))
-                    if slot is None:
-                        key = code(v) if v in labels else v  # an IRI's code or slug: short URLs
-                        found = tagged[kind].setdefault((facet, key), [])
-                        slot = slots[facet, v] = ((facet, key), v if v in labels else None, found)
-                    iris[slot[0]] = slot[1]  # the last value with a key names it
-                    slot[2].append(position)
-        insert()
-        for kind, by_value in sorted(tagged.items()):
-            ordered = sorted(by_value.items())
-            db.executemany(
-                "INSERT INTO search_values VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    (
-                        kind,
-                        v,
-                        facet,
-                        key,
-                        labels.get(iris[facet, key] or key, key),
-                        iris[facet, key],
-                        len(items),
-                    )
-                    for v, ((facet, key), items) in enumerate(ordered)
-                ),
-            )
-            offsets = numpy.cumsum([0, *(len(items) for _, items in ordered)], dtype="<i8")
-            items = numpy.fromiter(
-                (i for _, its in ordered for i in its), dtype="<i4", count=int(offsets[-1])
-            )
-            # The same pairs by item: the values of item ``i`` are
-            # ``values[value_offsets[i]:value_offsets[i + 1]]`` (a small selection's counts
-            # read its own items' values, not every pair).
-            numbers = numpy.repeat(numpy.arange(len(ordered), dtype="<i4"), numpy.diff(offsets))
-            by_item = numpy.lexsort((numbers, items))
-            value_offsets = numpy.concatenate(
-                ([0], numpy.cumsum(numpy.bincount(items, minlength=counts[kind])))
-            ).astype("<i8")
-            db.executemany(
-                "INSERT INTO search_arrays VALUES (?, ?, ?)",
-                [
-                    (kind, "offsets", offsets.tobytes()),
-                    (kind, "items", items.tobytes()),
-                    (kind, "value_offsets", value_offsets.tobytes()),
-                    (kind, "values", numbers[by_item].astype("<i4").tobytes()),
-                ],
-            )
-        _script(db, _INDEXES)
-        db.execute("INSERT INTO search_text(search_text) VALUES ('optimize')")
-        db.execute("COMMIT")
-    if kept:
-        kept.write_items(KeptItems(facts.keys, written))
+    reused = 0
+    try:
+        with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
+            reused = _write_index(db, _rows(facts, earlier), labels, counts, keeping)
+    except BaseException:
+        if keeping is not None:
+            keeping.abandon()
+        raise
+    if keeping is not None:
+        keeping.done()
     seconds = round(time.perf_counter() - started, 3)
+    items = sum(counts.values())
     return {
         "items": dict(sorted(counts.items())),
         "facts_kept": [facts.kept, len(_FACTS)],
-        "items_kept": [reused, len(written)],
+        "items_kept": [reused, items],
         "seconds": seconds,
     }
+
+
+def _write_index(
+    db: sqlite3.Connection,
+    written: Iterable[tuple[_Row, bool]],
+    labels: Mapping[str, str],
+    counts: dict[str, int],
+    keeping: _ItemsWriter | None,
+) -> int:
+    """Write the index's tables into ``db``: the items ``written`` (counted by kind into
+    ``counts``, and kept by ``keeping``), their facets' values and arrays. How many of the
+    items were kept from the last index."""
+    reused = 0
+    db.execute("PRAGMA synchronous = OFF")  # a crashed build is thrown away whole
+    db.execute("BEGIN")  # all or nothing: a failure leaves no search tables
+    _script(db, _SCHEMA)
+    db.execute("INSERT INTO search_layout VALUES (?)", (SEARCH_LAYOUT,))
+    facet_ids: dict[tuple[str, str], int] = {}
+    for kind, facets in FACETS.items():
+        for f in facets:
+            facet_ids[kind, f.name] = len(facet_ids) + 1
+            db.execute("INSERT INTO search_facets VALUES (?, ?, ?)", (len(facet_ids), kind, f.name))
+    # Per kind: the items (positions in the kind's order) of each (facet, value).
+    tagged: dict[str, dict[tuple[int, str], list[int]]] = defaultdict(dict)
+    iris: dict[tuple[int, str], str | None] = {}
+    rows: list[tuple[object, ...]] = []
+    texts: list[tuple[int, str, str, str]] = []
+    batch: list[_Row] = []
+
+    def insert() -> None:  # a batch at a time: one call, not two a row
+        db.executemany("INSERT INTO search_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        db.executemany(
+            "INSERT INTO search_text(rowid, label, names, body) VALUES (?, ?, ?, ?)", texts
+        )
+        if keeping is not None:
+            keeping.add(batch)
+        rows.clear()
+        texts.clear()
+        batch.clear()
+
+    # The items of each (facet, value) as a value comes in the items (an IRI's list found
+    # once, not its code cut again for each of its items: 400,000 tags at 100,000 projects).
+    slots: dict[tuple[int, str], tuple[tuple[int, str], str | None, list[int]]] = {}
+    for number, (row, was_kept) in enumerate(written, start=1):
+        kind, *columns, names, body, tags = row
+        reused += was_kept
+        position = counts[kind]
+        counts[kind] += 1
+        rows.append((number, kind, *columns))
+        texts.append((number, cast(str, columns[1]), names, body))
+        batch.append(row)
+        if len(rows) == _BATCH:
+            insert()
+        for name, values in tags.items():
+            facet = facet_ids[kind, name]
+            for v in values:
+                slot = slots.get((facet, v))
+                if slot is None:
+                    key = code(v) if v in labels else v  # an IRI's code or slug: short URLs
+                    found = tagged[kind].setdefault((facet, key), [])
+                    slot = slots[facet, v] = ((facet, key), v if v in labels else None, found)
+                iris[slot[0]] = slot[1]  # the last value with a key names it
+                slot[2].append(position)
+    insert()
+    for kind, by_value in sorted(tagged.items()):
+        ordered = sorted(by_value.items())
+        db.executemany(
+            "INSERT INTO search_values VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                (
+                    kind,
+                    v,
+                    facet,
+                    key,
+                    labels.get(iris[facet, key] or key, key),
+                    iris[facet, key],
+                    len(items),
+                )
+                for v, ((facet, key), items) in enumerate(ordered)
+            ),
+        )
+        offsets = numpy.cumsum([0, *(len(items) for _, items in ordered)], dtype="<i8")
+        items = numpy.fromiter(
+            (i for _, its in ordered for i in its), dtype="<i4", count=int(offsets[-1])
+        )
+        # The same pairs by item: the values of item ``i`` are
+        # ``values[value_offsets[i]:value_offsets[i + 1]]`` (a small selection's counts
+        # read its own items' values, not every pair).
+        numbers = numpy.repeat(numpy.arange(len(ordered), dtype="<i4"), numpy.diff(offsets))
+        by_item = numpy.lexsort((numbers, items))
+        value_offsets = numpy.concatenate(
+            ([0], numpy.cumsum(numpy.bincount(items, minlength=counts[kind])))
+        ).astype("<i8")
+        db.executemany(
+            "INSERT INTO search_arrays VALUES (?, ?, ?)",
+            [
+                (kind, "offsets", offsets.tobytes()),
+                (kind, "items", items.tobytes()),
+                (kind, "value_offsets", value_offsets.tobytes()),
+                (kind, "values", numbers[by_item].astype("<i4").tobytes()),
+            ],
+        )
+    _script(db, _INDEXES)
+    db.execute("INSERT INTO search_text(search_text) VALUES ('optimize')")
+    db.execute("COMMIT")
+    return reused
 
 
 _BATCH = 4096  # items inserted at once
