@@ -135,26 +135,14 @@ def test_without_the_kernels_copy_the_pieces_are_written_here(
     _same_as_scratch(settings, rebuilt)
 
 
-def _fails_and_keeps_the_served_build(records: Path, threads: list[str], prefix: str) -> None:
-    """A title changed and built again fails with the disk full, raised in threads named
-    ``prefix`` (each failing call appended its thread's name to ``threads``), and nothing of
-    the failed build is left: the served build is still served."""
-    settings = records_settings(records)
-    served = settings.dist_dir.resolve()
-    before = sorted(p.name for p in builds_dir(settings.dist_dir).iterdir())
-    _change_title(records)
-    with pytest.raises(OSError, match=os.strerror(errno.ENOSPC)):
-        build(settings, quiet=True)
-    assert threads and all(t.startswith(prefix) for t in threads)
-    assert settings.dist_dir.resolve() == served
-    assert sorted(p.name for p in builds_dir(settings.dist_dir).iterdir()) == before
-    assert not [t for t in threading.enumerate() if t.name.startswith(prefix)]
-
-
 def test_a_failure_writing_the_n_quads_fails_the_build_and_keeps_the_served_one(
     records: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The N-Quads dump is fed by a thread of its own: its error is the build's."""
+    """The N-Quads dump is written by a thread of its own: its error is the build's, and
+    nothing of the failed build is left."""
+    settings = records_settings(records)
+    served = settings.dist_dir.resolve()
+    before = sorted(p.name for p in builds_dir(settings.dist_dir).iterdir())
     threads: list[str] = []
 
     def full(prepared: object) -> bytes:
@@ -162,14 +150,22 @@ def test_a_failure_writing_the_n_quads_fails_the_build_and_keeps_the_served_one(
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(run, "_nquads", full)
-    _fails_and_keeps_the_served_build(records, threads, "projectgraph-nquads")
+    _change_title(records)
+    with pytest.raises(OSError, match=os.strerror(errno.ENOSPC)):
+        build(settings, quiet=True)
+    assert threads and all(t.startswith("projectgraph-nquads") for t in threads)
+    assert settings.dist_dir.resolve() == served
+    assert sorted(p.name for p in builds_dir(settings.dist_dir).iterdir()) == before
 
 
 def test_a_failure_writing_a_dump_fails_the_build_and_keeps_the_served_one(
     records: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each dump is written by a thread of its own: its error is the build's, and the other
-    threads stop."""
+    """Each dump is written by a thread of its own: its error is the build's, the other
+    threads stop, and nothing of the failed build is left."""
+    settings = records_settings(records)
+    served = settings.dist_dir.resolve()
+    before = sorted(p.name for p in builds_dir(settings.dist_dir).iterdir())
     threads: list[str] = []
     write_all = dumps._Output._write_all
 
@@ -180,4 +176,10 @@ def test_a_failure_writing_a_dump_fails_the_build_and_keeps_the_served_one(
         write_all(self, data)
 
     monkeypatch.setattr(dumps._Output, "_write_all", full)
-    _fails_and_keeps_the_served_build(records, threads, "projectgraph-dumps")
+    _change_title(records)
+    with pytest.raises(OSError, match=os.strerror(errno.ENOSPC)):
+        build(settings, quiet=True)
+    assert threads and all(t.startswith("projectgraph-dumps") for t in threads)
+    assert settings.dist_dir.resolve() == served
+    assert sorted(p.name for p in builds_dir(settings.dist_dir).iterdir()) == before
+    assert not [t for t in threading.enumerate() if t.name.startswith("projectgraph-dumps")]
