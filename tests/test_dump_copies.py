@@ -22,7 +22,6 @@ import pytest
 from projectgraph.pipeline import run
 from projectgraph.pipeline.cache import CACHE_FILE
 from projectgraph.pipeline.run import BuildResult, build
-from projectgraph.publish import dumps
 from projectgraph.publish.dist import builds_dir
 from projectgraph.publish.dumps import DUMP_FORMATS
 from projectgraph.settings import Settings
@@ -156,30 +155,3 @@ def test_a_failure_writing_the_n_quads_fails_the_build_and_keeps_the_served_one(
     assert threads and all(t.startswith("projectgraph-nquads") for t in threads)
     assert settings.dist_dir.resolve() == served
     assert sorted(p.name for p in builds_dir(settings.dist_dir).iterdir()) == before
-
-
-def test_a_failure_writing_a_dump_fails_the_build_and_keeps_the_served_one(
-    records: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Each dump is written by a thread of its own: its error is the build's, the other
-    threads stop, and nothing of the failed build is left."""
-    settings = records_settings(records)
-    served = settings.dist_dir.resolve()
-    before = sorted(p.name for p in builds_dir(settings.dist_dir).iterdir())
-    threads: list[str] = []
-    write_all = dumps._Output._write_all
-
-    def full(self: dumps._Output, data: bytes) -> None:
-        if self.path.name == "projectgraph.ttl":
-            threads.append(threading.current_thread().name)
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        write_all(self, data)
-
-    monkeypatch.setattr(dumps._Output, "_write_all", full)
-    _change_title(records)
-    with pytest.raises(OSError, match=os.strerror(errno.ENOSPC)):
-        build(settings, quiet=True)
-    assert threads and all(t.startswith("projectgraph-dumps") for t in threads)
-    assert settings.dist_dir.resolve() == served
-    assert sorted(p.name for p in builds_dir(settings.dist_dir).iterdir()) == before
-    assert not [t for t in threading.enumerate() if t.name.startswith("projectgraph-dumps")]

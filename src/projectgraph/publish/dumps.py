@@ -21,7 +21,6 @@ holds it, never decompressed, and a sixteenth of the plain text's 3.6 GB at 100,
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import gzip
 import hashlib
@@ -29,10 +28,10 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from queue import Full, Queue, SimpleQueue
+from queue import SimpleQueue
 from typing import TYPE_CHECKING, Any
 
 from projectgraph.rdf.jsonld import document_head, document_tail, node_separator
@@ -211,31 +210,30 @@ _BUFFER = 1 << 20  # bytes of new pieces gathered before one write
 
 class _Stream:
     """A file written piece by piece, hashed on the way; pieces found in the served build's
-    file are copied from it, a run of consecutive ones at a time. Where pieces go is decided
-    in the caller's thread; the bytes are written, copied and hashed in a thread of the
-    stream's own, in order, which does it without Python's lock: the five dumps take the
-    cores there are, not one after the other (a rebuild at 100,000 projects copies and hashes
-    2.2 GB). At most :data:`_QUEUED` writes and copies wait for it."""
+    file are copied from it, a run of consecutive ones at a time."""
 
-    def __init__(
-        self, path: Path, pool: ThreadPoolExecutor, stop: threading.Event, earlier: _Earlier | None
-    ) -> None:
+    def __init__(self, path: Path, earlier: _Earlier | None = None) -> None:
         self.path = path
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        self.hash = hashlib.sha256()
         self.size = 0
         self.copied = 0
         self.earlier = earlier
         self.pieces: dict[str, tuple[int, int]] = {}  # (offset, length) by ident
+        self._buffer: list[bytes] = []
+        self._buffered = 0
         self._run: list[int] | None = None  # [offset, length] in the earlier file, to copy
-        self._output = _Output(path, earlier)
-        self._tasks: Queue[tuple[int, int] | bytes | None] = Queue(_QUEUED)
-        self._stop = stop
-        self._done = pool.submit(self._output.drain, self._tasks, stop)
 
     def write(self, data: bytes) -> None:
         """Append new bytes."""
-        self._end_run()
+        if self._run is not None:
+            self._copy()
+        self.hash.update(data)
         self.size += len(data)
-        self._put(data)
+        self._buffer.append(data)
+        self._buffered += len(data)
+        if self._buffered >= _BUFFER:
+            self._flush()
 
     def segment(self, segment: Segment, before: bytes = b"") -> None:
         """Append a named piece (``before`` its bytes, and kept in the piece): copied from the
@@ -253,73 +251,10 @@ class _Stream:
         if self._run is not None and self._run[0] + self._run[1] == offset:
             self._run[1] += length
             return
-        self._end_run()
-        self._run = [offset, length]
-
-    def _end_run(self) -> None:
         if self._run is not None:
-            offset, length = self._run
-            self._run = None
-            self._put((offset, length))
-
-    def _put(self, task: tuple[int, int] | bytes | None) -> None:
-        """Give the thread a task; its error, if it failed, is raised here."""
-        while True:
-            if self._done.done():
-                self._done.result()  # its error
-                raise OSError(f"{self.path}: the writer stopped")
-            try:
-                self._tasks.put(task, timeout=0.1)
-                return
-            except Full:
-                continue
-
-    def close(self) -> WrittenFile:
-        """Write what is left and close the file (the thread's error, if any, is raised)."""
-        try:
-            if not self._stop.is_set():
-                self._end_run()
-                self._put(None)
-            self._done.result()
-        finally:
-            self._output.close()
-        return WrittenFile(path=self.path, sha256=self._output.hash.hexdigest(), size=self.size)
-
-    def abandon(self) -> None:
-        """Stop the thread (the build failed): it ends after the task it is on."""
-        self._stop.set()
-        with contextlib.suppress(Full):
-            self._tasks.put_nowait(None)  # a thread waiting for a task
-
-
-_QUEUED = 256  # writes and copies a stream's thread may have waiting
-
-
-class _Output:
-    """The writing side of a :class:`_Stream`, in its thread."""
-
-    def __init__(self, path: Path, earlier: _Earlier | None) -> None:
-        self.path = path
-        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        self.hash = hashlib.sha256()
-        self.earlier = earlier
-        self._buffer: list[bytes] = []
-        self._buffered = 0
-
-    def drain(self, tasks: Queue[tuple[int, int] | bytes | None], stop: threading.Event) -> None:
-        """Do the tasks, in order, until the last (None) or ``stop``."""
-        while not stop.is_set() and (task := tasks.get()) is not None:
-            if isinstance(task, bytes):
-                self.hash.update(task)
-                self._buffer.append(task)
-                self._buffered += len(task)
-                if self._buffered >= _BUFFER:
-                    self._flush()
-            else:
-                self._flush()
-                self._copy(*task)
-        if not stop.is_set():
-            self._flush()
+            self._copy()
+        self._flush()
+        self._run = [offset, length]
 
     def _flush(self) -> None:
         data = b"".join(self._buffer)
@@ -331,9 +266,11 @@ class _Output:
         while view:  # a write may take less than it was given
             view = view[os.write(self.fd, view) :]
 
-    def _copy(self, offset: int, length: int) -> None:
-        """Copy a run from the earlier file, and hash it."""
-        assert self.earlier is not None
+    def _copy(self) -> None:
+        """Copy the pending run from the earlier file, and hash it."""
+        assert self._run is not None and self.earlier is not None
+        offset, length = self._run
+        self._run = None
         source = self.earlier.fd
         done = 0
         while done < length:  # the kernel copies; a file system that cannot: written here
@@ -354,13 +291,16 @@ class _Output:
             data = os.pread(source, min(_COPY_CHUNK, offset + length - start), start)
             self.hash.update(data)
 
-    def close(self) -> None:
-        """Close the files (once: a failed build may close a stream again)."""
-        fds = [self.fd, *([self.earlier.fd] if self.earlier is not None else [])]
-        self.fd, self.earlier = -1, None
-        for fd in fds:
-            if fd >= 0:
-                os.close(fd)
+    def close(self) -> WrittenFile:
+        try:
+            if self._run is not None:
+                self._copy()
+            self._flush()
+        finally:
+            os.close(self.fd)
+            if self.earlier is not None:
+                os.close(self.earlier.fd)
+        return WrittenFile(path=self.path, sha256=self.hash.hexdigest(), size=self.size)
 
 
 # copy_file_range refused (another file system, an old kernel): the bytes are written instead
@@ -399,12 +339,15 @@ def write_dumps(
     merged graph, each subject in exactly one of them.
     """
     folder, layout = earlier if earlier is not None else (None, None)
+    files = {
+        f.key: _Stream(out_dir / f.filename, _earlier(folder, layout, f)) for f in DUMP_FORMATS
+    }
     ranges: dict[str, tuple[int, int]] = {}
-    stop = threading.Event()  # the build failed: every thread ends
-    # The dataset dump is fed by a thread of its own beside the others (its frames are read
-    # from the sources' preparations), and each file is written by one more (see _Stream).
+    # The dataset dump is written by a thread of its own beside the others: writing, copying
+    # and hashing run without Python's lock, so the two streams take two cores (and the
+    # disk's queue) rather than one after the other.
     nquads: SimpleQueue[tuple[str, Segment] | None] = SimpleQueue()
-    files: dict[str, _Stream] = {}
+    stop = threading.Event()
 
     def write_nquads() -> None:
         stream = files["nquads"]
@@ -415,17 +358,9 @@ def write_dumps(
             if name:
                 ranges[name] = (start, stream.size - start)
 
-    with (
-        ThreadPoolExecutor(len(DUMP_FORMATS), thread_name_prefix="projectgraph-dumps") as pool,
-        ThreadPoolExecutor(1, thread_name_prefix="projectgraph-nquads") as feeding,
-    ):
-        feeder: Future[None] | None = None
+    with ThreadPoolExecutor(1, thread_name_prefix="projectgraph-nquads") as pool:
+        writer = pool.submit(write_nquads)
         try:
-            for f in DUMP_FORMATS:
-                files[f.key] = _Stream(
-                    out_dir / f.filename, pool, stop, _earlier(folder, layout, f)
-                )
-            feeder = feeding.submit(write_nquads)
             header = prefix_lines(prefixes)
             files["trig"].write(header)
             any_graph = False
@@ -440,7 +375,7 @@ def write_dumps(
             files["jsonld"].write(document_head(context).encode())
             first = True
             for part in merged:
-                if feeder.done() and feeder.exception() is not None:
+                if writer.done() and writer.exception() is not None:
                     break  # the N-Quads failed: its error is raised below
                 if not part.triples:
                     continue
@@ -455,19 +390,12 @@ def write_dumps(
             files["jsonld"].write(document_tail(first).encode())
             if files["ntriples"].size == 0:  # an empty graph is still a valid gzip file
                 files["ntriples"].write(gzip.compress(b"", mtime=0))
-            feeder.result()
-            written = {key: stream.close() for key, stream in files.items()}
-        except BaseException:
+            writer.result()
+        finally:
             stop.set()
             nquads.put(None)
-            for stream in files.values():
-                stream.abandon()
-            if feeder is not None:
-                wait([feeder])  # before its file is closed
-            for stream in files.values():
-                with contextlib.suppress(Exception):
-                    stream.close()
-            raise
+            wait([writer])  # before its file is closed
+            written = {key: stream.close() for key, stream in files.items()}
     made = DumpLayout(
         {f.key: {"name": f.filename, "pieces": files[f.key].pieces} for f in DUMP_FORMATS}
     )
