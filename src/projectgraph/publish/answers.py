@@ -824,7 +824,12 @@ class _Loading:
         """Whether the triples of ``predicates`` are loaded: :meth:`load` then loads none."""
         if self.loaded is None:
             return True
-        return predicates is not None and all(_covered(p, self.loaded) for p in predicates)
+        return predicates is not None and not self._missing(predicates, self.loaded)
+
+    @staticmethod
+    def _missing(predicates: frozenset[str], loaded: frozenset[str]) -> set[str]:
+        """The entries of ``predicates`` whose triples are not in ``loaded``."""
+        return {p for p in predicates - loaded if not _covered(p, loaded)}
 
     def load(self, predicates: frozenset[str] | None) -> ox.Store:
         """The store, with the triples of ``predicates`` (None: every predicate; an entry may
@@ -838,7 +843,7 @@ class _Loading:
             self._bulk_load(None)
             self.loaded = None
             return self._store
-        missing = {p for p in predicates - self.loaded if not _covered(p, self.loaded)}
+        missing = self._missing(predicates, self.loaded)
         if missing and _types(missing) and _types(self.loaded):
             # More types than loaded: all anew in one pass, so that the rdf:type triples too
             # are in the graph's order.
