@@ -59,6 +59,7 @@ from projectgraph.publish.parts import (
     make_part,
     merged_part,
     part_fingerprint,
+    shared_chunks,
     shared_fingerprint,
     shared_triples,
 )
@@ -154,7 +155,7 @@ def build(settings: Settings, quiet: bool = False, workers: int | None = None) -
         finally:
             answers.cancel()  # when the build failed; else the file was moved into the build
         clock.lap("checksums + switch")
-        cache.forget({s.key for s in sources} | {SHARED_PART}, clock.units, clock.chunks)
+        cache.forget({s.key for s in sources} | clock.shared_parts, clock.units, clock.chunks)
         digests.close(only_seen=True)
     return BuildResult(published, report, clock.stages, clock.reused)
 
@@ -233,6 +234,7 @@ class _Clock:
         self.reused: dict[str, tuple[int, int]] = {}
         self.units: set[str] = set()
         self.chunks: set[str] = set()  # the chunks of statistics the build added up
+        self.shared_parts: set[str] = set()  # the cache keys of the shared parts
 
     def lap(self, stage: str) -> None:
         now = time.perf_counter()
@@ -368,24 +370,27 @@ def _validate(job: _Job, prepared: Sequence[Prepared], parts: Partition) -> Repo
 
 
 _part_state: dict[str, object] = {}
-SHARED_PART = "/shared"  # the cache key of the shared descriptions' part (no source's key)
+# The cache keys of the shared descriptions' parts start so (no source's key does): then the
+# chunk's first subject.
+SHARED_PART = "/shared"
 
 
 def _init_parts(prefixes: dict[str, str], context: dict[str, object], uri_space: str) -> None:
     _part_state.update(prefixes=prefixes, context=context, uri_space=uri_space)
 
 
-def _make_part(task: tuple[bytes, frozenset[str]]) -> tuple[bytes, bytes, bytes]:
-    packed, excluded = task
-    quads = parse_own(unpack(packed), ox.RdfFormat.N_QUADS)
-    part = make_part(
-        quads,
-        excluded,
-        _part_state["prefixes"],  # type: ignore[arg-type]
-        _part_state["context"],  # type: ignore[arg-type]
-        _part_state["uri_space"],  # type: ignore[arg-type]
-    )
-    return part.encode()
+def _make_part(task: tuple[bytes, frozenset[str] | None]) -> tuple[bytes, bytes, bytes]:
+    """A source's part (its packed N-Quads, the subjects left to the shared parts) or, with
+    None for those, a shared part (its descriptions' N-Triples lines)."""
+    data, excluded = task
+    prefixes, context = _part_state["prefixes"], _part_state["context"]
+    uri_space = _part_state["uri_space"]
+    if excluded is None:
+        made = merged_part(shared_triples(data), prefixes, context, uri_space)  # type: ignore[arg-type]
+    else:
+        quads = parse_own(unpack(data), ox.RdfFormat.N_QUADS)
+        made = make_part(quads, excluded, prefixes, context, uri_space)  # type: ignore[arg-type]
+    return made.encode()
 
 
 _IDENT = 24  # hex digits of a fingerprint that name a dump's piece (96 bits)
@@ -419,22 +424,32 @@ def _parts(
     prints = [
         part_fingerprint(p.fingerprint, ex, extra) for p, ex in zip(prepared, excluded, strict=True)
     ]
+    keyed = [(s.key, prints[i]) for i, s in enumerate(sources)]
+    tasks: list[tuple[bytes, frozenset[str] | None]] = []
+    size = 0  # triples to make parts of (shared lines: about 100 bytes a triple)
     kept = cache.kept_parts()
-    todo = [i for i, s in enumerate(sources) if (s.key, prints[i]) not in kept]
-    tasks = [(prepared[i].packed, excluded[i]) for i in todo]
-    workers = worth_processes(sum(prepared[i].quads for i in todo), job.workers)
+    todo = [i for i, k in enumerate(keyed) if k not in kept]
+    for i in todo:
+        tasks.append((prepared[i].packed, excluded[i]))
+        size += prepared[i].quads
+    for nodes in shared_chunks(parts.shared):
+        key = f"{SHARED_PART} {nodes[0]}"
+        job.clock.shared_parts.add(key)
+        keyed.append((key, shared_fingerprint(parts.shared, nodes, extra)))
+        if keyed[-1] not in kept:
+            todo.append(len(keyed) - 1)
+            tasks.append((b"".join(parts.shared[n] for n in nodes), None))
+            size += len(tasks[-1][0]) // 100
+    workers = worth_processes(size, job.workers)
     with cache.transaction():
         for i, (trig, data, stats) in zip(
             todo,
             run(_make_part, tasks, workers, _init_parts, (prefixes, context, uri_space), "dumps"),
             strict=True,
         ):
-            cache.store_part(sources[i].key, prints[i], trig, data, stats)
-        shared_print = shared_fingerprint(parts.shared, extra)
-        if (SHARED_PART, shared_print) not in kept:
-            made = merged_part(shared_triples(parts.shared), prefixes, context, uri_space)
-            cache.store_part(SHARED_PART, shared_print, *made.encode())
-    job.clock.reused["dumps"] = (len(sources) - len(todo), len(sources))
+            cache.store_part(*keyed[i], trig, data, stats)
+    remade = sum(i < len(sources) for i in todo)  # the sources' parts, not the shared ones
+    job.clock.reused["dumps"] = (len(sources) - remade, len(sources))
 
     def read(key: str, fingerprint: str, column: str) -> bytes:
         data = cache.part(key, fingerprint, column)
@@ -447,7 +462,6 @@ def _parts(
     def fragments(key: str, fingerprint: str) -> Fragments:
         return Part.decode_fragments(read(key, fingerprint, "data"))
 
-    keyed = [(s.key, prints[i]) for i, s in enumerate(sources)] + [(SHARED_PART, shared_print)]
     statistics, triples = _statistics(job, keyed)
 
     def merged() -> Iterator[MergedSegments]:
