@@ -11,13 +11,14 @@ import pyoxigraph as ox
 import pytest
 
 from projectgraph.build.assemble import assemble
+from projectgraph.build.sources import Source
 from projectgraph.pipeline import parallel
 from projectgraph.pipeline.run import BuildRefused, build, validate_sources
 from projectgraph.settings import load_settings
 from projectgraph.synth.generate import synthesize
 from projectgraph.validate import units as validate_units
 from projectgraph.validate.report import Report, Result
-from projectgraph.validate.shacl import load_shapes, validate
+from projectgraph.validate.shacl import load_shapes, shapes_footprint, validate
 
 REPO = Path(__file__).resolve().parent.parent
 BASE = "https://w3id.org/projectgraph/"
@@ -246,3 +247,46 @@ def test_a_chunk_names_its_iris_blank_nodes_and_literals_datatypes() -> None:
         b"<http://x.test/label>",
     } <= named
     assert set(validate_units._TERM.findall(lines)) <= named
+
+
+def test_a_chunk_reaches_the_reference_data_through_what_the_shapes_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine is given the reference nodes the units' triples lead to through predicates
+    the shapes read (a class and its superclasses), not those only a predicate no shape reads
+    leads to (the regions above a region, by skos:broader); the data that describes a result
+    (every predicate) still follows every link."""
+    monkeypatch.setattr(validate_units, "_state", None)  # this process's worker state, put back
+    settings = load_settings(REPO)
+    read = shapes_footprint(load_shapes(settings))
+    assert read is not None
+    skos, rdfs = "http://www.w3.org/2004/02/skos/core#", "http://www.w3.org/2000/01/rdf-schema#"
+    # The premises: no shape walks up the regions, nor reads a comment.
+    assert not {f"{skos}broader", f"{rdfs}comment"} & read
+    assert {f"{skos}inScheme", f"{rdfs}subClassOf"} <= read
+    graph = "https://w3id.org/projectgraph/graph/test-reference"
+    lines = [
+        f"<http://x.test/r3> <{skos}broader> <http://x.test/r2> .",
+        f"<http://x.test/r3> <{skos}inScheme> <http://x.test/scheme> .",
+        f"<http://x.test/r2> <{skos}inScheme> <http://x.test/scheme> .",
+        f'<http://x.test/scheme> <{rdfs}comment> "NUTS" .',
+        f"<http://x.test/c1> <{rdfs}subClassOf> <http://x.test/c2> .",
+        f"<http://x.test/c2> <{rdfs}subClassOf> <http://x.test/c3> .",
+    ]
+    source = Source(tmp_path / "reference.ttl", "reference", "reference", graph)
+    nquads = "".join(f"{line[:-2]} <{graph}> .\n" for line in lines).encode()
+    validate_units.init_worker(settings, [(source, nquads)], {}, frozenset(), {})
+    state = validate_units._state
+    assert state is not None and not state.whole_reference
+    task = validate_units.UnitTask((), (), (), with_reference=False)
+    units = (
+        b"<http://x.test/site> <https://w3id.org/projectgraph/ontology#region> <http://x.test/r3> .\n"
+        b"<http://x.test/site> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://x.test/c1> .\n"
+    )
+    given = validate_units.reference_for(state, [task], units, only_read=True).decode()
+    assert sorted(given.splitlines()) == sorted(
+        line for line in lines if "comment" not in line and "broader" not in line
+        and not line.startswith("<http://x.test/r2>")
+    )  # fmt: skip
+    described = validate_units.reference_for(state, [task], units).decode()
+    assert sorted(described.splitlines()) == sorted(lines)

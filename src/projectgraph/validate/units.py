@@ -71,7 +71,10 @@ class _WorkerState:
     # once in a worker, not once a chunk (an organisation's description is in the chunk of
     # each of its projects; the shared ones as chunks come to them).
     read_reference: bytes
+    # The reference triples of ``read`` by subject, and the nodes they link to: the engine,
+    # given only those triples, can walk no other link into the reference data.
     read_reference_lines: dict[bytes, bytes]
+    read_reference_links: dict[bytes, tuple[bytes, ...]]
     read_shared: dict[str, bytes] = field(default_factory=dict)
 
 
@@ -96,6 +99,11 @@ def init_worker(
     lines = [line for _, data in reference for line in triple_lines(data)]
     by_subject, links = _by_subject(lines)
     predicates = None if read is None else frozenset(f"<{p}>".encode() for p in read)
+    read_by_subject, read_links = (
+        (by_subject, links)
+        if predicates is None
+        else _by_subject(line for line in lines if line.split(b" ", 2)[1] in predicates)
+    )
     reference_data = b"".join(lines)
     _state = _WorkerState(
         settings=settings,
@@ -111,7 +119,8 @@ def init_worker(
         first_source=first_source,
         read=predicates,
         read_reference=_only(reference_data, predicates),
-        read_reference_lines={s: _only(b, predicates) for s, b in by_subject.items()},
+        read_reference_lines=read_by_subject,
+        read_reference_links=read_links,
     )
 
 
@@ -211,11 +220,16 @@ def reference_for(
     :func:`_walks_back_into`), so the results about the units' nodes are the same; the
     reference nodes' own results are kept from the one unit that has all of it. At 100,000
     projects this spares each of some 450 chunks the 35,000 reference triples (NUTS). With
-    ``only_read``, only the triples of the predicates the shapes read."""
+    ``only_read``, only the triples of the predicates the shapes read, and only the links
+    those triples make: a region's broader regions, linked by a predicate no shape reads, are
+    then no path's end (a 10,000-project chunk named 230 regions and reached 579 through
+    skos:broader, a third of its triples)."""
     if state.whole_reference or any(t.with_reference for t in tasks):
         return state.read_reference if only_read else state.reference
-    links, lines = state.reference_links, state.reference_lines
-    found = state.read_reference_lines if only_read else lines
+    if only_read:
+        links, lines = state.read_reference_links, state.read_reference_lines
+    else:
+        links, lines = state.reference_links, state.reference_lines
     todo = [t for t in _named_terms(units) if t in lines]
     reached: set[bytes] = set()
     while todo:
@@ -223,7 +237,7 @@ def reference_for(
         if node not in reached:
             reached.add(node)
             todo += [n for n in links.get(node, ()) if n in lines and n not in reached]
-    return b"".join(found[n] for n in sorted(reached))
+    return b"".join(lines[n] for n in sorted(reached))
 
 
 def _named_terms(ntriples: bytes) -> set[bytes]:
