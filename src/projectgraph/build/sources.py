@@ -151,11 +151,27 @@ def _source(settings: Settings, path: Path, kind: str) -> Source:
             Location(path),
             f"unknown RDF format {path.suffix!r}; use one of {', '.join(SOURCE_FORMATS)}",
         )
-    try:
-        key = path.relative_to(settings.root).with_suffix("").as_posix()
-    except ValueError:  # a file outside the project, e.g. a record given on the command line
-        key = f"external/{slugify(path.parent.name)}/{slugify(path.stem)}"
+    # The path below the project root, without its suffix, cut from the strings: what
+    # ``relative_to(root).with_suffix("")`` gives (resolved paths), without making Path objects
+    # (100,000 records: 1.7 s).
+    text, root = str(path), _folder_prefix(settings.root)
+    if text.startswith(root):
+        key = text[len(root) : len(text) - len(path.suffix)]
+    else:  # a file outside the project, e.g. a record given on the command line
+        key = f"external/{_slug(path.parent.name)}/{slugify(path.stem)}"
     return Source(path=path, key=key, kind=kind, graph=graph_iri(settings.base_iri, key))
+
+
+@functools.lru_cache(maxsize=64)
+def _folder_prefix(folder: Path) -> str:
+    """``folder`` as the start of the paths below it."""
+    return str(folder).rstrip("/") + "/"
+
+
+@functools.lru_cache(maxsize=1024)
+def _slug(name: str) -> str:
+    """A folder's slug, made once for all of its files."""
+    return slugify(name)
 
 
 def _rdf_files(path: Path) -> list[tuple[Path, Path]]:
@@ -168,7 +184,6 @@ def _rdf_files(path: Path) -> list[tuple[Path, Path]]:
     real = path.resolve()
     found: list[tuple[Path, Path]] = []
     _walk(path, real, found)
-    found.sort()
     for p, _ in found:
         if (
             p.suffix not in SOURCE_FORMATS
@@ -185,18 +200,21 @@ def _walk(folder: Path, real: Path, found: list[tuple[Path, Path]]) -> None:
     """Add the RDF files under ``folder`` (resolved: ``real``) to ``found``, as
     :func:`_rdf_files` gives them, from the directory entries: only a symbolic link is
     resolved (``Path.rglob`` and a ``resolve`` a file took 5.8-6.2 s to discover 100,000
-    records, this 3.8-5.2 s). Like rglob, it does not go into linked folders."""
-    with os.scandir(real) as entries:
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                # Hidden folders are not records: a --project folder keeps its build in
-                # DIR/.projectgraph/.
-                if not entry.name.startswith("."):
-                    _walk(folder / entry.name, real / entry.name, found)
-            elif os.path.splitext(entry.name)[1].lower() in _RDF_LIKE and entry.is_file():
-                name = entry.name
-                target = Path(entry.path).resolve() if entry.is_symlink() else real / name
-                found.append((folder / name, target))
+    records, this 3.8-5.2 s). Like rglob, it does not go into linked folders. Each folder's
+    entries are taken in the order of their names, so the files come sorted as their paths
+    sort (part by part), without comparing 100,000 paths (0.8 s)."""
+    with os.scandir(real) as scan:
+        entries = sorted(scan, key=lambda e: e.name)
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            # Hidden folders are not records: a --project folder keeps its build in
+            # DIR/.projectgraph/.
+            if not entry.name.startswith("."):
+                _walk(folder / entry.name, real / entry.name, found)
+        elif os.path.splitext(entry.name)[1].lower() in _RDF_LIKE and entry.is_file():
+            name = entry.name
+            target = Path(entry.path).resolve() if entry.is_symlink() else real / name
+            found.append((folder / name, target))
 
 
 def _syntax_message(error: SyntaxError) -> str:
