@@ -99,12 +99,13 @@ def init_worker(
     lines = [line for _, data in reference for line in triple_lines(data)]
     by_subject, links = _by_subject(lines)
     predicates = None if read is None else frozenset(f"<{p}>".encode() for p in read)
+    reference_data = b"".join(lines)
+    read_reference = _only(reference_data, predicates)
     read_by_subject, read_links = (
         (by_subject, links)
         if predicates is None
-        else _by_subject(line for line in lines if line.split(b" ", 2)[1] in predicates)
+        else _by_subject(read_reference.splitlines(keepends=True))
     )
-    reference_data = b"".join(lines)
     _state = _WorkerState(
         settings=settings,
         shapes=shapes,
@@ -118,7 +119,7 @@ def init_worker(
         shared=shared,
         first_source=first_source,
         read=predicates,
-        read_reference=_only(reference_data, predicates),
+        read_reference=read_reference,
         read_reference_lines=read_by_subject,
         read_reference_links=read_links,
     )
