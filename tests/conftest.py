@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -256,13 +258,30 @@ def build_files(folder: Path) -> dict[str, Path]:
     return {str(p.relative_to(root)): p for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def answer_files(folder: Path) -> dict[str, bytes]:
-    """The bytes of a build's answers: the list of queries, each query's file, the search
-    index, by their names in the build folder."""
+def answer_files(folder: Path) -> dict[str, object]:
+    """A build's answers by their names in the build folder: the bytes of the list of queries
+    and of each query's file, and what the search index holds (see :func:`search_held`: a
+    rebuild updates a copy of the index served, a file with other bytes)."""
     from projectgraph.publish.answers import ANSWERS, QUERY_FILES, SEARCH
 
     return {
-        name: path.read_bytes()
+        name: search_held(path) if name == SEARCH else path.read_bytes()
         for name, path in build_files(folder).items()
         if name in (ANSWERS, SEARCH) or name.startswith(f"{QUERY_FILES}/")
     }
+
+
+def search_held(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """What the search index in ``path`` holds: every table a server reads, row by row."""
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        return {
+            table: db.execute(f"SELECT {columns} FROM {table} ORDER BY {order}").fetchall()
+            for table, columns, order in (
+                ("search_layout", "*", "version"),
+                ("search_facets", "*", "id"),
+                ("search_items", "*", "id"),
+                ("search_text", "rowid, label, names, body", "rowid"),
+                ("search_values", "*", "kind, position"),
+                ("search_arrays", "*", "kind, name"),
+            )
+        }

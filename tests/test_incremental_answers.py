@@ -61,8 +61,10 @@ def records(built_once: Path, tmp_path: Path) -> Path:
 
 
 def _rebuild_equals_scratch(records: Path) -> tuple[int, int]:
-    """Rebuild, build from scratch, and check both wrote the same bytes; the rebuild's
-    (answers kept, answers written). The kept ones are the served build's files, linked."""
+    """Rebuild, build from scratch, and check both wrote the same bytes (the search index:
+    the same content, see answer_files) and have the same id; the rebuild's (answers kept,
+    answers written). The kept ones are the served build's files, linked. An edit (no project
+    or organisation came or went) updates a copy of the search index served."""
     settings = records_settings(records)
     served = settings.dist_dir.resolve()
     rebuilt = build(settings, quiet=True)
@@ -79,6 +81,8 @@ def _rebuild_equals_scratch(records: Path) -> tuple[int, int]:
     assert answer_files(scratch.published.folder) == answers
     assert scratch.published.build_id == rebuilt.published.build_id
     assert len(linked) == rebuilt.reused["answers"][0]
+    assert rebuilt.reused.get("search index updated") == (1, 1)
+    assert "search index updated" not in scratch.reused
     return rebuilt.reused["answers"]
 
 

@@ -1,6 +1,8 @@
 """The search index's items kept between builds: an index made with the items and facts the
-last one kept, after a change, is byte for byte the index made anew from every fact, whether
-it kept the items no change reaches or (for changes that reach many) made them all anew."""
+last one kept, after a change, holds what the index made anew from every fact holds, whether
+it kept the items no change reaches or (for changes that reach many) made them all anew; and
+so does the index served updated in a copy (when no item came or went), with the same content
+digest, which the build id counts in place of the file's bytes."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import gzip
 import hashlib
 import marshal
 import shutil
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +19,7 @@ import pytest
 
 from projectgraph.publish import search_index
 from projectgraph.publish.search_index import KeptFacts, index_footprint, index_graph
-from tests.conftest import built_records
+from tests.conftest import built_records, search_held
 
 PREFIXES = """
 PREFIX eurio: <http://data.europa.eu/s66#>
@@ -33,6 +36,7 @@ class Graph:
 
     triples: bytes  # N-Triples
     kept: Path  # the facts folder after indexing the graph as it is
+    index: Path  # that index: the one a build serves
     names: dict[str, str]  # resources the changes name
 
 
@@ -50,6 +54,14 @@ def _digests(store: ox.Store) -> dict[str, str]:
         lines = sorted(str(q.triple) for q in store.quads_for_pattern(None, ox.NamedNode(p), None))
         digests[p] = hashlib.blake2b("\n".join(lines).encode(), digest_size=8).hexdigest()
     return digests
+
+
+def _same(made: dict[str, object], path: Path, anew: dict[str, object], anew_path: Path) -> None:
+    """The index ``made`` in ``path`` holds what ``anew`` in ``anew_path`` does, and has its
+    content digest."""
+    assert search_held(path) == search_held(anew_path)
+    assert made["content"] == anew["content"]
+    assert made["items"] == anew["items"]
 
 
 def _one(store: ox.Store, query: str) -> dict[str, str]:
@@ -82,7 +94,7 @@ def graph(tmp_path_factory: pytest.TempPathFactory) -> Graph:
     kept = folder / "kept"
     result = index_graph(store, folder / "first.sqlite", KeptFacts(kept, _digests(store)))
     assert result["items_kept"] == [0, sum(result["items"].values())]  # nothing kept yet
-    return Graph(triples, kept, names)
+    return Graph(triples, kept, folder / "first.sqlite", names)
 
 
 # Each change: SPARQL Update (resources named as in Graph.names), and whether the items no
@@ -171,8 +183,8 @@ def test_an_index_from_kept_items_is_the_one_made_anew(
         kept = kept.read_ahead()
     made = index_graph(store, tmp_path / "kept.sqlite", kept)
     anew = index_graph(store, tmp_path / "anew.sqlite", None)
-    assert (tmp_path / "kept.sqlite").read_bytes() == (tmp_path / "anew.sqlite").read_bytes()
-    assert made["items"] == anew["items"]
+    _same(made, tmp_path / "kept.sqlite", anew, tmp_path / "anew.sqlite")
+    assert not made["patched"]
     reused, items = made["items_kept"]  # type: ignore[misc]
     people = made["items"]["project"] + made["items"]["organisation"]  # type: ignore[index]
     if keeps:
@@ -182,7 +194,7 @@ def test_an_index_from_kept_items_is_the_one_made_anew(
     # The items kept now are this index's: the next change builds on them.
     again = index_graph(store, tmp_path / "again.sqlite", KeptFacts(kept_folder, digests))
     assert again["items_kept"] == [people, items]
-    assert (tmp_path / "again.sqlite").read_bytes() == (tmp_path / "anew.sqlite").read_bytes()
+    _same(again, tmp_path / "again.sqlite", anew, tmp_path / "anew.sqlite")
 
 
 @pytest.mark.parametrize(
@@ -202,8 +214,8 @@ def test_kept_items_are_read_in_step_across_batches(
     assert first["items_kept"][0] == people  # type: ignore[index]  # kept again, in fives
     store, digests = _changed(graph, change)
     made = index_graph(store, tmp_path / "kept.sqlite", KeptFacts(kept_folder, digests))
-    index_graph(store, tmp_path / "anew.sqlite", None)
-    assert (tmp_path / "kept.sqlite").read_bytes() == (tmp_path / "anew.sqlite").read_bytes()
+    anew = index_graph(store, tmp_path / "anew.sqlite", None)
+    _same(made, tmp_path / "kept.sqlite", anew, tmp_path / "anew.sqlite")
     assert 0 < made["items_kept"][0] < people  # type: ignore[index]
 
 
@@ -221,9 +233,9 @@ def test_items_kept_with_facts_not_found_are_made_anew(graph: Graph, tmp_path: P
         + f" WHERE {{ BIND(<{graph.names['project']}> AS ?p) ?p eurio:title ?t }}"
     )
     made = index_graph(store, tmp_path / "kept.sqlite", KeptFacts(kept_folder, _digests(store)))
-    index_graph(store, tmp_path / "anew.sqlite", None)
+    anew = index_graph(store, tmp_path / "anew.sqlite", None)
     assert made["items_kept"][0] == 0  # type: ignore[index]
-    assert (tmp_path / "kept.sqlite").read_bytes() == (tmp_path / "anew.sqlite").read_bytes()
+    _same(made, tmp_path / "kept.sqlite", anew, tmp_path / "anew.sqlite")
 
 
 @pytest.mark.parametrize("damage", ["cut short", "another layout"])
@@ -241,7 +253,123 @@ def test_damaged_kept_items_are_made_anew(graph: Graph, tmp_path: Path, damage: 
         items.write_bytes(marshal.dumps(((layout[0] + 1, layout[1]), keys)) + rest)
     store = _store(graph.triples)
     made = index_graph(store, tmp_path / "kept.sqlite", KeptFacts(kept_folder, _digests(store)))
-    index_graph(store, tmp_path / "anew.sqlite", None)
+    anew = index_graph(store, tmp_path / "anew.sqlite", None)
     # Here the rows are one batch: cut short, none of them is read.
     assert made["items_kept"][0] == 0  # type: ignore[index]
-    assert (tmp_path / "kept.sqlite").read_bytes() == (tmp_path / "anew.sqlite").read_bytes()
+    _same(made, tmp_path / "kept.sqlite", anew, tmp_path / "anew.sqlite")
+
+
+# The changes after which no item came or went, reaching few items: the index served is
+# updated in a copy; after the others it is written anew.
+PATCHED = {
+    "a project's title",
+    "a project's start",
+    "a partner left a project",
+    "an organisation moved country",
+    "an organisation renamed",
+    "an organisation became a cluster",
+}
+
+
+def _served(graph: Graph, folder: Path) -> tuple[Path, Path]:
+    """A copy of the graph's kept facts and of the index served, in ``folder``."""
+    shutil.copytree(graph.kept, folder / "kept")
+    shutil.copyfile(graph.index, folder / "served.sqlite")
+    return folder / "kept", folder / "served.sqlite"
+
+
+def _searched(path: Path, words: str) -> list[int]:
+    """The items a full-text search finds, after checking the full-text index against the
+    text it indexes (FTS5's integrity-check fails where they differ)."""
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO search_text(search_text) VALUES ('integrity-check')")
+        found = db.execute("SELECT rowid FROM search_text WHERE search_text MATCH ?", (words,))
+        return sorted(i for (i,) in found)
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_the_index_served_updated_holds_what_one_made_anew_holds(
+    graph: Graph, tmp_path: Path, change: str
+) -> None:
+    kept_folder, served = _served(graph, tmp_path)
+    before = served.read_bytes()
+    store, digests = _changed(graph, change)
+    made = index_graph(store, tmp_path / "made.sqlite", KeptFacts(kept_folder, digests, served))
+    anew = index_graph(store, tmp_path / "anew.sqlite", None)
+    _same(made, tmp_path / "made.sqlite", anew, tmp_path / "anew.sqlite")
+    assert made["patched"] == (change in PATCHED)
+    assert served.read_bytes() == before  # the build served is read, never written
+    for words in ("changed", "quarzwerk", "new"):
+        assert _searched(tmp_path / "made.sqlite", words) == _searched(
+            tmp_path / "anew.sqlite", words
+        )
+    if made["patched"]:
+        people = made["items"]["project"] + made["items"]["organisation"]  # type: ignore[index]
+        assert 0 < made["items_kept"][0] < people  # type: ignore[index]
+        # Another file than the one written anew (a copy of the one served, updated): the
+        # build id counts what it holds, not its bytes.
+        assert (tmp_path / "made.sqlite").read_bytes() != (tmp_path / "anew.sqlite").read_bytes()
+
+
+def test_indexes_updated_one_after_another_hold_what_one_made_anew_holds(
+    graph: Graph, tmp_path: Path
+) -> None:
+    # Each build updates the one before: a title, then an organisation's name; then a project
+    # is added (items come: written anew, from no kept items: those kept are older than the
+    # index served).
+    kept_folder, served = _served(graph, tmp_path)
+    store = _store(graph.triples)
+    for step, change in enumerate(
+        ["a project's title", "an organisation renamed", "a project added"]
+    ):
+        text = CHANGES[change][0]
+        for name, iri in graph.names.items():
+            text = text.replace("{" + name + "}", iri)
+        store.update(PREFIXES + text)
+        digests = _digests(store)
+        path = tmp_path / f"step{step}.sqlite"
+        made = index_graph(store, path, KeptFacts(kept_folder, digests, served))
+        anew = index_graph(store, tmp_path / f"anew{step}.sqlite", None)
+        _same(made, path, anew, tmp_path / f"anew{step}.sqlite")
+        assert made["patched"] == (change != "a project added")
+        assert _searched(path, "changed quarzwerk") == _searched(
+            tmp_path / f"anew{step}.sqlite", "changed quarzwerk"
+        )
+        served = path
+
+
+def test_an_update_that_fails_leaves_no_index(
+    graph: Graph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept_folder, served = _served(graph, tmp_path)
+    before = served.read_bytes()
+    store, digests = _changed(graph, "a project's title")
+
+    def fail(*args: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(search_index, "_write_values", fail)
+    with pytest.raises(sqlite3.OperationalError):
+        index_graph(store, tmp_path / "made.sqlite", KeptFacts(kept_folder, digests, served))
+    assert not (tmp_path / "made.sqlite").exists()
+    assert served.read_bytes() == before
+
+
+@pytest.mark.parametrize("damage", ["no record of what it was made of", "not SQLite", "missing"])
+def test_an_index_served_that_cannot_be_updated_is_written_anew(
+    graph: Graph, tmp_path: Path, damage: str
+) -> None:
+    kept_folder, served = _served(graph, tmp_path)
+    if damage == "missing":
+        served.unlink()
+    elif damage == "not SQLite":
+        served.write_bytes(b"not a database")
+    else:  # as an earlier version wrote it
+        with sqlite3.connect(served) as db:
+            db.execute("DROP TABLE search_made")
+    store, digests = _changed(graph, "a project's title")
+    made = index_graph(store, tmp_path / "made.sqlite", KeptFacts(kept_folder, digests, served))
+    anew = index_graph(store, tmp_path / "anew.sqlite", None)
+    assert not made["patched"]
+    assert made["items_kept"][0] > 0  # type: ignore[index]  # from the kept items instead
+    _same(made, tmp_path / "made.sqlite", anew, tmp_path / "anew.sqlite")

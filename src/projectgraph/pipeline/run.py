@@ -150,6 +150,8 @@ def build(settings: Settings, quiet: bool = False, workers: int | None = None) -
             items = answers.result().search.get("items_kept")
             if isinstance(items, list):
                 clock.reused["search items"] = (items[0], items[1])
+            if answers.result().search.get("patched"):  # the index served, updated in a copy
+                clock.reused["search index updated"] = (1, 1)
             loaded, on_disk = answers.result().store
             clock.reused["answers store"] = (loaded, int(on_disk))
         finally:
@@ -528,6 +530,8 @@ def display_stages(result: BuildResult) -> str:
         items = result.reused.get("search items")
         if stage == "answers" and items:
             note += f" (search items: {items[0]:,}/{items[1]:,} kept)"
+        if stage == "answers" and result.reused.get("search index updated"):
+            note += " (search index: the served one updated)"
         store = result.reused.get("answers store")
         if stage == "answers" and store and store[0]:
             where = "on disk" if store[1] else "in memory"

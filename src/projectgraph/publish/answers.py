@@ -393,7 +393,10 @@ def answer_graph(
     candidates: list[_Candidate] = []
     if earlier is not None and earlier.previous is not None:
         jobs, candidates = _keepable(jobs, plans, earlier)
-    kept = KeptFacts(earlier.facts, earlier.digests) if earlier and earlier.facts else None
+    kept = None
+    if earlier is not None and earlier.facts is not None:
+        served = earlier.previous / SEARCH if earlier.previous is not None else None
+        kept = KeptFacts(earlier.facts, earlier.digests, served)
     # Every query is parsed here (the jobs' footprints, and the search facts' through this),
     # not where answers are read: rdflib's parser leaves the frames it ran under in reference
     # cycles, and a query's solutions held by one of those frames would be freed by the

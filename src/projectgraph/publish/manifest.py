@@ -16,7 +16,7 @@ from projectgraph.build.assemble import triple_key
 from projectgraph.build.prepare import Prepared, graph_digest
 from projectgraph.build.sources import Source, shape_sources
 from projectgraph.files import read_sha256
-from projectgraph.publish.answers import Written, write_answers
+from projectgraph.publish.answers import SEARCH, Written, write_answers
 from projectgraph.publish.dist import MANIFEST, publish_atomically, sync_files
 from projectgraph.publish.dumps import (
     DumpLayout,
@@ -217,14 +217,18 @@ def publish(
                     "search": {
                         k: v
                         for k, v in written.search.items()
-                        if k not in ("seconds", "facts_kept", "items_kept")
+                        if k not in ("seconds", "facts_kept", "items_kept", "patched")
                     },
                 },
             }
         )
         # The id covers every byte of the build (the checksums and the rest of the manifest),
-        # so an existing folder with this id holds exactly these files.
-        identity = sums + json.dumps(manifest, sort_keys=True)
+        # so an existing folder with this id holds exactly these files; but the search index
+        # by what it holds (its "content" digest, in the manifest): a rebuild updates a copy
+        # of the index served now, a file with other bytes than one written anew.
+        identity = "".join(
+            line for line in sums.splitlines(keepends=True) if not line.endswith(f"  {SEARCH}\n")
+        ) + json.dumps(_without_search_file(manifest), sort_keys=True)
         manifest["build_id"] = hashlib.sha256(identity.encode()).hexdigest()[:16]
         write_file(folder / MANIFEST, manifest_text(manifest).encode())
         return str(manifest["build_id"])
@@ -247,3 +251,10 @@ def publish(
         **recorded,
         **written_dumps,
     )
+
+
+def _without_search_file(manifest: dict[str, Any]) -> dict[str, Any]:
+    """``manifest`` without the search index's bytes and checksum (see the build id)."""
+    answers = manifest["answers"]
+    files = {k: v for k, v in answers["files"].items() if k != SEARCH}
+    return {**manifest, "answers": {**answers, "files": files}}
