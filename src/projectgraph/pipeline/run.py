@@ -35,6 +35,7 @@ from projectgraph.build.prepare import (
 from projectgraph.build.sources import Source, discover, shape_sources
 from projectgraph.errors import NonConformingError
 from projectgraph.files import FileDigests, exclusive_lock
+from projectgraph.memory import no_cycle_collection
 from projectgraph.pipeline.cache import (
     CACHE_FILE,
     OLD_CACHE_FILES,
@@ -95,6 +96,14 @@ class BuildRefused(NonConformingError):
 def build(settings: Settings, quiet: bool = False, workers: int | None = None) -> BuildResult:
     """Build ``dist/`` from the configured sources; raise :class:`BuildRefused` on violations."""
     workers = workers or default_workers()
+    # The build holds millions of long-lived objects (at 100,000 projects, the sources'
+    # preparations and partition) and makes few cycles: Python's cyclic collector walked them
+    # again and again as they piled up (15 full collections, 3.4 s of a title-edit rebuild).
+    with no_cycle_collection():
+        return _build(settings, quiet, workers)
+
+
+def _build(settings: Settings, quiet: bool, workers: int) -> BuildResult:
     sources = discover(settings)
     with (
         _cache(settings) as cache,
