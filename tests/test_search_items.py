@@ -338,24 +338,36 @@ def test_indexes_updated_one_after_another_hold_what_one_made_anew_holds(
         served = path
 
 
-def test_an_update_that_fails_leaves_no_index(
-    graph: Graph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("failure", [sqlite3.DatabaseError, RuntimeError])
+def test_an_update_that_fails_is_written_anew_or_leaves_no_index(
+    graph: Graph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: type[Exception]
 ) -> None:
+    # SQLite's error (the index served damaged): the index is written anew instead; anything
+    # else (the build stopped): raised, and the copy removed. The build served is only read.
     kept_folder, served = _served(graph, tmp_path)
     before = served.read_bytes()
     store, digests = _changed(graph, "a project's title")
 
     def fail(*args: object) -> None:
-        raise sqlite3.OperationalError("disk I/O error")
+        raise failure("database disk image is malformed")
 
-    monkeypatch.setattr(search_index, "_write_values", fail)
-    with pytest.raises(sqlite3.OperationalError):
-        index_graph(store, tmp_path / "made.sqlite", KeptFacts(kept_folder, digests, served))
-    assert not (tmp_path / "made.sqlite").exists()
+    monkeypatch.setattr(search_index, "_tags_updated", fail)
+    kept = KeptFacts(kept_folder, digests, served)
+    if failure is RuntimeError:
+        with pytest.raises(RuntimeError):
+            index_graph(store, tmp_path / "made.sqlite", kept)
+        assert not (tmp_path / "made.sqlite").exists()
+    else:
+        made = index_graph(store, tmp_path / "made.sqlite", kept)
+        anew = index_graph(store, tmp_path / "anew.sqlite", None)
+        assert not made["patched"]
+        _same(made, tmp_path / "made.sqlite", anew, tmp_path / "anew.sqlite")
     assert served.read_bytes() == before
 
 
-@pytest.mark.parametrize("damage", ["no record of what it was made of", "not SQLite", "missing"])
+@pytest.mark.parametrize(
+    "damage", ["no record of what it was made of", "not SQLite", "cut short", "missing"]
+)
 def test_an_index_served_that_cannot_be_updated_is_written_anew(
     graph: Graph, tmp_path: Path, damage: str
 ) -> None:
@@ -364,6 +376,8 @@ def test_an_index_served_that_cannot_be_updated_is_written_anew(
         served.unlink()
     elif damage == "not SQLite":
         served.write_bytes(b"not a database")
+    elif damage == "cut short":
+        served.write_bytes(served.read_bytes()[: served.stat().st_size // 3])
     else:  # as an earlier version wrote it
         with sqlite3.connect(served) as db:
             db.execute("DROP TABLE search_made")

@@ -1128,7 +1128,8 @@ def _patch(
     and programme, made anew where they differ, and the facets' values and arrays made
     again: what :func:`_write_index` would write, in another file (its full-text index not
     merged whole). Returns the items by kind, how many were kept, and the content digest;
-    None (nothing written) when items came or went, or a change reaches every item.
+    None (nothing written) when items came or went, a change reaches every item, or the
+    index served turns out damaged.
 
     At 100,000 projects a rebuild wrote the whole index again, 182,000 items (13 s in all);
     an edit reaches a few items and the few thousand of the other kinds."""
@@ -1137,13 +1138,16 @@ def _patch(
     if reached is None or (path.exists() and path.stat().st_size):
         return None
     order = [(kind, s) for kind, fact in _ALL_KINDS for s in sorted(facts.many[fact])]
-    with contextlib.closing(_read_only(served.path)) as db:
-        if db.execute("SELECT kind, iri FROM search_items ORDER BY id").fetchall() != order:
-            return None  # items came or went: their numbers are positions in order
-    shutil.copyfile(served.path, path)
     try:
+        with contextlib.closing(_read_only(served.path)) as db:
+            if db.execute("SELECT kind, iri FROM search_items ORDER BY id").fetchall() != order:
+                return None  # items came or went: their numbers are positions in order
+        shutil.copyfile(served.path, path)
         with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
             return _update(db, served, make, labels, order, reached)
+    except sqlite3.DatabaseError:  # the index served is damaged: written anew
+        path.unlink(missing_ok=True)
+        return None
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -1188,6 +1192,8 @@ def _update(
         text = db.execute(
             "SELECT names, body FROM search_text WHERE rowid = ?", (number,)
         ).fetchone()
+        if found is None or text is None:
+            raise sqlite3.DatabaseError(f"the index served has no item {number}")
         was = (*found, *text, None)
         if was[:-1] == row[:-1]:
             continue
