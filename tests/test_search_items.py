@@ -27,6 +27,7 @@ PREFIX org: <http://www.w3.org/ns/org#>
 PREFIX pg: <https://w3id.org/projectgraph/ontology#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 """
 
 
@@ -149,6 +150,19 @@ CHANGES = {
         " WHERE { OPTIONAL { <{programme}> skos:prefLabel ?n } OPTIONAL { <{programme}> rdfs:label ?l } }",
         False,
     ),
+    "a project's cost not a number": (
+        "DELETE { ?c eurio:value ?v } INSERT { ?c eurio:value 'NaN'^^xsd:double }"
+        " WHERE { <{project}> eurio:hasTotalCost ?c . ?c eurio:value ?v }",
+        True,
+    ),
+    # A role elsewhere with the code of one the index has: two values for one facet key.
+    "a partner's role from elsewhere": (
+        "DELETE { <{membership}> org:role ?r } INSERT { <{membership}> org:role ?other }"
+        " WHERE { <{membership}> org:role ?r"
+        " BIND(IRI(CONCAT('http://example.org/elsewhere/', REPLACE(STR(?r), '^.*/', '')))"
+        " AS ?other) }",
+        True,
+    ),
     "a region moved": (
         "DELETE { <{region}> skos:broader ?b } WHERE { <{region}> skos:broader ?b }",
         False,
@@ -263,6 +277,7 @@ def test_damaged_kept_items_are_made_anew(graph: Graph, tmp_path: Path, damage: 
 # updated in a copy; after the others it is written anew.
 PATCHED = {
     "a project's title",
+    "a project's cost not a number",
     "a project's start",
     "a partner left a project",
     "an organisation moved country",
@@ -314,14 +329,19 @@ def test_the_index_served_updated_holds_what_one_made_anew_holds(
 def test_indexes_updated_one_after_another_hold_what_one_made_anew_holds(
     graph: Graph, tmp_path: Path
 ) -> None:
-    # Each build updates the one before: a title, then an organisation's name; then a project
-    # is added (items come: written anew, from no kept items: those kept are older than the
-    # index served).
+    # Each build updates the one before: a title, a cost, a start, an organisation's name;
+    # then a project is added (items come: written anew, from no kept items: those kept are
+    # older than the index served).
     kept_folder, served = _served(graph, tmp_path)
     store = _store(graph.triples)
-    for step, change in enumerate(
-        ["a project's title", "an organisation renamed", "a project added"]
-    ):
+    steps = [
+        "a project's title",
+        "a project's cost not a number",  # then read back from the index served (NULL)...
+        "a project's start",  # ...when the project is made anew again
+        "an organisation renamed",
+        "a project added",
+    ]
+    for step, change in enumerate(steps):
         text = CHANGES[change][0]
         for name, iri in graph.names.items():
             text = text.replace("{" + name + "}", iri)
@@ -387,3 +407,38 @@ def test_an_index_served_that_cannot_be_updated_is_written_anew(
     assert not made["patched"]
     assert made["items_kept"][0] > 0  # type: ignore[index]  # from the kept items instead
     _same(made, tmp_path / "made.sqlite", anew, tmp_path / "anew.sqlite")
+
+
+def test_an_index_served_with_a_key_for_two_values_is_written_anew(
+    graph: Graph, tmp_path: Path
+) -> None:
+    # Written anew, a facet key that stands for two values (two roles with one code) names
+    # the last item's. Here the last project's partners get roles elsewhere with the codes of
+    # theirs, then another role: updated, the index would keep naming the key by a role no
+    # item has any more; it is written anew instead.
+    kept_folder, _ = _served(graph, tmp_path)
+    store = _store(graph.triples)
+    last = _one(store, "SELECT ?p WHERE { ?p a eurio:Project } ORDER BY DESC(?p) LIMIT 1")["p"]
+    store.update(
+        PREFIXES + "DELETE { ?m org:role ?r } INSERT { ?m org:role ?other }"
+        f" WHERE {{ ?m org:organization <{last}> ; org:role ?r"
+        " BIND(IRI(CONCAT('http://example.org/elsewhere/', REPLACE(STR(?r), '^.*/', '')))"
+        " AS ?other) }"
+    )
+    served = tmp_path / "shared.sqlite"
+    first = index_graph(store, served, KeptFacts(kept_folder, _digests(store)))
+    assert not first["patched"]
+    with sqlite3.connect(served) as db:
+        made = dict(db.execute("SELECT name, value FROM search_made").fetchall())
+        named = {i for (i,) in db.execute("SELECT iri FROM search_values WHERE iri IS NOT NULL")}
+    assert made["keys"] == "shared"
+    assert any(i.startswith("http://example.org/elsewhere/") for i in named)
+    store.update(
+        PREFIXES + "DELETE { ?m org:role ?r } INSERT { ?m org:role <http://example.org/other/x> }"
+        f" WHERE {{ ?m org:organization <{last}> ; org:role ?r }}"
+    )
+    kept = KeptFacts(kept_folder, _digests(store), served)
+    made_now = index_graph(store, tmp_path / "made.sqlite", kept)
+    anew = index_graph(store, tmp_path / "anew.sqlite", None)
+    assert not made_now["patched"]
+    _same(made_now, tmp_path / "made.sqlite", anew, tmp_path / "anew.sqlite")

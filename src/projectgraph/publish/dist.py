@@ -69,7 +69,8 @@ def publish_atomically(
             build_id = write(tmp)
             _sync_tree(tmp)
             final = builds / build_id
-            if final.is_dir():  # the same inputs were built before: identical bytes
+            # The same inputs were built before: the same files (the search index by content).
+            if final.is_dir():
                 shutil.rmtree(tmp)
             else:
                 os.rename(tmp, final)

@@ -33,6 +33,7 @@ import hashlib
 import io
 import json
 import marshal
+import math
 import os
 import shutil
 import sqlite3
@@ -47,6 +48,7 @@ from typing import Protocol, cast
 import numpy
 import pyoxigraph as ox
 
+from projectgraph import __version__
 from projectgraph.memory import no_cycle_collection
 from projectgraph.sparql.footprint import LOAD_ORDER, footprint, selection
 
@@ -549,10 +551,13 @@ def _bucket(projects: int) -> str:
 
 
 def _amount(text: str | None) -> float | None:
+    """An amount as a number, as SQLite gives it back: none for NaN (SQLite stores NULL; JSON
+    has no NaN), 0.0 for -0.0."""
     try:
-        return float(text) if text is not None else None
+        number = float(text) if text is not None else None
     except ValueError:
         return None
+    return None if number is None or math.isnan(number) else number + 0.0
 
 
 @dataclass
@@ -931,6 +936,7 @@ def _write_index(
     the digest of what the index holds (see :func:`_content`)."""
     reused = 0
     items_sum = 0
+    shared_keys = False  # some key stands for two values (see _Unpatchable)
     db.execute("PRAGMA synchronous = OFF")  # a crashed build is thrown away whole
     db.execute("BEGIN")  # all or nothing: a failure leaves no search tables
     _script(db, _SCHEMA)
@@ -980,13 +986,14 @@ def _write_index(
                     key = code(v) if v in labels else v  # an IRI's code or slug: short URLs
                     found = tagged[kind].setdefault((facet, key), [])
                     slot = slots[facet, v] = ((facet, key), v if v in labels else None, found)
+                    shared_keys |= iris.get(slot[0], slot[1]) != slot[1]
                 iris[slot[0]] = slot[1]  # the last value with a key names it
                 slot[2].append(position)
     insert()
     _write_values(db, tagged, iris, labels, counts)
     _script(db, _INDEXES)
     db.execute("INSERT INTO search_text(search_text) VALUES ('optimize')")
-    content = _write_made(db, keys, items_sum)
+    content = _write_made(db, keys, items_sum, shared_keys)
     db.execute("COMMIT")
     return reused, content
 
@@ -1039,21 +1046,25 @@ def _write_values(
 
 
 # search_made: what an index was made of, for the next build to update it (see _Served).
-_MADE_ITEMS = "items"  # the items' layout (ITEMS_LAYOUT)
+_MADE_ITEMS = "items"  # what made the items (see _made_by)
+_MADE_KEYS = "keys"  # "unique" when each facet value's key stands for one value (see _Unpatchable)
 _MADE_SUM = "sum"  # the sum of the items' digests (see _item_digest)
 _MADE_FACT = "fact "  # before a fact's name: the key the fact was read under
 
 
-def _write_made(db: sqlite3.Connection, keys: Mapping[str, str], items_sum: int) -> str:
+def _write_made(
+    db: sqlite3.Connection, keys: Mapping[str, str], items_sum: int, shared_keys: bool
+) -> str:
     """Record in ``db`` what its index was made of (the facts' ``keys``; none: not made of
-    kept facts, so not to be updated) and the sum of its items' digests; the digest of what
-    it holds (see :func:`_content`)."""
+    kept facts, so not to be updated; whether some facet key stands for two values) and the
+    sum of its items' digests; the digest of what it holds (see :func:`_content`)."""
     items_sum %= _SUM_MODULUS
     db.execute("DELETE FROM search_made")
     db.executemany(
         "INSERT INTO search_made VALUES (?, ?)",
         [
-            (_MADE_ITEMS, str(ITEMS_LAYOUT)),
+            (_MADE_ITEMS, _made_by()),
+            (_MADE_KEYS, "shared" if shared_keys else "unique"),
             (_MADE_SUM, f"{items_sum:032x}"),
             *((_MADE_FACT + name, key) for name, key in sorted(keys.items())),
         ],
@@ -1112,7 +1123,12 @@ class _Served:
         except (sqlite3.Error, OSError, TypeError, ValueError):
             return None
         keys = {n.removeprefix(_MADE_FACT): k for n, k in made.items() if n.startswith(_MADE_FACT)}
-        if layout != SEARCH_LAYOUT or made.get(_MADE_ITEMS) != str(ITEMS_LAYOUT) or not keys:
+        if (
+            layout != SEARCH_LAYOUT
+            or made.get(_MADE_ITEMS) != _made_by()
+            or made.get(_MADE_KEYS) != "unique"
+            or not any(keys.values())
+        ):
             return None
         try:
             return cls(path, keys, int(made[_MADE_SUM], 16))
@@ -1145,7 +1161,8 @@ def _patch(
         shutil.copyfile(served.path, path)
         with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
             return _update(db, served, make, labels, order, reached)
-    except sqlite3.DatabaseError:  # the index served is damaged: written anew
+    except (sqlite3.DatabaseError, ValueError, IndexError):
+        # The index served is damaged, or cannot give this one (_Unpatchable): written anew.
         path.unlink(missing_ok=True)
         return None
     except BaseException:
@@ -1211,7 +1228,7 @@ def _update(
     db.execute("DELETE FROM search_values")
     db.execute("DELETE FROM search_arrays")
     _write_values(db, tagged, iris, labels, counts)
-    content = _write_made(db, make.facts.keys, items_sum)
+    content = _write_made(db, make.facts.keys, items_sum, False)
     db.execute("COMMIT")
     return dict(counts), len(order) - len(anew), content
 
@@ -1250,7 +1267,10 @@ def _tags_updated(
                 facet = facet_ids[kind, name]
                 for v in vs:
                     key = code(v) if v in labels else v
-                    iris[facet, key] = v if v in labels else None
+                    iri = v if v in labels else None
+                    if iris.setdefault((facet, key), iri) != iri:
+                        # Written anew, the last item's value would name the key.
+                        raise _Unpatchable(f"facet value {key} stands for two values")
                     added[facet, key].append(position)
         for value, positions in added.items():
             lists.setdefault(value, []).append(numpy.array(positions, dtype="<i4"))
@@ -1262,6 +1282,19 @@ def _tags_updated(
         if found:
             tagged[kind] = found
     return tagged, iris
+
+
+def _made_by() -> str:
+    """What makes an index's items and values besides its facts: the items' layout, the
+    facets and this version of projectgraph. An index served that another made is written
+    anew, not updated (its facets' numbers and values' keys are copied as they are)."""
+    facets = repr(sorted((kind, [f.name for f in fs]) for kind, fs in FACETS.items()))
+    code = f"{ITEMS_LAYOUT}\0{facets}\0{__version__}"
+    return hashlib.blake2b(code.encode(), digest_size=8).hexdigest()
+
+
+class _Unpatchable(ValueError):
+    """The index served cannot be updated to the one the facts make: written anew."""
 
 
 def _read_only(path: Path) -> sqlite3.Connection:
