@@ -141,6 +141,7 @@ STAGE_LINE = re.compile(
     r"(?: \((?P<reused>\d+)/(?P<total>\d+) reused\))?"
     r"(?: \(search facts: (?P<kept>\d+)/(?P<facts>\d+) kept\))?"
     r"(?: \(search items: (?P<items_kept>[\d,]+)/(?P<items>[\d,]+) kept\))?"
+    r"(?: \(search index: (?P<updated>the served one updated)\))?"
     r"(?: \(store: (?P<stored>[\d,]+) triples (?P<where>in memory|on disk)\))?"
     r"(?: \((?P<copied>[\d,]+) of (?P<dumped>[\d,]+) MB copied\))?\s*$"
 )
@@ -195,6 +196,7 @@ class Stage:
     where: str | None = None  # and whether in memory or on disk
     items_kept: int | None = None  # the answers stage: the search index's items kept
     items: int | None = None
+    updated: bool = False  # the answers stage: the index served updated, not written anew
 
     def reuse_text(self) -> str:
         return "-" if self.total is None else f"{self.reused:,}/{self.total:,}"
@@ -206,6 +208,8 @@ class Stage:
             said.append(f"search facts {self.kept}/{self.facts} kept")
         if self.items:
             said.append(f"search items {self.items_kept:,}/{self.items:,} kept")
+        if self.updated:
+            said.append("the served search index updated")
         if self.dumped:
             said.append(f"{self.copied:,} of {self.dumped:,} MB copied")
         if self.stored:
@@ -529,7 +533,12 @@ def parse_timings(output: str) -> dict[str, Stage]:
                 for k in ("items_kept", "items")
             ]
             stages[m["stage"]] = Stage(
-                float(m["seconds"]), *numbers, where=m["where"], items_kept=items[0], items=items[1]
+                float(m["seconds"]),
+                *numbers,
+                where=m["where"],
+                items_kept=items[0],
+                items=items[1],
+                updated=m["updated"] is not None,
             )
     return stages
 
