@@ -330,8 +330,8 @@ def test_indexes_updated_one_after_another_hold_what_one_made_anew_holds(
     graph: Graph, tmp_path: Path
 ) -> None:
     # Each build updates the one before: a title, a cost, a start, an organisation's name;
-    # then a project is added (items come: written anew, from no kept items: those kept are
-    # older than the index served).
+    # then a project is added (items come: written anew, the items kept read from the index
+    # served, the kept items file being older).
     kept_folder, served = _served(graph, tmp_path)
     store = _store(graph.triples)
     steps = [
@@ -352,6 +352,9 @@ def test_indexes_updated_one_after_another_hold_what_one_made_anew_holds(
         anew = index_graph(store, tmp_path / f"anew{step}.sqlite", None)
         _same(made, path, anew, tmp_path / f"anew{step}.sqlite")
         assert made["patched"] == (change != "a project added")
+        # Every build keeps the items no change reaches: after updates, from the index served.
+        people = made["items"]["project"] + made["items"]["organisation"]  # type: ignore[index]
+        assert 0 < made["items_kept"][0] < people  # type: ignore[index]
         assert _searched(path, "changed quarzwerk") == _searched(
             tmp_path / f"anew{step}.sqlite", "changed quarzwerk"
         )

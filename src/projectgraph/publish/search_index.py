@@ -39,7 +39,7 @@ import shutil
 import sqlite3
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -765,7 +765,7 @@ def _items(facts: _Facts) -> Iterator[_Item]:
             yield make.other(kind, s)
 
 
-def _rows(facts: _Facts, earlier: KeptItems | None) -> Iterator[tuple[_Row, bool]]:
+def _rows(facts: _Facts, earlier: KeptItems | _Served | None) -> Iterator[tuple[_Row, bool]]:
     """Every item of the index as it writes it (see :func:`_items`), in order, and whether
     it was kept: those of ``earlier`` that no changed fact reaches are kept from there (read
     in step, both in the index's order), the others made anew."""
@@ -882,9 +882,11 @@ def index_graph(
 def _index_graph(store: ox.Store | Loader, path: Path, kept: KeptFacts | None) -> dict[str, object]:
     started = time.perf_counter()
     served = _Served.open(kept.index) if kept and kept.index else None
-    earlier = kept.items() if kept else None
-    if served is not None and earlier is not None and earlier.keys != served.keys:
-        earlier = None  # kept by another index than the one served (updated since, or not served)
+    earlier: KeptItems | _Served | None = kept.items() if kept else None
+    if served is not None and (earlier is None or earlier.keys != served.keys):
+        # The kept items are of another index (the one served was updated since, or they were
+        # not served): the items are kept from the one served.
+        earlier = served
     facts = _read(store, kept, served.keys if served else earlier.keys if earlier else None)
     labels = _value_labels(facts)
     patched = _patch(served, facts, labels, path) if served is not None else None
@@ -1134,6 +1136,60 @@ class _Served:
             return cls(path, keys, int(made[_MADE_SUM], 16))
         except (KeyError, ValueError):
             return None
+
+    def rows(self) -> Iterator[_Row]:
+        """The index's items as it wrote them (see :class:`KeptItems`), in order, their facet
+        values read back from its arrays (each key stands for one value: see :meth:`open`);
+        those of a damaged file are not there (made anew)."""
+        try:
+            with contextlib.closing(_read_only(self.path)) as db:
+                facets = {n: name for n, _, name in db.execute("SELECT * FROM search_facets")}
+                first = dict(
+                    db.execute("SELECT kind, MIN(id) FROM search_items GROUP BY kind").fetchall()
+                )
+                tags = {kind: _served_tags(db, kind, facets) for kind in FACETS}
+                items = db.execute(
+                    "SELECT id, kind, iri, label, sort_label, start, amount, projects, row, csv"
+                    " FROM search_items ORDER BY id"
+                )
+                texts = db.execute("SELECT rowid, names, body FROM search_text ORDER BY rowid")
+                for (number, kind, *columns), (text_number, names, body) in zip(
+                    items, texts, strict=False
+                ):
+                    if text_number != number:
+                        return
+                    of = tags.get(kind)
+                    yield cast(
+                        _Row, (kind, *columns, names, body, of(number - first[kind]) if of else {})
+                    )
+        except (sqlite3.DatabaseError, ValueError, IndexError):
+            return
+
+
+def _served_tags(
+    db: sqlite3.Connection, kind: str, facets: Mapping[int, str]
+) -> Callable[[int], dict[str, list[str]]]:
+    """The facet values of the item of ``kind`` at a position, as the index in ``db`` has
+    them (IRIs for values that are, see :func:`_write_values`)."""
+    values = db.execute(
+        "SELECT facet, value, iri FROM search_values WHERE kind = ? ORDER BY position", (kind,)
+    ).fetchall()
+    arrays = dict(
+        db.execute("SELECT name, data FROM search_arrays WHERE kind = ?", (kind,)).fetchall()
+    )
+    offsets = numpy.frombuffer(arrays.get("value_offsets", b"\0" * 8), dtype="<i8").tolist()
+    numbers = numpy.frombuffer(arrays.get("values", b""), dtype="<i4").tolist()
+    shown = [(facets[facet], iri or value) for facet, value, iri in values]
+
+    def tags(position: int) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        if position + 1 < len(offsets):  # a kind none of whose items has a value: no arrays
+            for n in numbers[offsets[position] : offsets[position + 1]]:
+                name, value = shown[n]
+                found.setdefault(name, []).append(value)
+        return found
+
+    return tags
 
 
 def _patch(
