@@ -389,7 +389,15 @@ def test_an_update_that_fails_is_written_anew_or_leaves_no_index(
 
 
 @pytest.mark.parametrize(
-    "damage", ["no record of what it was made of", "not SQLite", "cut short", "missing"]
+    "damage",
+    [
+        "no record of what it was made of",
+        "made by other code",
+        "its arrays damaged",
+        "not SQLite",
+        "cut short",
+        "missing",
+    ],
 )
 def test_an_index_served_that_cannot_be_updated_is_written_anew(
     graph: Graph, tmp_path: Path, damage: str
@@ -401,6 +409,12 @@ def test_an_index_served_that_cannot_be_updated_is_written_anew(
         served.write_bytes(b"not a database")
     elif damage == "cut short":
         served.write_bytes(served.read_bytes()[: served.stat().st_size // 3])
+    elif damage == "made by other code":  # another version, or other facets
+        with sqlite3.connect(served) as db:
+            db.execute("UPDATE search_made SET value = 'other' WHERE name = 'items'")
+    elif damage == "its arrays damaged":  # a byte that is no array of 32-bit numbers
+        with sqlite3.connect(served) as db:
+            db.execute("UPDATE search_arrays SET data = x'00' WHERE name = 'items'")
     else:  # as an earlier version wrote it
         with sqlite3.connect(served) as db:
             db.execute("DROP TABLE search_made")
