@@ -1107,8 +1107,9 @@ _SUM_MODULUS = 2**128
 
 @dataclass(frozen=True)
 class _Served:
-    """The search index of the build served now, as a rebuild updates it: the keys of the
-    facts its items were made of (see :func:`_read`) and the sum of its items' digests."""
+    """The search index of the build served now, as a rebuild updates it (see :func:`_patch`)
+    or keeps its items (see :meth:`rows`): the keys of the facts its items were made of (see
+    :func:`_read`) and the sum of its items' digests."""
 
     path: Path
     keys: dict[str, str]
