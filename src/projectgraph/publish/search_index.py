@@ -1103,6 +1103,8 @@ def _content(db: sqlite3.Connection, items_sum: int) -> str:
 
 
 _SUM_MODULUS = 2**128
+# The columns of search_items an item's row holds (see _Row), in its order.
+_ITEM_COLUMNS = "kind, iri, label, sort_label, start, amount, projects, row, csv"
 
 
 @dataclass(frozen=True)
@@ -1149,10 +1151,7 @@ class _Served:
                     db.execute("SELECT kind, MIN(id) FROM search_items GROUP BY kind").fetchall()
                 )
                 tags = {kind: _served_tags(db, kind, facets) for kind in FACETS}
-                items = db.execute(
-                    "SELECT id, kind, iri, label, sort_label, start, amount, projects, row, csv"
-                    " FROM search_items ORDER BY id"
-                )
+                items = db.execute(f"SELECT id, {_ITEM_COLUMNS} FROM search_items ORDER BY id")
                 texts = db.execute("SELECT rowid, names, body FROM search_text ORDER BY rowid")
                 for (number, kind, *columns), (text_number, names, body) in zip(
                     items, texts, strict=False
@@ -1167,17 +1166,24 @@ class _Served:
             return
 
 
+def _values_and_arrays(
+    db: sqlite3.Connection, kind: str
+) -> tuple[list[tuple[int, str, str | None]], dict[str, bytes]]:
+    """The facet values of ``kind`` in the index in ``db`` (facet, key, IRI), in order, and
+    its arrays by name (see :func:`_write_values`)."""
+    values = db.execute(
+        "SELECT facet, value, iri FROM search_values WHERE kind = ? ORDER BY position", (kind,)
+    ).fetchall()
+    arrays = db.execute("SELECT name, data FROM search_arrays WHERE kind = ?", (kind,))
+    return values, dict(arrays.fetchall())
+
+
 def _served_tags(
     db: sqlite3.Connection, kind: str, facets: Mapping[int, str]
 ) -> Callable[[int], dict[str, list[str]]]:
     """The facet values of the item of ``kind`` at a position, as the index in ``db`` has
     them (IRIs for values that are, see :func:`_write_values`)."""
-    values = db.execute(
-        "SELECT facet, value, iri FROM search_values WHERE kind = ? ORDER BY position", (kind,)
-    ).fetchall()
-    arrays = dict(
-        db.execute("SELECT name, data FROM search_arrays WHERE kind = ?", (kind,)).fetchall()
-    )
+    values, arrays = _values_and_arrays(db, kind)
     offsets = numpy.frombuffer(arrays.get("value_offsets", b"\0" * 8), dtype="<i8").tolist()
     numbers = numpy.frombuffer(arrays.get("values", b""), dtype="<i4").tolist()
     shown = [(facets[facet], iri or value) for facet, value, iri in values]
@@ -1259,9 +1265,7 @@ def _update(
         if kind in FACETS:
             tags[kind].append((number - first[kind], row[-1]))
         found = db.execute(
-            "SELECT kind, iri, label, sort_label, start, amount, projects, row, csv"
-            " FROM search_items WHERE id = ?",
-            (number,),
+            f"SELECT {_ITEM_COLUMNS} FROM search_items WHERE id = ?", (number,)
         ).fetchone()
         text = db.execute(
             "SELECT names, body FROM search_text WHERE rowid = ?", (number,)
@@ -1302,13 +1306,7 @@ def _tags_updated(
     tagged: dict[str, dict[tuple[int, str], numpy.ndarray]] = {}
     iris: dict[tuple[int, str], str | None] = {}
     for kind in FACETS:
-        arrays = dict(
-            db.execute("SELECT name, data FROM search_arrays WHERE kind = ?", (kind,)).fetchall()
-        )
-        values = db.execute(
-            "SELECT facet, value, iri FROM search_values WHERE kind = ? ORDER BY position",
-            (kind,),
-        ).fetchall()
+        values, arrays = _values_and_arrays(db, kind)
         offsets = numpy.frombuffer(arrays.get("offsets", b"\0" * 8), dtype="<i8")
         items = numpy.frombuffer(arrays.get("items", b""), dtype="<i4")
         made = numpy.array([position for position, _ in tags.get(kind, ())], dtype="<i4")
