@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 import zstandard
 
-from projectgraph.build.partition import selected
+from projectgraph.build.partition import selected, selected_form
 from projectgraph.pipeline.run import BuildResult, build
 from projectgraph.publish import answers
 from projectgraph.publish.dist import builds_dir
@@ -122,7 +122,7 @@ def test_the_bound_is_on_the_triples_the_queries_read(
     jobs = [answers._job(i, p) for i, p in enumerate(plans, start=1) if p.materialized]
     needed = answers._needed(jobs, None)
     assert needed is not None
-    selection = frozenset(map(answers._selected_form, needed))
+    selection = frozenset(map(selected_form, needed))
     assert counted == sum(1 for line in quads if selected(line, selection))
     # Fewer than the graph's (at 25 projects most are the reference data's, labels the
     # search reads; at 100,000 projects, half).

@@ -19,7 +19,13 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from projectgraph.build.partition import predicate_of, selected, triple_lines, with_predicates
+from projectgraph.build.partition import (
+    predicate_of,
+    selected,
+    selected_form,
+    triple_lines,
+    with_predicates,
+)
 from projectgraph.pipeline.cache import SEARCH_FACTS
 from projectgraph.pipeline.run import build
 from projectgraph.publish import answers, search_index
@@ -222,7 +228,7 @@ def test_lines_are_selected_as_selected_says_one_by_one(selection: frozenset[byt
 
 def answers_selection(entries: frozenset[str]) -> frozenset[bytes]:
     """A selection's entries as lines are matched with."""
-    return frozenset(answers._selected_form(e) for e in entries)
+    return frozenset(selected_form(e) for e in entries)
 
 
 def test_a_type_line_is_selected_by_its_class() -> None:

@@ -11,6 +11,7 @@ from projectgraph.pipeline.run import validate_sources
 from projectgraph.settings.load import load_settings
 from projectgraph.validate.shacl import load_shapes, shapes_footprint
 
+TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 PREFIXES = """
 @prefix sh: <http://www.w3.org/ns/shacl#> .
 @prefix e: <http://e/> .
@@ -38,9 +39,43 @@ def test_paths_targets_classes_and_sparql_queries_are_read() -> None:
     assert found is not None
     for name in ("target", "a", "b", "c", "d", "l", "x", "y", "z"):
         assert f"http://e/{name}" in found, name
-    assert "http://www.w3.org/1999/02/22-rdf-syntax-ns#type" in found
+    # rdf:type only of the classes named (the shape's too: it could be a class)
+    assert f"{TYPE} http://e/C" in found
+    assert f"{TYPE} http://e/S" in found
+    assert TYPE not in found
     assert "http://www.w3.org/2000/01/rdf-schema#subClassOf" in found
     assert "http://e/unread" not in found
+
+
+def test_an_iri_only_a_predicate_of_the_shapes_is_not_read() -> None:
+    """An annotation of a shape (its label) is no predicate a shape reads in the data."""
+    found = shapes_footprint(
+        shapes(
+            """@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+            e:S a sh:NodeShape ; rdfs:label "S" ; e:note "n" ; sh:targetClass e:C ;
+              sh:property [ sh:path e:a ; sh:minCount 1 ] ."""
+        )
+    )
+    assert found is not None
+    assert "http://e/a" in found
+    assert "http://www.w3.org/2000/01/rdf-schema#label" not in found
+    assert "http://e/note" not in found
+
+
+def test_types_read_otherwise_than_by_a_named_class_are_all_read() -> None:
+    """A path over rdf:type, or a query matching it with a variable class, reads every type."""
+    path = "e:S a sh:NodeShape ; sh:targetClass e:C ; sh:property [ sh:path rdf:type ; sh:maxCount 2 ] ."
+    query = """e:S a sh:NodeShape ; sh:targetClass e:C ;
+        sh:sparql [ sh:prefixes e:prefixes ; sh:select "SELECT $this WHERE { $this a ?c . ?c e:x 1 }" ] ."""
+    named = """e:S a sh:NodeShape ; sh:targetClass e:C ;
+        sh:sparql [ sh:prefixes e:prefixes ; sh:select "SELECT $this WHERE { $this a e:D }" ] ."""
+    prefixes = "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
+    for text in (path, query):
+        found = shapes_footprint(shapes(prefixes + text))
+        assert found is not None and TYPE in found, text
+    found = shapes_footprint(shapes(named))
+    assert found is not None and TYPE not in found
+    assert {f"{TYPE} http://e/C", f"{TYPE} http://e/D", "http://e/x"} - found == {"http://e/x"}
 
 
 def test_a_shape_that_may_read_anything_reads_everything() -> None:

@@ -309,6 +309,13 @@ def selected(line: bytes, predicates: frozenset[bytes]) -> bool:
 RDF_TYPE_TERM = b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 
 
+def selected_form(entry: str) -> bytes:
+    """A selection's entry (a predicate's IRI, or rdf:type's and a class's, space-separated:
+    see :func:`projectgraph.sparql.footprint.selection`) as :func:`selected` matches lines
+    with: ``<p>``, or ``<rdf:type> <class>``."""
+    return " ".join(f"<{iri}>" for iri in entry.split(" ")).encode()
+
+
 def predicate_of(line: bytes) -> bytes:
     """The predicate of an N-Triples or N-Quads line: its second term (a subject, IRI or
     blank node, has no space)."""

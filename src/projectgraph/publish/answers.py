@@ -72,7 +72,7 @@ from typing import Protocol
 import pyoxigraph as ox
 
 from projectgraph import __version__
-from projectgraph.build.partition import with_predicates
+from projectgraph.build.partition import selected_form, with_predicates
 from projectgraph.files import read_sha256
 from projectgraph.memory import no_cycle_collection
 from projectgraph.progress import name_process
@@ -854,7 +854,7 @@ class _Loading:
             self._store = self._new()
             self.loaded = frozenset()
         if missing:
-            self._bulk_load(frozenset(map(_selected_form, missing)))
+            self._bulk_load(frozenset(map(selected_form, missing)))
             self.loaded |= missing
         return self._store
 
@@ -920,12 +920,6 @@ def _covered(entry: str, loaded: frozenset[str]) -> bool:
 def _types(entries: Iterable[str]) -> bool:
     """Whether some of ``entries`` is of rdf:type triples."""
     return any(e.split(" ", 1)[0] == RDF_TYPE for e in entries)
-
-
-def _selected_form(entry: str) -> bytes:
-    """A selection's entry as the graph's lines are matched with (see
-    :func:`~projectgraph.build.partition.selected`): ``<p>``, or ``<rdf:type> <class>``."""
-    return " ".join(f"<{iri}>" for iri in entry.split(" ")).encode()
 
 
 def _answer_jobs(

@@ -15,9 +15,16 @@ from projectgraph.build.locate import SourceText
 from projectgraph.build.sources import Source, read, resource, shape_sources
 from projectgraph.errors import Location
 from projectgraph.rdf.terms import rdflib_graph, to_rdflib
-from projectgraph.rdf.vocab import LABEL_PROPERTIES, SH, all_prefixes, compact, parse_base
+from projectgraph.rdf.vocab import (
+    LABEL_PROPERTIES,
+    RDF_TYPE,
+    SH,
+    all_prefixes,
+    compact,
+    parse_base,
+)
 from projectgraph.settings import Settings
-from projectgraph.sparql.footprint import LOAD_ORDER, footprint
+from projectgraph.sparql.footprint import LOAD_ORDER, selection
 from projectgraph.validate import patches
 from projectgraph.validate.graph import ValidationGraph
 from projectgraph.validate.report import Report, Result
@@ -36,27 +43,37 @@ def shapes_footprint(shapes: Graph) -> frozenset[str] | None:
     """The predicates whose triples the shapes can read in the data graph, or None when they
     may read any. Validating only the triples with these predicates gives the same results.
 
-    Generously: every IRI the shapes name (the predicates of paths, ``sh:targetSubjectsOf``,
-    ``sh:equals`` and the like are among them; classes, datatypes and shapes come along and
-    match nothing), ``rdf:type`` and ``rdfs:subClassOf`` (class targets and ``sh:class`` walk
-    them in the data graph), and what the queries of SPARQL constraints and targets read (see
-    :func:`projectgraph.sparql.footprint.footprint`). None for a closed shape (it reads every
-    predicate of its focus nodes) or a query whose footprint is unknown."""
+    Generously: every IRI the shapes name as a subject or object (the predicates of paths,
+    ``sh:targetSubjectsOf``, ``sh:equals`` and the like are among them; classes, datatypes and
+    shapes come along and match nothing; an IRI only ever a predicate of the shapes graph, such
+    as the shapes' own ``rdfs:label``, is an annotation no shape reads in the data),
+    ``rdfs:subClassOf`` (class targets and ``sh:class`` walk it in the data graph), and what the
+    queries of SPARQL constraints and targets read (see
+    :func:`projectgraph.sparql.footprint.selection`). ``rdf:type`` is read only of the classes
+    the shapes name, as entries ``"<rdf:type IRI> <class IRI>"`` (see
+    :func:`projectgraph.build.partition.selected`), unless a shape reads it otherwise (a path
+    or a query over it with the class a variable): then all of it. A type the shapes name no
+    class of reaches a named class only through ``rdfs:subClassOf``, which the caller adds
+    from the data (see :func:`projectgraph.validate.units.init_worker`). None for a closed
+    shape (it reads every predicate of its focus nodes) or a query whose footprint is
+    unknown."""
     if any(shapes.triples((None, SH.closed, None))):
         return None
-    found = {str(term) for triple in shapes for term in triple if isinstance(term, URIRef)}
-    found |= {str(RDF.type), str(RDFS.subClassOf)}
+    named = {str(t) for s, _, o in shapes for t in (s, o) if isinstance(t, URIRef)}
+    found = named | {str(RDFS.subClassOf)}
     declared = "".join(
         f"PREFIX {shapes.value(d, SH.prefix)}: <{shapes.value(d, SH.namespace)}>\n"
         for d in shapes.objects(None, SH.declare)
     )
     for kind in (SH.select, SH.ask):
         for text in shapes.objects(None, kind):
-            reads = footprint(declared + str(text))
+            reads = selection(declared + str(text))
             if reads is None:
                 return None
             found |= reads - {LOAD_ORDER}
-    return frozenset(found)
+    if RDF_TYPE in found:  # read otherwise than by a named class: every type
+        return frozenset(found)
+    return frozenset(found | {f"{RDF_TYPE} {c}" for c in named})
 
 
 def validate(assembled: Assembled, settings: Settings, shapes: Graph | None = None) -> Report:

@@ -21,17 +21,19 @@ from rdflib import RDF, BNode, Graph, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from projectgraph.build.partition import Unit, triple_lines, with_predicates
+from projectgraph.build.partition import Unit, selected_form, triple_lines, with_predicates
 from projectgraph.build.prepare import Prepared
 from projectgraph.build.sources import Source, resource
 from projectgraph.rdf.packed import unpack
 from projectgraph.rdf.serialize import parse_own
+from projectgraph.rdf.vocab import RDF_TYPE
 from projectgraph.settings import Settings
 from projectgraph.validate import native
 from projectgraph.validate.native import compile_shapes
 from projectgraph.validate.report import Result
 from projectgraph.validate.shacl import describe, load_shapes, shapes_footprint
 
+SUBCLASS_TERM = b"<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
 CHUNK_TRIPLES = 20_000  # units per SHACL engine run: at most about this many triples
 # The terms of N-Triples lines (IRIs and blank nodes; one inside a literal is taken too, which
 # only adds reference data that was not needed).
@@ -98,7 +100,15 @@ def init_worker(
     read = shapes_footprint(shapes)
     lines = [line for _, data in reference for line in triple_lines(data)]
     by_subject, links = _by_subject(lines)
-    predicates = None if read is None else frozenset(f"<{p}>".encode() for p in read)
+    if read is not None and RDF_TYPE not in read:  # the types of the classes the shapes name
+        # and of the reference data's subclasses (any: a superset of those reaching one), or
+        # every type when a shared description states a subclass (rare: a unit stating one
+        # is given every type, see _chunk_data)
+        if any(SUBCLASS_TERM in data for data in shared.values()):
+            read = read | {RDF_TYPE}
+        else:
+            read = read | {f"{RDF_TYPE} {c}" for c in _subclasses(lines)}
+    predicates = None if read is None else frozenset(map(selected_form, read))
     reference_data = b"".join(lines)
     read_reference = _only(reference_data, predicates)
     read_by_subject, read_links = (
@@ -189,7 +199,10 @@ def _chunk_data(
     """The N-Triples a chunk is validated with, each triple once: its units' named graphs
     (``graphs``: each task's N-Quads), their shared descriptions and the reference data they
     reach; with ``only_read``, only the triples of the predicates the shapes read."""
-    read = state.read if only_read else None
+    # A unit stating a subclass may make a type of a class no shape names one a shape targets:
+    # its chunk is given every triple (the shapes' footprint takes the reference data's).
+    subclassing = any(SUBCLASS_TERM in blob for blobs in graphs for blob in blobs)
+    read = state.read if only_read and not subclassing else None
     lines: list[bytes] = []
     for task, blobs in zip(tasks, graphs, strict=True):
         for blob in blobs:
@@ -249,6 +262,16 @@ def _named_terms(ntriples: bytes) -> set[bytes]:
     pieces = set(ntriples.split())
     pieces.update(_DATATYPE.findall(ntriples))
     return pieces
+
+
+def _subclasses(lines: Iterable[bytes]) -> set[str]:
+    """The IRIs N-Triples ``lines`` state to be a subclass of something."""
+    found = set()
+    for line in lines:
+        subject, predicate, _ = line.split(b" ", 2)
+        if predicate == SUBCLASS_TERM and subject.startswith(b"<"):
+            found.add(subject[1:-1].decode())
+    return found
 
 
 def _by_subject(

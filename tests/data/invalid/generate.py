@@ -330,6 +330,18 @@ CASES = (
             "Violation | schema:image | PatternConstraintComponent | project:clusters3",
         ),
     ),
+    Case(
+        "project-typed-by-subclass",
+        "the project is typed only by a class the record states to be a subclass of eurio:Project"
+        " (the shapes name only eurio:Project), and its title is removed",
+        "project:clusters3\n    a eurio:Project, org:OrganizationalCollaboration ;\n"
+        '    rdfs:label "CLUSTERS3 - Leveraging Cluster Policies for successful implementation of RIS3"@en ;\n'
+        '    eurio:title "Leveraging Cluster Policies for successful implementation of RIS3" ;\n',
+        "<http://example.org/LocalProject> rdfs:subClassOf eurio:Project .\n\n"
+        "project:clusters3\n    a <http://example.org/LocalProject>, org:OrganizationalCollaboration ;\n"
+        '    rdfs:label "CLUSTERS3 - Leveraging Cluster Policies for successful implementation of RIS3"@en ;\n',
+        ("Violation | eurio:title | MinCountConstraintComponent | project:clusters3",),
+    ),
 )
 
 
