@@ -319,3 +319,9 @@ def test_the_engine_is_given_the_types_of_the_classes_the_shapes_name_or_reach(
     state = validate_units._state
     assert state is not None and state.read is not None
     assert f"<{rdf_type}>".encode() in state.read
+    # a blank node stated a subclass in the reference data: its types are no entry, all are
+    blank = f"_:c <http://www.w3.org/2000/01/rdf-schema#subClassOf> <{project}> <{graph}> .\n"
+    validate_units.init_worker(settings, [(source, blank.encode())], {}, frozenset(), {})
+    state = validate_units._state
+    assert state is not None and state.read is not None
+    assert f"<{rdf_type}>".encode() in state.read

@@ -104,10 +104,11 @@ def init_worker(
         # and of the reference data's subclasses (any: a superset of those reaching one), or
         # every type when a shared description states a subclass (rare: a unit stating one
         # is given every type, see _chunk_data)
-        if any(SUBCLASS_TERM in data for data in shared.values()):
+        subclasses = _subclasses(lines)
+        if subclasses is None or any(SUBCLASS_TERM in data for data in shared.values()):
             read = read | {RDF_TYPE}
         else:
-            read = read | {f"{RDF_TYPE} {c}" for c in _subclasses(lines)}
+            read = read | {f"{RDF_TYPE} {c}" for c in subclasses}
     predicates = None if read is None else frozenset(map(selected_form, read))
     reference_data = b"".join(lines)
     read_reference = _only(reference_data, predicates)
@@ -264,12 +265,15 @@ def _named_terms(ntriples: bytes) -> set[bytes]:
     return pieces
 
 
-def _subclasses(lines: Iterable[bytes]) -> set[str]:
-    """The IRIs N-Triples ``lines`` state to be a subclass of something."""
+def _subclasses(lines: Iterable[bytes]) -> set[str] | None:
+    """The IRIs N-Triples ``lines`` state to be a subclass of something; None when a blank
+    node is one (a type of it is no selection's entry)."""
     found = set()
     for line in lines:
         subject, predicate, _ = line.split(b" ", 2)
-        if predicate == SUBCLASS_TERM and subject.startswith(b"<"):
+        if predicate == SUBCLASS_TERM:
+            if not subject.startswith(b"<"):
+                return None
             found.add(subject[1:-1].decode())
     return found
 
