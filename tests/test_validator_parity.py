@@ -76,6 +76,22 @@ def test_a_conforming_graph_gives_no_report() -> None:
     assert native.report(data, shapes) is None
 
 
+def test_a_triple_given_twice_is_one() -> None:
+    """Chunks are not deduplicated line by line (a unit may repeat a reference triple): the
+    engine must read a set, or a count would see two values where the graph has one."""
+    shapes = native.compile_shapes(
+        _graph(SHAPE + "<http://example.org/S> sh:property [ sh:path <http://example.org/code> ;"
+               " sh:maxCount 1 ] .\n")
+    )  # fmt: skip
+    one = b'<http://example.org/a> <http://example.org/code> "EUR" .\n'
+    assert native.report(one * 2, shapes) is None
+    two = one + b'<http://example.org/a> <http://example.org/code> "USD" .\n'
+    once, twice = native.report(two, shapes), native.report(two * 2, shapes)
+    assert once is not None and twice is not None
+    assert len(list(twice.subjects(SH.resultSeverity, None))) == 1
+    assert len(once) == len(twice)
+
+
 SHAPE = """
 @prefix sh: <http://www.w3.org/ns/shacl#> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .

@@ -45,9 +45,9 @@ def compile_shapes(shapes: Graph) -> pyshacl_turbo.CompiledShapes:
 
 
 def report(ntriples: bytes, shapes: pyshacl_turbo.CompiledShapes) -> Graph | None:
-    """Validate a graph given as N-Triples lines (each triple once): None when it conforms
-    with no result at all (warnings and infos included), else the SHACL report graph, as
-    pySHACL writes it."""
+    """Validate a graph given as N-Triples lines (a triple given twice is one: the engine
+    reads them into a set): None when it conforms with no result at all (warnings and infos
+    included), else the SHACL report graph, as pySHACL writes it."""
     data = Input(ntriples.decode(), "oxigraph-nquads", None, {}, preserve_ids=True)
     _, graph, _ = shapes.validate(data, allow_warnings=True, allow_infos=True)
     if (None, RDF.type, SH.ValidationResult) not in graph:

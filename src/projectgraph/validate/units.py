@@ -197,23 +197,26 @@ def _chunk_data(
     graphs: Sequence[Sequence[bytes]],
     only_read: bool,
 ) -> bytes:
-    """The N-Triples a chunk is validated with, each triple once: its units' named graphs
-    (``graphs``: each task's N-Quads), their shared descriptions and the reference data they
-    reach; with ``only_read``, only the triples of the predicates the shapes read."""
+    """The N-Triples a chunk is validated with: its units' named graphs (``graphs``: each
+    task's N-Quads), their shared descriptions (each once) and the reference data they reach;
+    with ``only_read``, only the triples of the predicates the shapes read. A triple a unit
+    repeats from the reference data or another unit comes twice: the engine reads a set, as
+    the graph a result is described from is one (deduplicating every line took 3 ms of a
+    10,000-project chunk of 8,000 lines, whose validation takes about 55 ms)."""
     # A unit stating a subclass may make a type of a class no shape names one a shape targets:
     # its chunk is given every triple (the shapes' footprint takes the reference data's).
     subclassing = any(SUBCLASS_TERM in blob for blobs in graphs for blob in blobs)
     read = state.read if only_read and not subclassing else None
     lines: list[bytes] = []
+    shared: dict[str, None] = {}  # units of one chunk often share an organisation's description
     for task, blobs in zip(tasks, graphs, strict=True):
         for blob in blobs:
             lines += triple_lines(blob, read)
-        for node in task.shared:
-            lines.append(state.shared[node] if read is None else _read_shared(state, node))
+        shared.update(dict.fromkeys(task.shared))
+    for node in shared:
+        lines.append(state.shared[node] if read is None else _read_shared(state, node))
     units = b"".join(lines)
-    reference = reference_for(state, tasks, units, read is not None)
-    # each triple once: units of one chunk often share an organisation's description
-    return b"".join(dict.fromkeys((reference + units).splitlines(keepends=True)))
+    return reference_for(state, tasks, units, read is not None) + units
 
 
 def _read_shared(state: _WorkerState, node: str) -> bytes:
