@@ -726,11 +726,12 @@ def _child(
 ) -> None:
     """In the child process: load the graph (and index it for search when ``index``), say
     so, then answer each job and report it."""
-    name_process("pg-answers")
     # The one process the build goes on without: when memory runs out, the kernel kills it
-    # first, not the build (see :func:`_exit_text`).
+    # first, not the build (see :func:`_exit_text`). Before it takes its name: whoever finds
+    # it by name finds it so already.
     with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as adj:
         adj.write("1000")
+    name_process("pg-answers")
     store = _Loading(graph, on_disk)
     kept = _load(store, needed, kept if index else None) or kept
     with _Ahead(store, jobs) as ahead:
