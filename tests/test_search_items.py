@@ -252,19 +252,23 @@ def test_items_kept_with_facts_not_found_are_made_anew(graph: Graph, tmp_path: P
     _same(made, tmp_path / "kept.sqlite", anew, tmp_path / "anew.sqlite")
 
 
-@pytest.mark.parametrize("damage", ["cut short", "another layout"])
-def test_damaged_kept_items_are_made_anew(graph: Graph, tmp_path: Path, damage: str) -> None:
+@pytest.mark.parametrize("damage", ["cut short", "another layout", "another version"])
+def test_damaged_kept_items_are_made_anew(
+    graph: Graph, tmp_path: Path, damage: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     kept_folder = tmp_path / "kept"
     shutil.copytree(graph.kept, kept_folder)
     items = kept_folder / "items"
-    if damage == "cut short":
+    if damage == "another version":  # made by other code: its facets may differ
+        monkeypatch.setattr(search_index, "__version__", "0.0.0-other")
+    elif damage == "cut short":
         items.write_bytes(items.read_bytes()[:-7])
     else:
         with items.open("rb") as f:
             layout, keys = marshal.load(f)  # the header; the rows follow, a batch at a time
             rest = f.read()
-        assert layout[0] == search_index.ITEMS_LAYOUT
-        items.write_bytes(marshal.dumps(((layout[0] + 1, layout[1]), keys)) + rest)
+        assert layout[0] == search_index._made_by()  # the layout, facets and version
+        items.write_bytes(marshal.dumps((("other", layout[1]), keys)) + rest)
     store = _store(graph.triples)
     made = index_graph(store, tmp_path / "kept.sqlite", KeptFacts(kept_folder, _digests(store)))
     anew = index_graph(store, tmp_path / "anew.sqlite", None)

@@ -210,7 +210,9 @@ class _Facts:
 _ABOUT_NAMED = ("label", "titled")
 _TOGETHER = ("label", "titled")  # read apart, looked up as one fact: "label"
 FACTS_LAYOUT = 2  # bump when what a kept fact holds changes: kept facts are then read anew
-# Bump when what an item is made of its facts changes (_Maker): kept items are then made anew.
+# Bump when what an item is made of its facts changes (_Maker): kept items are then made anew
+# (they, as an index served, are kept only if made by the same layout, facets and version:
+# see _made_by).
 ITEMS_LAYOUT = 1
 _ITEMS = "items"  # the kept items' file, beside the kept facts
 
@@ -250,7 +252,7 @@ class _ItemsWriter:
         self._folder = folder
         self._partial = folder / f".{_ITEMS}.{os.getpid()}"
         self._file = self._partial.open("wb")
-        marshal.dump(((ITEMS_LAYOUT, SEARCH_LAYOUT), dict(keys)), self._file)
+        marshal.dump(((_made_by(), SEARCH_LAYOUT), dict(keys)), self._file)
 
     def add(self, rows: list[_Row]) -> None:
         marshal.dump(rows, self._file)
@@ -334,7 +336,7 @@ class KeptFacts:
         if (
             not isinstance(header, tuple)
             or len(header) != 2
-            or header[0] != (ITEMS_LAYOUT, SEARCH_LAYOUT)
+            or header[0] != (_made_by(), SEARCH_LAYOUT)
             or not isinstance(header[1], dict)
         ):
             return None
