@@ -13,6 +13,7 @@ import pytest
 from projectgraph import files
 from projectgraph.files import FileDigests, read_sha256
 from projectgraph.pipeline.current import is_stale
+from projectgraph.pipeline import run
 from projectgraph.pipeline.run import build
 from projectgraph.publish.dist import DIGESTS_FILE, builds_dir
 from projectgraph.publish.manifest import read_manifest
@@ -97,11 +98,16 @@ def test_a_rebuild_reads_only_changed_inputs_and_sees_a_same_size_edit(
         return read_sha256(path)
 
     monkeypatch.setattr(files, "read_sha256", counted)
+    monkeypatch.setattr(run, "read_sha256", counted)  # where a source is hashed as it is read
     settings = load_settings(project_copy, {"dist_dir": project_copy / "dist"})
     first = build(settings, quiet=True).published
     assert read, "the first build hashes its inputs"
     kept = sqlite3.connect(builds_dir(settings.dist_dir) / DIGESTS_FILE)
-    assert kept.execute("SELECT count(*) FROM digests").fetchone()[0] == len(set(read))
+    remembered = dict(kept.execute("SELECT path, sha256 FROM digests"))
+    # Every input hashed is remembered: those read here, and the records the build's
+    # workers hashed as they read them (in processes of their own, not counted here).
+    assert {str(p.absolute()) for p in read} <= remembered.keys()
+    assert all(read_sha256(Path(p)) == digest for p, digest in remembered.items())
 
     read.clear()
     again = build(settings, quiet=True).published
@@ -116,3 +122,17 @@ def test_a_rebuild_reads_only_changed_inputs_and_sees_a_same_size_edit(
     assert read == [record]  # by the staleness check; the build then trusts its digest
     assert changed.build_id != first.build_id
     assert b"CLUSTERZ3" in dataset_nquads(changed.folder)
+
+
+def test_without_remembered_digests_a_rebuild_still_finds_its_preparations(
+    project_copy: Path,
+) -> None:
+    """A record with a cached preparation is hashed before the workers start, so the cache
+    can be asked; only records it holds nothing for are hashed by the workers that read
+    them."""
+    settings = load_settings(project_copy, {"dist_dir": project_copy / "dist"})
+    first = build(settings, quiet=True)
+    (builds_dir(settings.dist_dir) / DIGESTS_FILE).unlink()
+    again = build(settings, quiet=True)
+    reused, total = again.reused["read + entail"]
+    assert reused == total and again.published.build_id == first.published.build_id

@@ -13,7 +13,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 
 def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
@@ -82,6 +82,15 @@ def read_sha256(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
+class Stamp(NamedTuple):
+    """A file's ``stat`` signature (see :class:`FileDigests`), and when it was taken."""
+
+    name: str  # the file's absolute path
+    signature: str
+    changed_ns: int  # its change time
+    taken_ns: int
+
+
 class FileDigests:
     """SHA-256 of files, remembered in a small SQLite file by each file's ``stat`` signature
     (device, inode, size, modification and change times, in nanoseconds), so a rebuild of
@@ -129,19 +138,39 @@ class FileDigests:
     def sha256(self, file: Path) -> str:
         """The SHA-256 of ``file``'s bytes (hex), read only if it may have changed since it was
         last hashed; raises OSError as reading it would."""
+        stamp = self.stamp(file)
+        digest = self.known(stamp)
+        if digest is None:
+            digest = read_sha256(file)
+            self.remember(stamp, digest)
+        return digest
+
+    def stamp(self, file: Path) -> Stamp:
+        """``file``'s signature now, to ask :meth:`known` about and to :meth:`remember` its
+        digest by, when the file is hashed elsewhere (a build's workers hash the files they
+        read); raises OSError as ``stat`` would."""
         name = str(file.absolute())
         st = file.stat()
         signature = f"{st.st_dev} {st.st_ino} {st.st_size} {st.st_mtime_ns} {st.st_ctime_ns}"
         self._seen.add(name)
-        known = self._known.get(name)
-        if known is not None and known[0] == signature and st.st_ctime_ns < known[2] - self.racy_ns:
+        return Stamp(name, signature, st.st_ctime_ns, time.time_ns())
+
+    def known(self, stamp: Stamp) -> str | None:
+        """The remembered digest of the file ``stamp`` was taken of, if it is still trusted."""
+        known = self._known.get(stamp.name)
+        if (
+            known is not None
+            and known[0] == stamp.signature
+            and stamp.changed_ns < known[2] - self.racy_ns
+        ):
             return known[1]
-        checked = time.time_ns()
-        digest = read_sha256(file)
+        return None
+
+    def remember(self, stamp: Stamp, digest: str) -> None:
+        """Remember ``digest``, read after ``stamp`` was taken, as the file's."""
         self.hashed += 1
-        self._known[name] = (signature, digest, checked)
-        self._pending.append((name, signature, digest, checked))
-        return digest
+        self._known[stamp.name] = (stamp.signature, digest, stamp.taken_ns)
+        self._pending.append((stamp.name, stamp.signature, digest, stamp.taken_ns))
 
     def close(self, only_seen: bool = False) -> None:
         """Remember the digests computed (best effort) and close the file; ``only_seen``

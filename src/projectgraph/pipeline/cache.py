@@ -108,10 +108,16 @@ class BuildCache:
 
     # -- preparations ----------------------------------------------------------------------
 
-    def prepared(self, sources: Sequence[tuple[str, str]]) -> list[Prepared | None]:
+    def prepared_keys(self) -> set[str]:
+        """The keys of the sources some preparation is cached for, their bytes not read."""
+        if self._db is None:
+            return set()
+        return {key for (key,) in self._db.execute("SELECT key FROM prepared")}
+
+    def prepared(self, sources: Sequence[tuple[str, str | None]]) -> list[Prepared | None]:
         """The cached preparation of each source, by (key, fingerprint), in that order: None
-        where none was made from the same inputs. Read in one scan of the table (at 100,000
-        sources 3.5 s, against 5.4 s for a query each)."""
+        where none was made from the same inputs (or the fingerprint is None). Read in one
+        scan of the table (at 100,000 sources 3.5 s, against 5.4 s for a query each)."""
         found: list[Prepared | None] = [None] * len(sources)
         if self._db is None:
             return found
