@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from projectgraph.pipeline.cache import CACHE_FILE
-from projectgraph.pipeline.run import SHARED_PART, build
+from projectgraph.pipeline.dump_parts import SHARED_PART
+from projectgraph.pipeline.run import build
 from projectgraph.publish import parts
 from projectgraph.publish.dist import builds_dir
 from projectgraph.publish.dumps import DUMP_FORMATS

@@ -18,7 +18,7 @@ import contextlib
 import functools
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -86,7 +86,7 @@ def run(
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
     stage: str = "worker",
-) -> Iterator[R]:
+) -> Generator[R, None, None]:
     """``function`` over ``tasks``, results in task order, in ``workers`` processes (1: here),
     or on the cluster inside :func:`cluster`; ``initializer(*initargs)`` runs first in each
     process that runs tasks. Local workers show as ``pg-<stage>`` in ``ps``."""

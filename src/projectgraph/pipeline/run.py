@@ -9,12 +9,11 @@ and a rebuild after one record changed redoes that record's work only (plus writ
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,29 +41,13 @@ from projectgraph.pipeline.cache import (
     SEARCH_FACTS,
     BuildCache,
     CachedGraph,
-    stats_chunk_fingerprint,
 )
+from projectgraph.pipeline.dump_parts import DumpParts, PartsContext
 from projectgraph.pipeline.parallel import default_workers, run, worth_processes
 from projectgraph.progress import progress
 from projectgraph.publish.answers import Background, Earlier
 from projectgraph.publish.dist import builds_dir, current_build, file_digests
-from projectgraph.publish.dumps import MergedSegments, NamedGraphSegments, Segment
 from projectgraph.publish.manifest import Published, load_context, publish
-from projectgraph.publish.parts import (
-    Fragments,
-    Part,
-    Stats,
-    StatsChunk,
-    StatsTotal,
-    chunk_ends,
-    make_part,
-    merged_part,
-    part_fingerprint,
-    shared_chunks,
-    shared_fingerprint,
-    shared_triples,
-)
-from projectgraph.rdf.packed import unpack
 from projectgraph.rdf.serialize import parse_own
 from projectgraph.rdf.vocab import SH, all_prefixes, parse_base
 from projectgraph.settings import Settings
@@ -116,6 +99,7 @@ def _build(settings: Settings, quiet: bool, workers: int) -> BuildResult:
         prepared = _prepare(job)
         clock.lap("read + entail")
         answers = _start_answers(job, prepared)  # its child needs the preparations only
+        dump_parts: DumpParts | None = None
         try:
             step("partitioning")
             parts = _partition(job, prepared)
@@ -126,18 +110,18 @@ def _build(settings: Settings, quiet: bool, workers: int) -> BuildResult:
             if not report.conforms:
                 raise BuildRefused(report)
             step("writing dumps")
-            merged, graphs, prefixes, stats = _parts(job, prepared, parts)
+            dump_parts = _dump_parts(job, prepared, parts)
             served = current_build(settings.dist_dir)
             kept = cache.dump_layout(served.name) if served is not None else None
             published = publish(
                 sources,
                 prepared,
-                graphs,
-                merged,
-                prefixes,
+                dump_parts.graphs,
+                dump_parts.merged,
+                dump_parts.made_with.prefixes,
                 report,
                 settings,
-                stats=stats,
+                stats=dump_parts.stats,
                 lap=clock.lap,
                 answers=answers.result,
                 sha256=digests.sha256,
@@ -165,10 +149,30 @@ def _build(settings: Settings, quiet: bool, workers: int) -> BuildResult:
             clock.reused["answers store"] = (loaded, int(on_disk))
         finally:
             answers.cancel()  # when the build failed; else the file was moved into the build
+            if dump_parts is not None:
+                dump_parts.close()
+                clock.shared_parts |= dump_parts.shared_keys
+                clock.chunks |= dump_parts.chunks
+                clock.reused["dumps"] = dump_parts.reused
         clock.lap("checksums + switch")
         cache.forget({s.key for s in sources} | clock.shared_parts, clock.units, clock.chunks)
         digests.close(only_seen=True)
     return BuildResult(published, report, clock.stages, clock.reused)
+
+
+def _dump_parts(job: _Job, prepared: Sequence[Prepared], parts: Partition) -> DumpParts:
+    """The build's dump parts (see :mod:`~projectgraph.pipeline.dump_parts`), made with the
+    prefixes some source's IRIs use (see :func:`~projectgraph.build.prepare.used_prefixes`)."""
+    settings = job.settings
+    used: set[str] = set()
+    for p in prepared:
+        used.update(p.namespaces)
+    made_with = PartsContext(
+        prefixes={p: ns for p, ns in all_prefixes(settings.base_iri).items() if ns in used},
+        context=load_context(settings),
+        uri_space=f"{parse_base(settings.base_iri)}id/",
+    )
+    return DumpParts(job.sources, prepared, parts, job.cache, job.workers, made_with)
 
 
 def _start_answers(job: _Job, prepared: Sequence[Prepared]) -> Background:
@@ -408,153 +412,6 @@ def _validate(job: _Job, prepared: Sequence[Prepared], parts: Partition) -> Repo
         return (order.get(loc.path, len(order)), loc.line or 0, loc.column or 0)
 
     return Report(results=merge([r or [] for r in results], place), graph=Graph())
-
-
-_part_state: dict[str, object] = {}
-# The cache keys of the shared descriptions' parts start so (no source's key does): then the
-# chunk's first subject.
-SHARED_PART = "/shared"
-
-
-def _init_parts(prefixes: dict[str, str], context: dict[str, object], uri_space: str) -> None:
-    _part_state.update(prefixes=prefixes, context=context, uri_space=uri_space)
-
-
-def _make_part(task: tuple[bytes, frozenset[str] | None]) -> tuple[bytes, bytes, bytes]:
-    """A source's part (its packed N-Quads, the subjects left to the shared parts) or, with
-    None for those, a shared part (its descriptions' N-Triples lines)."""
-    data, excluded = task
-    prefixes, context = _part_state["prefixes"], _part_state["context"]
-    uri_space = _part_state["uri_space"]
-    if excluded is None:
-        made = merged_part(shared_triples(data), prefixes, context, uri_space)  # type: ignore[arg-type]
-    else:
-        quads = parse_own(unpack(data), ox.RdfFormat.N_QUADS)
-        made = make_part(quads, excluded, prefixes, context, uri_space)  # type: ignore[arg-type]
-    return made.encode()
-
-
-_IDENT = 24  # hex digits of a fingerprint that name a dump's piece (96 bits)
-
-
-def _parts(
-    job: _Job, prepared: Sequence[Prepared], parts: Partition
-) -> tuple[
-    Callable[[], Iterator[MergedSegments]],
-    Callable[[], Iterator[NamedGraphSegments]],
-    dict[str, str],
-    Stats,
-]:
-    """Make the dump parts of the sources that changed (into the cache); return readers of
-    the merged-graph parts (the sources', then the shared descriptions') and of the named
-    graphs in graph-name order, both streaming from the cache (a part's bytes only when a
-    dump needs them: see :mod:`projectgraph.publish.dumps`), the prefixes to use, and the
-    merged graph's statistics (see :func:`_statistics`)."""
-    sources, settings, cache = job.sources, job.settings, job.cache
-    used: set[str] = set()  # the namespaces some source's IRIs use (see used_prefixes)
-    for p in prepared:
-        used.update(p.namespaces)
-    prefixes = {p: ns for p, ns in all_prefixes(settings.base_iri).items() if ns in used}
-    context = load_context(settings)
-    uri_space = f"{parse_base(settings.base_iri)}id/"
-    # Digested once: the JSON-LD context's text is kilobytes, hashed again for every part.
-    settled = repr((sorted(prefixes.items()), context, uri_space))
-    extra = hashlib.sha256(settled.encode()).hexdigest()
-    shared_nodes = parts.shared.keys()
-    excluded = [frozenset(shared_nodes & p.subjects) for p in prepared]  # a loop in C
-    prints = [
-        part_fingerprint(p.fingerprint, ex, extra) for p, ex in zip(prepared, excluded, strict=True)
-    ]
-    keyed = [(s.key, prints[i]) for i, s in enumerate(sources)]
-    tasks: list[tuple[bytes, frozenset[str] | None]] = []
-    size = 0  # triples to make parts of (shared lines: about 100 bytes a triple)
-    kept = cache.kept_parts()
-    todo = [i for i, k in enumerate(keyed) if k not in kept]
-    for i in todo:
-        tasks.append((prepared[i].packed, excluded[i]))
-        size += prepared[i].quads
-    for nodes in shared_chunks(parts.shared):
-        key = f"{SHARED_PART} {nodes[0]}"
-        job.clock.shared_parts.add(key)
-        keyed.append((key, shared_fingerprint(parts.shared, nodes, extra)))
-        if keyed[-1] not in kept:
-            todo.append(len(keyed) - 1)
-            tasks.append((b"".join(parts.shared[n] for n in nodes), None))
-            size += len(tasks[-1][0]) // 100
-    workers = worth_processes(size, job.workers)
-    with cache.transaction():
-        for i, (trig, data, stats) in zip(
-            todo,
-            run(_make_part, tasks, workers, _init_parts, (prefixes, context, uri_space), "dumps"),
-            strict=True,
-        ):
-            cache.store_part(*keyed[i], trig, data, stats)
-    remade = sum(i < len(sources) for i in todo)  # the sources' parts, not the shared ones
-    job.clock.reused["dumps"] = (len(sources) - remade, len(sources))
-
-    def read(key: str, fingerprint: str, column: str) -> bytes:
-        data = cache.part(key, fingerprint, column)
-        assert data is not None, "stored above"
-        return data
-
-    def trig_block(key: str, fingerprint: str) -> bytes:
-        return Part.decode_trig(read(key, fingerprint, "trig"))
-
-    def fragments(key: str, fingerprint: str) -> Fragments:
-        return Part.decode_fragments(read(key, fingerprint, "data"))
-
-    statistics, triples = _statistics(job, keyed)
-
-    def merged() -> Iterator[MergedSegments]:
-        for (key, made_from), count in zip(keyed, triples, strict=True):
-            read = functools.partial(fragments, key, made_from)
-            yield MergedSegments(made_from[:_IDENT], count, read)
-
-    def graphs() -> Iterator[NamedGraphSegments]:
-        for i in sorted(range(len(sources)), key=lambda i: sources[i].graph):
-            p = prepared[i]
-            yield NamedGraphSegments(
-                sources[i].graph,
-                Segment(p.fingerprint[:_IDENT], functools.partial(_nquads, p)),
-                Segment(
-                    prints[i][:_IDENT], functools.partial(trig_block, sources[i].key, prints[i])
-                ),
-            )
-
-    return merged, graphs, prefixes, statistics
-
-
-def _statistics(job: _Job, parts: Sequence[tuple[str, str]]) -> tuple[Stats, list[int]]:
-    """The statistics of the merged graph, whose ``parts`` (key, fingerprint) are cached, and
-    each part's number of triples: added up by chunks of parts (see
-    :class:`~projectgraph.publish.parts.StatsChunk`), each kept in the cache, so a rebuild
-    reads the parts' own statistics only in the chunks of the parts that changed."""
-    cache, total, triples = job.cache, StatsTotal(), list[int]()
-    start = 0
-    with cache.transaction():
-        for end in chunk_ends([key for key, _ in parts]):
-            members = parts[start:end]
-            start = end
-            chunk_print = stats_chunk_fingerprint(members)
-            job.clock.chunks.add(chunk_print)
-            chunk = cache.stats_chunk(chunk_print)
-            if chunk is None or len(chunk.triples) != len(members):  # none, or damaged
-                added, counts = StatsTotal(), []
-                for key, print_ in members:
-                    data = cache.part(key, print_, "stats")
-                    assert data is not None, "stored by _parts"
-                    part = Stats.decode(data)
-                    added.add(part)
-                    counts.append(part.triples)
-                chunk = StatsChunk(added.result(), tuple(counts))
-                cache.store_stats_chunk(chunk_print, chunk)
-            total.add(chunk.stats)
-            triples += chunk.triples
-    return total.result(), triples
-
-
-def _nquads(prepared: Prepared) -> bytes:
-    return prepared.packed  # the dump's frame of this graph, as the cache holds it
 
 
 def display_stages(result: BuildResult) -> str:

@@ -335,8 +335,8 @@ def write_dumps(
     """Stream every dump format into ``out_dir``, copying the pieces found in ``earlier`` (the
     served build's folder and its layout) from there.
 
-    ``graphs`` gives each named graph in graph-name order; ``merged`` gives the parts of the
-    merged graph, each subject in exactly one of them.
+    ``merged`` gives the parts of the merged graph, each subject in exactly one of them,
+    and is read first; then ``graphs``, each named graph in graph-name order.
     """
     folder, layout = earlier if earlier is not None else (None, None)
     files = {
@@ -359,24 +359,15 @@ def write_dumps(
                 ranges[name] = (start, stream.size - start)
 
     with ThreadPoolExecutor(1, thread_name_prefix="projectgraph-nquads") as pool:
-        writer = pool.submit(write_nquads)
+        writer = None
         try:
+            # The merged graph first: a build may still be making its parts as they are
+            # read, and they are written as they come.
             header = prefix_lines(prefixes)
-            files["trig"].write(header)
-            any_graph = False
-            for graph in graphs:
-                nquads.put((graph.name, graph.nquads))
-                files["trig"].segment(graph.trig, b"\n")
-                any_graph = True
-            if not any_graph:  # no graph: still a file that decompresses (to nothing)
-                nquads.put(("", Segment("", empty_frame)))
-            nquads.put(None)
             files["turtle"].write(header)
             files["jsonld"].write(document_head(context).encode())
             first = True
             for part in merged:
-                if writer.done() and writer.exception() is not None:
-                    break  # the N-Quads failed: its error is raised below
                 if not part.triples:
                     continue
                 read = _Once(part.read)
@@ -390,11 +381,24 @@ def write_dumps(
             files["jsonld"].write(document_tail(first).encode())
             if files["ntriples"].size == 0:  # an empty graph is still a valid gzip file
                 files["ntriples"].write(gzip.compress(b"", mtime=0))
+            writer = pool.submit(write_nquads)
+            files["trig"].write(header)
+            any_graph = False
+            for graph in graphs:
+                if writer.done() and writer.exception() is not None:
+                    break  # the N-Quads failed: its error is raised below
+                nquads.put((graph.name, graph.nquads))
+                files["trig"].segment(graph.trig, b"\n")
+                any_graph = True
+            if not any_graph:  # no graph: still a file that decompresses (to nothing)
+                nquads.put(("", Segment("", empty_frame)))
+            nquads.put(None)
             writer.result()
         finally:
             stop.set()
             nquads.put(None)
-            wait([writer])  # before its file is closed
+            if writer is not None:
+                wait([writer])  # before its file is closed
             written = {key: stream.close() for key, stream in files.items()}
     made = DumpLayout(
         {f.key: {"name": f.filename, "pieces": files[f.key].pieces} for f in DUMP_FORMATS}

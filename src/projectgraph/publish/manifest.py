@@ -115,7 +115,7 @@ def publish(
     prefixes: dict[str, str],
     report: Report,
     settings: Settings,
-    stats: Stats,
+    stats: Callable[[], Stats],
     lap: Callable[[str], None] = lambda stage: None,
     answers: Callable[[], Written] | None = None,
     sha256: Callable[[Path], str] = read_sha256,
@@ -124,13 +124,13 @@ def publish(
     """Write the build into a fresh folder and switch ``dist`` to it atomically.
 
     ``graphs`` reads the named graphs (their N-Quads and TriG pieces) in graph-name order,
-    ``merged`` the parts of the merged graph (see :mod:`projectgraph.publish.parts`), whose
-    statistics together are ``stats``; both stream, so the build never holds a whole dump in
-    memory. Pieces found in ``earlier`` (the
-    served build's folder and where its pieces are) are copied from there. ``lap(stage)`` is
-    called as each stage ends (``--timings``). ``answers`` waits for the named queries'
-    answers computed elsewhere (the build starts them early); without it they are computed
-    here, from the dump.
+    ``merged`` the parts of the merged graph (see :mod:`projectgraph.publish.parts`), read
+    first, and ``stats`` gives their statistics together once they have been read; both
+    stream, so the build never holds a whole dump in memory. Pieces found in ``earlier``
+    (the served build's folder and where its pieces are) are copied from there.
+    ``lap(stage)`` is called as each stage ends (``--timings``). ``answers`` waits for the
+    named queries' answers computed elsewhere (the build starts them early); without it they
+    are computed here, from the dump.
     ``sha256`` gives an input file's digest.
     """
     sources_sha256 = {s.graph: sha256(s.path) for s in sources}
@@ -152,7 +152,7 @@ def publish(
             folder / CONTEXT,
             (json.dumps({"@context": context}, indent=2, ensure_ascii=False) + "\n").encode(),
         )
-        description = describe(stats, sources, graph_sizes, settings, files, sources_sha256)
+        description = describe(stats(), sources, graph_sizes, settings, files, sources_sha256)
         files["void"] = write_file(
             folder / VOID_FILE,
             turtle(
@@ -166,7 +166,7 @@ def publish(
         sync_files(f.path for f in files.values())
         if answers is None:  # computed from the merged graph's dump
             written = write_answers(
-                folder, load_queries(settings.queries_dir), settings.base_iri, stats.triples
+                folder, load_queries(settings.queries_dir), settings.base_iri, stats().triples
             )
         else:  # computed while the dumps were written: moved into the build
             written = answers().move_to(folder)
@@ -181,7 +181,7 @@ def publish(
                 "projectgraph": __version__,
                 "base_iri": settings.base_iri,
                 "inputs_sha256": inputs_digest(list(sources), settings, sha256),
-                "triples": stats.triples,
+                "triples": stats().triples,
                 "quads": sum(p.quads for p in prepared),
                 "entailed": sum(p.entailed for p in prepared),
                 "validation": {k.lower(): v for k, v in report.counts.items()},
