@@ -19,11 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from projectgraph.pipeline import run
+from projectgraph.pipeline import dump_parts
 from projectgraph.pipeline.cache import CACHE_FILE
 from projectgraph.pipeline.run import BuildResult, build
 from projectgraph.publish.dist import builds_dir
 from projectgraph.publish.dumps import DUMP_FORMATS
+from projectgraph.publish.parts import Part
 from projectgraph.settings import Settings
 from projectgraph.store.embedded import DATASET_DUMP
 from tests.conftest import build_from_scratch, built_records, records_settings
@@ -148,10 +149,43 @@ def test_a_failure_writing_the_n_quads_fails_the_build_and_keeps_the_served_one(
         threads.append(threading.current_thread().name)
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(run, "_nquads", full)
+    monkeypatch.setattr(dump_parts, "_nquads", full)
     _change_title(records)
     with pytest.raises(OSError, match=os.strerror(errno.ENOSPC)):
         build(settings, quiet=True)
     assert threads and all(t.startswith("projectgraph-nquads") for t in threads)
     assert settings.dist_dir.resolve() == served
     assert sorted(p.name for p in builds_dir(settings.dist_dir).iterdir()) == before
+
+
+def test_a_failure_while_the_parts_are_made_fails_the_build_and_keeps_the_served_one(
+    records: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The merged graph's dumps are written as the changed parts are made: a failure
+    there stops the build (the parts not started are dropped), nothing of it is left, and
+    the parts made before it are kept for the next build, which is the same as one from
+    scratch."""
+    settings = records_settings(records)
+    served = settings.dist_dir.resolve()
+    before = sorted(p.name for p in builds_dir(settings.dist_dir).iterdir())
+    for index in (2, 6, 11):
+        _change_title(records, index)
+    real = Part.decode_fragments
+    calls: list[int] = []
+
+    def full(data: bytes) -> object:
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(data)
+
+    monkeypatch.setattr(Part, "decode_fragments", staticmethod(full))
+    with pytest.raises(OSError, match=os.strerror(errno.ENOSPC)):
+        build(settings, quiet=True)
+    assert settings.dist_dir.resolve() == served
+    assert sorted(p.name for p in builds_dir(settings.dist_dir).iterdir()) == before
+    monkeypatch.setattr(Part, "decode_fragments", staticmethod(real))
+    rebuilt = build(settings, quiet=True)
+    reused, total = rebuilt.reused["dumps"]
+    assert reused >= total - 2  # the part made before the failure was kept
+    _same_as_scratch(settings, rebuilt)
