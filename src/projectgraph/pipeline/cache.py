@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import zstandard
 
@@ -32,6 +32,8 @@ from projectgraph.publish.dumps import DumpLayout
 from projectgraph.publish.parts import PARTS_LAYOUT, StatsChunk
 from projectgraph.rdf.packed import pack, unpack
 from projectgraph.validate.report import Result
+
+T = TypeVar("T")
 
 # Bump when partitioning or the kept partition's layout changes: a partition kept by other
 # code is made again.
@@ -101,6 +103,27 @@ class BuildCache:
         self._db.execute("BEGIN")
         try:
             yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def committing(self, items: Iterable[T], every: int = 1000) -> Iterator[T]:
+        """``items``, the writes made while they are gone through committed every ``every``
+        items rather than once at the end (as :meth:`transaction` does): a commit copies
+        SQLite's write-ahead log into the database, which for one transaction of 100,000
+        preparations took 3 s of the build's process after its workers were done; a batch at
+        a time, it is done while they work."""
+        if self._db is None:
+            yield from items
+            return
+        self._db.execute("BEGIN")
+        try:
+            for n, item in enumerate(items, 1):
+                yield item
+                if n % every == 0:
+                    self._db.execute("COMMIT")
+                    self._db.execute("BEGIN")
         except BaseException:
             self._db.execute("ROLLBACK")
             raise

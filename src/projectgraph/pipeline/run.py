@@ -282,16 +282,12 @@ def _prepare(job: _Job) -> list[Prepared]:
     todo = [i for i, p in enumerate(found) if p is None]
     tasks = [(sources[i], settings.base_iri, aligned, inverse, prints[i], context) for i in todo]
     size = sum(sources[i].path.stat().st_size for i in todo) // 50  # about 50 bytes a triple
-    with cache.transaction():
-        for i, (p, digest) in zip(
-            todo,
-            run(_prepare_one, tasks, worth_processes(size, workers), stage="prepare"),
-            strict=True,
-        ):
-            if digest is not None:
-                job.digests.remember(stamps[i], digest)
-            cache.store_prepared(p)
-            found[i] = shared(p)
+    made = run(_prepare_one, tasks, worth_processes(size, workers), stage="prepare")
+    for i, (p, digest) in cache.committing(zip(todo, made, strict=True)):
+        if digest is not None:
+            job.digests.remember(stamps[i], digest)
+        cache.store_prepared(p)
+        found[i] = shared(p)
     job.clock.reused["read + entail"] = (len(sources) - len(todo), len(sources))
     return found  # type: ignore[return-value]
 
