@@ -11,7 +11,6 @@ kernel's copy refused, as another file system would.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import re
 import sqlite3
@@ -23,7 +22,6 @@ import pytest
 from projectgraph.pipeline import dump_parts
 from projectgraph.pipeline.cache import CACHE_FILE
 from projectgraph.pipeline.run import BuildResult, build
-from projectgraph.publish import dumps
 from projectgraph.publish.dist import builds_dir
 from projectgraph.publish.dumps import DUMP_FORMATS
 from projectgraph.publish.parts import Part
@@ -191,31 +189,3 @@ def test_a_failure_while_the_parts_are_made_fails_the_build_and_keeps_the_served
     reused, total = rebuilt.reused["dumps"]
     assert reused >= total - 2  # the part made before the failure was kept
     _same_as_scratch(settings, rebuilt)
-
-
-def test_a_file_that_cannot_be_hashed_fails_its_dump(tmp_path: Path) -> None:
-    """A dump's SHA-256 is computed by a thread of its own: its error is the writer's, and
-    the file is closed all the same."""
-    stream = dumps._Stream(tmp_path / "dump.ttl")
-    stream.write(b"<a> <b> <c> .\n")
-    unopened = os.open(tmp_path / "dump.ttl", os.O_RDONLY)
-    os.close(unopened)  # a descriptor no longer open: reading it fails
-    stream.hash.add_run(unopened, 0, 14)
-    with pytest.raises(OSError):
-        stream.close()
-    with pytest.raises(OSError):
-        os.fstat(stream.fd)  # closed
-
-
-def test_a_dump_is_hashed_as_written_and_copied(tmp_path: Path) -> None:
-    earlier = tmp_path / "earlier.nt"
-    earlier.write_bytes(b"".join(b"<s%d> <p> <o> .\n" % i for i in range(100_000)))
-    fd = os.open(earlier, os.O_RDONLY)
-    stream = dumps._Stream(tmp_path / "dump.nt")
-    stream.write(b"# new\n")
-    stream.hash.add_run(fd, 17, 1_000_000)
-    stream.write(b"# and new again\n")
-    written = stream.close()
-    os.close(fd)
-    wanted = b"# new\n" + earlier.read_bytes()[17:1_000_017] + b"# and new again\n"
-    assert written.sha256 == hashlib.sha256(wanted).hexdigest()

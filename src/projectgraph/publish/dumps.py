@@ -10,8 +10,7 @@ build cache says where each named piece is in the served build's files. A piece 
 is copied from that file by the kernel (``copy_file_range``, no pass through Python, and runs
 of consecutive pieces in one call), so after one record changed, the 2.2 GB of dumps at 100,000
 projects are copied rather than read from the cache and written again. The copied bytes are
-still read once for the new file's SHA-256, by a thread of each file's own. The served build's
-files are never written: a
+still read once for the new file's SHA-256. The served build's files are never written: a
 build is immutable once published, and a file whose size, time or inode is not the one the
 layout recorded is not copied from.
 
@@ -209,60 +208,14 @@ _COPY_CHUNK = 8 << 20  # bytes read at a time to hash a copied run
 _BUFFER = 1 << 20  # bytes of new pieces gathered before one write
 
 
-class _Hasher:
-    """The SHA-256 of a file, computed by a thread of its own from what it is given, in
-    order: bytes, or a run of an earlier file to read. Reading and hashing release Python's
-    lock, so the dumps' hashes take the other core while the build writes and copies (after
-    one title changed at 100,000 projects, hashing the 2.2 GB copied took some 1.5 s of the
-    build's process, one file after the other)."""
-
-    def __init__(self) -> None:
-        self._queue: SimpleQueue[bytes | tuple[int, int, int] | None] = SimpleQueue()
-        self._hash = hashlib.sha256()
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="projectgraph-hash", daemon=True)
-        self._thread.start()
-
-    def add(self, data: bytes) -> None:
-        """Hash ``data`` next."""
-        self._queue.put(data)
-
-    def add_run(self, fd: int, offset: int, length: int) -> None:
-        """Hash ``length`` bytes of the file ``fd`` from ``offset`` next (``fd`` stays open
-        until :meth:`finish`)."""
-        self._queue.put((fd, offset, length))
-
-    def finish(self) -> str | BaseException:
-        """The digest of everything given, or the error that stopped the thread."""
-        self._queue.put(None)
-        self._thread.join()
-        return self._error if self._error is not None else self._hash.hexdigest()
-
-    def _run(self) -> None:
-        while (item := self._queue.get()) is not None:
-            if self._error is not None:
-                continue  # failed: what is left is only taken, until finish()
-            try:
-                if isinstance(item, bytes):
-                    self._hash.update(item)
-                    continue
-                fd, offset, length = item
-                end = offset + length
-                for start in range(offset, end, _COPY_CHUNK):
-                    self._hash.update(os.pread(fd, min(_COPY_CHUNK, end - start), start))
-            except BaseException as e:  # raised by finish()'s caller, in the build's thread
-                self._error = e
-
-
 class _Stream:
-    """A file written piece by piece, hashed on the way (by a :class:`_Hasher`); pieces
-    found in the served build's file are copied from it, a run of consecutive ones at a
-    time."""
+    """A file written piece by piece, hashed on the way; pieces found in the served build's
+    file are copied from it, a run of consecutive ones at a time."""
 
     def __init__(self, path: Path, earlier: _Earlier | None = None) -> None:
         self.path = path
         self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        self.hash = _Hasher()
+        self.hash = hashlib.sha256()
         self.size = 0
         self.copied = 0
         self.earlier = earlier
@@ -275,7 +228,7 @@ class _Stream:
         """Append new bytes."""
         if self._run is not None:
             self._copy()
-        self.hash.add(data)
+        self.hash.update(data)
         self.size += len(data)
         self._buffer.append(data)
         self._buffered += len(data)
@@ -314,7 +267,7 @@ class _Stream:
             view = view[os.write(self.fd, view) :]
 
     def _copy(self) -> None:
-        """Copy the pending run from the earlier file, and have it hashed."""
+        """Copy the pending run from the earlier file, and hash it."""
         assert self._run is not None and self.earlier is not None
         offset, length = self._run
         self._run = None
@@ -334,7 +287,9 @@ class _Stream:
                 self._write_all(data)
                 n = len(data)
             done += n
-        self.hash.add_run(source, offset, length)
+        for start in range(offset, offset + length, _COPY_CHUNK):
+            data = os.pread(source, min(_COPY_CHUNK, offset + length - start), start)
+            self.hash.update(data)
 
     def close(self) -> WrittenFile:
         try:
@@ -342,13 +297,10 @@ class _Stream:
                 self._copy()
             self._flush()
         finally:
-            digest = self.hash.finish()  # before the files it reads are closed
             os.close(self.fd)
             if self.earlier is not None:
                 os.close(self.earlier.fd)
-        if isinstance(digest, BaseException):
-            raise digest
-        return WrittenFile(path=self.path, sha256=digest, size=self.size)
+        return WrittenFile(path=self.path, sha256=self.hash.hexdigest(), size=self.size)
 
 
 # copy_file_range refused (another file system, an old kernel): the bytes are written instead
@@ -447,25 +399,11 @@ def write_dumps(
             nquads.put(None)
             if writer is not None:
                 wait([writer])  # before its file is closed
-            written = _close_all(files)
+            written = {key: stream.close() for key, stream in files.items()}
     made = DumpLayout(
         {f.key: {"name": f.filename, "pieces": files[f.key].pieces} for f in DUMP_FORMATS}
     )
     return Dumps(written, ranges, made, sum(s.copied for s in files.values()))
-
-
-def _close_all(files: dict[str, _Stream]) -> dict[str, WrittenFile]:
-    """Close every stream (its file and its hashing thread), then raise the first error."""
-    written: dict[str, WrittenFile] = {}
-    error: BaseException | None = None
-    for key, stream in files.items():
-        try:
-            written[key] = stream.close()
-        except BaseException as e:
-            error = error or e
-    if error is not None:
-        raise error
-    return written
 
 
 class _Once:
