@@ -106,11 +106,11 @@ class DumpParts:
         extra = made_with.digest()
         shared = partition.shared
         excluded = [frozenset(shared.keys() & p.subjects) for p in prepared]  # a loop in C
-        self._prints = [
+        prints = [
             part_fingerprint(p.fingerprint, ex, extra)
             for p, ex in zip(prepared, excluded, strict=True)
         ]
-        keyed = [(s.key, self._prints[i]) for i, s in enumerate(sources)]
+        keyed = [(s.key, prints[i]) for i, s in enumerate(sources)]
         tasks: list[tuple[bytes, frozenset[str] | None]] = []
         size = 0  # triples to make parts of (shared lines: about 100 bytes a triple)
         kept = cache.kept_parts()
@@ -127,7 +127,7 @@ class DumpParts:
                 todo.append(len(keyed) - 1)
                 tasks.append((b"".join(shared[n] for n in nodes), None))
                 size += len(tasks[-1][0]) // 100
-        self._keyed, self._todo = keyed, todo
+        self._keyed = keyed
         self.reused = (len(sources) - sum(i < len(sources) for i in todo), len(sources))
         args = (made_with.prefixes, made_with.context, made_with.uri_space)
         workers = worth_processes(size, workers)
@@ -135,6 +135,7 @@ class DumpParts:
         self._run = run(_make_part, tasks, workers, _init_parts, args, "dumps")
         self._made = zip(todo, self._run, strict=True)
         self._stats = ChunkedStats(cache)
+        self._result: Stats | None = None
         self._done = False
         self._started = False
         self._chunks = self._by_chunk()
@@ -161,10 +162,13 @@ class DumpParts:
             )
 
     def stats(self) -> Stats:
-        """The merged graph's statistics."""
-        self._finish()
-        assert self._done
-        return self._stats.result()
+        """The merged graph's statistics (added up once: the objects' digests are sorted
+        then)."""
+        if self._result is None:
+            self._finish()
+            assert self._done
+            self._result = self._stats.result()
+        return self._result
 
     @property
     def chunks(self) -> set[str]:
