@@ -12,8 +12,8 @@ import pytest
 
 from projectgraph import files
 from projectgraph.files import FileDigests, read_sha256
-from projectgraph.pipeline.current import is_stale
 from projectgraph.pipeline import run
+from projectgraph.pipeline.current import is_stale
 from projectgraph.pipeline.run import build
 from projectgraph.publish.dist import DIGESTS_FILE, builds_dir
 from projectgraph.publish.manifest import read_manifest
