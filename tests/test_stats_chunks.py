@@ -48,12 +48,12 @@ def _from_scratch(parts: dict[tuple[str, str], Stats]) -> Stats:
 
 def _run(cache: BuildCache, keyed: list[tuple[str, str]]) -> tuple[Stats, list[int], Any]:
     """Every chunk added up, as a build's dump parts do (none made by this build)."""
-    added, start = ChunkedStats(cache), 0
+    added, start, triples = ChunkedStats(cache), 0, []
     with cache.transaction():
         for end in chunk_ends([key for key, _ in keyed]):
-            added.add(keyed[start:end], {})
+            triples += added.add(keyed[start:end], {}).triples
             start = end
-    return added.result(), added.triples, SimpleNamespace(chunks=added.fingerprints)
+    return added.result(), triples, SimpleNamespace(chunks=added.fingerprints)
 
 
 def test_a_rebuild_adds_up_kept_chunks_and_the_changed_one_alone(

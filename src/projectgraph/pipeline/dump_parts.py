@@ -237,7 +237,6 @@ class ChunkedStats:
         self._cache = cache
         self._total = StatsTotal()
         self.fingerprints: set[str] = set()  # of the chunks added
-        self.triples: list[int] = []  # each part's number of triples, in order
 
     def add(
         self, members: Sequence[tuple[str, str]], made: Mapping[tuple[str, str], bytes]
@@ -259,7 +258,6 @@ class ChunkedStats:
             chunk = StatsChunk(added.result(), tuple(counts))
             cache.store_stats_chunk(chunk_print, chunk)
         self._total.add(chunk.stats)
-        self.triples += chunk.triples
         return chunk
 
     def result(self) -> Stats:
