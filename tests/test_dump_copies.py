@@ -11,23 +11,27 @@ kernel's copy refused, as another file system would.
 from __future__ import annotations
 
 import errno
+import multiprocessing
 import os
 import re
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from projectgraph.pipeline import dump_parts
-from projectgraph.pipeline.cache import CACHE_FILE
+from projectgraph.pipeline.cache import CACHE_FILE, BuildCache
 from projectgraph.pipeline.run import BuildResult, build
 from projectgraph.publish.dist import builds_dir
 from projectgraph.publish.dumps import DUMP_FORMATS
 from projectgraph.publish.parts import Part
 from projectgraph.settings import Settings
+from projectgraph.settings.load import load_settings
 from projectgraph.store.embedded import DATASET_DUMP
-from tests.conftest import build_from_scratch, built_records, records_settings
+from projectgraph.synth.generate import synthesize
+from tests.conftest import REPO, build_from_scratch, built_records, records_settings
 
 DUMPS = [f.filename for f in DUMP_FORMATS]
 
@@ -187,5 +191,33 @@ def test_a_failure_while_the_parts_are_made_fails_the_build_and_keeps_the_served
     monkeypatch.setattr(Part, "decode_fragments", staticmethod(real))
     rebuilt = build(settings, quiet=True)
     reused, total = rebuilt.reused["dumps"]
-    assert reused >= total - 2  # the part made before the failure was kept
+    # Kept: every part of the chunks reached, the failed one's included (a third edited
+    # record in a later chunk may not have been made).
+    assert reused >= total - 1
     _same_as_scratch(settings, rebuilt)
+
+
+def test_a_failure_while_workers_make_the_parts_leaves_no_worker_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Enough records for the dump workers to be processes: an error while their parts come
+    in (the cache's disk full) stops them, the parts not started are dropped, and no build is
+    published."""
+    folder = tmp_path / "records"
+    synthesize(folder, 300, 5, load_settings(REPO), workers=1)
+    settings = records_settings(folder)
+    real = BuildCache.store_part
+    calls: list[int] = []
+
+    def full(cache: BuildCache, *args: Any) -> None:
+        calls.append(1)
+        if len(calls) == 20:
+            assert multiprocessing.active_children(), "the parts are made by worker processes"
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real(cache, *args)
+
+    monkeypatch.setattr(BuildCache, "store_part", full)
+    with pytest.raises(OSError, match=os.strerror(errno.ENOSPC)):
+        build(settings, quiet=True)
+    assert multiprocessing.active_children() == []
+    assert not settings.dist_dir.exists()
