@@ -142,7 +142,7 @@ STAGE_LINE = re.compile(
     r"(?: \(search facts: (?P<kept>\d+)/(?P<facts>\d+) kept\))?"
     r"(?: \(search items: (?P<items_kept>[\d,]+)/(?P<items>[\d,]+) kept\))?"
     r"(?: \(search index: (?P<updated>the served one updated)\))?"
-    r"(?: \(store: (?P<stored>[\d,]+) triples (?P<where>in memory|on disk)\))?"
+    r"(?: \(store: (?P<stored>[\d,]+) triples (?P<where>in memory(?:, in \d+ rounds)?|on disk)\))?"
     r"(?: \((?P<copied>[\d,]+) of (?P<dumped>[\d,]+) MB copied\))?\s*$"
 )
 DUMP_STAGE = "dumps + describe + switch"

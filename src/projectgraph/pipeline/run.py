@@ -145,8 +145,10 @@ def _build(settings: Settings, quiet: bool, workers: int) -> BuildResult:
                 clock.reused["search items"] = (items[0], items[1])
             if answers.result().search.get("patched"):  # the index served, updated in a copy
                 clock.reused["search index updated"] = (1, 1)
-            loaded, on_disk = answers.result().store
+            loaded, on_disk, rounds = answers.result().store
             clock.reused["answers store"] = (loaded, int(on_disk))
+            if rounds:  # held to answers_memory_triples in memory (see store_rounds)
+                clock.reused["answers rounds"] = (rounds, rounds)
         finally:
             answers.cancel()  # when the build failed; else the file was moved into the build
             if dump_parts is not None:
@@ -427,6 +429,9 @@ def display_stages(result: BuildResult) -> str:
         store = result.reused.get("answers store")
         if stage == "answers" and store and store[0]:
             where = "on disk" if store[1] else "in memory"
+            rounds = result.reused.get("answers rounds")
+            if rounds:
+                where += f", in {rounds[0]} rounds"
             note += f" (store: {store[0]:,} triples {where})"
         copied = result.reused.get("dump bytes")
         if stage.startswith("dumps") and copied and copied[0]:

@@ -79,9 +79,11 @@ from projectgraph.progress import name_process
 from projectgraph.publish.readonly import ReadOnlyDatabase
 from projectgraph.publish.search_index import (
     KeptFacts,
+    fact_selections,
     index_graph,
     missing_footprint,
 )
+from projectgraph.publish.store_rounds import Rounds, counted, covered, covers, plan_rounds
 from projectgraph.rdf.vocab import RDF_TYPE
 from projectgraph.sparql.footprint import LOAD_ORDER, footprint, selection
 from projectgraph.sparql.grouped import Plan, plan
@@ -197,9 +199,10 @@ class Written:
     queries: dict[str, dict[str, object]]
     seconds: float
     search: dict[str, object] = field(default_factory=dict)  # what the search index holds
-    # About how many triples the queries' store was to hold (see loaded_triples), and whether
-    # it was on disk.
-    store: tuple[int, bool] = (0, False)
+    # About how many triples the queries' store was to hold (see loaded_triples), whether it
+    # was on disk, and in how many rounds it was loaded in memory (see store_rounds; 0: one
+    # store for everything).
+    store: tuple[int, bool, int] = (0, False, 0)
 
     def move_to(self, build: Path) -> Written:
         """The files moved into the build folder ``build`` (from a folder beside it, which is
@@ -406,8 +409,14 @@ def answer_graph(
     # the jobs and the search facts read.
     loading = loaded_triples(_needed(jobs, kept) if triples > IN_PROCESS else None, counts, triples)
     on_disk = None
+    rounds: Rounds | None = None
     if memory_triples is not None and loading > memory_triples:
-        on_disk = _store_folder(folder)
+        # In memory a round at a time, where each fact and query fits by itself; else on disk.
+        planned = _rounds(jobs, kept, counts, memory_triples) if triples > IN_PROCESS else None
+        if planned is None:
+            on_disk = _store_folder(folder)
+        else:
+            rounds, jobs = planned
 
     def answer(jobs: list[_Job], index: bool) -> None:
         """Run ``jobs`` (and index the graph for search when ``index``); each file is read for
@@ -418,7 +427,7 @@ def answer_graph(
             budget = max(LEAST_BUDGET, SECONDS_PER_TRIPLE * triples)
             needed = _needed(jobs, kept, index)
             results = _run_jobs(
-                graph, needed, folder, jobs, kept, budget, started_child, on_disk, index
+                graph, needed, folder, jobs, kept, budget, started_child, on_disk, index, rounds
             )
         for name, result in results:
             outcome[name] = result
@@ -478,7 +487,22 @@ def answer_graph(
         db.commit()
     files[ANSWERS] = _file_digest(folder / ANSWERS)
     seconds = round(time.perf_counter() - started, 3)
-    return Written(folder, files, outcome, seconds, search, (loading, on_disk is not None))
+    store = (loading, on_disk is not None, len(rounds.rounds) if rounds else 0)
+    return Written(folder, files, outcome, seconds, search, store)
+
+
+def _rounds(
+    jobs: Sequence[_Job], kept: KeptFacts | None, counts: Mapping[str, int] | None, limit: int
+) -> tuple[Rounds, list[_Job]] | None:
+    """The rounds of an in-memory store of at most ``limit`` counted triples that read the
+    search facts not ``kept`` and then run ``jobs`` (see
+    :func:`~projectgraph.publish.store_rounds.plan_rounds`), and the jobs in their order;
+    None when a fact or a job by itself needs more, or some job's footprint is unknown."""
+    if counts is None or any(job.reads is None for job in jobs):
+        return None
+    return plan_rounds(
+        fact_selections(kept), jobs, lambda job: job.reads or frozenset(), counts, limit
+    )
 
 
 def _file_digest(path: Path) -> tuple[str, int]:
@@ -516,12 +540,7 @@ def loaded_triples(
     more than the store holds, never less (when what is loaded is ``needed``)."""
     if needed is None or counts is None:
         return triples
-    every_type = RDF_TYPE in needed  # then its entries per class are within it
-    return sum(
-        counts.get(entry, 0)
-        for entry in needed
-        if not (every_type and entry.startswith(f"{RDF_TYPE} "))
-    )
+    return counted(needed, counts)
 
 
 def _needed(
@@ -638,6 +657,7 @@ def _run_jobs(
     started_child: Callable[[BaseProcess], None],
     on_disk: Path | None = None,
     index: bool = True,
+    rounds: Rounds | None = None,
 ) -> Iterator[tuple[str, dict[str, object]]]:
     """Each job's outcome, from a child process that loads the graph once and runs the jobs
     one after the other, each within ``budget`` seconds: Oxigraph cannot stop a query, so a
@@ -647,13 +667,17 @@ def _run_jobs(
     counts twice for the operating system's accounting of the build (RSS). The child loads
     the triples with a predicate in ``needed`` first (None: all), into an on-disk store at
     ``on_disk`` if given, and reads the search facts ``kept`` holds from there. With
-    ``index``, the first child indexes the graph for search, before the queries."""
+    ``index``, the first child indexes the graph for search, before the queries. With
+    ``rounds``, the store is held to them in memory: the child loads their first first (or,
+    without ``index``, what the first job reads)."""
     context = multiprocessing.get_context("spawn")  # a fresh process: no threads to fork
     while jobs or index:
+        if rounds is not None:
+            needed = rounds.rounds[0] if index else frozenset()
         receive, send = context.Pipe(duplex=False)
         child = context.Process(
             target=_child,
-            args=(graph, needed, str(folder), jobs, kept, index, send, on_disk),
+            args=(graph, needed, str(folder), jobs, kept, index, send, on_disk, rounds),
             name="projectgraph-answers",
         )
         child.start()
@@ -723,6 +747,7 @@ def _child(
     index: bool,
     report: Connection,
     on_disk: Path | None = None,
+    rounds: Rounds | None = None,
 ) -> None:
     """In the child process: load the graph (and index it for search when ``index``), say
     so, then answer each job and report it."""
@@ -732,9 +757,9 @@ def _child(
     with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as adj:
         adj.write("1000")
     name_process("pg-answers")
-    store = _Loading(graph, on_disk)
+    store = _Loading(graph, on_disk, rounds)
     kept = _load(store, needed, kept if index else None) or kept
-    with _Ahead(store, jobs) as ahead:
+    with _Ahead(store, jobs, rounds is not None) as ahead:
         report.send(("loaded", _index(store, Path(folder), kept) if index else {}))
         for job in jobs:
             try:
@@ -752,18 +777,37 @@ class _Ahead:
     100,000 projects, the three queries that read titles spent 4.3 s there, after a search
     index of 13 s of Python). Only jobs whose triples are loaded already are answered ahead
     (on the store as it is: the thread never loads), and at most :data:`AHEAD_BYTES` of rows
-    wait to be written."""
+    wait to be written.
 
-    def __init__(self, store: _Loading, jobs: Sequence[_Job]) -> None:
+    With ``rounds`` (a store held to a bound, see :class:`_Loading`), nothing is answered
+    ahead before the first job's rows are asked for (the index may still drop the store for
+    another), and then only the jobs next in order that the store holds: a store dropped for
+    the next round is then no longer the engine's."""
+
+    def __init__(self, store: _Loading, jobs: Sequence[_Job], rounds: bool = False) -> None:
         self._ready = threading.Condition()
         self._held = 0  # bytes answered and not taken yet
         self._closed = False
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="projectgraph-engine")
-        self._answered: dict[int, Future[tuple[list[bytes], int]]] = {
-            job.id: self._pool.submit(self._answer, store.load(job.reads), job)
-            for job in jobs
-            if store.covers(job.reads)
-        }
+        self._rounds = rounds
+        self._answered: dict[int, Future[tuple[list[bytes], int]]] = {}
+        self._waiting = list(jobs)  # not answered ahead yet, in order
+        if not rounds:
+            self._ahead(store)
+
+    def _ahead(self, store: _Loading) -> None:
+        """Answer ahead the waiting jobs whose triples ``store`` holds (with rounds: those
+        next in order)."""
+        waiting = []
+        for at, job in enumerate(self._waiting):
+            if store.covers(job.reads):
+                self._answered[job.id] = self._pool.submit(self._answer, store.load(job.reads), job)
+            elif self._rounds:
+                waiting += self._waiting[at:]
+                break
+            else:
+                waiting.append(job)
+        self._waiting = waiting
 
     def _answer(self, store: ox.Store, job: _Job) -> tuple[list[bytes], int]:
         with self._ready:
@@ -777,6 +821,13 @@ class _Ahead:
 
     def lines(self, store: _Loading, job: _Job) -> list[bytes]:
         """The job's rows as TSV lines: answered ahead, or now."""
+        if self._rounds and job.id not in self._answered:
+            # Loaded here (what the job's round reads), the jobs after it in the same
+            # round go to the engine's thread while this one runs.
+            held = store.load(job.reads)
+            self._waiting = [j for j in self._waiting if j.id != job.id]
+            self._ahead(store)
+            return _tsv_lines(_tsv(held, job))
         answered = self._answered.pop(job.id, None)
         if answered is None:
             return _lines(store, job)
@@ -806,11 +857,17 @@ class _Loading:
     answers in the same order. Of rdf:type, only the triples of the classes the queries name
     are loaded, while they name them all (a store that needs more types is loaded anew, in
     order). In memory, or on disk in folders under ``on_disk`` (what an earlier process left
-    there is removed)."""
+    there is removed). With ``rounds``, in memory within their bound: what is missing is
+    loaded as the round that reads it, beside what is loaded while both fit, else into a new
+    store (see :mod:`~projectgraph.publish.store_rounds`)."""
 
-    def __init__(self, graph: GraphSource, on_disk: Path | None = None) -> None:
+    def __init__(
+        self, graph: GraphSource, on_disk: Path | None = None, rounds: Rounds | None = None
+    ) -> None:
         self._graph = graph
         self._on_disk = on_disk
+        self._rounds = rounds
+        self._round = 0  # the round loaded last
         self._stores = 0
         self._store = self._new()
         self.loaded: frozenset[str] | None = frozenset()  # predicate IRIs; None: all
@@ -833,7 +890,7 @@ class _Loading:
     @staticmethod
     def _missing(predicates: frozenset[str], loaded: frozenset[str]) -> set[str]:
         """The entries of ``predicates`` whose triples are not in ``loaded``."""
-        return {p for p in predicates - loaded if not _covered(p, loaded)}
+        return {p for p in predicates - loaded if not covered(p, loaded)}
 
     def load(self, predicates: frozenset[str] | None) -> ox.Store:
         """The store, with the triples of ``predicates`` (None: every predicate; an entry may
@@ -848,16 +905,34 @@ class _Loading:
             self.loaded = None
             return self._store
         missing = self._missing(predicates, self.loaded)
-        if missing and _types(missing) and _types(self.loaded):
+        if not missing:
+            return self._store
+        wanted = predicates
+        if self._rounds is not None:
+            wanted = self._round_of(predicates)
+            if not self._rounds.fits(self.loaded | wanted):
+                self._store, self.loaded = self._new(), frozenset()  # the one before is freed
+            missing = self._missing(wanted, self.loaded)
+        if _types(missing) and _types(self.loaded):
             # More types than loaded: all anew in one pass, so that the rdf:type triples too
             # are in the graph's order.
-            missing = set(predicates | self.loaded)
+            missing = set(wanted | self.loaded)
             self._store = self._new()
             self.loaded = frozenset()
-        if missing:
-            self._bulk_load(frozenset(map(selected_form, missing)))
-            self.loaded |= missing
+        self._bulk_load(frozenset(map(selected_form, missing)))
+        self.loaded |= missing
         return self._store
+
+    def _round_of(self, predicates: frozenset[str]) -> frozenset[str]:
+        """What the first round from the last one on (else any) that reads ``predicates``
+        loads; ``predicates`` alone if none does."""
+        assert self._rounds is not None
+        rounds = self._rounds.rounds
+        for at in (*range(self._round, len(rounds)), *range(self._round)):
+            if covers(rounds[at], predicates):
+                self._round = at
+                return rounds[at]
+        return predicates
 
     def _bulk_load(self, predicates: frozenset[bytes] | None) -> None:
         # In memory, ``load`` takes two thirds of ``bulk_load``'s time (measured on the
@@ -911,11 +986,6 @@ def _load(
         finally:
             thread.join()
     return read[0] if read else None
-
-
-def _covered(entry: str, loaded: frozenset[str]) -> bool:
-    """Whether the triples of ``entry`` (a predicate, or rdf:type and a class) are loaded."""
-    return entry in loaded or entry.split(" ", 1)[0] in loaded
 
 
 def _types(entries: Iterable[str]) -> bool:

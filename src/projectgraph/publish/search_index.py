@@ -422,9 +422,13 @@ def missing_footprint(kept: KeptFacts | None) -> frozenset[str]:
     """What the facts ``kept`` does not hold read (their :func:`fact_selection`): what an
     index made with ``kept`` reads from the graph (a fact about named resources may still be
     read when they changed)."""
-    return frozenset().union(
-        *(fact_selection(n) for n in _FACTS if kept is None or not kept.has(n))
-    )
+    return frozenset().union(*fact_selections(kept))
+
+
+def fact_selections(kept: KeptFacts | None) -> list[frozenset[str]]:
+    """The :func:`fact_selection` of each fact ``kept`` does not hold, in the order the index
+    reads them."""
+    return [fact_selection(n) for n in _FACTS if kept is None or not kept.has(n)]
 
 
 def _read(
