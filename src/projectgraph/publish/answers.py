@@ -32,10 +32,13 @@ scratch writes.
 
 When the store would hold more than ``memory_triples`` triples (the setting
 ``answers_memory_triples``; counted from the sources' counts per predicate and class, see
-:func:`loaded_triples`, before anything is loaded), they are loaded into a temporary on-disk
-store beside the folder instead of memory: queries on it are slower (2.5 times at 10,000
-projects) but the process no longer grows with the data (at 500,000 projects an in-memory graph
-outgrew the machine), and the answers are the same bytes.
+:func:`loaded_triples`, before anything is loaded), it is held to that bound in memory, loaded
+in rounds (:mod:`~projectgraph.publish.store_rounds`): each round what the next search facts or
+queries read, one pass over the graph each. Only when one fact or query by itself would pass
+the bound are the triples loaded into a temporary on-disk store beside the folder instead:
+queries on it are slower (4.5 times at 100,000 projects) but the process no longer grows with
+the data (at 500,000 projects an in-memory graph outgrew the machine). The answers are the
+same bytes either way.
 
 The same loaded graph is indexed for search first (:mod:`projectgraph.publish.search_index`,
 into ``search.sqlite``), so the graph is loaded once for both.

@@ -113,12 +113,14 @@ class Settings:
             Kind.INT,
             25_000_000,
             "The named queries' answers and the search index are made from the triples they "
-            "read loaded in memory (about 400 bytes for each one counted) when the sources "
-            "hold up to this many of them together (a description several records share "
-            "counts once per record: synthetic data counts 7.6 million of its 14.8 million "
-            "quads at 100,000 projects); more go into a temporary on-disk store instead: "
-            "several times slower, but the answers process no longer grows with the data "
-            "(0: always on disk). The answers are the same bytes either way.",
+            "read loaded in memory (about 400 bytes for each one counted), at most this many "
+            "at a time (a description several records share counts once per record: "
+            "synthetic data counts 7.6 million of its 14.8 million quads at 100,000 "
+            "projects). When they pass it together, the store is loaded in rounds, each with "
+            "what the next search facts or queries read (one pass over the graph each); when "
+            "one fact or query by itself passes it, they go into a temporary on-disk store "
+            "instead, several times slower (0: always on disk). The answers are the same "
+            "bytes either way.",
             DATA,
             low=0,
             high=10_000_000_000,
