@@ -411,26 +411,25 @@ def answer_graph(
     # In this process a small graph is loaded whole (see _answer_jobs); the child loads what
     # the jobs and the search facts read.
     loading = loaded_triples(_needed(jobs, kept) if triples > IN_PROCESS else None, counts, triples)
-    on_disk = None
-    rounds: Rounds | None = None
+    where = _Where()
     if memory_triples is not None and loading > memory_triples:
         # In memory a round at a time, where each fact and query fits by itself; else on disk.
         planned = _rounds(jobs, kept, counts, memory_triples) if triples > IN_PROCESS else None
         if planned is None:
-            on_disk = _store_folder(folder)
+            where.on_disk = _store_folder(folder)
         else:
-            rounds, jobs = planned
+            where.rounds, jobs = planned
 
     def answer(jobs: list[_Job], index: bool) -> None:
         """Run ``jobs`` (and index the graph for search when ``index``); each file is read for
         its SHA-256 as it comes, while the next query runs."""
         if triples <= IN_PROCESS:
-            results = _answer_jobs(graph, folder, jobs, kept, on_disk, index)
+            results = _answer_jobs(graph, folder, jobs, kept, where.on_disk, index)
         else:
             budget = max(LEAST_BUDGET, SECONDS_PER_TRIPLE * triples)
             needed = _needed(jobs, kept, index)
             results = _run_jobs(
-                graph, needed, folder, jobs, kept, budget, started_child, on_disk, index, rounds
+                graph, needed, folder, jobs, kept, budget, started_child, where, index
             )
         for name, result in results:
             outcome[name] = result
@@ -462,8 +461,7 @@ def answer_graph(
         if again:
             answer(again, index=False)
     finally:
-        if on_disk is not None:
-            shutil.rmtree(on_disk, ignore_errors=True)
+        shutil.rmtree(_store_folder(folder), ignore_errors=True)  # if it went on disk
     search = outcome.pop(SEARCH_JOB, {"indexed": False, "reason": "the graph was not loaded"})
     if not search.get("indexed"):  # what a failed index left
         (folder / SEARCH).unlink(missing_ok=True)
@@ -490,8 +488,31 @@ def answer_graph(
         db.commit()
     files[ANSWERS] = _file_digest(folder / ANSWERS)
     seconds = round(time.perf_counter() - started, 3)
-    store = (loading, on_disk is not None, len(rounds.rounds) if rounds else 0)
-    return Written(folder, files, outcome, seconds, search, store)
+    rounds = len(where.rounds.rounds) if where.rounds else 0
+    return Written(folder, files, outcome, seconds, search, (loading, where.went_on_disk, rounds))
+
+
+@dataclass
+class _Where:
+    """Where the answers child holds its store: on disk at ``on_disk``, else in memory (in
+    ``rounds``, if given). A child holding it in memory that the kernel kills (out of memory,
+    see :func:`_killed_by_kernel`) is followed by one on disk (see :meth:`on_disk_after_kill`)."""
+
+    on_disk: Path | None = None
+    rounds: Rounds | None = None
+
+    @property
+    def went_on_disk(self) -> bool:
+        """Whether some child's store was (or is to be) on disk: once there, it stays."""
+        return self.on_disk is not None
+
+    def on_disk_after_kill(self, fallback: Path) -> bool:
+        """Whether the store goes to disk at ``fallback`` now that a child holding it in
+        memory was killed by the kernel: only once, from memory."""
+        if self.on_disk is not None:
+            return False
+        self.on_disk, self.rounds = fallback, None
+        return True
 
 
 def _rounds(
@@ -658,9 +679,8 @@ def _run_jobs(
     kept: KeptFacts | None,
     budget: float,
     started_child: Callable[[BaseProcess], None],
-    on_disk: Path | None = None,
+    where: _Where,
     index: bool = True,
-    rounds: Rounds | None = None,
 ) -> Iterator[tuple[str, dict[str, object]]]:
     """Each job's outcome, from a child process that loads the graph once and runs the jobs
     one after the other, each within ``budget`` seconds: Oxigraph cannot stop a query, so a
@@ -668,19 +688,22 @@ def _run_jobs(
     :func:`answer_graph`), and a new child loads the graph again for the jobs left. The
     queries run in the child itself, not in forks of it: a fork's memory
     counts twice for the operating system's accounting of the build (RSS). The child loads
-    the triples with a predicate in ``needed`` first (None: all), into an on-disk store at
-    ``on_disk`` if given, and reads the search facts ``kept`` holds from there. With
-    ``index``, the first child indexes the graph for search, before the queries. With
-    ``rounds``, the store is held to them in memory: the child loads their first first (or,
-    without ``index``, what the first job reads)."""
+    the triples with a predicate in ``needed`` first (None: all), into an on-disk store if
+    ``where`` says so, and reads the search facts ``kept`` holds from there. With ``index``,
+    the first child indexes the graph for search, before the queries. With ``where``'s
+    rounds, the store is held to them in memory: the child loads their first first (or,
+    without ``index``, what the first job reads). A child holding its store in memory that the
+    kernel kills is followed by one on disk, for the same jobs (the one it was on included):
+    on disk the process holds less."""
     context = multiprocessing.get_context("spawn")  # a fresh process: no threads to fork
     while jobs or index:
-        if rounds is not None:
-            needed = rounds.rounds[0] if index else frozenset()
+        first = needed
+        if where.rounds is not None:
+            first = where.rounds.rounds[0] if index else frozenset()
         receive, send = context.Pipe(duplex=False)
         child = context.Process(
             target=_child,
-            args=(graph, needed, str(folder), jobs, kept, index, send, on_disk, rounds),
+            args=(graph, first, str(folder), jobs, kept, index, send, where.on_disk, where.rounds),
             name="projectgraph-answers",
         )
         child.start()
@@ -691,6 +714,9 @@ def _run_jobs(
                 # The graph is loaded (and indexed): from here on, each job has its budget.
                 _, indexed = receive.recv()
             except EOFError:
+                child.join()
+                if _killed_by_kernel(child) and where.on_disk_after_kill(_store_folder(folder)):
+                    continue
                 break  # the child died loading the graph (memory?): its error is on stderr
             if index:
                 index = False
@@ -712,6 +738,8 @@ def _run_jobs(
                     name, result = receive.recv()
                 except EOFError:
                     child.join()
+                    if _killed_by_kernel(child) and where.on_disk_after_kill(_store_folder(folder)):
+                        break  # this job and the rest, on disk
                     jobs = jobs[1:]
                     why = f"failed at build time (the answers process {_exit_text(child)})"
                     yield job.name, {"materialized": False, "reason": why}
@@ -727,11 +755,18 @@ def _run_jobs(
         yield job.name, {"materialized": False, "reason": why}
 
 
+def _killed_by_kernel(child: BaseProcess) -> bool:
+    """Whether ``child`` ended by a SIGKILL the build did not send: in practice the kernel's
+    out-of-memory killer (the build's own kills, of a query past its budget, are told apart
+    where they are sent)."""
+    return child.exitcode == -signal.SIGKILL
+
+
 def _exit_text(child: BaseProcess) -> str:
     """How the answers process ended, for the reasons in build.json: a kill by signal 9 that
     the build did not send is, in practice, the kernel's out-of-memory killer."""
     code = child.exitcode
-    if code == -signal.SIGKILL:
+    if _killed_by_kernel(child):
         return "was killed (SIGKILL: out of memory?)"
     if code is not None and code < 0:
         try:
