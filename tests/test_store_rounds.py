@@ -47,8 +47,10 @@ def test_facts_share_rounds_in_their_order_and_jobs_fill_the_rounds_largest_firs
     assert rounds.rounds[2:] == (frozenset({"b", "c"}),)
     assert ordered == [jobs[0], jobs[1], jobs[2]]
     assert all(rounds.fits(r) for r in rounds.rounds)
-    for unit in [*facts[2:], *jobs]:  # each read by a round at or after the facts' last
-        assert any(covers(r, unit) for r in rounds.rounds[1:])
+    for fact in facts:  # each fact read by a round of the facts'
+        assert any(covers(r, fact) for r in rounds.rounds[:2])
+    for job in jobs:  # each job by a round from the facts' last on
+        assert any(covers(r, job) for r in rounds.rounds[1:])
 
 
 def test_a_fact_or_a_job_over_the_bound_by_itself_means_no_rounds() -> None:
@@ -138,6 +140,41 @@ def test_a_store_in_rounds_holds_one_round_at_most(records: Path, tmp_path: Path
         # and no more than the bound allows.
         assert len(held) == counted(store.loaded, exact) <= bound
     assert len(stores) > 1  # dropped for a new one
+
+
+def test_no_query_runs_ahead_on_a_store_the_next_round_drops(
+    records: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine's thread answers ahead only the queries next in order that the store holds:
+    when a round's store is made, every query answered ahead has been taken, and the rows
+    are the engine's on one store."""
+    folder = _built(records, tmp_path / "whole" / "dist", 10**9).published.folder
+    counts = _source_counts(folder)
+    facts, jobs = _units()
+    planned = plan_rounds(facts, jobs, lambda j: j.reads or frozenset(), counts, _tightest(counts))
+    assert planned is not None
+    rounds, ordered = planned
+    graph = DumpGraph(folder / MERGED_DUMP)
+    store = answers._Loading(graph, rounds=rounds)
+    for fact in facts:  # the index's reads, as the child makes them before the queries
+        store.load(fact)
+    # Rounds taken in turns, not one after the other: the store is dropped while later
+    # queries that it holds are still to come.
+    ordered = ordered[::2] + ordered[1::2]
+    whole = answers._Loading(graph)  # the rows to compare with: one store, everything
+    made = answers._Loading._new
+    pending: list[int] = []
+
+    def new(loading: answers._Loading) -> object:
+        if loading is store:  # not the store compared with
+            pending.append(len(ahead._answered))
+        return made(loading)
+
+    monkeypatch.setattr(answers._Loading, "_new", new)
+    with answers._Ahead(store, ordered, rounds=True) as ahead:
+        for job in ordered:
+            assert ahead.lines(store, job) == answers._lines(whole, job), job.name
+    assert pending and not any(pending), pending  # nothing ahead when a store was made
 
 
 def test_answers_in_rounds_are_the_answers_of_one_store(

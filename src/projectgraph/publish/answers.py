@@ -85,6 +85,7 @@ from projectgraph.publish.search_index import (
     fact_selections,
     index_graph,
     missing_footprint,
+    reread_selections,
 )
 from projectgraph.publish.store_rounds import Rounds, counted, covered, covers, plan_rounds
 from projectgraph.rdf.vocab import RDF_TYPE
@@ -291,6 +292,7 @@ class Background:
                 triples,
                 graph,
                 self._started,
+                lambda: self._cancelled,
                 earlier,
                 memory_triples,
                 counts,
@@ -363,6 +365,7 @@ def answer_graph(
     triples: int,
     graph: GraphSource,
     started_child: Callable[[BaseProcess], None] = lambda child: None,
+    cancelled: Callable[[], bool] = lambda: False,
     earlier: Earlier | None = None,
     memory_triples: int | None = None,
     counts: Mapping[str, int] | None = None,
@@ -373,8 +376,10 @@ def answer_graph(
     the child process the queries run in, when they run in one (so it can be stopped). With
     ``earlier``, the files of queries no changed predicate reaches are kept from the build
     served now. When the store would hold more than ``memory_triples`` triples (None: no
-    bound), counted by :func:`loaded_triples` with ``counts``, the graph is loaded into an
-    on-disk store in ``<folder>.store``, removed at the end."""
+    bound), counted by :func:`loaded_triples` with ``counts``, it is held to the bound in
+    rounds, or, when one query or search fact passes it by itself, loaded into an on-disk
+    store in ``<folder>.store``, removed at the end. ``cancelled`` says whether the child was
+    killed by the caller (else a kill is the kernel's: see :class:`_Where`)."""
     started = time.perf_counter()
     for name in (ANSWERS, SEARCH):
         (folder / name).unlink(missing_ok=True)
@@ -411,7 +416,7 @@ def answer_graph(
     # In this process a small graph is loaded whole (see _answer_jobs); the child loads what
     # the jobs and the search facts read.
     loading = loaded_triples(_needed(jobs, kept) if triples > IN_PROCESS else None, counts, triples)
-    where = _Where()
+    where = _Where(cancelled)
     if memory_triples is not None and loading > memory_triples:
         # In memory a round at a time, where each fact and query fits by itself; else on disk.
         planned = _rounds(jobs, kept, counts, memory_triples) if triples > IN_PROCESS else None
@@ -419,6 +424,7 @@ def answer_graph(
             where.on_disk = _store_folder(folder)
         else:
             where.rounds, jobs = planned
+    rounds = len(where.rounds.rounds) if where.rounds else 0
 
     def answer(jobs: list[_Job], index: bool) -> None:
         """Run ``jobs`` (and index the graph for search when ``index``); each file is read for
@@ -426,6 +432,7 @@ def answer_graph(
         if triples <= IN_PROCESS:
             results = _answer_jobs(graph, folder, jobs, kept, where.on_disk, index)
         else:
+            # With rounds, a job's budget includes loading its round (a pass over the graph).
             budget = max(LEAST_BUDGET, SECONDS_PER_TRIPLE * triples)
             needed = _needed(jobs, kept, index)
             results = _run_jobs(
@@ -458,6 +465,13 @@ def answer_graph(
                 }  # fmt: skip
             else:
                 again.append(c.job)
+        if again and where.rounds is not None and memory_triples is not None:
+            # Not in the plan: rounds of their own, or on disk.
+            planned = _rounds(again, kept, counts, memory_triples, facts=False)
+            if planned is None:
+                where.on_disk, where.rounds = _store_folder(folder), None
+            else:
+                where.rounds, again = planned
         if again:
             answer(again, index=False)
     finally:
@@ -488,7 +502,6 @@ def answer_graph(
         db.commit()
     files[ANSWERS] = _file_digest(folder / ANSWERS)
     seconds = round(time.perf_counter() - started, 3)
-    rounds = len(where.rounds.rounds) if where.rounds else 0
     return Written(folder, files, outcome, seconds, search, (loading, where.went_on_disk, rounds))
 
 
@@ -496,8 +509,10 @@ def answer_graph(
 class _Where:
     """Where the answers child holds its store: on disk at ``on_disk``, else in memory (in
     ``rounds``, if given). A child holding it in memory that the kernel kills (out of memory,
-    see :func:`_killed_by_kernel`) is followed by one on disk (see :meth:`on_disk_after_kill`)."""
+    see :func:`_killed_by_kernel`) is followed by one on disk (see :meth:`on_disk_after_kill`);
+    ``cancelled`` tells the caller's kills (of a build that stops) from the kernel's."""
 
+    cancelled: Callable[[], bool] = lambda: False
     on_disk: Path | None = None
     rounds: Rounds | None = None
 
@@ -509,24 +524,30 @@ class _Where:
     def on_disk_after_kill(self, fallback: Path) -> bool:
         """Whether the store goes to disk at ``fallback`` now that a child holding it in
         memory was killed by the kernel: only once, from memory."""
-        if self.on_disk is not None:
+        if self.on_disk is not None or self.cancelled():
             return False
         self.on_disk, self.rounds = fallback, None
         return True
 
 
 def _rounds(
-    jobs: Sequence[_Job], kept: KeptFacts | None, counts: Mapping[str, int] | None, limit: int
+    jobs: Sequence[_Job],
+    kept: KeptFacts | None,
+    counts: Mapping[str, int] | None,
+    limit: int,
+    facts: bool = True,
 ) -> tuple[Rounds, list[_Job]] | None:
     """The rounds of an in-memory store of at most ``limit`` counted triples that read the
-    search facts not ``kept`` and then run ``jobs`` (see
+    search facts not ``kept`` (with ``facts``) and then run ``jobs`` (see
     :func:`~projectgraph.publish.store_rounds.plan_rounds`), and the jobs in their order;
-    None when a fact or a job by itself needs more, or some job's footprint is unknown."""
+    None when a fact or a job by itself needs more (a fact about named resources may be read
+    again though kept), or some job's footprint is unknown."""
     if counts is None or any(job.reads is None for job in jobs):
         return None
-    return plan_rounds(
-        fact_selections(kept), jobs, lambda job: job.reads or frozenset(), counts, limit
-    )
+    if any(counted(s, counts) > limit for s in reread_selections()):
+        return None
+    read = fact_selections(kept) if facts else []
+    return plan_rounds(read, jobs, lambda job: job.reads or frozenset(), counts, limit)
 
 
 def _file_digest(path: Path) -> tuple[str, int]:
@@ -716,6 +737,7 @@ def _run_jobs(
             except EOFError:
                 child.join()
                 if _killed_by_kernel(child) and where.on_disk_after_kill(_store_folder(folder)):
+                    _remove_search(folder)  # what it wrote of the index: made anew
                     continue
                 break  # the child died loading the graph (memory?): its error is on stderr
             if index:
@@ -753,6 +775,12 @@ def _run_jobs(
     for job in jobs:
         why = f"the answers process {_exit_text(child)}"
         yield job.name, {"materialized": False, "reason": why}
+
+
+def _remove_search(folder: Path) -> None:
+    """The search index in ``folder``, and its journal, removed."""
+    for name in (SEARCH, f"{SEARCH}-journal", f"{SEARCH}-wal", f"{SEARCH}-shm"):
+        (folder / name).unlink(missing_ok=True)
 
 
 def _killed_by_kernel(child: BaseProcess) -> bool:
@@ -803,6 +831,7 @@ def _child(
             try:
                 result = _answer_one(store, Path(folder), job, ahead)
             except Exception as e:
+                ahead.drop(job)
                 result = {"materialized": False, "reason": f"failed at build time: {e}"}
             report.send((job.name, result))
     report.close()
@@ -874,6 +903,19 @@ class _Ahead:
             self._held -= size
             self._ready.notify_all()
         return lines
+
+    def drop(self, job: _Job) -> None:
+        """Forget ``job``, which failed before or while its rows were taken: not answered
+        ahead any more, and its answer, if one runs, waited for and let go (with rounds, no
+        answer may still run when the next round's store is made)."""
+        self._waiting = [j for j in self._waiting if j.id != job.id]
+        answered = self._answered.pop(job.id, None)
+        if answered is not None and not answered.cancel():
+            with contextlib.suppress(Exception):
+                _, size = answered.result()
+                with self._ready:
+                    self._held -= size
+                    self._ready.notify_all()
 
     def __enter__(self) -> _Ahead:
         return self

@@ -425,6 +425,12 @@ def missing_footprint(kept: KeptFacts | None) -> frozenset[str]:
     return frozenset().union(*fact_selections(kept))
 
 
+def reread_selections() -> list[frozenset[str]]:
+    """The :func:`fact_selection` of each fact that is read from the graph again, though
+    kept, when the resources it is about changed (see :data:`_ABOUT_NAMED`)."""
+    return [fact_selection(n) for n in _ABOUT_NAMED]
+
+
 def fact_selections(kept: KeptFacts | None) -> list[frozenset[str]]:
     """The :func:`fact_selection` of each fact ``kept`` does not hold, in the order the index
     reads them."""
