@@ -478,7 +478,7 @@ def answer_graph(
         shutil.rmtree(_store_folder(folder), ignore_errors=True)  # if it went on disk
     search = outcome.pop(SEARCH_JOB, {"indexed": False, "reason": "the graph was not loaded"})
     if not search.get("indexed"):  # what a failed index left
-        (folder / SEARCH).unlink(missing_ok=True)
+        _remove_search(folder)
     listed = []
     for i, p in enumerate(plans, start=1):
         name, result = p.query.name, outcome[p.query.name]
@@ -784,9 +784,9 @@ def _remove_search(folder: Path) -> None:
 
 
 def _killed_by_kernel(child: BaseProcess) -> bool:
-    """Whether ``child`` ended by a SIGKILL the build did not send: in practice the kernel's
-    out-of-memory killer (the build's own kills, of a query past its budget, are told apart
-    where they are sent)."""
+    """Whether ``child`` ended by SIGKILL: the kernel's out-of-memory killer, unless the build
+    sent it (a query past its budget is told apart where the kill is sent, a build that stops
+    by :attr:`_Where.cancelled`)."""
     return child.exitcode == -signal.SIGKILL
 
 
