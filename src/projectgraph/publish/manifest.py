@@ -13,7 +13,7 @@ from typing import Any
 
 from projectgraph import __version__
 from projectgraph.build.assemble import triple_key
-from projectgraph.build.prepare import Prepared, graph_digest
+from projectgraph.build.prepare import Prepared
 from projectgraph.build.sources import Source, shape_sources
 from projectgraph.files import read_sha256
 from projectgraph.publish.answers import SEARCH, Written, write_answers
@@ -135,7 +135,7 @@ def publish(
     """
     sources_sha256 = {s.graph: sha256(s.path) for s in sources}
     graph_sizes = {p.graph: p.quads for p in prepared}
-    contents = {p.graph: graph_digest(p) for p in prepared}
+    contents = {p.graph: p.graph_digest for p in prepared}
     manifest: dict[str, object] = {}
     written_dumps: dict[str, Any] = {}
 
