@@ -10,11 +10,14 @@ Exit codes: 0 done (warnings allowed), 1 the data violates the shapes, 2 bad inp
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import json
 import math
+import signal
 import sys
+import time
 from collections.abc import Callable
 from enum import StrEnum
 from inspect import Parameter
@@ -38,7 +41,15 @@ from projectgraph.importers.write import ImportReport
 from projectgraph.pipeline import parallel
 from projectgraph.pipeline.current import ensure_build
 from projectgraph.pipeline.parallel import default_workers
-from projectgraph.pipeline.run import BuildRefused, build, display_stages, validate_sources
+from projectgraph.pipeline.resident import Resident
+from projectgraph.pipeline.run import (
+    BuildRefused,
+    BuildResult,
+    build,
+    display_stages,
+    validate_sources,
+)
+from projectgraph.pipeline.watch import Changes
 from projectgraph.progress import name_process, progress
 from projectgraph.publish.releases import (
     difference,
@@ -256,11 +267,27 @@ def build_command(
         bool, typer.Option("--timings", help="Print each stage's time and what was reused.")
     ] = False,
     quiet: QuietOption = False,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch",
+            help="Then build again whenever the records, ontology, shapes, reference data, "
+            "named queries or context change, keeping the last build's state in memory; the "
+            "running servers of dist/ are switched to each new build. Ctrl-C stops.",
+        ),
+    ] = False,
 ) -> None:
     """Validate the graph and publish dumps, VoID/DCAT and checksums into dist/."""
     name_process("pg-build")
     with parallel.cluster(settings.cluster, _cluster_paths(settings)):
-        result = build(settings, quiet=quiet, workers=workers)
+        if not watch:
+            _say_built(settings, build(settings, quiet=quiet, workers=workers), timings)
+            return
+        _watch(settings, quiet, workers, timings)
+
+
+def _say_built(settings: Settings, result: BuildResult, timings: bool) -> None:
+    """What ``build`` prints of a build: warnings, its id and size, its release, timings."""
     report, published = result.report, result.published
     if report.counts["Warning"] or report.counts["Info"]:
         sys.stdout.write(report.to_text())
@@ -275,6 +302,49 @@ def build_command(
         typer.echo(f"warning: {published.release_error}", err=True)
     if timings:
         typer.echo(display_stages(result))
+
+
+def _watch(settings: Settings, quiet: bool, workers: int | None, timings: bool) -> None:
+    """``build --watch``: build, then again after each burst of changes to the inputs, in
+    this process (see :mod:`~projectgraph.pipeline.watch`). A build that fails says why and
+    the last good one stays served; the loop goes on until Ctrl-C."""
+    from projectgraph.serve.registry import reload, running
+
+    resident = Resident()
+    watching = Changes(settings)
+    changed: set[Path] = set()
+    stopped = signal.signal(signal.SIGTERM, _interrupt)  # as Ctrl-C: a build cleans up
+    try:
+        while True:
+            if changed:
+                first = min(changed)
+                more = f" and {len(changed) - 1:,} more" if len(changed) > 1 else ""
+                typer.echo(f"changed: {display_path(first)}{more}")
+            started = time.perf_counter()
+            try:
+                result = build(settings, quiet=quiet, workers=workers, resident=resident)
+            except BuildRefused as refused:
+                sys.stdout.write(refused.report.to_text())
+                typer.echo(f"error: {refused}", err=True)
+            except ProjectGraphError as error:
+                typer.echo(f"error: {error}; dist/ is unchanged", err=True)
+            else:
+                _say_built(settings, result, timings)
+                typer.echo(f"build took {time.perf_counter() - started:.2f} s")
+                if running(settings.dist_dir):  # the servers of dist/ serve the new build
+                    with contextlib.suppress(ProjectGraphError):  # each one says why it did not
+                        reload(settings.dist_dir, 0, typer.echo)
+            typer.echo(f"watching {len(watching.roots)} inputs for changes (Ctrl-C stops)")
+            changed = watching.next()
+    except KeyboardInterrupt:
+        typer.echo("stopped watching")
+    finally:
+        signal.signal(signal.SIGTERM, stopped)
+        watching.close()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _cluster_paths(settings: Settings, paths: list[Path] | None = None) -> list[Path]:
