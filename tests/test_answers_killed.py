@@ -25,13 +25,18 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/p
 
 
 def _children_named(name: str) -> list[int]:
-    """This process's children (started by any of its threads) that show as ``name``."""
+    """This process's descendants that show as ``name``: the answers process is forked by the
+    fork server, a child of this process (see warm_fork_server)."""
     found = []
-    for task in Path("/proc/self/task").iterdir():
-        with contextlib.suppress(OSError):  # a thread or a child that just ended
-            for pid in (task / "children").read_text().split():
-                if Path(f"/proc/{pid}/comm").read_text().strip() == name:
-                    found.append(int(pid))
+    todo = [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        with contextlib.suppress(OSError):  # a process or a thread that just ended
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                for child in (task / "children").read_text().split():
+                    todo.append(int(child))
+                    if Path(f"/proc/{child}/comm").read_text().strip() == name:
+                        found.append(int(child))
     return found
 
 

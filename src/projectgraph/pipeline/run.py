@@ -43,7 +43,12 @@ from projectgraph.pipeline.cache import (
     CachedGraph,
 )
 from projectgraph.pipeline.dump_parts import DumpParts, PartsContext
-from projectgraph.pipeline.parallel import default_workers, run, worth_processes
+from projectgraph.pipeline.parallel import (
+    default_workers,
+    run,
+    warm_fork_server,
+    worth_processes,
+)
 from projectgraph.pipeline.resident import Resident
 from projectgraph.progress import progress
 from projectgraph.publish.answers import Background, Earlier
@@ -95,6 +100,7 @@ def build(
 
 
 def _build(settings: Settings, quiet: bool, workers: int, resident: Resident | None) -> BuildResult:
+    warm_fork_server()  # ready for the answers process by the time the sources are read
     sources = discover(settings)
     with (
         _cache(settings) as cache,

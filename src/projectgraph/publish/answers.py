@@ -716,7 +716,9 @@ def _run_jobs(
     without ``index``, what the first job reads). A child holding its store in memory that the
     kernel kills is followed by one on disk, for the same jobs (the one it was on included):
     on disk the process holds less."""
-    context = multiprocessing.get_context("spawn")  # a fresh process: no threads to fork
+    # Forked by the fork server (one thread, the build's modules imported: see
+    # warm_fork_server), not from the build, whose threads a fork would copy mid-work.
+    context = multiprocessing.get_context("forkserver")
     while jobs or index:
         first = needed
         if where.rounds is not None:
