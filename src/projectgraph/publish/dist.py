@@ -126,13 +126,23 @@ def _switch_link(dist: Path, target: Path) -> None:
     _sync_dir(dist.parent)
 
 
-def _prune(builds: Path, keep: Path) -> None:
-    """Remove old builds: only folders named by a build id, never one a server pins."""
+def _prune(builds: Path, keep: Path, kept: int = KEEP_BUILDS - 1) -> None:
+    """Remove old builds: only folders named by a build id, never ``keep`` nor one a server
+    pins, and not the ``kept`` newest others."""
     others = sorted(
         (p for p in builds.iterdir() if p.is_dir() and BUILD_ID.match(p.name) and p != keep),
         key=lambda p: p.stat().st_mtime,
         reverse=True,
     )
-    for old in others[KEEP_BUILDS - 1 :]:
+    for old in others[kept:]:
         if not in_use(old):
             shutil.rmtree(old, ignore_errors=True)
+
+
+def prune_ahead(dist: Path) -> None:
+    """Remove, while a build is written (its caller holds the builds' lock), the builds that
+    its switch would prune after: it will keep the one served now, itself, and the newest
+    others up to :data:`KEEP_BUILDS` (the prune after the switch finds nothing more then)."""
+    served = current_build(dist)
+    if served is not None:
+        _prune(builds_dir(dist), keep=served, kept=KEEP_BUILDS - 2)
