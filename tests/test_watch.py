@@ -31,17 +31,17 @@ _BUILD = (sys.executable, "-m", "projectgraph", "build", "--project")
 
 
 class _Lines:
-    """A process's output lines (stdout and stderr, each marked), read by threads."""
+    """A process's output lines (stderr merged into stdout: in the order written), read by a
+    thread."""
 
     def __init__(self, process: subprocess.Popen[str]) -> None:
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
-        for stream, mark in ((process.stdout, ""), (process.stderr, "stderr: ")):
-            threading.Thread(target=self._read, args=(stream, mark), daemon=True).start()
+        threading.Thread(target=self._read, args=(process.stdout,), daemon=True).start()
 
-    def _read(self, stream: object, mark: str) -> None:
+    def _read(self, stream: object) -> None:
         for line in stream:  # type: ignore[attr-defined]
-            self.lines.put(mark + line.rstrip("\n"))
+            self.lines.put(line.rstrip("\n"))
 
     def until(self, start: str) -> list[str]:
         """The lines up to the first that starts with ``start`` (included)."""
@@ -87,7 +87,7 @@ def test_a_watching_build_rebuilds_each_change_as_a_fresh_build_would(
         [*_BUILD, str(records), "--dist", str(dist), "--watch", "--quiet", "--workers", "1"],
         cwd=REPO,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
@@ -118,13 +118,24 @@ def test_a_watching_build_rebuilds_each_change_as_a_fresh_build_would(
         bad = records / "zz-broken.ttl"
         bad.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b ex:c ;\n  nonsense .\n")
         lines = out.until("watching")
-        errors = [line for line in lines if line.startswith("stderr: error:")]
+        errors = [line for line in lines if line.startswith("error:")]
         assert errors and f"{bad}:3" in errors[0] and "dist/ is unchanged" in errors[0], lines
         assert not any(line.startswith("built ") for line in lines)
         assert _served(dist) == second  # the last good build is still the one served
 
         bad.unlink()
         assert _built(out.until("watching")) == second  # the same inputs as before
+
+        # A violation in the changed record (EURIO's titles are plain strings): its unit is
+        # validated again, not taken as the build before's.
+        text = record.read_text()
+        record.write_text(text.replace('"Retitled while watched"', '"Retitled while watched"@en'))
+        lines = out.until("watching")
+        assert any(line.startswith("error: build refused") for line in lines), lines
+        assert any(f"{record}:" in line and "eurio:title" in line for line in lines), lines
+        assert _served(dist) == second
+        record.write_text(text)
+        assert _built(out.until("watching")) == second
     finally:
         process.send_signal(signal.SIGTERM)  # as Ctrl-C
         try:

@@ -26,6 +26,7 @@ from projectgraph.build.prepare import Prepared
 from projectgraph.build.sources import Source
 from projectgraph.pipeline.cache import BuildCache, stats_chunk_fingerprint
 from projectgraph.pipeline.parallel import run, worth_processes
+from projectgraph.pipeline.resident import Resident
 from projectgraph.publish.dumps import MergedSegments, NamedGraphSegments, Segment
 from projectgraph.publish.parts import (
     Fragments,
@@ -100,17 +101,23 @@ class DumpParts:
         cache: BuildCache,
         workers: int,
         made_with: PartsContext,
+        resident: Resident | None = None,
     ) -> None:
         self._sources, self._prepared, self._cache = sources, prepared, cache
         self.made_with = made_with
         extra = made_with.digest()
         shared = partition.shared
-        excluded = [frozenset(shared.keys() & p.subjects) for p in prepared]  # a loop in C
-        prints = [
-            part_fingerprint(p.fingerprint, ex, extra)
-            for p, ex in zip(prepared, excluded, strict=True)
-        ]
-        keyed = [(s.key, prints[i]) for i, s in enumerate(sources)]
+        # What the build before in this process made of the same partition, by source.
+        before, shared_keyed = resident.part_prints(partition, extra) if resident else ({}, None)
+        made: dict[str, tuple[frozenset[str], str]] = {}
+        for p in prepared:
+            found = before.get(p.fingerprint)
+            if found is None:
+                ex = frozenset(shared.keys() & p.subjects)  # a loop in C
+                found = (ex, part_fingerprint(p.fingerprint, ex, extra))
+            made[p.fingerprint] = found
+        excluded = [made[p.fingerprint][0] for p in prepared]
+        keyed = [(s.key, made[p.fingerprint][1]) for s, p in zip(sources, prepared, strict=True)]
         tasks: list[tuple[bytes, frozenset[str] | None]] = []
         size = 0  # triples to make parts of (shared lines: about 100 bytes a triple)
         kept = cache.kept_parts()
@@ -118,11 +125,17 @@ class DumpParts:
         for i in todo:
             tasks.append((prepared[i].packed, excluded[i]))
             size += prepared[i].quads
+        if shared_keyed is None:  # each chunk of shared descriptions: its key and print
+            shared_keyed = [
+                (nodes, f"{SHARED_PART} {nodes[0]}", shared_fingerprint(shared, nodes, extra))
+                for nodes in shared_chunks(shared)
+            ]
+        if resident is not None:
+            resident.keep_part_prints(partition, extra, made, shared_keyed)
         self.shared_keys: set[str] = set()  # the cache keys of the shared parts
-        for nodes in shared_chunks(shared):
-            key = f"{SHARED_PART} {nodes[0]}"
+        for nodes, key, made_from in shared_keyed:
             self.shared_keys.add(key)
-            keyed.append((key, shared_fingerprint(shared, nodes, extra)))
+            keyed.append((key, made_from))
             if keyed[-1] not in kept:
                 todo.append(len(keyed) - 1)
                 tasks.append((b"".join(shared[n] for n in nodes), None))

@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from projectgraph.build.partition import Partition
 from projectgraph.build.prepare import Prepared
 
+# Each chunk of shared descriptions' part: its subjects, cache key and fingerprint.
+SharedParts = list[tuple[list[str], str, str]]
+
 
 @dataclass
 class Resident:
@@ -28,6 +31,10 @@ class Resident:
     # The partition of the last build, with its sources (kind and key, in order) and the
     # fingerprints it was checked against, as BuildCache.partition gives them.
     partition: tuple[list[str], list[str], Partition] | None = None
+    # Made from that partition and a context (see unit_prints and part_prints): the same
+    # object, so the same units and shared descriptions.
+    units: tuple[Partition, str, dict[tuple[str, ...], str]] | None = None
+    parts: tuple[Partition, str, dict[str, tuple[frozenset[str], str]], SharedParts] | None = None
 
     def preparations(self, sources: Sequence[tuple[str, str | None]]) -> list[Prepared | None]:
         """The kept preparation of each (key, fingerprint), None where there is none."""
@@ -46,3 +53,36 @@ class Resident:
     def keep_partition(self, sources: list[str], prints: list[str], parts: Partition) -> None:
         """Keep the partition a build used, of ``sources`` with fingerprints ``prints``."""
         self.partition = (sources, prints, parts)
+
+    def unit_prints(self, partition: Partition, context: str) -> dict[tuple[str, ...], str]:
+        """The units' fingerprints the last build made, by their members' fingerprints, if
+        made of ``partition`` (the same object) in ``context``; else none."""
+        if self.units is None or self.units[0] is not partition or self.units[1] != context:
+            return {}
+        return self.units[2]
+
+    def keep_unit_prints(
+        self, partition: Partition, context: str, prints: dict[tuple[str, ...], str]
+    ) -> None:
+        """Keep the units' fingerprints a build made of ``partition`` in ``context``."""
+        self.units = (partition, context, prints)
+
+    def part_prints(
+        self, partition: Partition, context: str
+    ) -> tuple[dict[str, tuple[frozenset[str], str]], SharedParts | None]:
+        """The dump parts' fingerprints the last build made, by source fingerprint (with the
+        subjects each left to the shared parts), and its shared parts' keys and fingerprints,
+        if made of ``partition`` (the same object) in ``context``; else none."""
+        if self.parts is None or self.parts[0] is not partition or self.parts[1] != context:
+            return {}, None
+        return self.parts[2], self.parts[3]
+
+    def keep_part_prints(
+        self,
+        partition: Partition,
+        context: str,
+        by_source: dict[str, tuple[frozenset[str], str]],
+        shared: SharedParts,
+    ) -> None:
+        """Keep the dump parts' fingerprints a build made of ``partition`` in ``context``."""
+        self.parts = (partition, context, by_source, shared)

@@ -188,7 +188,7 @@ def _dump_parts(job: _Job, prepared: Sequence[Prepared], parts: Partition) -> Du
         context=load_context(settings),
         uri_space=f"{parse_base(settings.base_iri)}id/",
     )
-    return DumpParts(job.sources, prepared, parts, job.cache, job.workers, made_with)
+    return DumpParts(job.sources, prepared, parts, job.cache, job.workers, made_with, job.resident)
 
 
 def _start_answers(job: _Job, prepared: Sequence[Prepared]) -> Background:
@@ -412,7 +412,10 @@ def _validate(job: _Job, prepared: Sequence[Prepared], parts: Partition) -> Repo
     for shape in shape_sources(settings):
         h.update(job.digests.sha256(shape.path).encode())
     context = h.hexdigest()
-    prints = unit_fingerprints(parts.units, prepared, parts.shared, context)
+    kept = job.resident.unit_prints(parts, context) if job.resident is not None else None
+    prints, by_members = unit_fingerprints(parts.units, prepared, parts.shared, context, kept)
+    if job.resident is not None:
+        job.resident.keep_unit_prints(parts, context, by_members)
     clock.units = set(prints)
     results = cache.results(prints)
     todo = [k for k, r in enumerate(results) if r is None]
