@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import subprocess
@@ -21,6 +22,7 @@ from projectgraph.pipeline import cache as cache_module
 from projectgraph.pipeline.resident import Resident
 from projectgraph.pipeline.run import build
 from projectgraph.pipeline.watch import Changes
+from projectgraph.publish import answers
 from projectgraph.publish.dist import builds_dir
 from projectgraph.settings import load_settings
 from projectgraph.synth.generate import synthesize
@@ -197,3 +199,44 @@ def test_changes_skip_the_build_s_own_files_and_hidden_ones(records: Path, tmp_p
         shutil.rmtree(records / ".hidden", ignore_errors=True)
         (records / "notes.ttl~").unlink(missing_ok=True)
     assert found == {record}
+
+
+def test_the_answers_process_kept_between_builds_answers_as_a_new_one(
+    records: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Answered in a process of their own however small the graph (as above 100,000
+    # triples): the process, and its store, kept from one build to the next.
+    monkeypatch.setattr(answers, "IN_PROCESS", 0)
+    settings = load_settings(REPO, {"project_dirs": (records,), "dist_dir": tmp_path / "dist"})
+    record = sorted(records.glob("*.ttl"))[7]
+    original = record.read_text()
+    acronym = re.search(r'eurio:shortForm "([^"]*)"', original)
+    assert acronym is not None
+    # A title, then the acronym the projects are ordered by (the record's project moves to
+    # the top), then a date: each time the kept store's triples of that predicate deleted
+    # and loaded again, and each build compared with the same records built afresh.
+    edits = [
+        original.replace('eurio:title "', 'eurio:title "Kept store: ', 1),
+        original.replace(acronym[0], 'eurio:shortForm "AAAKEPT"'),
+        original.replace(acronym[0], 'eurio:shortForm "AAAKEPT"').replace(
+            'eurio:startDate "20', 'eurio:startDate "19', 1
+        ),
+    ]
+    resident = Resident()
+    try:
+        build(settings, quiet=True, workers=1, resident=resident)
+        process = resident.answers.process
+        assert process is not None and process.is_alive()
+        for k, text in enumerate(edits):
+            record.write_text(text)
+            kept = build(settings, quiet=True, workers=1, resident=resident)
+            assert resident.answers.process is process  # the same process answered
+            assert kept.reused["answers"][0] < kept.reused["answers"][1]  # some again
+            fresh = load_settings(
+                REPO, {"project_dirs": (records,), "dist_dir": tmp_path / f"fresh-{k}"}
+            )
+            assert kept.published.build_id == build(fresh, quiet=True, workers=1).published.build_id
+    finally:
+        record.write_text(original)
+        resident.close()
+    assert not process.is_alive()

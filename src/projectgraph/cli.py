@@ -341,6 +341,7 @@ def _watch(settings: Settings, quiet: bool, workers: int | None, timings: bool) 
     finally:
         signal.signal(signal.SIGTERM, stopped)
         watching.close()
+        resident.close()
 
 
 def _interrupt(signum: int, frame: object) -> None:

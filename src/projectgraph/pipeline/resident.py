@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from projectgraph.build.partition import Partition
 from projectgraph.build.prepare import Prepared
+from projectgraph.publish.answers import Warm
 
 # Each chunk of shared descriptions' part: its subjects, cache key and fingerprint.
 SharedParts = list[tuple[list[str], str, str]]
@@ -34,6 +35,8 @@ class Resident:
     # Made from that partition and a context (see unit_prints and part_prints): the same
     # object, so the same units and shared descriptions.
     units: tuple[Partition, str, dict[tuple[str, ...], str]] | None = None
+    # The answers process of the last build, with its store (see Warm).
+    answers: Warm = field(default_factory=Warm)
     parts: tuple[Partition, str, dict[str, tuple[frozenset[str], str]], SharedParts] | None = None
 
     def preparations(self, sources: Sequence[tuple[str, str | None]]) -> list[Prepared | None]:
@@ -86,3 +89,7 @@ class Resident:
     ) -> None:
         """Keep the dump parts' fingerprints a build made of ``partition`` in ``context``."""
         self.parts = (partition, context, by_source, shared)
+
+    def close(self) -> None:
+        """Stop what is kept running (the answers process)."""
+        self.answers.close()

@@ -226,6 +226,7 @@ def _start_answers(job: _Job, prepared: Sequence[Prepared]) -> Background:
         earlier,
         settings.answers_memory_triples,
         merged_counts(prepared),
+        job.resident.answers if job.resident is not None else None,
     )
 
 
