@@ -284,6 +284,19 @@ def whole_graph(dump: Path) -> WholeGraph:
 # The report
 
 
+def watched_rebuild(projects: int, out: Path = ROOT / "bench" / "results") -> float | None:
+    """The median watched rebuild ``bench.watch`` measured at ``projects``, if it did."""
+    try:
+        sizes = json.loads((out / "watch.json").read_text())["sizes"]
+    except (OSError, ValueError, KeyError):
+        return None
+    for size in sizes:
+        runs = [r["seconds"] for r in size["rebuilds"] if r["way"] == "watch"]
+        if size["projects"] == projects and runs:
+            return sorted(runs)[len(runs) // 2]
+    return None
+
+
 def gib(mib: float) -> str:
     return f"{mib / 1024:.2f} GiB"
 
@@ -330,6 +343,13 @@ def report(r: Results) -> str:
             f"{'same build id' if equal else 'not compared' if equal is None else 'DIFFERENT'} "
             f"| {verdict(target.rebuild.wall < TARGET_REBUILD and bool(equal))} |"
         )
+        watched = watched_rebuild(TARGET_SIZE)
+        if watched is not None:
+            lines.append(
+                f"| {TARGET_SIZE:,} projects: the same under `build --watch` < 10 s | "
+                f"{watched:.1f} s, median ([WATCH.md](WATCH.md)) | "
+                f"{verdict(watched < TARGET_REBUILD)} |"
+            )
     for seed, runs in sorted(r.scaling.items()):
         if len(runs) >= 2:
             (small, a), (large, b) = sorted(runs.items())[0], sorted(runs.items())[-1]

@@ -2,7 +2,7 @@
 edits under ``projectgraph build --watch``, side by side on the same records and dist.
 
     python -m bench.watch [--sizes 1000,10000,100000] [--edits 3] [--verify-max 10000]
-                          [--records N=DIR] [--dist N=DIR] [--work DIR] [--out DIR]
+                          [--records N=DIR] [--dist N=DIR] [--work DIR] [--out DIR] [--render]
 
 For each size (synthetic projects, ``synth --seed 1``, kept in ``--work`` and shared with
 ``bench.build``; ``--records 100000=DIR`` takes a folder made before, ``--dist`` its build):
@@ -15,7 +15,8 @@ id (the notification, the debounce and the build), with the time the process its
 (``build took``). Up to ``--verify-max`` projects the last watched build's records are built
 from scratch into another dist: the same build id, the same bytes.
 
-Writes bench/results/WATCH.md and watch.json.
+Writes bench/results/WATCH.md and watch.json; ``--render`` writes WATCH.md again from
+watch.json, with the notes added there.
 """
 
 from __future__ import annotations
@@ -80,7 +81,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dist", action="append", default=[], help="N=DIR")
     parser.add_argument("--work", type=Path, default=Path("/tmp/pg-build-scale"))
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument(
+        "--render", action="store_true", help="write WATCH.md again from watch.json (its notes)"
+    )
     args = parser.parse_args(argv)
+    if args.render:
+        results = json.loads((args.out / "watch.json").read_text())
+        sizes = [_size(s) for s in results["sizes"]]
+        (args.out / "WATCH.md").write_text(report(results, sizes))
+        return 0
     records_given, dists_given = _pairs(args.records), _pairs(args.dist)
     began = time.time()
     sizes = []
@@ -174,6 +183,12 @@ def watched(records: Path, dist: Path, slug: str, edits: int, projects: int) -> 
     return found
 
 
+def _size(data: dict[str, Any]) -> Size:
+    return Size(
+        data["projects"], [Rebuild(**r) for r in data["rebuilds"]], data.get("verify_id", "")
+    )
+
+
 def report(results: dict[str, Any], sizes: list[Size]) -> str:
     """The Markdown report."""
     out = [
@@ -224,6 +239,7 @@ def report(results: dict[str, Any], sizes: list[Size]) -> str:
                 values = [r.stages[name] for r in s.rebuilds if r.way == way and name in r.stages]
                 cells.append(f"{statistics.median(values):.2f}" if values else "-")
         out.append(f"| {name} | " + " | ".join(cells) + " |")
+    out += [f"\n{note}" for note in results.get("notes", [])]
     return "\n".join(out) + "\n"
 
 
