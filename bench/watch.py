@@ -36,6 +36,7 @@ from typing import Any
 
 from bench.build import ROOT, build, fresh, records_for
 from bench.suite import change_one, parse_sizes, parse_timings, slugs_of
+from projectgraph.pipeline.watch import QUIET_MS
 
 PG = [sys.executable, "-m", "projectgraph"]
 
@@ -120,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     results = {
         "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(began)),
         "minutes": round((time.time() - began) / 60, 1),
+        "quiet_ms": QUIET_MS,
         "sizes": [asdict(s) for s in sizes],
     }
     args.out.mkdir(parents=True, exist_ok=True)
@@ -221,8 +223,9 @@ def report(results: dict[str, Any], sizes: list[Size]) -> str:
     out += [
         "",
         "A watched rebuild is timed from the moment the record is written to the moment the"
-        " process prints the build's id: the system's notification, the 50 ms a burst is given"
-        " to end, and the build. Stages (s), the median of each way's runs:",
+        " process prints the build's id: the system's notification, the quiet time a burst is"
+        f" given to end ({results.get('quiet_ms', 50)} ms), and the build. Stages (s), the"
+        " median of each way's runs:",
         "",
     ]
     names = sorted({n for s in sizes for r in s.rebuilds for n in r.stages}, key=_stage_order)

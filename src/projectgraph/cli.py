@@ -328,6 +328,9 @@ def _watch(settings: Settings, quiet: bool, workers: int | None, timings: bool) 
                 typer.echo(f"error: {refused}", err=True)
             except ProjectGraphError as error:
                 typer.echo(f"error: {error}; dist/ is unchanged", err=True)
+            except Exception as error:  # a record gone mid-build, say: said, watched on
+                typer.echo(f"error: {type(error).__name__}: {error}; dist/ is unchanged", err=True)
+                resident = _fresh(resident)  # what it kept may be what failed
             else:
                 _say_built(settings, result, timings)
                 typer.echo(f"build took {time.perf_counter() - started:.2f} s")
@@ -342,6 +345,12 @@ def _watch(settings: Settings, quiet: bool, workers: int | None, timings: bool) 
         signal.signal(signal.SIGTERM, stopped)
         watching.close()
         resident.close()
+
+
+def _fresh(resident: Resident) -> Resident:
+    """A new state for the next build, the old one's process stopped."""
+    resident.close()
+    return Resident()
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -137,6 +137,12 @@ class BuildCache:
             return set()
         return {key for (key,) in self._db.execute("SELECT key FROM prepared")}
 
+    def prepared_prints(self) -> set[tuple[str, str]]:
+        """The (key, fingerprint) of every preparation cached, their bytes not read."""
+        if self._db is None:
+            return set()
+        return set(self._db.execute("SELECT key, fingerprint FROM prepared"))
+
     def prepared(self, sources: Sequence[tuple[str, str | None]]) -> list[Prepared | None]:
         """The cached preparation of each source, by (key, fingerprint), in that order: None
         where none was made from the same inputs (or the fingerprint is None). Read in one

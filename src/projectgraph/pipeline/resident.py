@@ -24,7 +24,7 @@ SharedParts = list[tuple[list[str], str, str]]
 
 @dataclass
 class Resident:
-    """The last build's preparations and partition, for the next build of the process."""
+    """What the last build kept for the next build of the process."""
 
     # Each preparation by (source key, fingerprint): the last build's only, so a source
     # edited again and again does not pile up its old versions.
@@ -35,9 +35,9 @@ class Resident:
     # Made from that partition and a context (see unit_prints and part_prints): the same
     # object, so the same units and shared descriptions.
     units: tuple[Partition, str, dict[tuple[str, ...], str]] | None = None
+    parts: tuple[Partition, str, dict[str, tuple[frozenset[str], str]], SharedParts] | None = None
     # The answers process of the last build, with its store (see Warm).
     answers: Warm = field(default_factory=Warm)
-    parts: tuple[Partition, str, dict[str, tuple[frozenset[str], str]], SharedParts] | None = None
 
     def preparations(self, sources: Sequence[tuple[str, str | None]]) -> list[Prepared | None]:
         """The kept preparation of each (key, fingerprint), None where there is none."""

@@ -327,6 +327,10 @@ def _preparations(job: _Job, keys: list[tuple[str, str | None]]) -> list[Prepare
     if job.resident is None:
         return job.cache.prepared(keys)
     found = job.resident.preparations(keys)
+    # Only those the cache still has (it may have been removed meanwhile): the answers
+    # process reads the preparations' lines from there.
+    cached = job.cache.prepared_prints()
+    found = [p if p is not None and (p.key, p.fingerprint) in cached else None for p in found]
     missing = [i for i, p in enumerate(found) if p is None and keys[i][1] is not None]
     for i, p in zip(missing, job.cache.prepared([keys[i] for i in missing]), strict=True):
         found[i] = p

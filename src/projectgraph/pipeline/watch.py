@@ -4,10 +4,11 @@ What a build reads is watched by the operating system's notifications (watchfile
 this: inotify on Linux, the other systems' own, polling where there is none): the record
 folders, the ontology, the shapes, the reference data, the named queries and the JSON-LD
 context. A burst of changes (an editor's save, an export writing thousands of records) is one
-rebuild, once it has been quiet for ``debounce`` milliseconds. The build's own files (dist/
-and its builds folder, which ``--project`` puts inside the records' folder) are not watched,
-nor hidden files and folders, nor editors' temporary files. Settings (projectgraph.toml) are
-read once: a change to them needs a new ``build --watch``.
+rebuild, once :data:`QUIET_MS` pass without a change (at most :data:`LONGEST_MS` after the
+first). The build's own files (dist/ and its builds folder, which ``--project`` puts inside
+the records' folder) are not watched, nor hidden files and folders, nor editors' temporary
+files. Settings (projectgraph.toml) are read once: a change to them needs a new ``build
+--watch``.
 
 Each build runs in this process with what the build before kept in memory (see
 :mod:`~projectgraph.pipeline.resident`): the same bytes as a build from the command line,
@@ -25,7 +26,8 @@ import watchfiles
 from projectgraph.publish.dist import builds_dir
 from projectgraph.settings import Settings
 
-DEBOUNCE_MS = 500  # quiet time after the last change before building
+QUIET_MS = 500  # a burst of changes ends once this long passes without one
+LONGEST_MS = 60_000  # and is cut after this long (an export that never stops writing)
 
 
 def watched(settings: Settings) -> list[Path]:
@@ -47,23 +49,31 @@ def watched(settings: Settings) -> list[Path]:
 
 
 class _Inputs(watchfiles.DefaultFilter):
-    """Changes to inputs only: not under the build's own folders, nothing hidden below a
-    watched folder (``--project`` keeps its build in ``.projectgraph``; discover skips hidden
+    """Changes to inputs only: in a watched folder, or a watched file (seen through its
+    folder: an editor that saves by replacing the file would leave a watch on the file itself
+    with the old one); not under the build's own folders, nothing hidden below a watched
+    folder (``--project`` keeps its build in ``.projectgraph``; discover skips hidden
     folders), not an editor's temporary file (watchfiles' default filter)."""
 
-    def __init__(self, settings: Settings, roots: list[Path]) -> None:
+    def __init__(self, settings: Settings, inputs: list[Path]) -> None:
+        super().__init__()
         dist = Path(settings.dist_dir).absolute()
-        super().__init__(ignore_paths=[str(dist), str(builds_dir(dist))])
-        self.roots = roots
+        self.own = [dist, builds_dir(dist)]
+        self.folders = [p for p in inputs if p.is_dir()]
+        self.files = {p for p in inputs if not p.is_dir()}
 
     def __call__(self, change: watchfiles.Change, path: str) -> bool:
         changed = Path(path)
-        for root in self.roots:
-            if changed.is_relative_to(root):
-                if any(p.startswith(".") for p in changed.relative_to(root).parts):
+        if any(changed == own or changed.is_relative_to(own) for own in self.own):
+            return False
+        if changed in self.files:
+            return super().__call__(change, path)
+        for folder in self.folders:
+            if changed.is_relative_to(folder):
+                if any(p.startswith(".") for p in changed.relative_to(folder).parts):
                     return False
-                break
-        return super().__call__(change, path)
+                return super().__call__(change, path)
+        return False  # beside a watched file, in its folder
 
 
 class Changes:
@@ -71,10 +81,12 @@ class Changes:
     the changes made while a build runs are kept for the next one. The paths watched are
     those of the start."""
 
-    def __init__(self, settings: Settings, debounce: int = DEBOUNCE_MS) -> None:
+    def __init__(self, settings: Settings, quiet: int = QUIET_MS) -> None:
         self.roots = watched(settings)
         self._filter = _Inputs(settings, self.roots)
-        self._debounce = debounce
+        # The folders watched: a file's own folder, not recursively beyond what is asked.
+        self._paths = sorted({p if p.is_dir() else p.parent for p in self.roots})
+        self._quiet = quiet
         self._stop = threading.Event()
         self._ready = threading.Event()
         self._found: SimpleQueue[set[Path] | BaseException] = SimpleQueue()
@@ -87,9 +99,10 @@ class Changes:
     def _watch(self) -> None:
         try:
             for found in watchfiles.watch(
-                *self.roots,
+                *self._paths,
                 watch_filter=self._filter,
-                debounce=self._debounce,
+                step=self._quiet,
+                debounce=LONGEST_MS,
                 stop_event=self._stop,
                 rust_timeout=_WAIT_MS,
                 yield_on_timeout=True,
@@ -98,8 +111,10 @@ class Changes:
                 self._ready.set()
                 if found:
                     self._found.put({Path(path) for _, path in found})
-        except BaseException as e:  # said by next()
-            self._found.put(e)
+            raise RuntimeError("the watch of the inputs ended")  # said by next()
+        except BaseException as e:
+            if not self._stop.is_set():
+                self._found.put(e)
         finally:
             self._ready.set()
 

@@ -735,10 +735,14 @@ def _run_jobs(
         if where.rounds is not None:
             first = where.rounds.rounds[0] if index else frozenset()
         keep = warm is not None and where.rounds is None and where.on_disk is None
+        sent = False
         if keep and warm is not None and warm.ready():
+            with contextlib.suppress(OSError):  # it ended meanwhile: a new one, below
+                warm.send((graph, first, str(folder), jobs, kept, index), digests)
+                sent = True
+        if sent and warm is not None:
             assert warm.process is not None and warm.results is not None
             child, receive = warm.process, warm.results
-            warm.send((graph, first, str(folder), jobs, kept, index), digests)
         else:
             if warm is not None:
                 warm.close()
@@ -756,6 +760,7 @@ def _run_jobs(
                 asked.close()
                 warm.hold(child, ask, receive, digests)
         started_child(child)
+        answered_all = False  # every job answered, no kill: the only child kept
         try:
             try:
                 # The graph is loaded (and indexed): from here on, each job has its budget.
@@ -794,8 +799,10 @@ def _run_jobs(
                     break
                 jobs = jobs[1:]
                 yield name, result
+            else:
+                answered_all = True
         finally:
-            if warm is None or child is not warm.process or jobs or index:
+            if warm is None or child is not warm.process or not answered_all:
                 if warm is not None and child is warm.process:
                     warm.close()  # what it held is not the graph's any more
                 child.join()
@@ -854,6 +861,8 @@ def _child(
     # it by name finds it so already.
     with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as adj:
         adj.write("1000")
+    # Ctrl-C reaches the whole process group: the build stops it (or keeps it, waiting).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     name_process("pg-answers")
     store = _Loading(graph, on_disk, rounds)
     while True:
@@ -967,7 +976,7 @@ class _Ahead:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-RENEWALS = 16  # a warm store renewed this many times is made anew (see _Loading.renew)
+RENEWALS = 16  # the renewal of a warm store that makes it anew (see _Loading.renew)
 
 
 class Warm:
@@ -977,8 +986,9 @@ class Warm:
     process's core-seconds). Before the jobs, the process renews its store by what changed
     (:meth:`_Loading.renew`): the triples of the predicates whose digest
     (:func:`~projectgraph.build.prepare.merged_digests`) moved are deleted and loaded again,
-    in the graph's order, so it answers as a new process would, byte for byte. A process
-    that was killed, failed, or held its store on disk or in rounds is not kept."""
+    so it answers as a new process would, byte for byte (the materialized queries order
+    their rows fully). Only a process that answered every job is kept: not one killed (a
+    query past its budget, the kernel), failed, or holding its store on disk or in rounds."""
 
     def __init__(self) -> None:
         self.process: BaseProcess | None = None
@@ -1003,8 +1013,8 @@ class Warm:
     def send(self, work: tuple[object, ...], digests: Mapping[str, str] | None) -> None:
         """Give the kept process a build's work, on the graph of ``digests``."""
         assert self._ask is not None
-        before, self._digests = self._digests, digests
-        self._ask.send((work, _changed(before, digests)))
+        self._ask.send((work, _changed(self._digests, digests)))
+        self._digests = digests
 
     def close(self) -> None:
         """Stop the kept process, if any (its pipe closed: it ends; else killed)."""
@@ -1056,29 +1066,38 @@ class _Loading:
         self._store = self._new()
         self.loaded: frozenset[str] | None = frozenset()  # predicate IRIs; None: all
         self._renewed = 0  # renewals since the store was made
+        # Triples deleted and loaded again since (renew): Oxigraph puts one deleted and
+        # inserted again back in its old place, so among a predicate's triples the order is
+        # not the graph's. The materialized queries order their rows fully and the search
+        # facts sort their values, so neither depends on it; what does (the whole graph in
+        # its order, the rdf:type triples across classes) gets a new store.
+        self._dirty = False
 
     def renew(self, graph: GraphSource, changed: frozenset[str] | None) -> None:
-        """Make this the store a new process would load from ``graph``, whose predicates
-        ``changed`` (None: its sources' order too) since the store was loaded: the entries of
-        those predicates are forgotten and their triples deleted, so that the next
-        :meth:`load` that needs them loads them again in one pass, in the graph's order (as
-        a store loaded afresh holds them: see the class). The ``rdf:type`` entries go
-        together, their order across classes kept. After :data:`RENEWALS` renewals the store
-        is made anew instead: Oxigraph does not give back all of what it deletes (11 MB for
-        300,000 triples deleted and loaded again, measured)."""
+        """Make this a store that answers as one a new process loads from ``graph`` would,
+        whose predicates ``changed`` (None: its sources' order too) since it was loaded: the
+        entries of those predicates are forgotten and their triples deleted, so that the next
+        :meth:`load` that needs them loads them again. Oxigraph puts a triple deleted and
+        inserted again back in its old place, so the order among a predicate's triples is not
+        quite the graph's (see ``_dirty``): the answers do not depend on it. A change of
+        order or of ``rdf:type``, and every :data:`RENEWALS`-th renewal, make a new store
+        instead: Oxigraph does not give back all of what it deletes (11 MB for 300,000
+        triples deleted and loaded again, measured)."""
         self._graph = graph
         self._renewed += 1
-        if changed is None or self.loaded is None or self._renewed > RENEWALS:
+        stale = (
+            {e for e in self.loaded if e.split(" ", 1)[0] in changed}
+            if changed is not None and self.loaded is not None
+            else set()
+        )
+        if changed is None or self.loaded is None or self._renewed >= RENEWALS or _types(stale):
             self._store, self.loaded, self._renewed = self._new(), frozenset(), 0
+            self._dirty = False
             return
-        stale = {e for e in self.loaded if e.split(" ", 1)[0] in changed}
-        if _types(stale):
-            stale |= {e for e in self.loaded if _types((e,))}
         for entry in stale:
-            predicate, _, kind = entry.partition(" ")
-            value = f"<{kind}>" if kind else "?o"
-            self._store.update(f"DELETE WHERE {{ ?s <{predicate}> {value} }}")
+            self._store.update(f"DELETE WHERE {{ ?s <{entry}> ?o }}")
         self.loaded -= stale
+        self._dirty = self._dirty or bool(stale)
 
     def _new(self) -> ox.Store:
         self._stores += 1
@@ -1107,8 +1126,8 @@ class _Loading:
         if self.loaded is None:
             return self._store
         if predicates is None:
-            if self.loaded:  # some predicates loaded apart: the whole graph anew, in order
-                self._store = self._new()
+            if self.loaded or self._dirty:  # some loaded apart: the whole graph anew, in order
+                self._store, self._dirty = self._new(), False
             self._bulk_load(None)
             self.loaded = None
             return self._store
@@ -1121,11 +1140,11 @@ class _Loading:
             if not self._rounds.fits(self.loaded | wanted):
                 self._store, self.loaded = self._new(), frozenset()  # the one before is freed
             missing = self._missing(wanted, self.loaded)
-        if _types(missing) and _types(self.loaded):
+        if _types(missing) and (_types(self.loaded) or self._dirty):
             # More types than loaded: all anew in one pass, so that the rdf:type triples too
             # are in the graph's order.
             missing = set(wanted | self.loaded)
-            self._store = self._new()
+            self._store, self._dirty = self._new(), False
             self.loaded = frozenset()
         self._bulk_load(frozenset(map(selected_form, missing)))
         self.loaded |= missing
