@@ -325,6 +325,7 @@ def _watch(settings: Settings, quiet: bool, workers: int | None, timings: bool) 
                 result = build(settings, quiet=quiet, workers=workers, resident=resident)
             except BuildRefused as refused:
                 sys.stdout.write(refused.report.to_text())
+                sys.stdout.flush()  # before the error line on stderr, in a log of both
                 typer.echo(f"error: {refused}", err=True)
             except ProjectGraphError as error:
                 typer.echo(f"error: {error}; dist/ is unchanged", err=True)
