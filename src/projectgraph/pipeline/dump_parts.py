@@ -108,7 +108,8 @@ class DumpParts:
         extra = made_with.digest()
         shared = partition.shared
         # What the build before in this process made of the same partition, by source.
-        before, shared_keyed = resident.part_prints(partition, extra) if resident else ({}, None)
+        earlier = resident.part_prints.get(partition, extra) if resident is not None else None
+        before, shared_keyed = earlier if earlier is not None else ({}, None)
         made: dict[str, tuple[frozenset[str], str]] = {}
         for p in prepared:
             found = before.get(p.fingerprint)
@@ -131,7 +132,7 @@ class DumpParts:
                 for nodes in shared_chunks(shared)
             ]
         if resident is not None:
-            resident.keep_part_prints(partition, extra, made, shared_keyed)
+            resident.part_prints.keep(partition, extra, (made, shared_keyed))
         self.shared_keys: set[str] = set()  # the cache keys of the shared parts
         for nodes, key, made_from in shared_keyed:
             self.shared_keys.add(key)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from projectgraph.build.partition import Partition
 from projectgraph.build.prepare import Prepared
@@ -20,6 +21,25 @@ from projectgraph.publish.answers import Warm
 
 # Each chunk of shared descriptions' part: its subjects, cache key and fingerprint.
 SharedParts = list[tuple[list[str], str, str]]
+T = TypeVar("T")
+
+
+@dataclass
+class OfPartition(Generic[T]):
+    """Something a build made of one partition object in one context: given back only for
+    the same object (so the same units and shared descriptions) and the same context."""
+
+    made: tuple[Partition, str, T] | None = None
+
+    def get(self, partition: Partition, context: str) -> T | None:
+        """What was made of ``partition`` in ``context``, if this was."""
+        if self.made is None or self.made[0] is not partition or self.made[1] != context:
+            return None
+        return self.made[2]
+
+    def keep(self, partition: Partition, context: str, value: T) -> None:
+        """Keep ``value``, made of ``partition`` in ``context``, in place of the last."""
+        self.made = (partition, context, value)
 
 
 @dataclass
@@ -32,10 +52,13 @@ class Resident:
     # The partition of the last build, with its sources (kind and key, in order) and the
     # fingerprints it was checked against, as BuildCache.partition gives them.
     partition: tuple[list[str], list[str], Partition] | None = None
-    # Made from that partition and a context (see unit_prints and part_prints): the same
-    # object, so the same units and shared descriptions.
-    units: tuple[Partition, str, dict[tuple[str, ...], str]] | None = None
-    parts: tuple[Partition, str, dict[str, tuple[frozenset[str], str]], SharedParts] | None = None
+    # Made of that partition: the validation units' fingerprints by their members'
+    # fingerprints (see unit_fingerprints), and the dump parts' by source fingerprint (with
+    # the subjects each leaves to the shared parts) and the shared parts' (see DumpParts).
+    unit_prints: OfPartition[dict[tuple[str, ...], str]] = field(default_factory=OfPartition)
+    part_prints: OfPartition[tuple[dict[str, tuple[frozenset[str], str]], SharedParts]] = field(
+        default_factory=OfPartition
+    )
     # The answers process of the last build, with its store (see Warm).
     answers: Warm = field(default_factory=Warm)
 
@@ -56,39 +79,6 @@ class Resident:
     def keep_partition(self, sources: list[str], prints: list[str], parts: Partition) -> None:
         """Keep the partition a build used, of ``sources`` with fingerprints ``prints``."""
         self.partition = (sources, prints, parts)
-
-    def unit_prints(self, partition: Partition, context: str) -> dict[tuple[str, ...], str]:
-        """The units' fingerprints the last build made, by their members' fingerprints, if
-        made of ``partition`` (the same object) in ``context``; else none."""
-        if self.units is None or self.units[0] is not partition or self.units[1] != context:
-            return {}
-        return self.units[2]
-
-    def keep_unit_prints(
-        self, partition: Partition, context: str, prints: dict[tuple[str, ...], str]
-    ) -> None:
-        """Keep the units' fingerprints a build made of ``partition`` in ``context``."""
-        self.units = (partition, context, prints)
-
-    def part_prints(
-        self, partition: Partition, context: str
-    ) -> tuple[dict[str, tuple[frozenset[str], str]], SharedParts | None]:
-        """The dump parts' fingerprints the last build made, by source fingerprint (with the
-        subjects each left to the shared parts), and its shared parts' keys and fingerprints,
-        if made of ``partition`` (the same object) in ``context``; else none."""
-        if self.parts is None or self.parts[0] is not partition or self.parts[1] != context:
-            return {}, None
-        return self.parts[2], self.parts[3]
-
-    def keep_part_prints(
-        self,
-        partition: Partition,
-        context: str,
-        by_source: dict[str, tuple[frozenset[str], str]],
-        shared: SharedParts,
-    ) -> None:
-        """Keep the dump parts' fingerprints a build made of ``partition`` in ``context``."""
-        self.parts = (partition, context, by_source, shared)
 
     def close(self) -> None:
         """Stop what is kept running (the answers process)."""

@@ -417,10 +417,10 @@ def _validate(job: _Job, prepared: Sequence[Prepared], parts: Partition) -> Repo
     for shape in shape_sources(settings):
         h.update(job.digests.sha256(shape.path).encode())
     context = h.hexdigest()
-    kept = job.resident.unit_prints(parts, context) if job.resident is not None else None
+    kept = job.resident.unit_prints.get(parts, context) if job.resident is not None else None
     prints, by_members = unit_fingerprints(parts.units, prepared, parts.shared, context, kept)
     if job.resident is not None:
-        job.resident.keep_unit_prints(parts, context, by_members)
+        job.resident.unit_prints.keep(parts, context, by_members)
     clock.units = set(prints)
     results = cache.results(prints)
     todo = [k for k, r in enumerate(results) if r is None]
